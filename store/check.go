@@ -1,0 +1,222 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// maxProblems caps the problems a CheckError lists.
+const maxProblems = 100
+
+// CheckError is the report of a failed Check: one line per problem found
+// (at most 100 are listed; Total counts all). It wraps ErrCorrupt.
+type CheckError struct {
+	Path     string
+	Problems []string
+	Total    int
+}
+
+func (e *CheckError) Error() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "store: check %s: %d problem(s)", e.Path, e.Total)
+	for _, p := range e.Problems {
+		sb.WriteString("\n\t")
+		sb.WriteString(p)
+	}
+	if n := e.Total - len(e.Problems); n > 0 {
+		fmt.Fprintf(&sb, "\n\t... and %d more", n)
+	}
+	return sb.String()
+}
+
+func (e *CheckError) Unwrap() error { return ErrCorrupt }
+
+func (e *CheckError) add(format string, args ...any) {
+	e.Total++
+	if len(e.Problems) < maxProblems {
+		e.Problems = append(e.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check verifies the file in one transaction: bbolt's own page-level
+// consistency check, then for every collection that the config and meta
+// decode; that keys and records map to each other both ways; that every
+// record decodes and has a vector of the collection's dimension with finite
+// components; that the order bucket and the records' Seqs agree; that the
+// record count matches; and that graph node keys are well formed (the graph
+// itself is the index's to check). It returns nil or a *CheckError listing
+// the problems. ctx is checked between collections and while scanning
+// records; bbolt's page check, which runs first, cannot be interrupted.
+// On a read-write handle Check holds the writer lock (it runs in a write
+// transaction that it rolls back), so Updates wait for it; Views do not.
+func (db *DB) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// bbolt's check reads the freelist, which a concurrent writer changes:
+	// on a read-write handle, hold the writer lock (a rolled-back write
+	// transaction) for the duration.
+	btx, err := db.bolt.Begin(!db.readOnly)
+	if err != nil {
+		return db.translate(err)
+	}
+	defer func() { _ = btx.Rollback() }()
+
+	report := &CheckError{Path: db.path}
+	for err := range btx.Check() {
+		report.add("bbolt: %v", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkHeader(btx, db.path); err != nil {
+		report.add("%v", err)
+		return report
+	}
+	tx, err := newTx(db, btx)
+	if err != nil {
+		report.add("%v", err)
+		return report
+	}
+	cur := tx.cols.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if v != nil {
+			report.add("collections: stray key %q (not a bucket)", k)
+			continue
+		}
+		c, err := tx.Collection(string(k))
+		if err != nil {
+			report.add("%v", err)
+			continue
+		}
+		if err := c.check(ctx, report); err != nil {
+			return err
+		}
+	}
+	if report.Total > 0 {
+		return report
+	}
+	return nil
+}
+
+// check adds the collection's store-level problems to report. It returns
+// only ctx's error.
+func (c *Collection) check(ctx context.Context, report *CheckError) error {
+	prefix := fmt.Sprintf("collection %q", c.name)
+	vec := make([]float32, c.cfg.Dim)
+	seqOf := make(map[uint32]uint64, c.count)
+	var n uint64
+
+	// records -> keys, vectors
+	cur := c.records.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		n++
+		if len(k) != 4 || v == nil {
+			report.add("%s: records: bad entry (key %d bytes, nested bucket %t)", prefix, len(k), v == nil)
+			continue
+		}
+		id := binary.BigEndian.Uint32(k)
+		d, err := decodeRecord(v)
+		if err != nil {
+			report.add("%s: records: id %d: %v", prefix, id, err)
+			continue
+		}
+		seqOf[id] = d.seq
+		if d.seq >= c.nextSeq {
+			report.add("%s: records: id %d: seq %d not below next seq %d", prefix, id, d.seq, c.nextSeq)
+		}
+		if got := c.keys.Get(d.key); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
+			report.add("%s: records: id %d: key %q does not map back to it (keys holds %x)", prefix, id, d.key, got)
+		}
+		if got := c.order.Get(seqKey(d.seq)); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
+			report.add("%s: records: id %d: seq %d has no order entry pointing at it (order holds %x)", prefix, id, d.seq, got)
+		}
+		if err := c.vector(id, vec); err != nil {
+			report.add("%s: %v", prefix, err)
+			continue
+		}
+		var sum float64
+		for i, f := range vec {
+			if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+				report.add("%s: vectors: id %d: component %d is %v", prefix, id, i, f)
+				break
+			}
+			sum += float64(f) * float64(f)
+		}
+		if c.cfg.Metric == Cosine && (d.norm == 0 || math.Abs(sum-1) > 1e-2) {
+			report.add("%s: vectors: id %d: cosine vector has length %v and norm %v, want a unit vector and norm > 0", prefix, id, math.Sqrt(sum), d.norm)
+		}
+	}
+	if n != c.count {
+		report.add("%s: meta count is %d, records bucket holds %d", prefix, c.count, n)
+	}
+
+	// keys -> records
+	cur = c.keys.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(v) != 4 {
+			report.add("%s: keys: key %q maps to %d bytes, want 4", prefix, k, len(v))
+			continue
+		}
+		id := binary.BigEndian.Uint32(v)
+		d, err := c.record(id)
+		if err != nil {
+			report.add("%s: keys: key %q maps to id %d: %v", prefix, k, id, err)
+		} else if !bytes.Equal(d.key, k) {
+			report.add("%s: keys: key %q maps to id %d, which holds key %q", prefix, k, id, d.key)
+		}
+	}
+
+	// order -> records
+	var orderN uint64
+	cur = c.order.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		orderN++
+		if len(k) != 8 || len(v) != 4 {
+			report.add("%s: order: entry of %d/%d bytes, want 8/4", prefix, len(k), len(v))
+			continue
+		}
+		seq, id := binary.BigEndian.Uint64(k), binary.BigEndian.Uint32(v)
+		if s, ok := seqOf[id]; !ok {
+			report.add("%s: order: seq %d points at id %d, which has no record", prefix, seq, id)
+		} else if s != seq {
+			report.add("%s: order: seq %d points at id %d, whose record has seq %d", prefix, seq, id, s)
+		}
+	}
+	if orderN != n {
+		report.add("%s: order bucket holds %d entries, records %d", prefix, orderN, n)
+	}
+
+	// vectors without records
+	cur = c.vectors.Cursor()
+	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+		if len(k) != 4 {
+			report.add("%s: vectors: key of %d bytes, want 4", prefix, len(k))
+			continue
+		}
+		if _, ok := seqOf[binary.BigEndian.Uint32(k)]; !ok {
+			report.add("%s: vectors: id %d has no record", prefix, binary.BigEndian.Uint32(k))
+		}
+	}
+
+	// graph keys
+	cur = c.graph.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || len(v) == 0 {
+			report.add("%s: graph: bad entry (key %d bytes, value %d bytes)", prefix, len(k), len(v))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,461 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Collection is a named set of records in one transaction. It is valid only
+// during the transaction it came from, and like its Tx must be used by one
+// goroutine at a time. Write methods return ErrReadOnly in a View
+// transaction. Functions passed to the ForEach methods must not modify the
+// collection.
+type Collection struct {
+	tx   *Tx
+	name string
+	cfg  Config
+
+	b       *bolt.Bucket // the collection's own bucket (meta, graphmeta)
+	keys    *bolt.Bucket // key -> id
+	records *bolt.Bucket // id -> seq, norm, key, metadata
+	vectors *bolt.Bucket // id -> dim float32
+	order   *bolt.Bucket // seq -> id
+	graph   *bolt.Bucket // id -> node bytes
+
+	nextSeq uint64 // next Seq to assign; mirrors the meta key
+	count   uint64 // number of records; mirrors the meta key
+}
+
+func openCollection(tx *Tx, name string, b *bolt.Bucket) (*Collection, error) {
+	c := &Collection{tx: tx, name: name, b: b}
+	for _, sb := range []struct {
+		name []byte
+		dst  **bolt.Bucket
+	}{
+		{keysBucket, &c.keys}, {recordsBucket, &c.records}, {vectorsBucket, &c.vectors},
+		{orderBucket, &c.order}, {graphBucket, &c.graph},
+	} {
+		if *sb.dst = b.Bucket(sb.name); *sb.dst == nil {
+			return nil, corrupt(name, string(sb.name), "bucket missing")
+		}
+	}
+	cb := b.Bucket(configBucket)
+	if cb == nil {
+		return nil, corrupt(name, "config", "bucket missing")
+	}
+	var err error
+	if c.cfg, err = decodeConfig(name, cb.Get(configVersionKey), cb.Get(configKey)); err != nil {
+		return nil, err
+	}
+	if c.nextSeq, c.count, err = decodeMeta(b.Get(metaKey)); err != nil {
+		return nil, corrupt(name, "", "%v", err)
+	}
+	// Ids are mostly allocated upwards and seqs strictly so: pack those
+	// pages tightly instead of bbolt's half-full default split.
+	c.records.FillPercent = 0.9
+	c.vectors.FillPercent = 0.9
+	c.order.FillPercent = 1.0
+	return c, nil
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.name }
+
+// Config returns the configuration the collection was created with.
+func (c *Collection) Config() Config { return c.cfg }
+
+// Len returns the number of records, in O(1).
+func (c *Collection) Len() int { return int(c.count) }
+
+// NextSeq returns the Seq the next new key will get; every stored record
+// has a smaller Seq.
+func (c *Collection) NextSeq() uint64 { return c.nextSeq }
+
+func (c *Collection) writeMeta() error {
+	return c.b.Put(metaKey, encodeMeta(c.nextSeq, c.count))
+}
+
+// Put stores r under r.Key with the caller's r.ID (insert or replace).
+//
+// It validates everything before writing anything: r.Key must be non-empty
+// (ErrEmptyKey) and at most MaxKeyLen bytes (ErrKeyTooLong; any bytes are
+// allowed, UTF-8 is not required); r.Vector must have the collection's
+// dimension (*DimensionError) and finite components (*VectorError, naming
+// the component); under cosine it must not be all zeros (ErrZeroVector);
+// r.Metadata must be empty, JSON null (both stored as no metadata) or a
+// JSON object of at most MaxMetadataLen bytes (ErrInvalidMetadata).
+//
+// Under cosine, if r.Norm is 0, Put computes the vector's length, stores
+// the unit vector and sets r.Norm (r.Vector itself is not modified); if
+// r.Norm is non-zero, the caller has normalised already: r.Vector must be
+// a unit vector (within 1e-3) and is stored as is, and r.Norm must be
+// finite and positive. Under dot and l2, Put sets r.Norm to 0.
+//
+// If the key is stored under r.ID, Put replaces its vector, norm and
+// metadata and keeps its Seq. If the key is stored under another ID, it
+// returns an error wrapping ErrKeyConflict. If the key is new, it gets the
+// next Seq; if r.ID held another key, that record is replaced wholesale:
+// the old key's mapping and order entry are removed (callers reuse an ID
+// only after deleting its key, so this is a repair path). On success r.Seq
+// holds the record's Seq. Graph nodes are not touched.
+func (c *Collection) Put(r *Record) error {
+	if err := c.tx.checkWritable(); err != nil {
+		return err
+	}
+	switch {
+	case r.Key == "":
+		return ErrEmptyKey
+	case len(r.Key) > MaxKeyLen:
+		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrKeyTooLong, quoteKey(r.Key), len(r.Key), MaxKeyLen)
+	case len(r.Vector) != c.cfg.Dim:
+		return &DimensionError{Key: r.Key, Got: len(r.Vector), Want: c.cfg.Dim}
+	}
+	var sum float64
+	for i, f := range r.Vector {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return &VectorError{Key: r.Key, Index: i, Value: f}
+		}
+		sum += float64(f) * float64(f)
+	}
+	vec, norm := r.Vector, float32(0)
+	if c.cfg.Metric == Cosine {
+		if sum == 0 {
+			return fmt.Errorf("%w: key %s", ErrZeroVector, quoteKey(r.Key))
+		}
+		if r.Norm == 0 {
+			n := math.Sqrt(sum)
+			norm = float32(n)
+			if math.IsInf(float64(norm), 0) || norm == 0 {
+				return &VectorError{Key: r.Key, Index: -1, Value: norm}
+			}
+			vec = make([]float32, len(r.Vector))
+			for i, f := range r.Vector {
+				vec[i] = float32(float64(f) / n)
+			}
+		} else {
+			norm = r.Norm
+			if math.IsNaN(float64(norm)) || math.IsInf(float64(norm), 0) || norm < 0 {
+				return &VectorError{Key: r.Key, Index: -1, Value: norm}
+			}
+			if math.Abs(sum-1) > 2e-3 {
+				return fmt.Errorf("%w: key %s: Norm %v given, so the vector must be a unit vector, but its length is %v",
+					ErrInvalidVector, quoteKey(r.Key), norm, math.Sqrt(sum))
+			}
+		}
+	}
+	meta, err := checkMetadata(r.Key, r.Metadata)
+	if err != nil {
+		return err
+	}
+
+	// Work out what changes, reading (and validating) before any write.
+	key := []byte(r.Key)
+	idk := idKey(r.ID)
+	seq, newKey := uint64(0), true
+	var evict []byte // key previously held by r.ID, to unmap
+	var evictSeq uint64
+	if v := c.keys.Get(key); v != nil {
+		if len(v) != 4 {
+			return corrupt(c.name, "keys", "key %s maps to %d bytes", quoteKey(r.Key), len(v))
+		}
+		if id := binary.BigEndian.Uint32(v); id != r.ID {
+			return fmt.Errorf("%w: key %s is stored under id %d, Put gave id %d", ErrKeyConflict, quoteKey(r.Key), id, r.ID)
+		}
+		old, err := c.record(r.ID)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(old.key, key) {
+			return corruptID(c.name, "records", r.ID, "holds key %q, keys bucket says %s", old.key, quoteKey(r.Key))
+		}
+		seq, newKey = old.seq, false
+	} else if v := c.records.Get(idk); v != nil {
+		old, err := c.record(r.ID)
+		if err != nil {
+			return err
+		}
+		evict, evictSeq = bytes.Clone(old.key), old.seq
+	}
+	if newKey {
+		seq = c.nextSeq
+	}
+
+	if err := c.records.Put(idk, encodeRecord(nil, seq, norm, r.Key, meta)); err != nil {
+		return err
+	}
+	if err := c.vectors.Put(idk, encodeVector(vec)); err != nil {
+		return err
+	}
+	if newKey {
+		if evict != nil {
+			if err := c.keys.Delete(evict); err != nil {
+				return err
+			}
+			if err := c.order.Delete(seqKey(evictSeq)); err != nil {
+				return err
+			}
+		} else {
+			c.count++
+		}
+		if err := c.keys.Put(key, idk); err != nil {
+			return err
+		}
+		if err := c.order.Put(seqKey(seq), idk); err != nil {
+			return err
+		}
+		c.nextSeq++
+		if err := c.writeMeta(); err != nil {
+			return err
+		}
+	}
+	r.Seq, r.Norm = seq, norm
+	return nil
+}
+
+// checkMetadata validates r.Metadata and returns what to store (nil for
+// none), trimmed of surrounding white space.
+func checkMetadata(key string, m json.RawMessage) ([]byte, error) {
+	m = bytes.TrimSpace(m)
+	switch {
+	case len(m) == 0 || string(m) == "null":
+		return nil, nil
+	case len(m) > MaxMetadataLen:
+		return nil, fmt.Errorf("%w: key %s: %d bytes, limit %d", ErrInvalidMetadata, quoteKey(key), len(m), MaxMetadataLen)
+	case m[0] != '{' || !json.Valid(m):
+		return nil, fmt.Errorf("%w: key %s", ErrInvalidMetadata, quoteKey(key))
+	}
+	return m, nil
+}
+
+// record reads and decodes the record under id; a missing record is
+// ErrKeyNotFound. key and meta alias bbolt memory.
+func (c *Collection) record(id uint32) (decodedRecord, error) {
+	v := c.records.Get(idKey(id))
+	if v == nil {
+		return decodedRecord{}, fmt.Errorf("%w: no record with id %d in collection %q", ErrKeyNotFound, id, c.name)
+	}
+	d, err := decodeRecord(v)
+	if err != nil {
+		return decodedRecord{}, corruptID(c.name, "records", id, "%v", err)
+	}
+	return d, nil
+}
+
+// vector reads the vector under id into dst (len Dim).
+func (c *Collection) vector(id uint32, dst []float32) error {
+	return c.decodeVectorValue(id, c.vectors.Get(idKey(id)), dst)
+}
+
+func (c *Collection) decodeVectorValue(id uint32, v []byte, dst []float32) error {
+	if v == nil {
+		return corruptID(c.name, "vectors", id, "record has no vector")
+	}
+	if len(v) != 4*c.cfg.Dim {
+		return corruptID(c.name, "vectors", id, "vector has %d bytes, want %d", len(v), 4*c.cfg.Dim)
+	}
+	decodeVector(dst, v)
+	return nil
+}
+
+// Get returns the record stored under key, or an error wrapping
+// ErrKeyNotFound. The returned Record and its slices belong to the caller.
+func (c *Collection) Get(key string) (Record, error) {
+	id, ok := c.ID(key)
+	if !ok {
+		return Record{}, fmt.Errorf("%w: %s in collection %q", ErrKeyNotFound, quoteKey(key), c.name)
+	}
+	return c.GetByID(id)
+}
+
+// GetByID returns the record with the given id, or an error wrapping
+// ErrKeyNotFound. The returned Record and its slices belong to the caller.
+func (c *Collection) GetByID(id uint32) (Record, error) {
+	d, err := c.record(id)
+	if err != nil {
+		return Record{}, err
+	}
+	r := Record{ID: id, Key: string(d.key), Norm: d.norm, Seq: d.seq, Vector: make([]float32, c.cfg.Dim)}
+	if d.meta != nil {
+		r.Metadata = bytes.Clone(d.meta)
+	}
+	if err := c.vector(id, r.Vector); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
+
+// ID returns the id stored for key and whether the key is present.
+func (c *Collection) ID(key string) (uint32, bool) {
+	if key == "" || len(key) > MaxKeyLen {
+		return 0, false
+	}
+	v := c.keys.Get([]byte(key))
+	if len(v) != 4 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(v), true
+}
+
+// Has reports whether key is present.
+func (c *Collection) Has(key string) bool {
+	_, ok := c.ID(key)
+	return ok
+}
+
+// Delete removes the record stored under key (its key mapping, record,
+// vector and order entry) and returns its id, or an error wrapping
+// ErrKeyNotFound. The graph node for the id is not touched: the caller
+// removes it with DeleteNode or rewrites it.
+func (c *Collection) Delete(key string) (uint32, error) {
+	if err := c.tx.checkWritable(); err != nil {
+		return 0, err
+	}
+	id, ok := c.ID(key)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s in collection %q", ErrKeyNotFound, quoteKey(key), c.name)
+	}
+	d, err := c.record(id)
+	if err != nil {
+		return 0, err
+	}
+	seq := d.seq
+	idk := idKey(id)
+	for _, del := range []struct {
+		b *bolt.Bucket
+		k []byte
+	}{{c.keys, []byte(key)}, {c.records, idk}, {c.vectors, idk}, {c.order, seqKey(seq)}} {
+		if err := del.b.Delete(del.k); err != nil {
+			return 0, err
+		}
+	}
+	c.count--
+	return id, c.writeMeta()
+}
+
+// ForEach calls fn for every record in insertion order (ascending Seq),
+// stopping at and returning the first error fn returns. r and its slices
+// (Vector, Metadata) are reused and valid only during the call: copy what
+// you keep. fn must not modify the collection.
+func (c *Collection) ForEach(fn func(r *Record) error) error {
+	r := &Record{Vector: make([]float32, c.cfg.Dim)}
+	cur := c.order.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 8 || len(v) != 4 {
+			return corrupt(c.name, "order", "entry of %d/%d bytes, want 8/4", len(k), len(v))
+		}
+		seq, id := binary.BigEndian.Uint64(k), binary.BigEndian.Uint32(v)
+		d, err := c.record(id)
+		if err != nil {
+			return fmt.Errorf("store: order entry %d: %w", seq, err)
+		}
+		if d.seq != seq {
+			return corruptID(c.name, "order", id, "order entry %d, record has seq %d", seq, d.seq)
+		}
+		if err := c.vector(id, r.Vector); err != nil {
+			return err
+		}
+		r.ID, r.Key, r.Norm, r.Seq, r.Metadata = id, string(d.key), d.norm, d.seq, d.meta
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForEachID calls fn for every record in ascending id order, the fast path
+// for loading an index. vec is reused and valid only during the call. It
+// stops at and returns the first error fn returns. fn must not modify the
+// collection.
+func (c *Collection) ForEachID(fn func(id uint32, key string, seq uint64, vec []float32) error) error {
+	vec := make([]float32, c.cfg.Dim)
+	rc, vc := c.records.Cursor(), c.vectors.Cursor()
+	vk, vv := vc.First()
+	for k, v := rc.First(); k != nil; k, v = rc.Next() {
+		if len(k) != 4 {
+			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
+		}
+		id := binary.BigEndian.Uint32(k)
+		d, err := decodeRecord(v)
+		if err != nil {
+			return corruptID(c.name, "records", id, "%v", err)
+		}
+		for vk != nil && bytes.Compare(vk, k) < 0 {
+			vk, vv = vc.Next() // orphan vector: Check reports it
+		}
+		if !bytes.Equal(vk, k) {
+			return corruptID(c.name, "vectors", id, "record has no vector")
+		}
+		if err := c.decodeVectorValue(id, vv, vec); err != nil {
+			return err
+		}
+		vk, vv = vc.Next()
+		if err := fn(id, string(d.key), d.seq, vec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutNode stores the index's encoded graph node for id, replacing any
+// previous one. node is copied; it must not be empty.
+func (c *Collection) PutNode(id uint32, node []byte) error {
+	if err := c.tx.checkWritable(); err != nil {
+		return err
+	}
+	if len(node) == 0 {
+		return fmt.Errorf("store: collection %q: empty graph node for id %d", c.name, id)
+	}
+	return c.graph.Put(idKey(id), bytes.Clone(node))
+}
+
+// DeleteNode removes the graph node for id; a missing node is not an error.
+func (c *Collection) DeleteNode(id uint32) error {
+	if err := c.tx.checkWritable(); err != nil {
+		return err
+	}
+	return c.graph.Delete(idKey(id))
+}
+
+// Node returns a copy of the graph node stored for id, or nil if none.
+func (c *Collection) Node(id uint32) []byte {
+	return bytes.Clone(c.graph.Get(idKey(id)))
+}
+
+// ForEachNode calls fn for every graph node in ascending id order. node is
+// valid only during the call. It stops at and returns the first error fn
+// returns. fn must not modify the collection.
+func (c *Collection) ForEachNode(fn func(id uint32, node []byte) error) error {
+	cur := c.graph.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			return corrupt(c.name, "graph", "entry with %d-byte key (nested bucket: %t)", len(k), v == nil)
+		}
+		if err := fn(binary.BigEndian.Uint32(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetGraphMeta stores the index's graph metadata blob (copied). A nil or
+// empty b removes it.
+func (c *Collection) SetGraphMeta(b []byte) error {
+	if err := c.tx.checkWritable(); err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return c.b.Delete(graphMetaKey)
+	}
+	return c.b.Put(graphMetaKey, bytes.Clone(b))
+}
+
+// GraphMeta returns a copy of the graph metadata blob, or nil if none was
+// set.
+func (c *Collection) GraphMeta() []byte {
+	return bytes.Clone(c.b.Get(graphMetaKey))
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// defaultTimeout is the lock wait when Options.Timeout is 0.
+const defaultTimeout = time.Second
+
+// FormatVersion is the on-disk format version this package writes and the
+// newest it reads. Files with a newer version are refused with ErrVersion.
+const FormatVersion uint32 = 1
+
+// Names of the root bucket and its keys; see the on-disk layout in doc.go.
+var (
+	rootBucket        = []byte("vecbolt")
+	magicKey          = []byte("magic")
+	versionKey        = []byte("version")
+	collectionsBucket = []byte("collections")
+	magic             = []byte("vecbolt\x00db\x00\x01\x02\x03\x04")
+)
+
+// Options configure Open. The zero value opens read-write, creating the
+// file if it is absent, waiting up to one second for the file lock.
+type Options struct {
+	// ReadOnly opens the file with a shared lock: any number of read-only
+	// handles may coexist, but none alongside a read-write one. Writes fail
+	// with ErrReadOnly. A missing file is an error, not created.
+	ReadOnly bool
+	// Timeout is how long Open waits for the file lock before returning
+	// ErrLocked. 0 means one second; a negative value tries once.
+	Timeout time.Duration
+	// NoSync skips fsync on commit: faster bulk loads, but a crash (of the
+	// machine, not only the process) can lose or corrupt committed data.
+	NoSync bool
+	// FileMode is the permission of a newly created file; 0 means 0600.
+	FileMode os.FileMode
+}
+
+// DB is an open vecbolt database file. All methods are safe for concurrent
+// use; any number of View transactions may run alongside one Update.
+type DB struct {
+	bolt     *bolt.DB
+	path     string
+	readOnly bool
+}
+
+// Open opens the database at path. Unless opts.ReadOnly, a missing file is
+// created and initialised with the root bucket, magic and FormatVersion.
+//
+// Errors: ErrLocked if another handle holds the lock beyond opts.Timeout;
+// ErrNotVecbolt for an empty file, a file that is not a bbolt database, or a
+// bbolt database without the vecbolt magic; *VersionError (ErrVersion) for a
+// newer format; ErrCorrupt for a truncated file. A garbage file gives an
+// error, never a panic.
+func Open(path string, opts Options) (db *DB, err error) {
+	created := false
+	switch info, statErr := os.Stat(path); {
+	case statErr == nil && info.IsDir():
+		return nil, fmt.Errorf("%w: %s is a directory", ErrNotVecbolt, path)
+	case statErr == nil && info.Size() == 0:
+		return nil, fmt.Errorf("%w: %s is empty", ErrNotVecbolt, path)
+	case errors.Is(statErr, fs.ErrNotExist) && !opts.ReadOnly:
+		created = true
+	case statErr != nil:
+		return nil, fmt.Errorf("store: open %s: %w", path, statErr)
+	}
+
+	timeout := opts.Timeout
+	switch {
+	case timeout == 0:
+		timeout = defaultTimeout
+	case timeout < 0:
+		timeout = time.Nanosecond // bbolt: one attempt, then ErrTimeout
+	}
+	mode := opts.FileMode
+	if mode == 0 {
+		mode = 0o600
+	}
+
+	// bbolt trusts the file's pages; on a garbage or truncated file it can
+	// index out of range or touch mmap'ed memory past the end of the file
+	// (SIGBUS). Turn both into errors, and keep the *os.File so a failed
+	// open does not leave the lock held.
+	var file *os.File
+	bopts := &bolt.Options{
+		Timeout:  timeout,
+		ReadOnly: opts.ReadOnly,
+		NoSync:   opts.NoSync,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			if err == nil {
+				file = f
+			}
+			return f, err
+		},
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var bdb *bolt.DB
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if bdb != nil {
+			_ = bdb.Close()
+		} else if file != nil {
+			_ = file.Close()
+		}
+		if created {
+			_ = os.Remove(path)
+		}
+		db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
+	}()
+
+	bdb, err = bolt.Open(path, mode, bopts)
+	if err != nil {
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
+			return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, timeout)
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
+			errors.Is(err, bolterrors.ErrChecksum):
+			return nil, fmt.Errorf("%w: %s: %v", ErrNotVecbolt, path, err)
+		}
+		if created {
+			_ = os.Remove(path)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly}
+	if created {
+		err = bdb.Update(func(btx *bolt.Tx) error {
+			root, err := btx.CreateBucket(rootBucket)
+			if err != nil {
+				return err
+			}
+			if err := root.Put(magicKey, magic); err != nil {
+				return err
+			}
+			if err := root.Put(versionKey, binary.BigEndian.AppendUint32(nil, FormatVersion)); err != nil {
+				return err
+			}
+			_, err = root.CreateBucket(collectionsBucket)
+			return err
+		})
+		if err != nil {
+			_ = bdb.Close()
+			_ = os.Remove(path)
+			return nil, fmt.Errorf("store: initialise %s: %w", path, err)
+		}
+		return db, nil
+	}
+	if err := db.bolt.View(func(btx *bolt.Tx) error { return checkHeader(btx, path) }); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// checkHeader verifies the file size, the root bucket, magic and version.
+func checkHeader(btx *bolt.Tx, path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if info.Size() < btx.Size() {
+		return fmt.Errorf("%w: %s is truncated: %d bytes, the database needs %d", ErrCorrupt, path, info.Size(), btx.Size())
+	}
+	root := btx.Bucket(rootBucket)
+	if root == nil {
+		return fmt.Errorf("%w: %s: bbolt file without the %q bucket", ErrNotVecbolt, path, rootBucket)
+	}
+	if !bytes.Equal(root.Get(magicKey), magic) {
+		return fmt.Errorf("%w: %s: bad magic", ErrNotVecbolt, path)
+	}
+	v := root.Get(versionKey)
+	if len(v) != 4 {
+		return fmt.Errorf("%w: %s: format version has %d bytes, want 4", ErrCorrupt, path, len(v))
+	}
+	switch ver := binary.BigEndian.Uint32(v); {
+	case ver == 0:
+		return fmt.Errorf("%w: %s: format version 0", ErrCorrupt, path)
+	case ver > FormatVersion:
+		return &VersionError{What: "file " + path, Got: ver, Supported: FormatVersion}
+	}
+	if root.Bucket(collectionsBucket) == nil {
+		return fmt.Errorf("%w: %s: no %q bucket", ErrCorrupt, path, collectionsBucket)
+	}
+	return nil
+}
+
+// Close releases the file and its lock. It waits for open transactions to
+// finish. Calling Close twice is harmless.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the path given to Open.
+func (db *DB) Path() string { return db.path }
+
+// ReadOnly reports whether the database was opened with Options.ReadOnly.
+func (db *DB) ReadOnly() bool { return db.readOnly }
+
+// Size returns the size of the file in bytes, as reported by the file
+// system. bbolt grows files in steps, so it exceeds the data held.
+func (db *DB) Size() (int64, error) {
+	info, err := os.Stat(db.path)
+	if err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	return info.Size(), nil
+}
+
+// Update runs fn in a read-write transaction and commits it if fn returns
+// nil. If fn returns an error or panics, the whole transaction is rolled
+// back (the panic is then re-raised) and nothing fn wrote is kept. Only one
+// Update runs at a time; it does not block View. On a read-only database it
+// returns ErrReadOnly without calling fn.
+func (db *DB) Update(fn func(*Tx) error) error {
+	if db.readOnly {
+		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, db.path)
+	}
+	return db.translate(db.bolt.Update(func(btx *bolt.Tx) error {
+		tx, err := newTx(db, btx)
+		if err != nil {
+			return err
+		}
+		return fn(tx)
+	}))
+}
+
+// Batch is like Update, but bbolt may coalesce concurrent Batch calls into
+// one transaction: fn may therefore run more than once and must be
+// idempotent, and an error from one fn makes bbolt retry it alone. Useful
+// when many goroutines each write a little.
+func (db *DB) Batch(fn func(*Tx) error) error {
+	if db.readOnly {
+		return fmt.Errorf("%w: %s was opened read-only", ErrReadOnly, db.path)
+	}
+	return db.translate(db.bolt.Batch(func(btx *bolt.Tx) error {
+		tx, err := newTx(db, btx)
+		if err != nil {
+			return err
+		}
+		return fn(tx)
+	}))
+}
+
+// View runs fn in a read-only transaction, which sees a consistent snapshot
+// of the file. Any number of View calls may run at once. Slices read
+// inside fn that are documented as valid "during the transaction" must
+// not be used after View returns. A panic in fn is re-raised after the
+// transaction is closed.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.translate(db.bolt.View(func(btx *bolt.Tx) error {
+		tx, err := newTx(db, btx)
+		if err != nil {
+			return err
+		}
+		return fn(tx)
+	}))
+}
+
+// translate maps bbolt errors that callers should test for to this
+// package's sentinels.
+func (db *DB) translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bolterrors.ErrDatabaseReadOnly), errors.Is(err, bolterrors.ErrTxNotWritable):
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+// Package store keeps vecbolt's data in one bbolt file: named collections
+// of records (key, vector, metadata), their insertion order, and the
+// persisted HNSW graph as opaque per-node bytes. It is the only vecbolt
+// package that imports bbolt, and it knows nothing about graphs: the index
+// package encodes nodes, the query package moves them between the two.
+//
+// # Basics
+//
+// Open a file with Open, then read with DB.View and write with DB.Update
+// (or DB.Batch). Both take a function that receives a *Tx; from it get a
+// *Collection with Tx.CreateCollection or Tx.Collection:
+//
+//	db, err := store.Open("words.vecbolt", store.Options{})
+//	...
+//	err = db.Update(func(tx *store.Tx) error {
+//		c, err := tx.CreateCollection("glove", store.Config{Dim: 100, Metric: store.Cosine})
+//		if err != nil {
+//			return err
+//		}
+//		return c.Put(&store.Record{ID: 0, Key: "king", Vector: vec})
+//	})
+//
+// Everything written in one Update is committed together or not at all: if
+// the function returns an error or panics, the transaction is rolled back.
+// Put validates its input before writing anything, so a rejected record
+// leaves no trace even if the caller goes on to commit.
+//
+// Record ids are the caller's: the index allocates them and the store
+// keeps key↔id maps. Keys are unique within a collection. Each new key gets
+// the next insertion sequence number (Seq, from 1), which ForEach follows;
+// replacing a key keeps its Seq.
+//
+// # Concurrency
+//
+// A DB is safe for concurrent use. Any number of View transactions may run
+// at once and alongside one Update; Updates are serialised. A Tx and the
+// Collections taken from it belong to the function they were passed to: use
+// them from one goroutine and not after the function returns. Slices the
+// ForEach methods hand to their callbacks are valid only during the call;
+// Get, GetByID, Node and GraphMeta return copies the caller owns.
+//
+// One process opens a file read-write at a time (bbolt's flock): a second
+// Open, in this process or another, waits Options.Timeout (default one
+// second) and returns ErrLocked. Read-only opens share the lock with each
+// other but not with a read-write open.
+//
+// # Caveats
+//
+//   - Under the cosine metric vectors are stored normalised; Record.Norm
+//     keeps the original length. See Collection.Put.
+//   - Keys are byte strings of 1..MaxKeyLen (4096) bytes; they need not be
+//     valid UTF-8. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
+//   - The Config fields M, EfConstruction, Ef and Seed are stored exactly as
+//     given: fill in defaults before CreateCollection so that a later
+//     CreateCollection with the same intent compares equal.
+//   - Delete does not touch the graph bucket; the caller deletes or rewrites
+//     nodes in the same transaction.
+//   - Open refuses garbage, empty and truncated files with an error, and
+//     Check verifies every page, but bbolt trusts the pages it reads: a file
+//     damaged inside a page after Open can still make bbolt panic. Run Check
+//     on files of unknown provenance.
+//   - Options.NoSync trades durability for speed; use it for bulk loads you
+//     can redo.
+//
+// # On-disk layout
+//
+// Format version 1 (FormatVersion). Integers used as keys are big-endian so
+// that bbolt's byte order is numeric order; float32 values are IEEE-754
+// little-endian.
+//
+//	vecbolt/                       root bucket
+//	  magic       "vecbolt\x00db\x00\x01\x02\x03\x04" (16 bytes)
+//	  version     uint32 BE, the format version
+//	  collections/
+//	    <name>/                    one bucket per collection
+//	      meta        nextSeq uint64 BE | count uint64 BE
+//	      graphmeta   the index's graph metadata blob (absent until set)
+//	      config/
+//	        version   uint32 BE, config encoding version (1)
+//	        config    JSON {"dim","metric","m","ef_construction","ef","seed"}
+//	      keys/       key bytes -> id uint32 BE
+//	      records/    id uint32 BE -> seq uint64 BE | norm float32 LE |
+//	                  keylen uint32 BE | key | metadata (empty or a JSON object)
+//	      vectors/    id uint32 BE -> dim × float32 LE
+//	      order/      seq uint64 BE -> id uint32 BE
+//	      graph/      id uint32 BE -> the index's node bytes (opaque here)
+//
+// Invariants, verified by DB.Check: keys and records map to each other
+// both ways; every record has a vector of 4×dim bytes; order holds exactly
+// one entry per record, at the record's seq; every seq is below nextSeq;
+// count is the number of records. The records, vectors and order buckets
+// are written with a high bbolt FillPercent because ids and seqs grow
+// mostly upwards.
+//
+// A file without the root bucket or with the wrong magic is ErrNotVecbolt;
+// a newer version is ErrVersion. Decoders validate lengths and return
+// ErrCorrupt (inside a *CorruptError naming collection, bucket and id).
+package store
