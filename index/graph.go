@@ -1,0 +1,313 @@
+package index
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+)
+
+// NoID is never a node id. AddBatch reports it for vectors it did not add.
+const NoID uint32 = math.MaxUint32
+
+// Node states, stored in Graph.state and read with atomic loads.
+const (
+	stateFree    uint32 = iota // never used, or freed by Delete
+	stateLive                  // searchable
+	stateDeleted               // tombstone: inside Delete only, before the slot is freed
+)
+
+// noEntry is the packed entry point of an empty graph.
+const noEntry = math.MaxUint64
+
+func packEntry(id uint32, level int) uint64 { return uint64(level)<<32 | uint64(id) }
+func unpackEntry(e uint64) (uint32, int)    { return uint32(e), int(e >> 32) }
+func (g *Graph) maxLinks(level int) int {
+	if level == 0 {
+		return g.m0
+	}
+	return g.m
+}
+
+// Graph is an in-memory HNSW graph over float32 vectors of one dimension
+// and metric. Node ids are dense uint32 values below MaxID; Delete frees
+// ids and Add reuses them.
+//
+// All methods are safe for concurrent use. Searches (Search, SearchInto,
+// Exact) run concurrently with each other and with Add and AddBatch;
+// Update, Delete and Reserve are exclusive and wait for running searches
+// and inserts. See the package documentation for the lock order.
+type Graph struct {
+	dim     int
+	metric  Metric
+	opts    Options // resolved: no zero fields
+	m, m0   int     // link limits on levels > 0 and on level 0
+	stride0 int     // words per node in links0: count + m0 slots
+	strideU int     // words per level in upper[id]: count + m slots
+	mL      float64 // level multiplier 1/ln(M)
+
+	// mu protects the slab slice headers and capacity below: Search, Exact,
+	// Add and the codec hold it for reading; growth, Update and Delete hold
+	// it for writing. Contents of the slabs are protected as documented on
+	// each field.
+	mu       sync.RWMutex // protects vecs, links0, upper, levels, state, nodeMu headers, capacity
+	capacity int
+	vecs     []float32    // dim*capacity; row id written once before the node is published, and by Update/Delete under mu write lock
+	links0   []uint32     // stride0*capacity; level-0 lists, accessed with sync/atomic
+	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
+	levels   []uint8      // level of each node; written before the node is published
+	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
+	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock)
+
+	allocMu sync.Mutex    // protects free and writes to next
+	next    atomic.Uint32 // MaxID: ids in use are below it; read without allocMu
+	free    []uint32      // freed slots, reused LIFO by Add
+
+	live atomic.Int64 // number of live nodes
+
+	epMu  sync.Mutex    // protects writes to entry
+	entry atomic.Uint64 // packEntry(entry point, max level) or noEntry
+
+	rngMu sync.Mutex // protects rng
+	rng   *rand.Rand
+
+	dirtyMu   sync.Mutex // protects dirtyBits and dirtyList
+	dirtyBits []uint64
+	dirtyList []uint32
+
+	searchers searcherPool
+	ndist     atomic.Uint64 // distance computations, all operations
+}
+
+// New returns an empty graph for vectors of dim components compared with
+// metric. Zero fields of opts take their defaults (see Options). It returns
+// an error wrapping ErrOptions or ErrMetric for out-of-range arguments.
+func New(dim int, metric Metric, opts Options) (*Graph, error) {
+	if dim < 1 || dim > MaxDim {
+		return nil, fmt.Errorf("%w: dimension %d, want 1..%d", ErrOptions, dim, MaxDim)
+	}
+	if !metric.valid() {
+		return nil, fmt.Errorf("%w: %d", ErrMetric, uint8(metric))
+	}
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	g := &Graph{
+		dim:     dim,
+		metric:  metric,
+		opts:    o,
+		m:       o.M,
+		m0:      2 * o.M,
+		stride0: 2*o.M + 1,
+		strideU: o.M + 1,
+		mL:      1 / math.Log(float64(o.M)),
+		rng:     rand.New(rand.NewSource(o.Seed)),
+	}
+	g.entry.Store(noEntry)
+	return g, nil
+}
+
+// Dim returns the vector dimension.
+func (g *Graph) Dim() int { return g.dim }
+
+// Metric returns the distance metric.
+func (g *Graph) Metric() Metric { return g.metric }
+
+// Options returns the graph's options with defaults filled in.
+func (g *Graph) Options() Options { return g.opts }
+
+// Len returns the number of live nodes.
+func (g *Graph) Len() int { return int(g.live.Load()) }
+
+// MaxID returns one more than the highest id ever allocated: every live id
+// is below it. Freed slots below MaxID are reused before MaxID grows.
+func (g *Graph) MaxID() uint32 { return g.next.Load() }
+
+// Reserve grows the graph's storage to hold n nodes, so that Adds up to
+// that many ids do not reallocate. It never shrinks. Reserve waits for
+// running searches and inserts.
+func (g *Graph) Reserve(n int) {
+	if n > MaxNodes {
+		n = MaxNodes
+	}
+	g.mu.RLock()
+	c := g.capacity
+	g.mu.RUnlock()
+	if n <= c {
+		return
+	}
+	g.mu.Lock()
+	g.growLocked(n)
+	g.mu.Unlock()
+}
+
+// growLocked reallocates the slabs to hold n nodes. Caller holds mu for
+// writing, so no node mutex is held and none needs copying.
+func (g *Graph) growLocked(n int) {
+	if n <= g.capacity {
+		return
+	}
+	vecs := make([]float32, n*g.dim)
+	copy(vecs, g.vecs)
+	links0 := make([]uint32, n*g.stride0)
+	copy(links0, g.links0)
+	upper := make([][]uint32, n)
+	copy(upper, g.upper)
+	levels := make([]uint8, n)
+	copy(levels, g.levels)
+	state := make([]uint32, n)
+	copy(state, g.state)
+	g.vecs, g.links0, g.upper, g.levels, g.state = vecs, links0, upper, levels, state
+	g.nodeMu = make([]sync.Mutex, n)
+	g.capacity = n
+}
+
+// acquire allocates an id, reusing a freed slot first and growing the
+// slabs by doubling when full. It returns with mu held for reading.
+func (g *Graph) acquire() (uint32, error) {
+	for {
+		g.mu.RLock()
+		g.allocMu.Lock()
+		if n := len(g.free); n > 0 {
+			id := g.free[n-1]
+			g.free = g.free[:n-1]
+			g.allocMu.Unlock()
+			return id, nil
+		}
+		if next := g.next.Load(); int(next) < g.capacity {
+			g.next.Store(next + 1)
+			g.allocMu.Unlock()
+			return next, nil
+		}
+		g.allocMu.Unlock()
+		c := g.capacity
+		g.mu.RUnlock()
+		if c >= MaxNodes {
+			return 0, ErrFull
+		}
+		g.mu.Lock()
+		if int(g.next.Load()) >= g.capacity {
+			g.growLocked(min(max(2*c, 1024), MaxNodes))
+		}
+		g.mu.Unlock()
+	}
+}
+
+// randomLevel draws a level with P(level >= l) = M^-l.
+func (g *Graph) randomLevel() int {
+	g.rngMu.Lock()
+	u := g.rng.Float64()
+	g.rngMu.Unlock()
+	return levelFor(u, g.mL)
+}
+
+func levelFor(u, mL float64) int {
+	l := int(-math.Log(1-u) * mL) // 1-u is in (0, 1]
+	if l > MaxLevel {
+		l = MaxLevel
+	}
+	return l
+}
+
+// initNode stores vec and level in slot id and marks it live. The node is
+// not linked yet, and not reachable by searches. Caller holds mu.
+func (g *Graph) initNode(id uint32, vec []float32, level int) {
+	copy(g.vecs[int(id)*g.dim:int(id+1)*g.dim], vec)
+	g.levels[id] = uint8(level)
+	atomic.StoreUint32(&g.links0[int(id)*g.stride0], 0)
+	if level > 0 {
+		g.upper[id] = make([]uint32, level*g.strideU)
+	} else {
+		g.upper[id] = nil
+	}
+	atomic.StoreUint32(&g.state[id], stateLive)
+	g.live.Add(1)
+}
+
+// vec returns node id's row of the vector slab. Caller holds mu.
+func (g *Graph) vec(id uint32) []float32 {
+	b := int(id) * g.dim
+	return g.vecs[b : b+g.dim : b+g.dim]
+}
+
+// block returns node id's link list on level: word 0 is the count, the
+// rest are slots. Caller holds mu; levels[id] >= level.
+func (g *Graph) block(id uint32, level int) []uint32 {
+	if level == 0 {
+		b := int(id) * g.stride0
+		return g.links0[b : b+g.stride0 : b+g.stride0]
+	}
+	b := (level - 1) * g.strideU
+	return g.upper[id][b : b+g.strideU : b+g.strideU]
+}
+
+// links appends node id's neighbours on level to dst (atomic loads).
+func (g *Graph) links(dst []uint32, id uint32, level int) []uint32 {
+	blk := g.block(id, level)
+	n := int(atomic.LoadUint32(&blk[0]))
+	for i := 1; i <= n; i++ {
+		dst = append(dst, atomic.LoadUint32(&blk[i]))
+	}
+	return dst
+}
+
+// setLinks replaces node id's list on level. Caller holds nodeMu[id] (or
+// mu for writing). Slots are stored before the count so a concurrent reader
+// that sees the new count sees the new slots.
+func (g *Graph) setLinks(id uint32, level int, ids []Neighbor) {
+	blk := g.block(id, level)
+	for i, n := range ids {
+		atomic.StoreUint32(&blk[1+i], n.ID)
+	}
+	atomic.StoreUint32(&blk[0], uint32(len(ids)))
+}
+
+func (g *Graph) isLive(id uint32) bool {
+	return id < g.next.Load() && int(id) < g.capacity && atomic.LoadUint32(&g.state[id]) == stateLive
+}
+
+// Live reports whether id is a live node (added and not deleted).
+func (g *Graph) Live(id uint32) bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.isLive(id)
+}
+
+// Vector returns a read-only view of node id's vector in the graph's slab,
+// or nil if id is not live. The caller must not modify it. The view stays
+// valid until id is updated or deleted (a later slot reuse overwrites it).
+func (g *Graph) Vector(id uint32) []float32 {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if !g.isLive(id) {
+		return nil
+	}
+	return g.vec(id)
+}
+
+// DistanceComputations returns the number of distance evaluations done by
+// all operations on g so far (searches, inserts, repairs). Benchmarks
+// divide its growth by the number of queries.
+func (g *Graph) DistanceComputations() uint64 { return g.ndist.Load() }
+
+// checkVec validates a vector's length.
+func (g *Graph) checkVec(v []float32) error {
+	if len(v) != g.dim {
+		return &DimensionError{Got: len(v), Want: g.dim}
+	}
+	return nil
+}
+
+// getSearcher takes a pooled searcher.
+func (g *Graph) getSearcher() *searcher { return g.searchers.get() }
+
+// putSearcher returns s to the pool and adds its distance count to g's.
+func (g *Graph) putSearcher(s *searcher) {
+	if s.ndist != 0 {
+		g.ndist.Add(s.ndist)
+		s.ndist = 0
+	}
+	g.searchers.put(s)
+}

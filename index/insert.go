@@ -1,0 +1,229 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Add inserts a copy of vec and returns its id: a slot freed by Delete if
+// there is one, else MaxID. vec must have Dim() components (else a
+// *DimensionError) and, under Cosine, unit length. Safe for concurrent use
+// with searches and other Adds; the node becomes visible to concurrent
+// searches while it is being linked, and fully linked when Add returns.
+func (g *Graph) Add(vec []float32) (uint32, error) {
+	if err := g.checkVec(vec); err != nil {
+		return 0, err
+	}
+	return g.add(vec, g.randomLevel())
+}
+
+func (g *Graph) add(vec []float32, level int) (uint32, error) {
+	id, err := g.acquire()
+	if err != nil {
+		return 0, err
+	}
+	g.initNode(id, vec, level)
+	s := g.getSearcher()
+	g.link(s, id, level)
+	g.mu.RUnlock()
+	g.putSearcher(s)
+	g.markDirty(id)
+	return id, nil
+}
+
+// AddBatch adds vecs on workers goroutines (0 means runtime.GOMAXPROCS(0))
+// and returns their ids in input order. Every vector is validated before
+// any is added. Levels are drawn in input order, so the level of each
+// vector depends only on the seed and the graph's history, though the links
+// depend on scheduling. progress, if not nil, is called with the number of
+// vectors added so far, from worker goroutines but never concurrently and
+// with increasing counts, at least once at the end; it must be quick.
+//
+// If ctx is cancelled, AddBatch stops starting new inserts and returns
+// ctx's error with the ids added so far; positions not added hold NoID.
+// Safe for concurrent use like Add.
+func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, progress func(done int)) ([]uint32, error) {
+	for i, v := range vecs {
+		if err := g.checkVec(v); err != nil {
+			return nil, fmt.Errorf("index: AddBatch: vector %d: %w", i, err)
+		}
+	}
+	n := len(vecs)
+	ids := make([]uint32, n)
+	if n == 0 {
+		return ids, ctx.Err()
+	}
+	levels := make([]uint8, n)
+	g.rngMu.Lock()
+	for i := range levels {
+		levels[i] = uint8(levelFor(g.rng.Float64(), g.mL))
+	}
+	g.rngMu.Unlock()
+	for i := range ids {
+		ids[i] = NoID
+	}
+	g.allocMu.Lock()
+	want := int(g.next.Load()) + n - len(g.free)
+	g.allocMu.Unlock()
+	g.Reserve(want)
+
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
+	step := max(1, n/1000)
+	var (
+		next, done atomic.Int64
+		progMu     sync.Mutex // protects reported and serialises progress calls
+		reported   int
+		errMu      sync.Mutex // protects firstErr
+		firstErr   error
+		wg         sync.WaitGroup
+	)
+	report := func(d int) {
+		progMu.Lock()
+		if d > reported {
+			reported = d
+			progress(d)
+		}
+		progMu.Unlock()
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				id, err := g.add(vecs[i], int(levels[i]))
+				if err != nil {
+					errMu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					errMu.Unlock()
+					return
+				}
+				ids[i] = id
+				if d := int(done.Add(1)); progress != nil && (d%step == 0 || d == n) {
+					report(d)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if progress != nil {
+		report(int(done.Load()))
+	}
+	if firstErr != nil {
+		return ids, firstErr
+	}
+	return ids, ctx.Err()
+}
+
+// link connects node id (initialised, not yet reachable) at levels
+// level..0: greedy descent from the entry point to level+1, then for each
+// level a beam search with EfConstruction, the heuristic picks M
+// neighbours, the node's own lists are written first, and only then do the
+// back-links publish the node. Raises the entry point if level is above the
+// current top. Caller holds mu (read or write); the entry point is not id.
+func (g *Graph) link(s *searcher, id uint32, level int) {
+	q := g.vec(id)
+	e := g.entry.Load()
+	if e == noEntry {
+		g.epMu.Lock()
+		if g.entry.Load() == noEntry {
+			g.entry.Store(packEntry(id, level))
+			g.epMu.Unlock()
+			return
+		}
+		g.epMu.Unlock()
+		e = g.entry.Load()
+	}
+	ep, top := unpackEntry(e)
+	cur, curDist := ep, g.dist(q, ep)
+	s.ndist++
+	for l := top; l > level; l-- {
+		cur, curDist = g.greedy(s, q, cur, curDist, l)
+	}
+	if len(s.levelSel) < MaxLevel+1 {
+		s.levelSel = make([][]Neighbor, MaxLevel+1)
+	}
+	low := min(level, top)
+	for l := low; l >= 0; l-- {
+		g.searchLayer(s, q, cur, curDist, g.opts.EfConstruction, l, nil)
+		sorted := s.res.drainSorted(s.sorted[:0])
+		s.sorted = sorted
+		sorted = removeID(sorted, id)
+		s.levelSel[l] = g.selectNeighbors(s, sorted, g.m, s.levelSel[l][:0])
+		if len(sorted) > 0 {
+			cur, curDist = sorted[0].ID, sorted[0].Dist
+		}
+	}
+	g.nodeMu[id].Lock()
+	for l := low; l >= 0; l-- {
+		g.setLinks(id, l, s.levelSel[l])
+	}
+	g.nodeMu[id].Unlock()
+	for l := low; l >= 0; l-- {
+		for _, n := range s.levelSel[l] {
+			g.addLink(s, n.ID, id, n.Dist, l)
+		}
+	}
+	if level > top {
+		g.epMu.Lock()
+		if _, t := unpackEntry(g.entry.Load()); level > t {
+			g.entry.Store(packEntry(id, level))
+		}
+		g.epMu.Unlock()
+	}
+}
+
+// removeID removes id from ns in place, keeping the order.
+func removeID(ns []Neighbor, id uint32) []Neighbor {
+	for i, n := range ns {
+		if n.ID == id {
+			return append(ns[:i], ns[i+1:]...)
+		}
+	}
+	return ns
+}
+
+// addLink adds a link from node n to node id (at distance d) on level.
+// If n's list is full, it is shrunk with the heuristic over the old links
+// plus id. Caller holds mu; addLink takes nodeMu[n].
+func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
+	maxM := g.maxLinks(level)
+	g.nodeMu[n].Lock()
+	blk := g.block(n, level)
+	cnt := int(atomic.LoadUint32(&blk[0]))
+	for i := 1; i <= cnt; i++ {
+		if atomic.LoadUint32(&blk[i]) == id {
+			g.nodeMu[n].Unlock()
+			return
+		}
+	}
+	if cnt < maxM {
+		atomic.StoreUint32(&blk[1+cnt], id)
+		atomic.StoreUint32(&blk[0], uint32(cnt+1))
+	} else {
+		nv := g.vec(n)
+		cands := append(s.cands[:0], Neighbor{id, d})
+		for i := 1; i <= cnt; i++ {
+			x := atomic.LoadUint32(&blk[i])
+			cands = append(cands, Neighbor{x, distance(g.metric, nv, g.vec(x))})
+		}
+		s.ndist += uint64(cnt)
+		sortNeighbors(cands)
+		s.cands = cands
+		s.sel = g.selectNeighbors(s, cands, maxM, s.sel[:0])
+		g.setLinks(n, level, s.sel)
+	}
+	g.nodeMu[n].Unlock()
+	g.markDirty(n)
+}

@@ -1,0 +1,175 @@
+package index
+
+import (
+	"math"
+	"sync/atomic"
+)
+
+// Filter reports whether a node may appear in search results. A nil Filter
+// allows every node. Filters are called under the graph's read lock, from
+// the searching goroutine: they must not call Update, Delete or Reserve on
+// the same graph.
+type Filter func(id uint32) bool
+
+// Search returns the k nearest live nodes to q found by HNSW search with
+// beam width max(k, ef), where ef 0 means Options().Ef. Results are sorted
+// by distance, ties by id; the caller owns the slice. With a filter, only
+// allowed nodes are returned, and the level-0 search keeps going until it
+// holds ef allowed nodes or the graph is exhausted, so a selective filter
+// still yields min(k, allowed live nodes) results (it may then visit the
+// whole graph). q must have Dim() components (the result is empty
+// otherwise) and, under Cosine, unit length. Safe for concurrent use.
+func (g *Graph) Search(q []float32, k, ef int, filter Filter) []Neighbor {
+	if k <= 0 {
+		return nil
+	}
+	return g.SearchInto(make([]Neighbor, 0, k), q, k, ef, filter)
+}
+
+// SearchInto is Search writing into dst[:0]: it returns dst[:n] with the n
+// results, reallocating only if cap(dst) < n. With cap(dst) >= k it does not
+// allocate.
+func (g *Graph) SearchInto(dst []Neighbor, q []float32, k, ef int, filter Filter) []Neighbor {
+	dst = dst[:0]
+	if k <= 0 || len(q) != g.dim {
+		return dst
+	}
+	if ef <= 0 {
+		ef = g.opts.Ef
+	}
+	if ef < k {
+		ef = k
+	}
+	g.mu.RLock()
+	e := g.entry.Load()
+	if e == noEntry {
+		g.mu.RUnlock()
+		return dst
+	}
+	s := g.getSearcher()
+	ep, top := unpackEntry(e)
+	cur, curDist := ep, g.dist(q, ep)
+	s.ndist++
+	for l := top; l > 0; l-- {
+		cur, curDist = g.greedy(s, q, cur, curDist, l)
+	}
+	g.searchLayer(s, q, cur, curDist, ef, 0, filter)
+	for len(s.res) > k {
+		s.res.pop()
+	}
+	dst = s.res.drainSorted(dst)
+	g.mu.RUnlock()
+	g.putSearcher(s)
+	return dst
+}
+
+// dist is the distance from q to node id. Caller holds mu.
+func (g *Graph) dist(q []float32, id uint32) float32 {
+	b := int(id) * g.dim
+	v := g.vecs[b : b+g.dim : b+g.dim]
+	switch g.metric {
+	case Cosine:
+		return 1 - DotProduct(q, v)
+	case Dot:
+		return -DotProduct(q, v)
+	default:
+		return SquaredL2(q, v)
+	}
+}
+
+// greedy walks level from cur to the closest node it can reach by always
+// moving to a closer neighbour (the upper-level search of the paper with
+// ef = 1). Caller holds mu.
+func (g *Graph) greedy(s *searcher, q []float32, cur uint32, curDist float32, level int) (uint32, float32) {
+	for changed := true; changed; {
+		changed = false
+		blk := g.block(cur, level)
+		n := int(atomic.LoadUint32(&blk[0]))
+		for i := 1; i <= n; i++ {
+			nb := atomic.LoadUint32(&blk[i])
+			d := g.dist(q, nb)
+			s.ndist++
+			if d < curDist {
+				cur, curDist, changed = nb, d, true
+			}
+		}
+	}
+	return cur, curDist
+}
+
+// searchLayer is the beam search of the paper (Algorithm 2) on one level,
+// from entry point ep, with beam width ef. It leaves up to ef nodes allowed
+// by filter in s.res. Like hnswlib's searchBaseLayerST, with a filter it
+// stops only once s.res holds ef allowed nodes. Caller holds mu.
+func (g *Graph) searchLayer(s *searcher, q []float32, ep uint32, epDist float32, ef, level int, filter Filter) {
+	s.visited.reset(g.capacity)
+	s.cand = s.cand[:0]
+	s.res = s.res[:0]
+	s.visited.visit(ep)
+	lower := float32(math.Inf(1))
+	if filter == nil || filter(ep) {
+		s.res.push(Neighbor{ep, epDist})
+		lower = epDist
+	}
+	s.cand.push(Neighbor{ep, epDist})
+	var ndist uint64
+	for len(s.cand) > 0 {
+		c := s.cand[0]
+		if c.Dist > lower && len(s.res) >= ef {
+			break
+		}
+		s.cand.pop()
+		blk := g.block(c.ID, level)
+		n := int(atomic.LoadUint32(&blk[0]))
+		for i := 1; i <= n; i++ {
+			nb := atomic.LoadUint32(&blk[i])
+			if s.visited.visit(nb) {
+				continue
+			}
+			d := g.dist(q, nb)
+			ndist++
+			if len(s.res) < ef || d < lower {
+				s.cand.push(Neighbor{nb, d})
+				if filter == nil || filter(nb) {
+					s.res.push(Neighbor{nb, d})
+					if len(s.res) > ef {
+						s.res.pop()
+					}
+					lower = s.res[0].Dist
+				}
+			}
+		}
+	}
+	s.ndist += ndist
+}
+
+// Exact returns the k nearest live nodes to q allowed by filter, by brute
+// force over every live node with the same kernels as Search. Results are
+// sorted by distance, ties by id; the caller owns the slice. q must have
+// Dim() components (the result is empty otherwise). Safe for concurrent use.
+func (g *Graph) Exact(q []float32, k int, filter Filter) []Neighbor {
+	if k <= 0 || len(q) != g.dim {
+		return nil
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	h := make(maxHeap, 0, k+1)
+	n := g.next.Load()
+	for id := uint32(0); id < n; id++ {
+		if atomic.LoadUint32(&g.state[id]) != stateLive {
+			continue
+		}
+		if filter != nil && !filter(id) {
+			continue
+		}
+		d := g.dist(q, id)
+		if len(h) < k {
+			h.push(Neighbor{id, d})
+		} else if less(Neighbor{id, d}, h[0]) {
+			h.pop()
+			h.push(Neighbor{id, d})
+		}
+	}
+	g.ndist.Add(uint64(n))
+	return h.drainSorted(make([]Neighbor, 0, len(h)))
+}
