@@ -1,0 +1,82 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/vecbolt/vecbolt/bench"
+)
+
+// halfSystem wraps an exact system and drops every other result: recall
+// must come out at about one half, whatever ef says.
+type halfSystem struct{ *bench.BruteForce }
+
+func (h halfSystem) Search(q []float32, k, ef int) ([]int, error) {
+	res, err := h.BruteForce.Search(q, k, ef)
+	var out []int
+	for i, id := range res {
+		if i%2 == 0 {
+			out = append(out, id)
+		}
+	}
+	return out, err
+}
+
+func TestRun(t *testing.T) {
+	ctx := context.Background()
+	data, _ := bench.Synthetic(bench.SynthOptions{N: 800, Dim: 12, Seed: 5})
+	split, err := bench.HoldOut(data, 40, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bench.GroundTruth(ctx, split.Base, split.Queries, bench.Cosine, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := bench.Dataset{Name: "synthetic", Metric: bench.Cosine, Base: split.Base, Queries: split.Queries, Truth: tr}
+
+	bf := bench.NewBruteForce(bench.Cosine)
+	defer bf.Close()
+	rows, err := bench.Run(ctx, bf, ds, bench.RunOptions{K: 10, Efs: []int{10, 20}, SearchThreads: 2, BuildThreads: 1,
+		Template: bench.Row{System: "bruteforce", Version: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i, r := range rows {
+		if r.Recall != 1 || r.Ef != []int{10, 20}[i] || r.System != "bruteforce" || r.Version != "test" || r.Dataset != "synthetic" ||
+			r.N != 760 || r.Dim != 12 || r.Queries != 40 || r.K != 10 || r.Threads != 2 || r.BuildThreads != 1 {
+			t.Errorf("row %d: %+v", i, r)
+		}
+		if r.QPSSingle <= 0 || r.QPSMulti <= 0 || r.P50Micros > r.P95Micros || r.P95Micros > r.P99Micros {
+			t.Errorf("row %d timings: %+v", i, r)
+		}
+		if r.DistancesPerQuery != 760 {
+			t.Errorf("row %d distances per query %v, want 760", i, r.DistancesPerQuery)
+		}
+	}
+
+	half := halfSystem{bench.NewBruteForce(bench.Cosine)}
+	rows, err = bench.Run(ctx, half, ds, bench.RunOptions{K: 10, Efs: []int{5}})
+	if err != nil || rows[0].Recall != 0.5 {
+		t.Fatalf("half system: %v %v", rows, err)
+	}
+	if _, err := bench.Run(ctx, bf, ds, bench.RunOptions{K: 11}); !errors.Is(err, bench.ErrShape) {
+		t.Errorf("k deeper than truth: %v", err)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	xs := []float64{5, 1, 4, 2, 3, 6, 7, 8, 9, 10}
+	for _, tc := range []struct{ p, want float64 }{{50, 5}, {95, 10}, {99, 10}, {10, 1}, {0, 1}, {100, 10}} {
+		if got := bench.Percentile(xs, tc.p); got != tc.want {
+			t.Errorf("p%v = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if bench.Percentile(nil, 50) != 0 {
+		t.Error("empty")
+	}
+}
