@@ -100,7 +100,7 @@ func (r *Reader) readCSV() (Record, error) {
 		nv--
 	}
 	if r.csvCols > 0 && len(row) != r.csvCols {
-		return Record{}, r.errorf(0, &DimensionError{Got: nv, Want: r.dim})
+		return Record{}, r.errorf(0, fmt.Errorf("%w: %d fields, the header row has %d", ErrDimension, len(row), r.csvCols))
 	}
 	if err := r.checkDim(nv); err != nil {
 		return Record{}, r.errorf(0, err)

@@ -19,7 +19,7 @@ var (
 	ErrDimension = errors.New("format: wrong dimension")
 	// ErrNotFinite: a vector component that is NaN or ±Inf, or a decimal
 	// number too large for a float32.
-	ErrNotFinite = errors.New("format: component is not a finite number")
+	ErrNotFinite = errors.New("format: not a finite number")
 	// ErrInvalidKey: an empty key, or (writers) a key the format cannot hold
 	// without changing it, such as a word2vec binary key containing a space.
 	ErrInvalidKey = errors.New("format: invalid key")
@@ -94,6 +94,15 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// raw returns a JSON token for an error message, shortened when long.
+func raw(tok []byte) string {
+	const max = 40
+	if len(tok) > max {
+		return string(tok[:max]) + "..."
+	}
+	return string(tok)
+}
 
 // quote returns tok quoted for an error message, shortened when long.
 func quote(tok []byte) string {

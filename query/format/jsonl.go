@@ -28,7 +28,7 @@ func (e *componentError) Error() string { return e.err.Error() }
 
 func (v *jsonVector) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '[' {
-		return &componentError{i: -1, err: fmt.Errorf("%w: \"vector\" is %s, want an array of numbers", ErrMalformed, quote(b))}
+		return &componentError{i: -1, err: fmt.Errorf("%w: \"vector\" is %s, want an array of numbers", ErrMalformed, raw(b))}
 	}
 	vec := make([]float32, 0, len(b)/8+1)
 	i := 1
@@ -45,7 +45,7 @@ func (v *jsonVector) UnmarshalJSON(b []byte) error {
 		}
 		n := len(vec)
 		if c := b[i]; c != '-' && (c < '0' || c > '9') {
-			return &componentError{i: n, err: fmt.Errorf("%w: component %d: %s is not a number", ErrMalformed, n+1, quote(b[i:j]))}
+			return &componentError{i: n, err: fmt.Errorf("%w: component %d: %s is not a number", ErrMalformed, n+1, raw(b[i:j]))}
 		}
 		f, err := parseFloat(b[i:j], n)
 		if err != nil {
@@ -110,17 +110,17 @@ func (r *Reader) readJSONL() (Record, error) {
 
 // compactObject checks that raw is a JSON object (or empty or null, giving
 // nil) and returns it compacted in a fresh slice.
-func compactObject(raw []byte) (json.RawMessage, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func compactObject(rawMsg []byte) (json.RawMessage, error) {
+	rawMsg = bytes.TrimSpace(rawMsg)
+	if len(rawMsg) == 0 || string(rawMsg) == "null" {
 		return nil, nil
 	}
-	if raw[0] != '{' || !json.Valid(raw) {
-		return nil, fmt.Errorf("%w: metadata %s is not a JSON object", ErrMalformed, quote(raw))
+	if rawMsg[0] != '{' || !json.Valid(rawMsg) {
+		return nil, fmt.Errorf("%w: metadata %s is not a JSON object", ErrMalformed, raw(rawMsg))
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if err := json.Compact(&buf, raw); err != nil {
+	buf.Grow(len(rawMsg))
+	if err := json.Compact(&buf, rawMsg); err != nil {
 		return nil, fmt.Errorf("%w: metadata: %v", ErrMalformed, err)
 	}
 	return json.RawMessage(buf.Bytes()), nil

@@ -197,12 +197,8 @@ func (r *Reader) checkDim(n int) error {
 
 // errorf wraps err in a *ParseError at the current record, column col.
 func (r *Reader) errorf(col int, err error) *ParseError {
-	pe := &ParseError{File: r.name, Column: col, Record: r.rec, Offset: r.recOff, Err: err}
-	switch r.f {
-	case GloVe, Word2VecText, JSONL, CSV:
-		pe.Line = r.recLine
-	}
-	return pe
+	// Binary formats set recLine only while reading their header line.
+	return &ParseError{File: r.name, Line: r.recLine, Column: col, Record: r.rec, Offset: r.recOff, Err: err}
 }
 
 // ioError wraps a read error in a final error naming the file.
