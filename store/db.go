@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -115,6 +116,10 @@ func Open(path string, opts Options) (db *DB, err error) {
 		if bdb != nil {
 			_ = bdb.Close()
 		} else if file != nil {
+			// bbolt's mmap of the file outlives Close and would keep
+			// the flock: release the lock explicitly. The mapping
+			// itself leaks.
+			unlockFile(file)
 			_ = file.Close()
 		}
 		if created {
@@ -134,8 +139,16 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 		if created {
 			_ = os.Remove(path)
+			return nil, fmt.Errorf("store: create %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		var pathErr *fs.PathError
+		var errno syscall.Errno
+		if errors.As(err, &pathErr) || errors.As(err, &errno) {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		// Anything else bbolt says about an existing file is about its
+		// contents ("file size too small", bad pages).
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
 	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly}
 	if created {
