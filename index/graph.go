@@ -311,3 +311,10 @@ func (g *Graph) putSearcher(s *searcher) {
 	}
 	g.searchers.put(s)
 }
+
+func (g *Graph) stateAt(id uint32) uint32 { return atomic.LoadUint32(&g.state[id]) }
+
+// degree returns the length of node id's list on level.
+func (g *Graph) degree(id uint32, level int) int {
+	return int(atomic.LoadUint32(&g.block(id, level)[0]))
+}

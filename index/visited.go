@@ -52,6 +52,7 @@ type searcher struct {
 	sel      []Neighbor   // scratch: output of the heuristic
 	ids      []uint32     // scratch: a copy of one neighbour list
 	cands    []Neighbor   // scratch: candidates of a list being rebuilt
+	stack    []uint32     // scratch: removed nodes to walk, BFS queue
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	ndist    uint64       // distance computations since taken from the pool
 }
