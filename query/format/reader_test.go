@@ -49,7 +49,9 @@ func fvecsRecords() []format.Record {
 	return out
 }
 
-func readFile(t *testing.T, name string) []byte {
+func readFile(t *testing.T, name string) []byte { return readFile2(t, name) }
+
+func readFile2(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
