@@ -51,6 +51,8 @@ type Options struct {
 // DB is an open vecbolt database file. All methods are safe for concurrent
 // use; any number of View transactions may run alongside one Update.
 type DB struct {
+	// All fields are set by Open and never change, so DB needs no lock of
+	// its own; bbolt serialises writers and guards its mmap.
 	bolt     *bolt.DB
 	path     string
 	readOnly bool

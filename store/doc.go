@@ -59,6 +59,10 @@
 //     Check verifies every page, but bbolt trusts the pages it reads: a file
 //     damaged inside a page after Open can still make bbolt panic. Run Check
 //     on files of unknown provenance.
+//   - Do not start a transaction (Update, View, Batch, Check, Stats,
+//     Backup, Compact) from inside another one on the same goroutine:
+//     Update inside Update deadlocks, and Update inside View can deadlock
+//     when bbolt needs to remap the file (bbolt's own rule).
 //   - Options.NoSync trades durability for speed; use it for bulk loads you
 //     can redo.
 //

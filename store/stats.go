@@ -30,13 +30,14 @@ type CollectionStats struct {
 
 // BucketStats is the space used by one bucket (from bbolt's bucket stats).
 type BucketStats struct {
-	Keys       int // key/value pairs
-	Depth      int // B+tree levels
-	LeafPages  int // logical leaf pages
-	Branch     int // logical branch pages
-	Overflow   int // overflow pages (leaf and branch)
-	AllocBytes int // bytes allocated to pages
-	InuseBytes int // bytes holding data
+	Keys       int  // key/value pairs
+	Depth      int  // B+tree levels
+	LeafPages  int  // logical leaf pages
+	Branch     int  // logical branch pages
+	Overflow   int  // overflow pages (leaf and branch)
+	AllocBytes int  // bytes allocated to pages (0 for an inline bucket)
+	InuseBytes int  // bytes holding data, page headers included
+	Inline     bool // small enough to live inside its parent's page
 }
 
 func bucketStats(b *bolt.Bucket) BucketStats {
@@ -48,7 +49,8 @@ func bucketStats(b *bolt.Bucket) BucketStats {
 		Branch:     s.BranchPageN,
 		Overflow:   s.LeafOverflowN + s.BranchOverflowN,
 		AllocBytes: s.LeafAlloc + s.BranchAlloc,
-		InuseBytes: s.LeafInuse + s.BranchInuse,
+		InuseBytes: s.LeafInuse + s.BranchInuse + s.InlineBucketInuse,
+		Inline:     s.InlineBucketN > 0 && s.LeafPageN == 0,
 	}
 }
 

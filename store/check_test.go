@@ -1,0 +1,187 @@
+package store_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// colBucket returns a sub-bucket of collection "c" in a raw bbolt tx.
+func colBucket(btx *bolt.Tx, sub string) *bolt.Bucket {
+	c := btx.Bucket([]byte("vecbolt")).Bucket([]byte("collections")).Bucket([]byte("c"))
+	if sub == "" {
+		return c
+	}
+	return c.Bucket([]byte(sub))
+}
+
+func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func TestCheckFindsDamage(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(btx *bolt.Tx) error
+		want   string // substring of the report
+	}{
+		{"key mapping removed", func(btx *bolt.Tx) error { return colBucket(btx, "keys").Delete([]byte("k3")) }, `key "k3" does not map back`},
+		{"key to missing id", func(btx *bolt.Tx) error { return colBucket(btx, "keys").Put([]byte("ghost"), be32(999)) }, `key "ghost" maps to id 999`},
+		{"key to other record", func(btx *bolt.Tx) error { return colBucket(btx, "keys").Put([]byte("k4"), be32(5)) }, `which holds key "k5"`},
+		{"short vector", func(btx *bolt.Tx) error { return colBucket(btx, "vectors").Put(be32(2), make([]byte, 12)) }, "id 2: vector has 12 bytes, want 32"},
+		{"vector missing", func(btx *bolt.Tx) error { return colBucket(btx, "vectors").Delete(be32(2)) }, "id 2: record has no vector"},
+		{"orphan vector", func(btx *bolt.Tx) error { return colBucket(btx, "vectors").Put(be32(77), make([]byte, 32)) }, "id 77 has no record"},
+		{"NaN component", func(btx *bolt.Tx) error {
+			return colBucket(btx, "vectors").Put(be32(1), append(make([]byte, 28), 0, 0, 0xc0, 0x7f))
+		}, "component 7 is NaN"},
+		{"not unit under cosine", func(btx *bolt.Tx) error {
+			v := make([]byte, 32)
+			v[3] = 0x40 // 2.0 in component 0
+			return colBucket(btx, "vectors").Put(be32(1), v)
+		}, "want a unit vector"},
+		{"order entry missing", func(btx *bolt.Tx) error { return colBucket(btx, "order").Delete(be64(1)) }, "seq 1 has no order entry"},
+		{"order points elsewhere", func(btx *bolt.Tx) error { return colBucket(btx, "order").Put(be64(1), be32(6)) }, "seq 1 points at id 6, whose record has seq 7"},
+		{"order to nothing", func(btx *bolt.Tx) error { return colBucket(btx, "order").Put(be64(500), be32(600)) }, "id 600, which has no record"},
+		{"count wrong", func(btx *bolt.Tx) error {
+			return colBucket(btx, "").Put([]byte("meta"), append(be64(11), be64(9)...))
+		}, "meta count is 9, records bucket holds 10"},
+		{"record garbage", func(btx *bolt.Tx) error { return colBucket(btx, "records").Put(be32(3), []byte("junk")) }, "id 3: record has 4 bytes"},
+		{"graph key", func(btx *bolt.Tx) error { return colBucket(btx, "graph").Put([]byte("xx"), []byte("n")) }, "graph: bad entry"},
+		{"stray key in collections", func(btx *bolt.Tx) error {
+			return btx.Bucket([]byte("vecbolt")).Bucket([]byte("collections")).Put([]byte("odd"), []byte("1"))
+		}, `stray key "odd"`},
+		{"config garbage", func(btx *bolt.Tx) error { return colBucket(btx, "config").Put([]byte("config"), []byte("{")) }, `collection "c" bucket config`},
+		{"config from the future", func(btx *bolt.Tx) error { return colBucket(btx, "config").Put([]byte("version"), be32(9)) }, "format version 9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.vecbolt")
+			db, err := store.Open(path, store.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fillRandom(t, db, "c", 8, 10) // ids 0..9, keys k0..k9, seqs 1..10
+			if err := db.Check(context.Background()); err != nil {
+				t.Fatalf("healthy file: %v", err)
+			}
+			db.Close()
+			if err := rawUpdate(path, tc.damage); err != nil {
+				t.Fatal(err)
+			}
+			db, err = store.Open(path, store.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			err = db.Check(context.Background())
+			var ce *store.CheckError
+			if !errors.As(err, &ce) || !errors.Is(err, store.ErrCorrupt) {
+				t.Fatalf("Check = %v, want *CheckError wrapping ErrCorrupt", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("report lacks %q:\n%v", tc.want, err)
+			}
+		})
+	}
+}
+
+func TestReadsReportCorruption(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.vecbolt")
+	db, err := store.Open(path, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillRandom(t, db, "c", 8, 10)
+	db.Close()
+	if err := rawUpdate(path, func(btx *bolt.Tx) error {
+		if err := colBucket(btx, "vectors").Put(be32(2), make([]byte, 5)); err != nil {
+			return err
+		}
+		return colBucket(btx, "records").Put(be32(4), []byte{1, 2, 3})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustView(t, db, func(tx *store.Tx) error {
+		c, err := tx.Collection("c")
+		if err != nil {
+			return err
+		}
+		for _, tc := range []struct {
+			err    error
+			bucket string
+			id     uint32
+		}{
+			{func() error { _, err := c.Get("k2"); return err }(), "vectors", 2},
+			{func() error { _, err := c.GetByID(4); return err }(), "records", 4},
+			{c.ForEach(func(*store.Record) error { return nil }), "vectors", 2},
+			{c.ForEachID(func(uint32, string, uint64, []float32) error { return nil }), "vectors", 2},
+		} {
+			var ce *store.CorruptError
+			if !errors.As(tc.err, &ce) || ce.Bucket != tc.bucket || ce.ID != tc.id || ce.Collection != "c" {
+				t.Errorf("err = %v, want *CorruptError for bucket %s id %d", tc.err, tc.bucket, tc.id)
+			}
+		}
+		return nil
+	})
+}
+
+func TestCheckContext(t *testing.T) {
+	db := openTemp(t)
+	fillRandom(t, db, "c", 4, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.Check(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Check with cancelled ctx = %v", err)
+	}
+}
+
+func TestCheckReportIsCapped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.vecbolt")
+	db, err := store.Open(path, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillRandom(t, db, "c", 4, 300)
+	db.Close()
+	if err := rawUpdate(path, func(btx *bolt.Tx) error { return colBucket(btx, "").DeleteBucket([]byte("order")) }); err != nil {
+		t.Fatal(err)
+	}
+	// Without the order bucket the collection does not open at all.
+	db, err = store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Check(context.Background())
+	db.Close()
+	if !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), "bucket order") {
+		t.Errorf("Check = %v", err)
+	}
+	if err := rawUpdate(path, func(btx *bolt.Tx) error {
+		_, err := colBucket(btx, "").CreateBucket([]byte("order"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Check(context.Background())
+	var ce *store.CheckError
+	if !errors.As(err, &ce) || ce.Total < 300 || len(ce.Problems) != 100 || !strings.Contains(err.Error(), fmt.Sprintf("and %d more", ce.Total-100)) {
+		t.Errorf("capped report: total %d, listed %d", ce.Total, len(ce.Problems))
+	}
+}
