@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -107,26 +106,15 @@ func (c *Collection) Put(r *Record) error {
 	if err := c.tx.checkWritable(); err != nil {
 		return err
 	}
-	switch {
-	case r.Key == "":
-		return ErrEmptyKey
-	case len(r.Key) > MaxKeyLen:
-		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrKeyTooLong, quoteKey(r.Key), len(r.Key), MaxKeyLen)
-	case len(r.Vector) != c.cfg.Dim:
-		return &DimensionError{Key: r.Key, Got: len(r.Vector), Want: c.cfg.Dim}
+	if err := ValidateKey(r.Key); err != nil {
+		return err
 	}
-	var sum float64
-	for i, f := range r.Vector {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return &VectorError{Key: r.Key, Index: i, Value: f}
-		}
-		sum += float64(f) * float64(f)
+	sum, err := checkVector(c.cfg, r.Key, r.Vector)
+	if err != nil {
+		return err
 	}
 	vec, norm := r.Vector, float32(0)
 	if c.cfg.Metric == Cosine {
-		if sum == 0 {
-			return fmt.Errorf("%w: key %s", ErrZeroVector, quoteKey(r.Key))
-		}
 		if r.Norm == 0 {
 			n := math.Sqrt(sum)
 			norm = float32(n)
@@ -215,21 +203,6 @@ func (c *Collection) Put(r *Record) error {
 	}
 	r.Seq, r.Norm = seq, norm
 	return nil
-}
-
-// checkMetadata validates r.Metadata and returns what to store (nil for
-// none), trimmed of surrounding white space.
-func checkMetadata(key string, m json.RawMessage) ([]byte, error) {
-	m = bytes.TrimSpace(m)
-	switch {
-	case len(m) == 0 || string(m) == "null":
-		return nil, nil
-	case len(m) > MaxMetadataLen:
-		return nil, fmt.Errorf("%w: key %s: %d bytes, limit %d", ErrInvalidMetadata, quoteKey(key), len(m), MaxMetadataLen)
-	case m[0] != '{' || !json.Valid(m):
-		return nil, fmt.Errorf("%w: key %s", ErrInvalidMetadata, quoteKey(key))
-	}
-	return m, nil
 }
 
 // record reads and decodes the record under id; a missing record is

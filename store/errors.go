@@ -66,7 +66,7 @@ type DimensionError struct {
 }
 
 func (e *DimensionError) Error() string {
-	return fmt.Sprintf("store: key %s: vector has dimension %d, collection wants %d", quoteKey(e.Key), e.Got, e.Want)
+	return fmt.Sprintf("store: %svector has dimension %d, collection wants %d", keyPrefix(e.Key), e.Got, e.Want)
 }
 
 func (e *DimensionError) Unwrap() error { return ErrDimension }
@@ -82,9 +82,9 @@ type VectorError struct {
 
 func (e *VectorError) Error() string {
 	if e.Index < 0 {
-		return fmt.Sprintf("store: key %s: invalid norm %v", quoteKey(e.Key), e.Value)
+		return fmt.Sprintf("store: %sinvalid norm %v", keyPrefix(e.Key), e.Value)
 	}
-	return fmt.Sprintf("store: key %s: vector component %d is %v", quoteKey(e.Key), e.Index, e.Value)
+	return fmt.Sprintf("store: %svector component %d is %v", keyPrefix(e.Key), e.Index, e.Value)
 }
 
 func (e *VectorError) Unwrap() error { return ErrInvalidVector }
@@ -150,6 +150,14 @@ func corruptID(col, bucket string, id uint32, format string, args ...any) error 
 
 func corrupt(col, bucket string, format string, args ...any) error {
 	return &CorruptError{Collection: col, Bucket: bucket, Reason: fmt.Sprintf(format, args...)}
+}
+
+// keyPrefix is "key \"k\": " for error messages, or "" without a key.
+func keyPrefix(k string) string {
+	if k == "" {
+		return ""
+	}
+	return "key " + quoteKey(k) + ": "
 }
 
 // quoteKey quotes a key for an error message, shortening long keys.

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Validate runs the checks Collection.Put makes on a record for a
+// collection with configuration cfg, without a transaction: key (ValidateKey),
+// vector (ValidateVector) and metadata (empty, JSON null, or a JSON object
+// of at most MaxMetadataLen bytes; ErrInvalidMetadata). Errors name the key.
+// It only reads its arguments and is safe for concurrent use.
+func Validate(cfg Config, key string, vec []float32, meta json.RawMessage) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if _, err := checkVector(cfg, key, vec); err != nil {
+		return err
+	}
+	_, err := checkMetadata(key, meta)
+	return err
+}
+
+// ValidateKey reports whether key is acceptable: non-empty (ErrEmptyKey)
+// and at most MaxKeyLen bytes (ErrKeyTooLong). Any bytes are allowed.
+func ValidateKey(key string) error {
+	switch {
+	case key == "":
+		return ErrEmptyKey
+	case len(key) > MaxKeyLen:
+		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrKeyTooLong, quoteKey(key), len(key), MaxKeyLen)
+	}
+	return nil
+}
+
+// ValidateVector reports whether vec fits a collection with configuration
+// cfg, for a vector that is not (yet) a record, such as a query: its length
+// is cfg.Dim (*DimensionError), its components are finite (*VectorError
+// naming the first bad one), and under cosine it is not all zeros
+// (ErrZeroVector).
+func ValidateVector(cfg Config, vec []float32) error {
+	_, err := checkVector(cfg, "", vec)
+	return err
+}
+
+// checkVector validates vec for key ("" when there is none) and returns
+// its squared length, summed in float64.
+func checkVector(cfg Config, key string, vec []float32) (float64, error) {
+	if len(vec) != cfg.Dim {
+		return 0, &DimensionError{Key: key, Got: len(vec), Want: cfg.Dim}
+	}
+	var sum float64
+	for i, f := range vec {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return 0, &VectorError{Key: key, Index: i, Value: f}
+		}
+		sum += float64(f) * float64(f)
+	}
+	if cfg.Metric == Cosine && sum == 0 {
+		if key == "" {
+			return 0, ErrZeroVector
+		}
+		return 0, fmt.Errorf("%w: key %s", ErrZeroVector, quoteKey(key))
+	}
+	return sum, nil
+}
+
+// checkMetadata validates metadata and returns what to store (nil for
+// none), trimmed of surrounding white space.
+func checkMetadata(key string, m json.RawMessage) ([]byte, error) {
+	m = bytes.TrimSpace(m)
+	switch {
+	case len(m) == 0 || string(m) == "null":
+		return nil, nil
+	case len(m) > MaxMetadataLen:
+		return nil, fmt.Errorf("%w: key %s: %d bytes, limit %d", ErrInvalidMetadata, quoteKey(key), len(m), MaxMetadataLen)
+	case m[0] != '{' || !json.Valid(m):
+		return nil, fmt.Errorf("%w: key %s", ErrInvalidMetadata, quoteKey(key))
+	}
+	return m, nil
+}
