@@ -56,6 +56,7 @@
 //	| go_version     | string   | Go toolchain (Go runners)                                     |
 //	| runtime        | string   | compiler or interpreter and build notes (C++, Python runners) |
 //	| os             | string   | GOOS/GOARCH, e.g. linux/amd64                                 |
+//	| load_average   | string   | /proc/loadavg when the runner finished collecting it          |
 //	| vecbolt_commit | string   | git commit of the vecbolt tree, "+dirty" when modified        |
 //
 // rows: one per (system, configuration, ef). Fields that may be absent

@@ -24,6 +24,7 @@ type Machine struct {
 	GoVersion     string   `json:"go_version,omitempty"`     //
 	Runtime       string   `json:"runtime,omitempty"`        // non-Go runners: compiler or interpreter and library build notes
 	OS            string   `json:"os"`                       // GOOS/GOARCH
+	LoadAverage   string   `json:"load_average,omitempty"`   // /proc/loadavg when collected: the machine may be shared and busy
 	VecboltCommit string   `json:"vecbolt_commit,omitempty"` // git commit of the vecbolt tree that ran the benchmark
 }
 
@@ -48,6 +49,7 @@ func CollectMachine(commit string) Machine {
 		MemoryBytes:   memTotal(),
 		GoVersion:     runtime.Version(),
 		OS:            runtime.GOOS + "/" + runtime.GOARCH,
+		LoadAverage:   loadAverage(),
 		VecboltCommit: commit,
 	}
 }
@@ -123,4 +125,12 @@ func HeapInUse() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse)
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
