@@ -1,0 +1,255 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// Method selects how an analogy combines its terms.
+type Method int
+
+const (
+	// CosAdd is 3CosAdd, gensim's most_similar: the weighted mean of the
+	// terms' unit vectors, normalised, ranked by cosine similarity.
+	CosAdd Method = iota
+	// CosMul is 3CosMul (Levy and Goldberg, 2014), gensim's
+	// most_similar_cosmul: the product over positive terms of (1+cos)/2
+	// divided by the product over negative terms of (1+cos)/2 plus 1e-6.
+	CosMul
+)
+
+// String returns "add" or "mul".
+func (m Method) String() string {
+	if m == CosMul {
+		return "mul"
+	}
+	return "add"
+}
+
+// ParseMethod parses "add" / "3cosadd" or "mul" / "3cosmul".
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "add", "3cosadd", "cosadd", "":
+		return CosAdd, nil
+	case "mul", "3cosmul", "cosmul":
+		return CosMul, nil
+	}
+	return 0, fmt.Errorf("query: unknown analogy method %q (want add or mul)", s)
+}
+
+// CosMulCandidates is how many 3CosAdd neighbours an approximate 3CosMul
+// query re-ranks, at least: max(CosMulCandidates, 10*k). The 3CosMul winner
+// is almost always among the 3CosAdd leaders, because both reward similarity
+// to the positive terms; the cost is one graph search with ef at least that
+// large plus one re-ranking pass of len(terms) dot products per candidate.
+const CosMulCandidates = 100
+
+// AnalogyOptions tunes Analogy. The zero value is 3CosAdd over the graph.
+type AnalogyOptions struct {
+	Method Method
+	// Exact scans every record instead of searching the graph.
+	Exact bool
+	// Ef is the graph search beam width; 0 means the collection's Ef.
+	Ef int
+	// Restrict, when positive, answers only from the first Restrict records
+	// in insertion order (word-vector files list the most frequent first).
+	Restrict int
+	// WithMetadata fills Result.Metadata.
+	WithMetadata bool
+}
+
+// Analogy answers vector arithmetic such as "king - man + woman" with
+// gensim's semantics: each term contributes its unit vector times its
+// weight, the terms' keys are excluded from the answers, and results are
+// ranked by cosine similarity (Score is that similarity for 3CosAdd and the
+// 3CosMul objective for CosMul), whatever the collection's metric. Under
+// cosine the graph answers; under dot and l2 the graph's order is not
+// cosine order, so the scan is exact.
+func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOptions) ([]Result, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if k <= 0 {
+		return nil, fmt.Errorf("%w (got %d)", ErrInvalidK, k)
+	}
+	if len(e.Terms) == 0 {
+		return nil, ErrEmptyQuery
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	g := c.g
+	// Unit vectors of the terms.
+	units := make([][]float32, len(e.Terms))
+	var exclude []uint32
+	for i, t := range e.Terms {
+		var v []float32
+		if t.Vector != nil {
+			if err := store.ValidateVector(c.cfg.storeConfig(), t.Vector); err != nil {
+				return nil, fmt.Errorf("query: term at column %d: %w", t.Column, err)
+			}
+			v = append([]float32(nil), t.Vector...)
+		} else {
+			id, ok := c.ids[t.Key]
+			if !ok {
+				return nil, &KeyError{Collection: c.name, Key: t.Key}
+			}
+			exclude = append(exclude, id)
+			v = append([]float32(nil), g.Vector(id)...)
+		}
+		normalize(v)
+		units[i] = v
+	}
+	mean := make([]float32, c.cfg.Dim)
+	for i, t := range e.Terms {
+		w := float32(t.Weight)
+		for j, x := range units[i] {
+			mean[j] += w * x
+		}
+	}
+	normalize(mean)
+	filter := c.filter(exclude, opts.Restrict)
+
+	var res []Result
+	switch {
+	case opts.Method == CosMul:
+		res = c.cosMul(g, e, units, mean, k, filter, opts)
+	case c.metric == index.Cosine && !opts.Exact:
+		ef := opts.Ef
+		if ef == 0 {
+			ef = c.cfg.Ef
+		}
+		res = c.results(g.Search(mean, k, ef, filter))
+	case c.metric == index.Cosine:
+		res = c.results(g.Exact(mean, k, filter))
+	default:
+		res = c.scanCosine(g, k, filter, func(u []float32) float32 { return index.DotProduct(u, mean) })
+	}
+	if opts.WithMetadata {
+		if err := c.fillMetadata(res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// results maps graph neighbours to results with the metric's score.
+// The caller holds c.mu.
+func (c *Collection) results(ns []index.Neighbor) []Result {
+	out := make([]Result, len(ns))
+	for i, n := range ns {
+		out[i] = Result{Key: c.keys[n.ID], Score: c.score(n.Dist)}
+	}
+	return out
+}
+
+// cosMul ranks by the 3CosMul objective: exactly over every allowed record,
+// or over the 3CosAdd candidates from the graph.
+func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []float32, k int, filter index.Filter, opts AnalogyOptions) []Result {
+	obj := func(u []float32) float32 {
+		num, den := 1.0, 1.0
+		for i := range e.Terms {
+			s := (1 + float64(index.DotProduct(u, units[i]))) / 2
+			if e.Terms[i].Weight >= 0 {
+				num *= s
+			} else {
+				den *= s
+			}
+		}
+		return float32(num / (den + 1e-6))
+	}
+	if opts.Exact || c.metric != index.Cosine {
+		return c.scanCosine(g, k, filter, obj)
+	}
+	cand := max(CosMulCandidates, 10*k)
+	ef := max(opts.Ef, cand)
+	ns := g.Search(mean, cand, ef, filter)
+	res := make([]Result, 0, len(ns))
+	for _, n := range ns {
+		res = append(res, Result{Key: c.keys[n.ID], Score: obj(g.Vector(n.ID))})
+	}
+	sortResults(res)
+	if len(res) > k {
+		res = res[:k]
+	}
+	return res
+}
+
+// scanCosine scores every allowed live record's unit vector with score
+// (higher is better) and returns the k best. The caller holds c.mu.
+func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, score func(u []float32) float32) []Result {
+	var top []Result
+	unit := make([]float32, c.cfg.Dim)
+	for id := uint32(0); id < g.MaxID(); id++ {
+		if !g.Live(id) || (filter != nil && !filter(id)) {
+			continue
+		}
+		copy(unit, g.Vector(id))
+		if c.metric != index.Cosine {
+			normalize(unit)
+		}
+		top = append(top, Result{Key: c.keys[id], Score: score(unit)})
+		if len(top) >= 4*k+64 {
+			sortResults(top)
+			top = top[:k]
+		}
+	}
+	sortResults(top)
+	if len(top) > k {
+		top = top[:k]
+	}
+	return top
+}
+
+// sortResults orders by descending score, then key, so ties are stable.
+func sortResults(rs []Result) {
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Score != rs[j].Score {
+			return rs[i].Score > rs[j].Score
+		}
+		return rs[i].Key < rs[j].Key
+	})
+}
+
+// restrictCutoff returns the insertion sequence below which the first n
+// records lie, or MaxUint64 when n covers everything. The caller holds c.mu.
+func (c *Collection) restrictCutoff(n int) uint64 {
+	if n <= 0 || n >= len(c.ids) {
+		return math.MaxUint64
+	}
+	c.cutMu.Lock()
+	defer c.cutMu.Unlock()
+	if c.cutGen == c.gen && c.cutN == n {
+		return c.cut
+	}
+	seqs := make([]uint64, 0, len(c.ids))
+	for id, k := range c.keys {
+		if k != "" {
+			seqs = append(seqs, c.seqs[id])
+		}
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	c.cut, c.cutN, c.cutGen = seqs[n], n, c.gen
+	return c.cut
+}
+
+// filter combines visibility, exclusions and a first-n restriction.
+// The caller holds c.mu.
+func (c *Collection) filter(exclude []uint32, restrict int) index.Filter {
+	vis := c.visible(exclude)
+	cut := c.restrictCutoff(restrict)
+	if cut == math.MaxUint64 {
+		return vis
+	}
+	seqs, keys := c.seqs, c.keys
+	return func(id uint32) bool {
+		if int(id) >= len(keys) || keys[id] == "" || seqs[id] >= cut {
+			return false
+		}
+		return vis == nil || vis(id)
+	}
+}

@@ -1,0 +1,253 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// Collection is a named set of records with its HNSW graph. It is safe for
+// concurrent use: searches run in parallel with each other and with writes,
+// and writes are serialised.
+type Collection struct {
+	db     *DB
+	name   string
+	cfg    CollectionConfig
+	metric index.Metric
+	closed atomic.Bool
+
+	wmu sync.Mutex // serialises writers: graph mutation plus commit
+
+	mu   sync.RWMutex      // protects g, keys, ids, seqs (searches hold it for reading)
+	g    *index.Graph      // in-memory graph; swapped whole on reload
+	keys []string          // key by internal id; "" for a free or uncommitted slot
+	ids  map[string]uint32 // internal id by key
+	seqs []uint64          // insertion sequence by internal id
+
+	// pending counts graph nodes linked but not yet committed; while it is
+	// non-zero, searches filter out ids with no key yet.
+	pending atomic.Int32
+
+	gen    uint64     // bumped under mu on every committed write
+	cutMu  sync.Mutex // protects cut, cutN, cutGen
+	cut    uint64     // cached restrictCutoff result
+	cutN   int
+	cutGen uint64
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.name }
+
+// Config returns the configuration fixed at creation, with defaults filled.
+func (c *Collection) Config() CollectionConfig { return c.cfg }
+
+// Len returns the number of records.
+func (c *Collection) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.ids)
+}
+
+// load reads the configuration, records and persisted graph from the store
+// and replaces the in-memory state. The caller holds wmu or owns c alone.
+// It reads the graph as stored; it never rebuilds it.
+func (c *Collection) load(ctx context.Context) error {
+	var (
+		g    *index.Graph
+		cfg  CollectionConfig
+		keys []string
+		seqs []uint64
+		ids  map[string]uint32
+	)
+	err := c.db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil {
+			return err
+		}
+		cfg = configFromStore(sc.Config()).withDefaults()
+		metric, err := index.ParseMetric(string(cfg.Metric))
+		if err != nil {
+			return fmt.Errorf("query: collection %q: %w", c.name, err)
+		}
+		c.metric = metric
+
+		// Graph nodes, in id order, packed in one arena.
+		var (
+			nodeIDs []uint32
+			nodeEnd []int
+			arena   []byte
+		)
+		if err := sc.ForEachNode(func(id uint32, node []byte) error {
+			nodeIDs = append(nodeIDs, id)
+			arena = append(arena, node...)
+			nodeEnd = append(nodeEnd, len(arena))
+			return nil
+		}); err != nil {
+			return err
+		}
+		var maxID uint32
+		if len(nodeIDs) > 0 {
+			maxID = nodeIDs[len(nodeIDs)-1] + 1
+		}
+		keys = make([]string, maxID)
+		seqs = make([]uint64, maxID)
+		ids = make(map[string]uint32, sc.Len())
+		meta := sc.GraphMeta()
+		if meta == nil {
+			if sc.Len() != 0 || len(nodeIDs) != 0 {
+				return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
+			}
+			g, err = index.New(cfg.Dim, metric, cfg.indexOptions())
+			return err
+		}
+		r, err := index.Restore(cfg.Dim, metric, cfg.indexOptions(), meta, maxID)
+		if err != nil {
+			return fmt.Errorf("query: collection %q: %w", c.name, err)
+		}
+		next := 0 // index into nodeIDs; both iterations run in id order
+		unit := make([]float32, cfg.Dim)
+		if err := sc.ForEachID(func(id uint32, key string, seq uint64, vec []float32) error {
+			if next&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if next >= len(nodeIDs) || nodeIDs[next] != id {
+				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
+			}
+			start := 0
+			if next > 0 {
+				start = nodeEnd[next-1]
+			}
+			if len(vec) != cfg.Dim {
+				return fmt.Errorf("query: collection %q: record %q has %d components, want %d: %w", c.name, key, len(vec), cfg.Dim, store.ErrCorrupt)
+			}
+			copy(unit, vec)
+			if cfg.Metric == Cosine {
+				normalize(unit)
+			}
+			if err := r.Node(id, unit, arena[start:nodeEnd[next]]); err != nil {
+				return fmt.Errorf("query: collection %q: record %q: %w", c.name, key, err)
+			}
+			next++
+			keys[id] = key
+			seqs[id] = seq
+			ids[key] = id
+			return nil
+		}); err != nil {
+			return err
+		}
+		if next != len(nodeIDs) {
+			return fmt.Errorf("query: collection %q: graph node %d has no record: %w", c.name, nodeIDs[next], store.ErrCorrupt)
+		}
+		g, err = r.Finish()
+		if err != nil {
+			return fmt.Errorf("query: collection %q: %w", c.name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.cfg = cfg
+	c.mu.Lock()
+	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
+	c.gen++
+	c.mu.Unlock()
+	c.pending.Store(0)
+	return nil
+}
+
+// Record is a stored record as returned to callers.
+type Record struct {
+	Key      string
+	Vector   []float32       // the vector as written (for cosine, the original, not the unit vector)
+	Metadata json.RawMessage // nil when the record has none
+}
+
+// Get returns the record stored under key. The returned slices belong to the
+// caller. A missing key gives a *KeyError wrapping ErrKeyNotFound.
+func (c *Collection) Get(ctx context.Context, key string) (Record, error) {
+	if c.closed.Load() {
+		return Record{}, ErrClosed
+	}
+	var rec Record
+	err := c.db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil {
+			return err
+		}
+		r, err := sc.Get(key)
+		if err != nil {
+			if errorsIsNotFound(err) {
+				return &KeyError{Collection: c.name, Key: key}
+			}
+			return err
+		}
+		rec = Record{Key: r.Key, Vector: append([]float32(nil), r.Vector...)}
+		if r.Metadata != nil {
+			rec.Metadata = append(json.RawMessage(nil), r.Metadata...)
+		}
+		if c.cfg.Metric == Cosine && r.Norm != 0 {
+			for i := range rec.Vector {
+				rec.Vector[i] *= r.Norm
+			}
+		}
+		return nil
+	})
+	return rec, err
+}
+
+// Has reports whether key is in the collection (committed).
+func (c *Collection) Has(key string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.ids[key]
+	return ok
+}
+
+// Keys calls fn for every key in insertion order, stopping at the first
+// error, which it returns.
+func (c *Collection) Keys(ctx context.Context, fn func(key string) error) error {
+	return c.db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil {
+			return err
+		}
+		return sc.ForEach(func(r *store.Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fn(r.Key)
+		})
+	})
+}
+
+// ForEach calls fn for every record in insertion order. The record's slices
+// are valid only during the call.
+func (c *Collection) ForEach(ctx context.Context, fn func(r Record) error) error {
+	return c.db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil {
+			return err
+		}
+		buf := make([]float32, c.cfg.Dim)
+		return sc.ForEach(func(r *store.Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			copy(buf, r.Vector)
+			if c.cfg.Metric == Cosine && r.Norm != 0 {
+				for i := range buf {
+					buf[i] *= r.Norm
+				}
+			}
+			return fn(Record{Key: r.Key, Vector: buf, Metadata: r.Metadata})
+		})
+	})
+}

@@ -1,0 +1,195 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// Options configures Open. The zero value opens read-write, waits up to one
+// second for the file lock and syncs every commit.
+type Options struct {
+	// ReadOnly opens the file with a shared lock; every write returns
+	// ErrReadOnly. Several read-only opens may share a file.
+	ReadOnly bool
+	// Timeout is how long Open waits for another process to release the file
+	// lock before returning ErrLocked. Zero means one second.
+	Timeout time.Duration
+	// NoSync skips fsync on commit. Faster, and a crash may lose the last
+	// commits (never consistency). For tests and throwaway databases.
+	NoSync bool
+}
+
+// DB is an open vecbolt database file. It is safe for concurrent use.
+type DB struct {
+	st *store.DB
+
+	mu     sync.Mutex             // protects cols and closed
+	cols   map[string]*Collection // loaded collections by name
+	closed bool
+}
+
+// Open opens the database at path, creating it unless opts.ReadOnly is set.
+// A file locked read-write by another process gives ErrLocked after
+// opts.Timeout; a file that is not a vecbolt database gives ErrNotVecbolt.
+func Open(path string, opts Options) (*DB, error) {
+	st, err := store.Open(path, store.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout, NoSync: opts.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	return &DB{st: st, cols: make(map[string]*Collection)}, nil
+}
+
+// Close releases the file. Collections obtained from db must not be used
+// afterwards. Close waits for writes in progress.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return nil
+	}
+	for _, c := range db.cols {
+		c.wmu.Lock() // wait for a writer in flight; never released: c is dead
+		c.closed.Store(true)
+	}
+	db.closed = true
+	return db.st.Close()
+}
+
+// Path returns the file name given to Open.
+func (db *DB) Path() string { return db.st.Path() }
+
+// ReadOnly reports whether db was opened read-only.
+func (db *DB) ReadOnly() bool { return db.st.ReadOnly() }
+
+// FileSize returns the size of the database file in bytes.
+func (db *DB) FileSize() (int64, error) { return db.st.Size() }
+
+// Store returns the underlying store, for maintenance tools (backup, compact,
+// check). Writing through it behind the query layer's back desynchronises the
+// in-memory graphs: reopen the database afterwards.
+func (db *DB) Store() *store.DB { return db.st }
+
+// Metric names a distance. See the package documentation for the scores
+// each one reports.
+type Metric string
+
+// The metrics a collection can use.
+const (
+	Cosine Metric = "cosine"
+	Dot    Metric = "dot"
+	L2     Metric = "l2"
+)
+
+// CollectionConfig fixes a collection's shape at creation. Zero values of
+// the index fields mean the defaults: M=16, EfConstruction=200, Ef=64.
+type CollectionConfig struct {
+	Dim            int    `json:"dim"`
+	Metric         Metric `json:"metric"` // "" means Cosine
+	M              int    `json:"m"`
+	EfConstruction int    `json:"ef_construction"`
+	// Ef is the default search beam width; a query uses max(k, ef).
+	Ef   int   `json:"ef"`
+	Seed int64 `json:"seed"` // seed of the level generator; 0 is a valid seed
+}
+
+func (cfg CollectionConfig) withDefaults() CollectionConfig {
+	d := index.DefaultOptions()
+	if cfg.Metric == "" {
+		cfg.Metric = Cosine
+	}
+	if cfg.M == 0 {
+		cfg.M = d.M
+	}
+	if cfg.EfConstruction == 0 {
+		cfg.EfConstruction = d.EfConstruction
+	}
+	if cfg.Ef == 0 {
+		cfg.Ef = d.Ef
+	}
+	return cfg
+}
+
+func (cfg CollectionConfig) storeConfig() store.Config {
+	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed}
+}
+
+func configFromStore(sc store.Config) CollectionConfig {
+	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed}
+}
+
+func (cfg CollectionConfig) indexOptions() index.Options {
+	return index.Options{M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed}
+}
+
+// CreateCollection creates a collection, or returns the existing one when it
+// was created with the same configuration. A different configuration gives
+// an error wrapping ErrCollectionExists that names the differing field.
+func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionConfig) (*Collection, error) {
+	cfg = cfg.withDefaults()
+	if _, err := index.ParseMetric(string(cfg.Metric)); err != nil {
+		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	if err := db.st.Update(func(tx *store.Tx) error {
+		_, err := tx.CreateCollection(name, cfg.storeConfig())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return db.Collection(ctx, name)
+}
+
+// Collection returns the named collection, loading its graph from the file
+// on first use (never rebuilding it). Later calls return the same value.
+func (db *DB) Collection(ctx context.Context, name string) (*Collection, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return nil, ErrClosed
+	}
+	if c, ok := db.cols[name]; ok {
+		return c, nil
+	}
+	c := &Collection{db: db, name: name}
+	if err := c.load(ctx); err != nil {
+		return nil, err
+	}
+	db.cols[name] = c
+	return c, nil
+}
+
+// Collections lists the collection names in the file, sorted.
+func (db *DB) Collections() ([]string, error) {
+	var names []string
+	err := db.st.View(func(tx *store.Tx) error {
+		var err error
+		names, err = tx.Collections()
+		return err
+	})
+	sort.Strings(names)
+	return names, err
+}
+
+// DropCollection deletes a collection and everything in it.
+func (db *DB) DropCollection(name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	if c, ok := db.cols[name]; ok {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		c.closed.Store(true)
+	}
+	if err := db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(name) }); err != nil {
+		return err
+	}
+	delete(db.cols, name)
+	return nil
+}

@@ -1,0 +1,175 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// Result is one neighbour found by a query.
+type Result struct {
+	Key string
+	// Score follows the collection's metric: cosine similarity or dot
+	// product (higher is closer), or Euclidean distance (lower is closer).
+	Score float32
+	// Metadata is set only when SearchOptions.WithMetadata is true.
+	Metadata json.RawMessage
+}
+
+// SearchOptions tunes a query. The zero value searches the HNSW graph with
+// the collection's default ef.
+type SearchOptions struct {
+	// Exact scans every record instead of searching the graph.
+	Exact bool
+	// Ef is the beam width of the graph search; the search uses max(k, Ef).
+	// 0 means the collection's Ef.
+	Ef int
+	// WithMetadata fills Result.Metadata (one read per result).
+	WithMetadata bool
+	// Restrict, when positive, answers only from the first Restrict records
+	// in insertion order.
+	Restrict int
+}
+
+// Search returns the k records nearest to vec, closest first. vec must have
+// the collection's dimension and finite components; under cosine it need not
+// be unit length (it is normalised) but must not be zero.
+func (c *Collection) Search(ctx context.Context, vec []float32, k int, opts SearchOptions) ([]Result, error) {
+	if err := c.checkQuery(vec, k); err != nil {
+		return nil, err
+	}
+	q := c.indexVector(vec)
+	return c.search(ctx, q, k, nil, opts)
+}
+
+// SearchKey returns the k records nearest to the record stored under key,
+// the key itself excluded.
+func (c *Collection) SearchKey(ctx context.Context, key string, k int, opts SearchOptions) ([]Result, error) {
+	if k <= 0 {
+		return nil, fmt.Errorf("%w (got %d)", ErrInvalidK, k)
+	}
+	q, id, err := c.vectorOf(key)
+	if err != nil {
+		return nil, err
+	}
+	return c.search(ctx, q, k, []uint32{id}, opts)
+}
+
+func (c *Collection) checkQuery(vec []float32, k int) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if k <= 0 {
+		return fmt.Errorf("%w (got %d)", ErrInvalidK, k)
+	}
+	if err := store.ValidateVector(c.cfg.storeConfig(), vec); err != nil {
+		return fmt.Errorf("query: collection %q: query vector: %w", c.name, err)
+	}
+	return nil
+}
+
+// vectorOf returns a copy of the graph's vector for key (unit length under
+// cosine) and its id.
+func (c *Collection) vectorOf(key string) ([]float32, uint32, error) {
+	if c.closed.Load() {
+		return nil, 0, ErrClosed
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.ids[key]
+	if !ok {
+		return nil, 0, &KeyError{Collection: c.name, Key: key}
+	}
+	return append([]float32(nil), c.g.Vector(id)...), id, nil
+}
+
+// search runs the query q (already in index form) and maps ids to results,
+// leaving out the ids in exclude.
+func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []uint32, opts SearchOptions) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	g := c.g
+	filter := c.filter(exclude, opts.Restrict)
+	var ns []index.Neighbor
+	if opts.Exact {
+		ns = g.Exact(q, k, filter)
+	} else {
+		ef := opts.Ef
+		if ef == 0 {
+			ef = c.cfg.Ef
+		}
+		ns = g.Search(q, k, ef, filter)
+	}
+	out := make([]Result, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, Result{Key: c.keys[n.ID], Score: c.score(n.Dist)})
+	}
+	c.mu.RUnlock()
+	if opts.WithMetadata {
+		if err := c.fillMetadata(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// visible returns the filter a search needs: nil when every live graph node
+// is a committed record and nothing is excluded. The caller holds c.mu.
+func (c *Collection) visible(exclude []uint32) index.Filter {
+	pending := c.pending.Load() != 0
+	if !pending && len(exclude) == 0 {
+		return nil
+	}
+	keys := c.keys
+	return func(id uint32) bool {
+		for _, x := range exclude {
+			if id == x {
+				return false
+			}
+		}
+		return !pending || (int(id) < len(keys) && keys[id] != "")
+	}
+}
+
+// score converts the graph's internal distance to the documented score.
+func (c *Collection) score(d float32) float32 {
+	switch c.metric {
+	case index.Cosine:
+		return 1 - d
+	case index.Dot:
+		return -d
+	default:
+		if d < 0 {
+			d = 0
+		}
+		return float32(math.Sqrt(float64(d)))
+	}
+}
+
+func (c *Collection) fillMetadata(rs []Result) error {
+	return c.db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			r, err := sc.Get(rs[i].Key)
+			if err != nil {
+				if errorsIsNotFound(err) {
+					continue // deleted since the search
+				}
+				return err
+			}
+			if r.Metadata != nil {
+				rs[i].Metadata = append(json.RawMessage(nil), r.Metadata...)
+			}
+		}
+		return nil
+	})
+}
