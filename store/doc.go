@@ -63,6 +63,12 @@
 //     Backup, Compact) from inside another one on the same goroutine:
 //     Update inside Update deadlocks, and Update inside View can deadlock
 //     when bbolt needs to remap the file (bbolt's own rule).
+//   - Commit bulk loads in transactions of a few thousand records, not one
+//     huge one. Within a transaction bbolt inserts every new key into the
+//     in-memory copy of its leaf page and splits pages only at commit, so
+//     randomly ordered keys (the keys bucket) cost O(n²) copying in one
+//     transaction: 50,000 new keys take about 17 s in one Update and about
+//     2 s in Updates of 5,000 (dimension 100, one core).
 //   - Options.NoSync trades durability for speed; use it for bulk loads you
 //     can redo.
 //
