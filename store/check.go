@@ -155,8 +155,8 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 			}
 			sum += float64(f) * float64(f)
 		}
-		if c.cfg.Metric == Cosine && (d.norm == 0 || math.Abs(sum-1) > 1e-2) {
-			report.add("%s: vectors: id %d: cosine vector has length %v and norm %v, want a unit vector and norm > 0", prefix, id, math.Sqrt(sum), d.norm)
+		if l := math.Sqrt(sum); c.cfg.Metric == Cosine && (d.norm <= 0 || math.Abs(l-float64(d.norm)) > 1e-3*l) {
+			report.add("%s: vectors: id %d: cosine vector has length %v but its record's norm is %v", prefix, id, l, d.norm)
 		}
 	}
 	if n != c.count {

@@ -41,11 +41,11 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"NaN component", func(btx *bolt.Tx) error {
 			return colBucket(btx, "vectors").Put(be32(1), append(make([]byte, 28), 0, 0, 0xc0, 0x7f))
 		}, "component 7 is NaN"},
-		{"not unit under cosine", func(btx *bolt.Tx) error {
+		{"norm disagrees under cosine", func(btx *bolt.Tx) error {
 			v := make([]byte, 32)
 			v[3] = 0x40 // 2.0 in component 0
 			return colBucket(btx, "vectors").Put(be32(1), v)
-		}, "want a unit vector"},
+		}, "but its record's norm is"},
 		{"order entry missing", func(btx *bolt.Tx) error { return colBucket(btx, "order").Delete(be64(1)) }, "seq 1 has no order entry"},
 		{"order points elsewhere", func(btx *bolt.Tx) error { return colBucket(btx, "order").Put(be64(1), be32(6)) }, "seq 1 points at id 6, whose record has seq 7"},
 		{"order to nothing", func(btx *bolt.Tx) error { return colBucket(btx, "order").Put(be64(500), be32(600)) }, "id 600, which has no record"},

@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -89,11 +91,10 @@ func (c *Collection) writeMeta() error {
 // r.Metadata must be empty, JSON null (both stored as no metadata) or a
 // JSON object of at most MaxMetadataLen bytes (ErrInvalidMetadata).
 //
-// Under cosine, if r.Norm is 0, Put computes the vector's length, stores
-// the unit vector and sets r.Norm (r.Vector itself is not modified); if
-// r.Norm is non-zero, the caller has normalised already: r.Vector must be
-// a unit vector (within 1e-3) and is stored as is, and r.Norm must be
-// finite and positive. Under dot and l2, Put sets r.Norm to 0.
+// The vector is stored exactly as given, so Get returns it bit for bit.
+// Under cosine Put also records its Euclidean length in r.Norm (the graph
+// works on unit vectors; callers normalise in memory); under dot and l2 it
+// sets r.Norm to 0.
 //
 // If the key is stored under r.ID, Put replaces its vector, norm and
 // metadata and keeps its Seq. If the key is stored under another ID, it
@@ -103,106 +104,195 @@ func (c *Collection) writeMeta() error {
 // only after deleting its key, so this is a repair path). On success r.Seq
 // holds the record's Seq. Graph nodes are not touched.
 func (c *Collection) Put(r *Record) error {
-	if err := c.tx.checkWritable(); err != nil {
-		return err
-	}
-	if err := ValidateKey(r.Key); err != nil {
-		return err
-	}
-	sum, err := checkVector(c.cfg, r.Key, r.Vector)
+	p, err := c.plan(r)
 	if err != nil {
 		return err
 	}
-	vec, norm := r.Vector, float32(0)
-	if c.cfg.Metric == Cosine {
-		if r.Norm == 0 {
-			n := math.Sqrt(sum)
-			norm = float32(n)
-			if math.IsInf(float64(norm), 0) || norm == 0 {
-				return &VectorError{Key: r.Key, Index: -1, Value: norm}
-			}
-			vec = make([]float32, len(r.Vector))
-			for i, f := range r.Vector {
-				vec[i] = float32(float64(f) / n)
-			}
-		} else {
-			norm = r.Norm
-			if math.IsNaN(float64(norm)) || math.IsInf(float64(norm), 0) || norm < 0 {
-				return &VectorError{Key: r.Key, Index: -1, Value: norm}
-			}
-			if math.Abs(sum-1) > 2e-3 {
-				return fmt.Errorf("%w: key %s: Norm %v given, so the vector must be a unit vector, but its length is %v",
-					ErrInvalidVector, quoteKey(r.Key), norm, math.Sqrt(sum))
-			}
-		}
-	}
-	meta, err := checkMetadata(r.Key, r.Metadata)
-	if err != nil {
+	if err := c.putRecord(&p); err != nil {
 		return err
 	}
-
-	// Work out what changes, reading (and validating) before any write.
-	key := []byte(r.Key)
-	idk := idKey(r.ID)
-	seq, newKey := uint64(0), true
-	var evict []byte // key previously held by r.ID, to unmap
-	var evictSeq uint64
-	if v := c.keys.Get(key); v != nil {
-		if len(v) != 4 {
-			return corrupt(c.name, "keys", "key %s maps to %d bytes", quoteKey(r.Key), len(v))
-		}
-		if id := binary.BigEndian.Uint32(v); id != r.ID {
-			return fmt.Errorf("%w: key %s is stored under id %d, Put gave id %d", ErrKeyConflict, quoteKey(r.Key), id, r.ID)
-		}
-		old, err := c.record(r.ID)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(old.key, key) {
-			return corruptID(c.name, "records", r.ID, "holds key %q, keys bucket says %s", old.key, quoteKey(r.Key))
-		}
-		seq, newKey = old.seq, false
-	} else if v := c.records.Get(idk); v != nil {
-		old, err := c.record(r.ID)
-		if err != nil {
-			return err
-		}
-		evict, evictSeq = bytes.Clone(old.key), old.seq
-	}
-	if newKey {
-		seq = c.nextSeq
-	}
-
-	if err := c.records.Put(idk, encodeRecord(nil, seq, norm, r.Key, meta)); err != nil {
+	if err := c.putKey(&p); err != nil {
 		return err
 	}
-	if err := c.vectors.Put(idk, encodeVector(vec)); err != nil {
+	if err := c.putOrder(&p); err != nil {
 		return err
 	}
-	if newKey {
-		if evict != nil {
-			if err := c.keys.Delete(evict); err != nil {
-				return err
-			}
-			if err := c.order.Delete(seqKey(evictSeq)); err != nil {
-				return err
-			}
-		} else {
-			c.count++
-		}
-		if err := c.keys.Put(key, idk); err != nil {
-			return err
-		}
-		if err := c.order.Put(seqKey(seq), idk); err != nil {
-			return err
-		}
+	if p.newKey {
 		c.nextSeq++
 		if err := c.writeMeta(); err != nil {
 			return err
 		}
 	}
-	r.Seq, r.Norm = seq, norm
+	r.Seq, r.Norm = p.seq, p.norm
 	return nil
+}
+
+// PutBatch stores every record as Put would, in one pass per bucket in key
+// order. bbolt splits pages only at commit, so inserting many keys in
+// random order into one transaction costs time quadratic in their number;
+// sorted writes keep a bulk load linear. Every record is validated before
+// anything is written. A key or an ID given twice is an error
+// (ErrKeyConflict). On success each record's Seq and Norm are set.
+func (c *Collection) PutBatch(recs []Record) error {
+	if err := c.tx.checkWritable(); err != nil {
+		return err
+	}
+	plans := make([]putPlan, len(recs))
+	keys := make(map[string]struct{}, len(recs))
+	ids := make(map[uint32]struct{}, len(recs))
+	seq := c.nextSeq
+	for i := range recs {
+		r := &recs[i]
+		if _, dup := keys[r.Key]; dup {
+			return fmt.Errorf("%w: key %s given twice in one batch", ErrKeyConflict, quoteKey(r.Key))
+		}
+		if _, dup := ids[r.ID]; dup {
+			return fmt.Errorf("%w: id %d given twice in one batch", ErrKeyConflict, r.ID)
+		}
+		keys[r.Key], ids[r.ID] = struct{}{}, struct{}{}
+		p, err := c.plan(r)
+		if err != nil {
+			return err
+		}
+		if p.newKey {
+			p.seq = seq
+			seq++
+		}
+		plans[i] = p
+	}
+	// records and vectors in id order, keys in key order, order by seq
+	// (already increasing).
+	byID := make([]int, len(plans))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(plans[a].id, plans[b].id) })
+	for _, i := range byID {
+		if err := c.putRecord(&plans[i]); err != nil {
+			return err
+		}
+	}
+	byKey := slices.Clone(byID)
+	slices.SortFunc(byKey, func(a, b int) int { return bytes.Compare(plans[a].key, plans[b].key) })
+	for _, i := range byKey {
+		if err := c.putKey(&plans[i]); err != nil {
+			return err
+		}
+	}
+	for i := range plans {
+		if err := c.putOrder(&plans[i]); err != nil {
+			return err
+		}
+	}
+	c.nextSeq = seq
+	if err := c.writeMeta(); err != nil {
+		return err
+	}
+	for i := range recs {
+		recs[i].Seq, recs[i].Norm = plans[i].seq, plans[i].norm
+	}
+	return nil
+}
+
+// putPlan is what one Put will write, worked out (and validated) before
+// any write.
+type putPlan struct {
+	id       uint32
+	key      []byte
+	vec      []float32
+	norm     float32
+	meta     []byte
+	seq      uint64
+	newKey   bool
+	evict    []byte // key previously held by id, to unmap
+	evictSeq uint64
+}
+
+// plan validates r and reads what its write will replace. For a new key,
+// seq is c.nextSeq; PutBatch renumbers.
+func (c *Collection) plan(r *Record) (putPlan, error) {
+	if err := c.tx.checkWritable(); err != nil {
+		return putPlan{}, err
+	}
+	if err := ValidateKey(r.Key); err != nil {
+		return putPlan{}, err
+	}
+	sum, err := checkVector(c.cfg, r.Key, r.Vector)
+	if err != nil {
+		return putPlan{}, err
+	}
+	p := putPlan{id: r.ID, key: []byte(r.Key), vec: r.Vector, newKey: true}
+	if c.cfg.Metric == Cosine {
+		p.norm = float32(math.Sqrt(sum))
+		if math.IsInf(float64(p.norm), 0) || p.norm == 0 {
+			return putPlan{}, &VectorError{Key: r.Key, Index: -1, Value: p.norm}
+		}
+	}
+	if p.meta, err = checkMetadata(r.Key, r.Metadata); err != nil {
+		return putPlan{}, err
+	}
+	idk := idKey(r.ID)
+	if v := c.keys.Get(p.key); v != nil {
+		if len(v) != 4 {
+			return putPlan{}, corrupt(c.name, "keys", "key %s maps to %d bytes", quoteKey(r.Key), len(v))
+		}
+		if id := binary.BigEndian.Uint32(v); id != r.ID {
+			return putPlan{}, fmt.Errorf("%w: key %s is stored under id %d, Put gave id %d", ErrKeyConflict, quoteKey(r.Key), id, r.ID)
+		}
+		old, err := c.record(r.ID)
+		if err != nil {
+			return putPlan{}, err
+		}
+		if !bytes.Equal(old.key, p.key) {
+			return putPlan{}, corruptID(c.name, "records", r.ID, "holds key %q, keys bucket says %s", old.key, quoteKey(r.Key))
+		}
+		p.seq, p.newKey = old.seq, false
+	} else if v := c.records.Get(idk); v != nil {
+		old, err := c.record(r.ID)
+		if err != nil {
+			return putPlan{}, err
+		}
+		p.evict, p.evictSeq = bytes.Clone(old.key), old.seq
+	}
+	if p.newKey {
+		p.seq = c.nextSeq
+	}
+	return p, nil
+}
+
+// putRecord writes the record and vector of p.
+func (c *Collection) putRecord(p *putPlan) error {
+	idk := idKey(p.id)
+	if err := c.records.Put(idk, encodeRecord(nil, p.seq, p.norm, string(p.key), p.meta)); err != nil {
+		return err
+	}
+	return c.vectors.Put(idk, encodeVector(p.vec))
+}
+
+// putKey maps a new key (unmapping an evicted one) and, for Put, its order
+// entry; PutBatch writes order entries in a pass of their own.
+func (c *Collection) putKey(p *putPlan) error {
+	if !p.newKey {
+		return nil
+	}
+	if p.evict != nil {
+		if err := c.keys.Delete(p.evict); err != nil {
+			return err
+		}
+		if err := c.order.Delete(seqKey(p.evictSeq)); err != nil {
+			return err
+		}
+	} else {
+		c.count++
+	}
+	return c.keys.Put(p.key, idKey(p.id))
+}
+
+func (c *Collection) putOrder(p *putPlan) error {
+	if !p.newKey {
+		return nil
+	}
+	return c.order.Put(seqKey(p.seq), idKey(p.id))
 }
 
 // record reads and decodes the record under id; a missing record is

@@ -186,9 +186,6 @@ func TestPutValidation(t *testing.T) {
 		{"Inf", "l2", store.Record{Key: "k", Vector: []float32{1, 2, inf}}, store.ErrInvalidVector, []string{"component 2", "Inf"}},
 		{"NaN cosine", "cos", store.Record{Key: "k", Vector: []float32{nan, 0, 0}}, store.ErrInvalidVector, []string{"component 0"}},
 		{"zero cosine", "cos", store.Record{Key: "zk", Vector: []float32{0, 0, 0}}, store.ErrZeroVector, []string{`"zk"`}},
-		{"cosine norm but not unit", "cos", store.Record{Key: "k", Vector: []float32{3, 4, 0}, Norm: 5}, store.ErrInvalidVector, nil},
-		{"cosine NaN norm", "cos", store.Record{Key: "k", Vector: []float32{1, 0, 0}, Norm: nan}, store.ErrInvalidVector, nil},
-		{"cosine negative norm", "cos", store.Record{Key: "k", Vector: []float32{1, 0, 0}, Norm: -1}, store.ErrInvalidVector, nil},
 		{"metadata array", "l2", store.Record{Key: "k", Vector: []float32{1, 2, 3}, Metadata: json.RawMessage(`[1]`)}, store.ErrInvalidMetadata, nil},
 		{"metadata string", "l2", store.Record{Key: "k", Vector: []float32{1, 2, 3}, Metadata: json.RawMessage(`"x"`)}, store.ErrInvalidMetadata, nil},
 		{"metadata broken", "l2", store.Record{Key: "k", Vector: []float32{1, 2, 3}, Metadata: json.RawMessage(`{"a":`)}, store.ErrInvalidMetadata, nil},
@@ -281,13 +278,13 @@ func TestPutCosineNorm(t *testing.T) {
 		if r.Norm != 5 || in[0] != 3 {
 			t.Errorf("after Put: Norm %v, caller's vector %v", r.Norm, in)
 		}
-		// Caller-normalised: stored as given.
+		// A Norm given by the caller is ignored: the store measures it.
 		if err := c.Put(&store.Record{ID: 2, Key: "unit", Vector: []float32{0.6, 0.8}, Norm: 10}); err != nil {
 			return err
 		}
 		for key, want := range map[string]store.Record{
-			"raw":  {Vector: []float32{0.6, 0.8}, Norm: 5},
-			"unit": {Vector: []float32{0.6, 0.8}, Norm: 10},
+			"raw":  {Vector: []float32{3, 4}, Norm: 5},
+			"unit": {Vector: []float32{0.6, 0.8}, Norm: 1},
 		} {
 			got, err := c.Get(key)
 			if err != nil {
@@ -743,4 +740,75 @@ func TestRandomOpsAgainstModel(t *testing.T) {
 		}
 		return err
 	})
+}
+
+func TestPutBatch(t *testing.T) {
+	db := openTemp(t)
+	const n = 3000
+	recs := make([]store.Record, n)
+	for i := range recs {
+		// Keys in an order unrelated to ids, ids not in input order.
+		recs[i] = store.Record{ID: uint32((i * 7919) % n), Key: fmt.Sprintf("w%05d", (i*104729)%n), Vector: []float32{float32(i + 1), 2}}
+		if i%10 == 0 {
+			recs[i].Metadata = []byte(fmt.Sprintf(`{"i":%d}`, i))
+		}
+	}
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, err := tx.CreateCollection("c", store.Config{Dim: 2, Metric: store.Cosine})
+		if err != nil {
+			return err
+		}
+		return c.PutBatch(recs)
+	})
+	for i, r := range recs {
+		if r.Seq != uint64(i+1) {
+			t.Fatalf("record %d got seq %d, want %d (input order)", i, r.Seq, i+1)
+		}
+	}
+	mustView(t, db, func(tx *store.Tx) error {
+		c, err := tx.Collection("c")
+		if err != nil {
+			return err
+		}
+		if c.Len() != n {
+			t.Fatalf("Len = %d", c.Len())
+		}
+		i := 0
+		err = c.ForEach(func(r *store.Record) error {
+			want := recs[i]
+			if r.Key != want.Key || r.ID != want.ID || r.Vector[0] != want.Vector[0] || string(r.Metadata) != string(want.Metadata) {
+				t.Fatalf("record %d = %+v, want %+v", i, *r, want)
+			}
+			i++
+			return nil
+		})
+		return err
+	})
+	if err := db.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Duplicates and invalid records are refused before anything is written.
+	for _, bad := range [][]store.Record{
+		{{ID: 5000, Key: "a", Vector: []float32{1, 1}}, {ID: 5001, Key: "a", Vector: []float32{1, 1}}},
+		{{ID: 5000, Key: "a", Vector: []float32{1, 1}}, {ID: 5000, Key: "b", Vector: []float32{1, 1}}},
+		{{ID: 5000, Key: "a", Vector: []float32{1, 1}}, {ID: 5001, Key: "b", Vector: []float32{0, 0}}},
+	} {
+		err := db.Update(func(tx *store.Tx) error {
+			c, err := tx.Collection("c")
+			if err != nil {
+				return err
+			}
+			return c.PutBatch(bad)
+		})
+		if err == nil {
+			t.Fatalf("batch %v accepted", bad)
+		}
+		mustView(t, db, func(tx *store.Tx) error {
+			c, _ := tx.Collection("c")
+			if c.Len() != n || c.Has("a") {
+				t.Fatalf("rejected batch changed the collection")
+			}
+			return nil
+		})
+	}
 }

@@ -46,8 +46,12 @@
 //
 // # Caveats
 //
-//   - Under the cosine metric vectors are stored normalised; Record.Norm
-//     keeps the original length. See Collection.Put.
+//   - Vectors are stored exactly as written, under every metric, so a
+//     round trip is lossless; under cosine Record.Norm records the length
+//     (the graph's unit vectors are computed in memory). See Collection.Put.
+//   - Many new keys in one transaction: use Collection.PutBatch, which
+//     writes each bucket in key order (bbolt splits pages only at commit,
+//     so random-order inserts cost quadratic time).
 //   - Keys are byte strings of 1..MaxKeyLen (4096) bytes; they need not be
 //     valid UTF-8. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
 //   - The Config fields M, EfConstruction, Ef and Seed are stored exactly as

@@ -51,7 +51,7 @@ func Example() {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: id %d, seq %d, norm %.3f, unit vector [%.3f %.3f], %s\n", r.Key, r.ID, r.Seq, r.Norm, r.Vector[0], r.Vector[1], r.Metadata)
+		fmt.Printf("%s: id %d, seq %d, norm %.3f, vector [%.3f %.3f], %s\n", r.Key, r.ID, r.Seq, r.Norm, r.Vector[0], r.Vector[1], r.Metadata)
 		fmt.Println("records:", c.Len())
 		return nil
 	})
@@ -60,7 +60,7 @@ func Example() {
 	}
 	fmt.Println("check:", db.Check(context.Background()))
 	// Output:
-	// queen: id 1, seq 2, norm 4.472, unit vector [0.447 0.894], {"pos":"noun"}
+	// queen: id 1, seq 2, norm 4.472, vector [2.000 4.000], {"pos":"noun"}
 	// records: 3
 	// check: <nil>
 }

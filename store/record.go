@@ -10,9 +10,8 @@ import (
 
 // Record is one stored vector with its key and metadata.
 //
-// Under the cosine metric Vector is stored as a unit vector and Norm holds
-// the original vector's length; under dot and l2 Vector is stored as given
-// and Norm is 0. Seq is the record's position in insertion order (never 0
+// Vector is stored exactly as given. Under the cosine metric Norm holds its
+// Euclidean length; under dot and l2 Norm is 0. Seq is the record's position in insertion order (never 0
 // for a stored record); it is assigned by the first Put of the key and kept
 // by later Puts of the same key.
 type Record struct {
