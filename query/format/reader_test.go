@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -308,4 +311,51 @@ func gloveFile(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	return data
+}
+
+// TestParseFloatAgainstStrconv checks the reader's number parsing against
+// strconv.ParseFloat(s, 32) on many random decimals, short ones (which take
+// a fast path) and long ones.
+func TestParseFloatAgainstStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var toks []string
+	for i := 0; i < 20000; i++ {
+		var s string
+		switch i % 4 {
+		case 0: // short decimal, like GloVe's
+			s = strconv.FormatFloat(rng.NormFloat64(), 'f', rng.IntN(8), 64)
+		case 1: // many digits
+			s = strconv.FormatFloat(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(12)-6)), 'f', -1, 64)
+		case 2: // digit strings around 2^23 with a point somewhere
+			n := strconv.Itoa(8388600 + rng.IntN(20))
+			p := rng.IntN(len(n) + 1)
+			s = n[:p] + "." + n[p:]
+		case 3:
+			s = strconv.FormatFloat(rng.NormFloat64(), 'g', -1, 32)
+		}
+		if rng.IntN(5) == 0 {
+			s = "+" + strings.TrimPrefix(s, "-")
+		}
+		toks = append(toks, s)
+	}
+	toks = append(toks, "0", "-0", "0.", ".5", "-.5", "00012.5000", "0.00000000001", "8388607", "8388608", "1.0000000001")
+	var b strings.Builder
+	for _, s := range toks {
+		b.WriteString("k ")
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	got, errs, err := readAll(t, []byte(b.String()), format.GloVe, format.ReaderOptions{})
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	for i, s := range toks {
+		want, err := strconv.ParseFloat(s, 32)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if math.Float32bits(got[i].Vector[0]) != math.Float32bits(float32(want)) {
+			t.Errorf("%q parsed as %v, strconv says %v", s, got[i].Vector[0], float32(want))
+		}
+	}
 }

@@ -22,7 +22,10 @@ func splitFields(dst []span, line []byte) []span {
 			break
 		}
 		j := i
-		for j < len(line) && !isSpace(line[j]) {
+		for j < len(line) {
+			if c := line[j]; c <= ' ' && isSpace(c) {
+				break
+			}
 			j++
 		}
 		dst = append(dst, span{i, j})
@@ -131,6 +134,9 @@ func (r *Reader) readText() (Record, error) {
 
 // parseFloat parses component i (0-based) of a vector.
 func parseFloat(tok []byte, i int) (float32, error) {
+	if v, ok := fastFloat(tok); ok {
+		return v, nil
+	}
 	v, err := strconv.ParseFloat(string(tok), 32)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && math.IsInf(v, 0) {
@@ -144,4 +150,53 @@ func parseFloat(tok []byte, i int) (float32, error) {
 		return 0, fmt.Errorf("%w: component %d is %s", ErrNotFinite, i+1, tok)
 	}
 	return float32(v), nil
+}
+
+// float32pow10 holds the powers of ten that are exact in a float32.
+var float32pow10 = [...]float32{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
+
+// fastFloat parses the common short decimals ("-0.038194") without
+// strconv: a sign, digits, an optional fraction and no exponent, whose
+// digits form an integer m < 2^23 with at most 10 after the point. Then m
+// and the power of ten are exact float32s and one division rounds
+// correctly (the fast path of Clinger, 1990, which strconv also takes).
+// ok is false for anything else, which strconv then parses.
+func fastFloat(tok []byte) (f float32, ok bool) {
+	i := 0
+	neg := false
+	if len(tok) > 0 && (tok[0] == '-' || tok[0] == '+') {
+		neg = tok[0] == '-'
+		i = 1
+	}
+	var m uint32
+	digits, frac := 0, -1
+	for ; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint32(c-'0')
+			if m >= 1<<23 {
+				return 0, false
+			}
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || frac > 10 {
+		return 0, false
+	}
+	f = float32(m)
+	if frac > 0 {
+		f /= float32pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
