@@ -32,7 +32,7 @@
 // Metadata is returned compacted (json.Compact), so a record read, written
 // and read again has byte-identical metadata.
 //
-// Readers detect gzip input by its magic bytes (1f 8b) in every format.
+// Readers detect gzip input by its first bytes (1f 8b 08) in every format.
 // Writers compress when WriterOptions.Gzip is set; the caller sets it for
 // file names ending in .gz. FromName picks the format from a file name.
 //

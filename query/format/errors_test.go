@@ -62,6 +62,7 @@ func TestReadErrors(t *testing.T) {
 		{name: "fvecs zero dim", f: format.FVecs, in: string(le32(0)), sentinel: format.ErrMalformed, record: 1},
 		{name: "fvecs negative dim", f: format.FVecs, in: string(le32(1, float32(1), -5)), sentinel: format.ErrMalformed, record: 2, offset: 8, contains: "dimension -5"},
 		{name: "fvecs huge dim", f: format.FVecs, in: string(le32(1 << 30)), sentinel: format.ErrMalformed, record: 1},
+		{name: "fvecs dim 0x8b1f is not gzip", f: format.FVecs, in: string(le32(0x8b1f, float32(1))), sentinel: format.ErrTruncated, record: 1, contains: "after 4 of 142460 bytes"},
 		{name: "fvecs dim change", f: format.FVecs, in: string(le32(1, float32(1), 2, float32(1), float32(2))), sentinel: format.ErrDimension, record: 2, offset: 8, contains: "got 2 components, want 1"},
 		{name: "fvecs NaN", f: format.FVecs, in: string(le32(2, float32(1), nan)), sentinel: format.ErrNotFinite, record: 1, contains: "component 2 is NaN"},
 		// JSON Lines

@@ -15,6 +15,11 @@ import (
 // gigabytes.
 const MaxDim = 1 << 16
 
+// gzipMagic starts every gzip stream: ID1, ID2 and CM (deflate, the only
+// method defined). Checking CM as well keeps an fvecs file of dimension
+// 0x8b1f from looking compressed.
+const gzipMagic = "\x1f\x8b\x08"
+
 // bufSize is the size of the read buffers; lines longer than this are still
 // read whole, through a slower path.
 const bufSize = 1 << 16
@@ -91,7 +96,7 @@ type Reader struct {
 }
 
 // NewReader returns a Reader for records in format f from r. A gzip stream
-// (magic bytes 1f 8b) is decompressed transparently. NewReader reads the
+// (starting with the bytes 1f 8b 08) is decompressed transparently. NewReader reads the
 // header of the formats that have one, so Dim and Count are known when it
 // returns; a bad header is a *ParseError wrapping ErrHeader (or
 // ErrDimension when it disagrees with opts.Dim).
@@ -107,7 +112,7 @@ func NewReader(r io.Reader, f Format, opts ReaderOptions) (*Reader, error) {
 	}
 	rd := &Reader{f: f, name: opts.Name, dim: opts.Dim, cnt: -1, csvMeta: -1}
 	br := bufio.NewReaderSize(r, bufSize)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if magic, _ := br.Peek(len(gzipMagic)); string(magic) == gzipMagic {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, rd.ioError(err)

@@ -67,14 +67,15 @@ type Writer struct {
 //
 // Keys: every format refuses empty keys. The text formats (GloVe, word2vec
 // text) refuse keys containing a newline or beginning or ending with a
-// space, tab or carriage return; GloVe also refuses spaces and tabs inside
-// the first key (the reader learns the dimension from the first line), a
-// first key starting with a byte order mark; and a one-dimensional first
-// record whose key and value are both plain integers gets its value written
-// as "N.0" (the same number) so the line is not mistaken for a word2vec
-// header. word2vec binary refuses keys containing a space or starting with a
-// newline. JSON Lines refuses keys that are not valid UTF-8. CSV refuses
-// keys containing "\r\n". CSV output always starts with a header row
+// space, tab or carriage return. GloVe also refuses, in the first key only
+// (the file's first bytes, from which the reader learns the dimension and
+// sniffs compression): spaces and tabs, a leading byte order mark and the
+// gzip magic bytes; and it writes the value of a one-dimensional first
+// record whose key and value are both plain integers as "N.0" (the same
+// number), so the line is not mistaken for a word2vec header. word2vec
+// binary refuses keys containing a space or starting with a newline. JSON
+// Lines refuses keys that are not valid UTF-8. CSV refuses keys containing
+// "\r\n". CSV output always starts with a header row
 // "key,v1,...,vd,metadata".
 func NewWriter(w io.Writer, f Format, opts WriterOptions) (*Writer, error) {
 	if !f.valid() {
@@ -241,8 +242,8 @@ func (w *Writer) check(rec Record) error {
 			if strings.ContainsAny(k, " \t\r") {
 				return fmt.Errorf("%w: the first GloVe key cannot contain white space (use word2vec text)", ErrInvalidKey)
 			}
-			if strings.HasPrefix(k, "\ufeff") {
-				return fmt.Errorf("%w: the first GloVe key cannot start with a byte order mark", ErrInvalidKey)
+			if strings.HasPrefix(k, "\ufeff") || strings.HasPrefix(k, gzipMagic) {
+				return fmt.Errorf("%w: the first GloVe key cannot start with a byte order mark or the gzip magic bytes", ErrInvalidKey)
 			}
 		}
 	case Word2VecBinary:

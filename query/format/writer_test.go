@@ -151,6 +151,7 @@ func TestWriterRejects(t *testing.T) {
 		{"glove trailing space", format.Word2VecText, format.WriterOptions{Count: 1, Dim: 2}, nil, format.Record{Key: "a ", Vector: v2}, format.ErrInvalidKey},
 		{"glove first key space", format.GloVe, format.WriterOptions{}, nil, format.Record{Key: "a b", Vector: v2}, format.ErrInvalidKey},
 		{"glove first key BOM", format.GloVe, format.WriterOptions{}, nil, format.Record{Key: "\ufeffa", Vector: v2}, format.ErrInvalidKey},
+		{"glove first key gzip magic", format.GloVe, format.WriterOptions{}, nil, format.Record{Key: "\x1f\x8b\x08", Vector: v2}, format.ErrInvalidKey},
 		{"w2v binary space", format.Word2VecBinary, format.WriterOptions{Count: 1, Dim: 2}, nil, format.Record{Key: "a b", Vector: v2}, format.ErrInvalidKey},
 		{"w2v binary newline", format.Word2VecBinary, format.WriterOptions{Count: 1, Dim: 2}, nil, format.Record{Key: "\na", Vector: v2}, format.ErrInvalidKey},
 		{"jsonl bad utf8", format.JSONL, format.WriterOptions{}, nil, format.Record{Key: "a\xff", Vector: v2}, format.ErrInvalidKey},
