@@ -10,9 +10,10 @@ import (
 	"io"
 )
 
-// MaxDim is the largest vector dimension the readers accept from a header or
-// an fvecs record, so that a corrupt file cannot make them allocate
-// gigabytes.
+// MaxDim is the largest vector dimension the readers accept from a header,
+// an fvecs record or ReaderOptions.Dim, so that a corrupt binary file cannot
+// make them allocate gigabytes. (Text lines are not limited: they cannot
+// claim more components than they have bytes.)
 const MaxDim = 1 << 16
 
 // gzipMagic starts every gzip stream: ID1, ID2 and CM (deflate, the only
@@ -96,10 +97,11 @@ type Reader struct {
 }
 
 // NewReader returns a Reader for records in format f from r. A gzip stream
-// (starting with the bytes 1f 8b 08) is decompressed transparently. NewReader reads the
-// header of the formats that have one, so Dim and Count are known when it
-// returns; a bad header is a *ParseError wrapping ErrHeader (or
-// ErrDimension when it disagrees with opts.Dim).
+// (starting with the bytes 1f 8b 08) is decompressed transparently.
+// NewReader reads the header of the formats that have one (word2vec, a
+// GloVe file's optional word2vec header, a CSV header row), so Dim and Count
+// are known when it returns; a bad header is a *ParseError wrapping
+// ErrHeader (or ErrDimension when it disagrees with opts.Dim).
 //
 // NewReader buffers r; the caller should not read from r afterwards. The
 // Reader does not close r.
@@ -265,6 +267,7 @@ func blank(line []byte) bool {
 func (r *Reader) nextLine() ([]byte, error) {
 	if r.hasPend {
 		r.hasPend = false
+		r.recLine, r.recOff = r.line, r.lineOff
 		return r.pending, nil
 	}
 	for {

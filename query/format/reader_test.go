@@ -359,3 +359,21 @@ func TestParseFloatAgainstStrconv(t *testing.T) {
 		}
 	}
 }
+
+func TestLineBeforeRead(t *testing.T) {
+	for _, tt := range []struct {
+		f  format.Format
+		in string
+	}{
+		{format.GloVe, "\n\na 1\n"}, {format.GloVe, "1 1\na 1\n"}, {format.Word2VecText, "1 1\na 1\n"},
+		{format.CSV, "k,x\na,1\n"}, {format.CSV, "a,1\n"}, {format.JSONL, `{"key":"a","vector":[1]}`},
+	} {
+		r, err := format.NewReader(strings.NewReader(tt.in), tt.f, format.ReaderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Line() != 0 {
+			t.Errorf("%v %q: Line() = %d before Read", tt.f, tt.in, r.Line())
+		}
+	}
+}

@@ -97,6 +97,7 @@ func (r *Reader) textHeader() error {
 		}
 		r.pending, r.hasPend = line, true
 	}
+	r.recLine = 0
 	return nil
 }
 
