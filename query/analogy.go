@@ -61,15 +61,20 @@ type AnalogyOptions struct {
 	Restrict int
 	// WithMetadata fills Result.Metadata.
 	WithMetadata bool
+	// Filter, when not zero, answers only from records whose metadata it
+	// matches, planned as for Search (see SearchOptions.Filter).
+	Filter Filter
 }
 
 // Analogy answers vector arithmetic such as "king - man + woman" with
-// gensim's semantics: each term contributes its unit vector times its
+// gensim's semantics: each key term contributes its unit vector times its
 // weight, the terms' keys are excluded from the answers, and results are
 // ranked by cosine similarity (Score is that similarity for 3CosAdd and the
-// 3CosMul objective for CosMul), whatever the collection's metric. Under
-// cosine the graph answers; under dot and l2 the graph's order is not
-// cosine order, so the scan is exact.
+// 3CosMul objective for CosMul), whatever the collection's metric. As in
+// gensim, a literal [vector] term is used as given, not normalised, and
+// 3CosMul uses only the sign of a weight (most_similar_cosmul has no
+// weights). Under cosine the graph answers; under dot and l2 the graph's
+// order is not cosine order, so the scan is exact.
 func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOptions) ([]Result, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -79,6 +84,9 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	}
 	if len(e.Terms) == 0 {
 		return nil, ErrEmptyQuery
+	}
+	if err := opts.Filter.Err(); err != nil {
+		return nil, err
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -100,8 +108,8 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 			}
 			exclude = append(exclude, id)
 			v = append([]float32(nil), g.Vector(id)...)
+			normalize(v)
 		}
-		normalize(v)
 		units[i] = v
 	}
 	mean := make([]float32, c.cfg.Dim)
@@ -112,17 +120,20 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 		}
 	}
 	normalize(mean)
-	filter := c.filter(exclude, opts.Restrict)
+	ef := opts.Ef
+	if ef == 0 {
+		ef = c.cfg.Ef
+	}
+	if opts.Method == CosMul {
+		ef = max(ef, CosMulCandidates, 10*k)
+	}
+	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact || c.metric != index.Cosine, max(k, ef))
 
 	var res []Result
 	switch {
 	case opts.Method == CosMul:
-		res = c.cosMul(g, e, units, mean, k, filter, opts)
-	case c.metric == index.Cosine && !opts.Exact:
-		ef := opts.Ef
-		if ef == 0 {
-			ef = c.cfg.Ef
-		}
+		res = c.cosMul(g, e, units, mean, k, ef, filter, scan)
+	case c.metric == index.Cosine && !scan:
 		res = c.results(g.Search(mean, k, ef, filter))
 	case c.metric == index.Cosine:
 		res = c.results(g.Exact(mean, k, filter))
@@ -147,9 +158,10 @@ func (c *Collection) results(ns []index.Neighbor) []Result {
 	return out
 }
 
-// cosMul ranks by the 3CosMul objective: exactly over every allowed record,
-// or over the 3CosAdd candidates from the graph.
-func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []float32, k int, filter index.Filter, opts AnalogyOptions) []Result {
+// cosMul ranks by the 3CosMul objective: exactly over every allowed record
+// when scan is set, or over the max(CosMulCandidates, 10*k) best 3CosAdd
+// candidates from a graph search with beam width ef. The caller holds c.mu.
+func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []float32, k, ef int, filter index.Filter, scan bool) []Result {
 	obj := func(u []float32) float32 {
 		num, den := 1.0, 1.0
 		for i := range e.Terms {
@@ -162,12 +174,11 @@ func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []fl
 		}
 		return float32(num / (den + 1e-6))
 	}
-	if opts.Exact || c.metric != index.Cosine {
+	if scan || c.metric != index.Cosine {
 		return c.scanCosine(g, k, filter, obj)
 	}
 	cand := max(CosMulCandidates, 10*k)
-	ef := max(opts.Ef, cand)
-	ns := g.Search(mean, cand, ef, filter)
+	ns := g.Search(mean, cand, max(ef, cand), filter)
 	res := make([]Result, 0, len(ns))
 	for _, n := range ns {
 		res = append(res, Result{Key: c.keys[n.ID], Score: obj(g.Vector(n.ID))})
@@ -252,4 +263,63 @@ func (c *Collection) filter(exclude []uint32, restrict int) index.Filter {
 		}
 		return vis == nil || vis(id)
 	}
+}
+
+// RankByCentrality ranks keys by the cosine similarity of their unit
+// vectors to the normalised mean of those unit vectors, most central first
+// (gensim's rank_by_centrality); ties are broken by key, descending, as
+// gensim's sort of (similarity, key) pairs does. Every key must exist: an
+// unknown one gives a *KeyError (gensim would skip it with a warning). A key
+// given twice counts twice in the mean and appears twice.
+func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Result, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if len(keys) == 0 {
+		return nil, ErrEmptyQuery
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	units := make([][]float32, len(keys))
+	c.mu.RLock()
+	for i, k := range keys {
+		id, ok := c.ids[k]
+		if !ok {
+			c.mu.RUnlock()
+			return nil, &KeyError{Collection: c.name, Key: k}
+		}
+		units[i] = append([]float32(nil), c.g.Vector(id)...)
+	}
+	c.mu.RUnlock()
+	mean := make([]float32, c.cfg.Dim)
+	for _, u := range units {
+		normalize(u)
+		for j, x := range u {
+			mean[j] += x
+		}
+	}
+	normalize(mean)
+	out := make([]Result, len(keys))
+	for i, u := range units {
+		out[i] = Result{Key: keys[i], Score: index.DotProduct(u, mean)}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Key > out[j].Key
+	})
+	return out, nil
+}
+
+// DoesntMatch returns the key that does not go with the others (gensim's
+// doesnt_match): the last of RankByCentrality, the key least similar to the
+// mean of the group's unit vectors.
+func (c *Collection) DoesntMatch(ctx context.Context, keys []string) (string, error) {
+	r, err := c.RankByCentrality(ctx, keys)
+	if err != nil {
+		return "", err
+	}
+	return r[len(r)-1].Key, nil
 }

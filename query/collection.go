@@ -28,6 +28,7 @@ type Collection struct {
 	keys []string          // key by internal id; "" for a free or uncommitted slot
 	ids  map[string]uint32 // internal id by key
 	seqs []uint64          // insertion sequence by internal id
+	meta metaIndex         // parsed metadata by internal id (filter.go); its intern map is written under wmu
 
 	// pending counts graph nodes linked but not yet committed; while it is
 	// non-zero, searches filter out ids with no key yet.
@@ -63,6 +64,7 @@ func (c *Collection) load(ctx context.Context) error {
 		keys []string
 		seqs []uint64
 		ids  map[string]uint32
+		mix  metaIndex
 	)
 	err := c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
@@ -149,7 +151,8 @@ func (c *Collection) load(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		return nil
+		mix, err = loadMeta(ctx, sc)
+		return err
 	})
 	if err != nil {
 		return err
@@ -157,6 +160,7 @@ func (c *Collection) load(ctx context.Context) error {
 	c.cfg = cfg
 	c.mu.Lock()
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
+	c.meta = mix
 	c.gen++
 	c.mu.Unlock()
 	c.pending.Store(0)

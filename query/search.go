@@ -33,6 +33,12 @@ type SearchOptions struct {
 	// Restrict, when positive, answers only from the first Restrict records
 	// in insertion order.
 	Restrict int
+	// Filter, when not zero, answers only from records whose metadata it
+	// matches. A selective filter is answered by an exact scan of the
+	// records that pass (see ScanBelow); otherwise the graph search skips
+	// the records that fail and keeps going until it holds max(k, Ef) that
+	// pass, so it returns min(k, passing records) results.
+	Filter Filter
 }
 
 // Search returns the k records nearest to vec, closest first. vec must have
@@ -93,17 +99,20 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := opts.Filter.Err(); err != nil {
+		return nil, err
+	}
+	ef := opts.Ef
+	if ef == 0 {
+		ef = c.cfg.Ef
+	}
 	c.mu.RLock()
 	g := c.g
-	filter := c.filter(exclude, opts.Restrict)
+	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact, max(k, ef))
 	var ns []index.Neighbor
-	if opts.Exact {
+	if scan {
 		ns = g.Exact(q, k, filter)
 	} else {
-		ef := opts.Ef
-		if ef == 0 {
-			ef = c.cfg.Ef
-		}
 		ns = g.Search(q, k, ef, filter)
 	}
 	out := make([]Result, 0, len(ns))

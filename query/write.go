@@ -147,12 +147,14 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 	if err != nil {
 		return fail(err)
 	}
+	metas := c.parseMetas(recs, units)
 	c.mu.Lock()
 	for i := range recs {
 		if units[i] == nil {
 			continue
 		}
 		id := ids[i]
+		c.meta.set(id, metas[i])
 		for int(id) >= len(c.keys) {
 			c.keys = append(c.keys, "")
 			c.seqs = append(c.seqs, 0)
@@ -253,6 +255,7 @@ func (c *Collection) Delete(ctx context.Context, keys ...string) (int, error) {
 	c.mu.Lock()
 	for i, k := range uniq {
 		delete(c.ids, k)
+		c.meta.set(ids[i], nil)
 		c.keys[ids[i]] = ""
 		c.seqs[ids[i]] = 0
 	}
