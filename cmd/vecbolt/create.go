@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
+)
+
+// indexFlags are the HNSW parameters shared by create and import.
+type indexFlags struct {
+	Metric         string
+	M              int
+	EfConstruction int
+	Ef             int
+}
+
+func (f *indexFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.Metric, "metric", "cosine", "distance: cosine, dot or l2")
+	fs.IntVar(&f.M, "m", 16, "HNSW links per node (M)")
+	fs.IntVar(&f.EfConstruction, "ef-construction", 200, "HNSW build beam width")
+	fs.IntVar(&f.Ef, "ef", 64, "default HNSW search beam width")
+}
+
+// config returns the collection configuration for dimension dim, checking
+// the flags.
+func (f *indexFlags) config(dim int) (query.CollectionConfig, error) {
+	m := query.Metric(f.Metric)
+	if !slices.Contains([]query.Metric{query.Cosine, query.Dot, query.L2}, m) {
+		return query.CollectionConfig{}, usageErr(fmt.Errorf("--metric %q: want cosine, dot or l2", f.Metric))
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"--m", f.M}, {"--ef-construction", f.EfConstruction}, {"--ef", f.Ef}} {
+		if p.v <= 0 {
+			return query.CollectionConfig{}, usageErr(fmt.Errorf("%s must be positive, got %d", p.name, p.v))
+		}
+	}
+	return query.CollectionConfig{Dim: dim, Metric: m, M: f.M, EfConstruction: f.EfConstruction, Ef: f.Ef}, nil
+}
+
+type createOptions struct {
+	*globalOptions
+	indexFlags
+	Name string // positional; overrides -c
+	Dim  int
+}
+
+func newCreateCommand(g *globalOptions) *cobra.Command {
+	opts := &createOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "create [NAME] --dim D",
+		Short: "Create a collection",
+		Long: `Create a collection with a fixed dimension, metric and HNSW parameters.
+
+The collection is NAME if given, otherwise the one named by -c. Creating a
+collection that exists with the same settings does nothing; different
+settings are an error. 'vecbolt import' creates collections too, taking the
+dimension from the data.`,
+		Example: `  vecbolt create --dim 100
+  vecbolt --db docs.db create articles --dim 384 --metric dot --m 32 --ef 128`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
+			return runCreate(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	opts.indexFlags.register(cmd)
+	cmd.Flags().IntVar(&opts.Dim, "dim", 0, "vector dimension (required)")
+	_ = cmd.MarkFlagRequired("dim")
+	return cmd
+}
+
+func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err error) {
+	name := opts.Collection
+	if opts.Name != "" {
+		name = opts.Name
+	}
+	if opts.Dim <= 0 {
+		return usageErr(fmt.Errorf("--dim must be positive, got %d", opts.Dim))
+	}
+	cfg, err := opts.config(opts.Dim)
+	if err != nil {
+		return err
+	}
+	db, err := opts.open(false)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	names, err := db.Collections()
+	if err != nil {
+		return err
+	}
+	existed := slices.Contains(names, name)
+	c, err := db.CreateCollection(ctx, name, cfg)
+	if err != nil {
+		return err
+	}
+	verb := "created"
+	if existed {
+		verb = "collection exists:"
+	}
+	cfg = c.Config()
+	fmt.Fprintf(out, "%s %q in %s: dim %d, metric %s, M %d, efConstruction %d, ef %d\n",
+		verb, name, opts.DB, cfg.Dim, cfg.Metric, cfg.M, cfg.EfConstruction, cfg.Ef)
+	return nil
+}

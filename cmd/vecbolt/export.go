@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/format"
+)
+
+type exportOptions struct {
+	*globalOptions
+	File   string // positional; "-" is standard output
+	Format string
+	Gzip   bool
+}
+
+func newExportCommand(g *globalOptions) *cobra.Command {
+	opts := &exportOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "export FILE",
+		Short: "Write a collection to a file",
+		Long: `Write every record of the collection named by -c to FILE, in insertion order,
+in one of the formats import reads. The format comes from --format, otherwise
+from the file name; a name ending in .gz (or --gzip) compresses the output.
+FILE "-" writes to standard output (give --format).
+
+Vectors are written as stored, exactly: importing the file again gives the
+same keys and bit-identical vectors, and the same metadata for the formats
+that carry it (JSON Lines and CSV). fvecs keeps no keys: rows are numbered.
+The file is written under a temporary name and renamed when complete.`,
+		Example: `  vecbolt --db words.db export words.txt.gz
+  vecbolt --db words.db export --format jsonl - | head -3
+  vecbolt export vectors.fvecs`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runExport(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "", "output format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
+	cmd.Flags().BoolVar(&opts.Gzip, "gzip", false, "gzip the output (implied by a .gz file name)")
+	return cmd
+}
+
+func runExport(ctx context.Context, opts *exportOptions, out io.Writer) (err error) {
+	start := time.Now()
+	f, err := resolveFormat(opts.Format, opts.File, "writing")
+	if err != nil {
+		return err
+	}
+	gz := opts.Gzip || strings.HasSuffix(strings.ToLower(opts.File), ".gz")
+	db, err := opts.open(true)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	n := c.Len()
+	write := func(w io.Writer) error { return exportTo(ctx, c, w, f, n, gz) }
+	report := out
+	if opts.File == "-" {
+		report = opts.stderr
+		err = write(out)
+	} else {
+		err = writeFileAtomic(opts.File, write)
+	}
+	if err != nil {
+		return fmt.Errorf("export %s: %w", displayName(opts.File), err)
+	}
+	note := ""
+	if f == format.FVecs {
+		note = " (fvecs keeps no keys)"
+	}
+	fmt.Fprintf(report, "exported %s records from %q to %s as %s%s in %.2f s\n",
+		humanCount(int64(n)), opts.Collection, displayName(opts.File), f, note, time.Since(start).Seconds())
+	return nil
+}
+
+// exportTo writes the n records of c to w.
+func exportTo(ctx context.Context, c *query.Collection, w io.Writer, f format.Format, n int, gz bool) error {
+	fw, err := format.NewWriter(w, f, format.WriterOptions{Count: n, Dim: c.Config().Dim, Gzip: gz})
+	if err != nil {
+		return err
+	}
+	if err := c.ForEach(ctx, func(r query.Record) error {
+		return fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+	}); err != nil {
+		return err
+	}
+	return fw.Close()
+}
+
+// writeFileAtomic writes path through fn under a temporary name in the same
+// directory and renames it into place only when fn and the close succeed.
+func writeFileAtomic(path string, fn func(w io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := fn(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

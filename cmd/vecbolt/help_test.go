@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEveryCommandHasHelpAndExample(t *testing.T) {
+	root := newRootCommand(&globalOptions{})
+	if root.Example == "" {
+		t.Error("root has no Example")
+	}
+	for _, c := range root.Commands() {
+		if c.Example == "" || c.Short == "" || c.Long == "" {
+			t.Errorf("%s: Short, Long and Example must all be set", c.Name())
+		}
+		out := ok(t, c.Name(), "--help")
+		if !strings.Contains(out, "Examples:") || !strings.Contains(out, "--db") {
+			t.Errorf("%s --help:\n%s", c.Name(), out)
+		}
+	}
+}
+
+func TestHelpGolden(t *testing.T) {
+	golden(t, "help.golden", ok(t, "--help"))
+	golden(t, "search_help.golden", ok(t, "search", "--help"))
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		out := ok(t, "completion", shell)
+		if !strings.Contains(out, "vecbolt") || len(out) < 500 {
+			t.Errorf("completion %s: %d bytes", shell, len(out))
+		}
+	}
+	// Dynamic completion of flags, as the shell scripts ask for it.
+	out := ok(t, "__complete", "search", "--")
+	if !strings.Contains(out, "--key") || !strings.Contains(out, "--exact") {
+		t.Errorf("__complete search --:\n%s", out)
+	}
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/format"
+)
+
+// maxReported is how many skipped records import lists by position.
+const maxReported = 5
+
+type importOptions struct {
+	*globalOptions
+	indexFlags
+	File        string // positional; "-" is standard input
+	Format      string
+	SkipInvalid bool
+	JSON        bool
+
+	// indexFlagsSet is true when --metric, --m, --ef-construction or --ef
+	// was given: they must then agree with an existing collection.
+	indexFlagsSet bool
+}
+
+func newImportCommand(g *globalOptions) *cobra.Command {
+	opts := &importOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Load vectors from a file",
+		Long: `Load vectors from a file into the collection named by -c, creating it if needed
+(dimension from the data, metric and HNSW parameters from the flags).
+
+Formats: glove (.txt, .glove), word2vec text (.vec), word2vec binary (.bin),
+fvecs (.fvecs; keys are row numbers), JSON Lines (.jsonl, .ndjson: objects
+with "key", "vector" and optional "metadata") and csv (.csv: key,v1,...,vd).
+The format comes from --format, otherwise from the file name. Gzipped input
+is detected by its content. FILE "-" reads standard input (give --format).
+
+The whole file is read and checked before anything is written: a malformed or
+invalid record stops the import with its file and line, and the database is
+left as it was. With --skip-invalid such records are skipped and counted
+instead. Existing keys are replaced; a key repeated in the file keeps its
+last record.`,
+		Example: `  vecbolt --db words.db import glove.6B.100d.txt.gz
+  vecbolt --db words.db -c w2v import GoogleNews-vectors-negative300.bin --metric cosine
+  zcat vectors.jsonl.gz | vecbolt import --format jsonl -
+  vecbolt import --skip-invalid messy.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			for _, f := range []string{"metric", "m", "ef-construction", "ef"} {
+				opts.indexFlagsSet = opts.indexFlagsSet || cmd.Flags().Changed(f)
+			}
+			return runImport(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	opts.indexFlags.register(cmd)
+	fs := cmd.Flags()
+	fs.StringVarP(&opts.Format, "format", "f", "", "input format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
+	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
+	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
+	return cmd
+}
+
+// resolveFormat picks the file format from --format or the file name.
+func resolveFormat(flag, file, verb string) (format.Format, error) {
+	if flag != "" {
+		f, err := format.Parse(flag)
+		if err != nil {
+			return 0, usageErr(err)
+		}
+		return f, nil
+	}
+	if file == "-" {
+		return 0, usageErr(fmt.Errorf("%s standard %s needs --format (glove, word2vec, word2vec-binary, fvecs, jsonl, csv)", verb, map[string]string{"reading": "input", "writing": "output"}[verb]))
+	}
+	f, err := format.FromName(file)
+	if err != nil {
+		return 0, usageErr(fmt.Errorf("%w; give --format", err))
+	}
+	return f, nil
+}
+
+// displayName is how an input or output file is named in messages.
+func displayName(file string) string {
+	if file == "-" {
+		return "<stdin>"
+	}
+	return file
+}
+
+// importSummary is the result of an import, printed as text or JSON.
+type importSummary struct {
+	Collection    string   `json:"collection"`
+	File          string   `json:"file"`
+	Format        string   `json:"format"`
+	Records       int      `json:"records"`
+	Duplicates    int      `json:"duplicates"`
+	Skipped       int      `json:"skipped"`
+	SkippedErrors []string `json:"skipped_errors,omitempty"`
+	Created       bool     `json:"created"`
+	Dim           int      `json:"dim"`
+	Seconds       float64  `json:"seconds"`
+	RecordsPerSec float64  `json:"records_per_second"`
+}
+
+func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err error) {
+	start := time.Now()
+	f, err := resolveFormat(opts.Format, opts.File, "reading")
+	if err != nil {
+		return err
+	}
+	var (
+		in   io.Reader
+		size int64 = -1
+	)
+	if opts.File == "-" {
+		in = opts.stdin
+	} else {
+		file, err := os.Open(opts.File)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		in = file
+	}
+
+	db, err := opts.open(false)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	names, err := db.Collections()
+	if err != nil {
+		return err
+	}
+	var (
+		c       *query.Collection
+		cfg     query.CollectionConfig
+		created = !slices.Contains(names, opts.Collection)
+	)
+	if created {
+		if cfg, err = opts.config(0); err != nil {
+			return err
+		}
+	} else {
+		if c, err = opts.collection(ctx, db); err != nil {
+			return err
+		}
+		cfg = c.Config()
+		if opts.indexFlagsSet {
+			want, err := opts.config(cfg.Dim)
+			if err != nil {
+				return err
+			}
+			want.Seed = cfg.Seed
+			if _, err := db.CreateCollection(ctx, opts.Collection, want); err != nil {
+				return err // a *ConfigMismatchError naming the field
+			}
+		}
+	}
+
+	sum := importSummary{Collection: opts.Collection, File: opts.File, Format: f.String(), Created: created}
+	readBar := newBytesBar(opts.progress && !opts.JSON, opts.stderr, size, "reading ")
+	if readBar != nil {
+		in = io.TeeReader(in, readBar)
+	}
+	recs, err := readRecords(ctx, in, f, opts, &cfg, &sum)
+	finishBar(readBar)
+	if err != nil {
+		return err
+	}
+	sum.Dim = cfg.Dim
+
+	if len(recs) > 0 {
+		if created {
+			if c, err = db.CreateCollection(ctx, opts.Collection, cfg); err != nil {
+				return err
+			}
+		}
+		buildBar := newCountBar(opts.progress && !opts.JSON, opts.stderr, len(recs), "indexing")
+		err = c.UpsertBatch(ctx, recs, query.BatchOptions{Progress: barProgress(buildBar)})
+		finishBar(buildBar)
+		if err != nil {
+			return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
+		}
+	} else if created {
+		return invalidErr(fmt.Errorf("import %s: no valid records; collection %q not created", displayName(opts.File), opts.Collection))
+	}
+	seen := make(map[string]struct{}, len(recs))
+	for _, r := range recs {
+		seen[r.Key] = struct{}{}
+	}
+	sum.Records = len(seen)
+	sum.Duplicates = len(recs) - len(seen)
+	sum.Seconds = time.Since(start).Seconds()
+	if sum.Seconds > 0 {
+		sum.RecordsPerSec = float64(sum.Records) / sum.Seconds
+	}
+	return printImportSummary(out, opts, &sum)
+}
+
+// readRecords reads and validates every record of the input. Without
+// --skip-invalid the first bad record is an error naming its position; with
+// it, bad records are counted in sum. cfg.Dim is set from the data when
+// zero.
+func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *importOptions, cfg *query.CollectionConfig, sum *importSummary) ([]query.Record, error) {
+	name := opts.File
+	rd, err := format.NewReader(in, f, format.ReaderOptions{Name: name, Dim: cfg.Dim})
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	var (
+		recs []query.Record
+		n    int   // records read, valid or not
+		last error // the previous error, to stop on a sticky one
+	)
+	bad := func(err error) error {
+		if !opts.SkipInvalid {
+			return fmt.Errorf("import: %w (nothing imported; --skip-invalid skips such records)", err)
+		}
+		sum.Skipped++
+		if len(sum.SkippedErrors) < maxReported {
+			sum.SkippedErrors = append(sum.SkippedErrors, err.Error())
+		}
+		return nil
+	}
+	for {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		r, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		n++
+		if err != nil {
+			var pe *format.ParseError
+			if !errors.As(err, &pe) || errors.Is(err, format.ErrTruncated) || err == last {
+				return nil, fmt.Errorf("import: %w (nothing imported)", err)
+			}
+			last = err
+			if err := bad(err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if cfg.Dim == 0 {
+			cfg.Dim = len(r.Vector)
+		}
+		qr := query.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+		if verr := cfg.ValidateRecord(qr); verr != nil {
+			where := fmt.Sprintf("%s: record %d", displayName(name), n)
+			if line := rd.Line(); line > 0 {
+				where = fmt.Sprintf("%s:%d", displayName(name), line)
+			}
+			if err := bad(invalidErr(fmt.Errorf("%s: %w", where, verr))); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		recs = append(recs, qr)
+	}
+	return recs, nil
+}
+
+func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) error {
+	if opts.JSON {
+		return writeJSON(out, sum)
+	}
+	verb := "into"
+	if sum.Created {
+		verb = "into new collection"
+	}
+	fmt.Fprintf(out, "imported %s records %s %q (dim %d) from %s in %.2f s (%s records/s)",
+		humanCount(int64(sum.Records)), verb, sum.Collection, sum.Dim, displayName(sum.File), sum.Seconds, humanCount(int64(sum.RecordsPerSec+0.5)))
+	if sum.Duplicates > 0 {
+		fmt.Fprintf(out, "; %d repeated keys kept their last record", sum.Duplicates)
+	}
+	fmt.Fprintf(out, "; skipped %d\n", sum.Skipped)
+	if sum.Skipped > 0 {
+		fmt.Fprintf(out, "skipped %d invalid records", sum.Skipped)
+		if sum.Skipped > len(sum.SkippedErrors) {
+			fmt.Fprintf(out, "; the first %d", len(sum.SkippedErrors))
+		}
+		fmt.Fprintln(out, ":")
+		for _, e := range sum.SkippedErrors {
+			fmt.Fprintf(out, "  %s\n", e)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+type statsOptions struct {
+	*globalOptions
+	JSON bool
+}
+
+func newStatsCommand(g *globalOptions) *cobra.Command {
+	opts := &statsOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Describe a collection: size, shape and index parameters",
+		Long: `Describe the collection named by -c: its record count, dimension, metric and
+HNSW parameters, the database file's size, and the size of its embedding table
+(records x dimension parameters) stored as float32, float16 and int8.`,
+		Example: `  vecbolt --db words.db stats
+  vecbolt --db words.db stats --json | jq .records`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStats(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print as JSON")
+	return cmd
+}
+
+// statsJSON is the --json output of stats.
+type statsJSON struct {
+	Database       string   `json:"database"`
+	Collection     string   `json:"collection"`
+	Collections    []string `json:"collections"`
+	Records        int      `json:"records"`
+	Dim            int      `json:"dim"`
+	Metric         string   `json:"metric"`
+	M              int      `json:"m"`
+	EfConstruction int      `json:"ef_construction"`
+	Ef             int      `json:"ef"`
+	FileBytes      int64    `json:"file_bytes"`
+	Parameters     int64    `json:"parameters"`
+	FP32Bytes      int64    `json:"fp32_bytes"`
+	FP16Bytes      int64    `json:"fp16_bytes"`
+	INT8Bytes      int64    `json:"int8_bytes"`
+}
+
+func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error) {
+	db, err := opts.open(true)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	names, err := db.Collections()
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(opts.DB)
+	if err != nil {
+		return err
+	}
+	cs := c.Stats()
+	cfg := cs.Config
+	s := statsJSON{
+		Database: opts.DB, Collection: cs.Name, Collections: names,
+		Records: cs.Records, Dim: cfg.Dim, Metric: string(cfg.Metric),
+		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef,
+		FileBytes: st.Size(), Parameters: cs.Parameters,
+		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
+	}
+	if opts.JSON {
+		return writeJSON(out, s)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, args...)...) }
+	row("database", "%s (%s)", s.Database, humanBytes(s.FileBytes))
+	row("collection", "%s (of %d in the file)", s.Collection, len(names))
+	row("records", "%s", humanCount(int64(s.Records)))
+	row("dimension", "%d", s.Dim)
+	row("metric", "%s", s.Metric)
+	row("index", "HNSW, M %d, efConstruction %d, ef %d", s.M, s.EfConstruction, s.Ef)
+	row("parameters", "%s (records x dimension)", humanCount(s.Parameters))
+	row("  as fp32", "%s", humanBytes(s.FP32Bytes))
+	row("  as fp16", "%s", humanBytes(s.FP16Bytes))
+	row("  as int8", "%s", humanBytes(s.INT8Bytes))
+	return tw.Flush()
+}
