@@ -1,0 +1,494 @@
+package query_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vecbolt/vecbolt/query"
+)
+
+// The crash test re-executes the test binary as a writer process (the
+// os/exec TestHelperProcess pattern), kills it with SIGKILL at a random
+// moment, and checks the database against the operations the child
+// acknowledged.
+//
+// The child prints one line per operation, each with a single write(2) on
+// an unbuffered stdout:
+//
+//	READY                          database open, collection loaded
+//	I <op> U <ver> <key> <key>...   about to upsert these keys at version ver
+//	I <op> D <ver> <key> <key>...   about to delete these keys
+//	A <op>                          the call returned nil: acknowledged
+//
+// An I line without its A line is the operation in flight at the kill: it
+// must be all there or not there at all. A partial last line is ignored.
+
+var (
+	crashTrials = flag.Int("crash.trials", 20, "number of SIGKILL trials in TestCrashSafety")
+	crashDir    = flag.String("crash.dir", "", "directory for TestCrashSafety's database (default: /dev/shm when it is a tmpfs, else a temporary directory)")
+)
+
+// crashEnv selects the writer mode of the test binary; its value is
+// "<db path>|<trial>|<seed>".
+const crashEnv = "VECBOLT_CRASH_WRITER"
+
+const (
+	crashCollection = "crash"
+	crashDim        = 8
+	crashMaxRecords = 1200 // the child favours deletes above this
+)
+
+var crashConfig = query.CollectionConfig{Dim: crashDim, Metric: query.L2, M: 8, EfConstruction: 48, Ef: 32, Seed: 5}
+
+// crashVector is the vector every process derives for key at version ver.
+func crashVector(key string, ver uint64) []float32 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	r := rand.New(rand.NewPCG(h.Sum64(), ver))
+	v := make([]float32, crashDim)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+// crashMeta is the metadata written with key at version ver.
+func crashMeta(key string, ver uint64) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"k":%q,"v":%d}`, key, ver))
+}
+
+// TestCrashWriterProcess is not a test: it is the child process of
+// TestCrashSafety, selected by the environment variable.
+func TestCrashWriterProcess(t *testing.T) {
+	spec := os.Getenv(crashEnv)
+	if spec == "" {
+		return
+	}
+	if err := crashWriter(spec); err != nil {
+		fmt.Fprintf(os.Stdout, "E %v\n", err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	os.Exit(0)
+}
+
+// crashWriter runs random writes until killed (or for 60 seconds).
+func crashWriter(spec string) error {
+	parts := strings.Split(spec, "|")
+	if len(parts) != 3 {
+		return fmt.Errorf("bad %s=%q", crashEnv, spec)
+	}
+	trial, _ := strconv.Atoi(parts[1])
+	seed, _ := strconv.ParseUint(parts[2], 10, 64)
+	rng := rand.New(rand.NewPCG(seed, uint64(trial)))
+	say := func(format string, args ...any) {
+		// One write per line; os.Stdout is unbuffered.
+		if _, err := os.Stdout.Write([]byte(fmt.Sprintf(format, args...) + "\n")); err != nil {
+			os.Exit(4)
+		}
+	}
+
+	db, err := query.Open(parts[0], query.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	c, err := db.CreateCollection(ctx, crashCollection, crashConfig)
+	if err != nil {
+		return err
+	}
+	var keys []string // live keys, in no particular order
+	pos := map[string]int{}
+	if err := c.Keys(ctx, func(k string) error {
+		pos[k] = len(keys)
+		keys = append(keys, k)
+		return nil
+	}); err != nil {
+		return err
+	}
+	remove := func(k string) {
+		i := pos[k]
+		last := keys[len(keys)-1]
+		keys[i], pos[last] = last, i
+		keys = keys[:len(keys)-1]
+		delete(pos, k)
+	}
+	say("READY")
+
+	next := 0
+	deadline := time.Now().Add(60 * time.Second)
+	for op := 1; time.Now().Before(deadline); op++ {
+		ver := uint64(trial)<<32 | uint64(op)
+		newKey := func() string { next++; return fmt.Sprintf("t%d-%d", trial, next) }
+		oldKey := func() string { return keys[rng.IntN(len(keys))] }
+		x := rng.IntN(100)
+		if len(keys) > crashMaxRecords {
+			x = 95
+		}
+		switch {
+		case x < 70 || len(keys) < 10:
+			// Upserts: a bulk import of new keys (some batches also update
+			// old ones), a single insert, or a single update.
+			var batch []string
+			switch {
+			case x < 30:
+				for range 5 + rng.IntN(20) {
+					batch = append(batch, newKey())
+				}
+				if x < 15 && len(keys) > 0 {
+					for range 1 + rng.IntN(5) {
+						batch = append(batch, oldKey())
+					}
+				}
+			case x < 50 || len(keys) == 0:
+				batch = []string{newKey()}
+			default:
+				batch = []string{oldKey()}
+			}
+			say("I %d U %d %s", op, ver, strings.Join(batch, " "))
+			recs := make([]query.Record, len(batch))
+			for i, k := range batch {
+				recs[i] = query.Record{Key: k, Vector: crashVector(k, ver), Metadata: crashMeta(k, ver)}
+			}
+			if len(recs) == 1 {
+				err = c.Upsert(ctx, recs[0].Key, recs[0].Vector, recs[0].Metadata)
+			} else {
+				err = c.UpsertBatch(ctx, recs, query.BatchOptions{})
+			}
+			if err != nil {
+				return fmt.Errorf("op %d: upsert: %w", op, err)
+			}
+			say("A %d", op)
+			for _, k := range batch {
+				if _, ok := pos[k]; !ok {
+					pos[k] = len(keys)
+					keys = append(keys, k)
+				}
+			}
+		default:
+			n := 1 + rng.IntN(3)
+			if len(keys) > crashMaxRecords {
+				n = 20 + rng.IntN(30)
+			}
+			seen := map[string]bool{}
+			var del []string
+			for range n {
+				if k := oldKey(); !seen[k] {
+					seen[k] = true
+					del = append(del, k)
+				}
+			}
+			say("I %d D %d %s", op, ver, strings.Join(del, " "))
+			if _, err := c.Delete(ctx, del...); err != nil {
+				return fmt.Errorf("op %d: delete: %w", op, err)
+			}
+			say("A %d", op)
+			for _, k := range del {
+				remove(k)
+			}
+		}
+	}
+	return db.Close()
+}
+
+// crashOp is an operation the child announced.
+type crashOp struct {
+	id     int
+	delete bool
+	ver    uint64
+	keys   []string
+}
+
+// parseCrashOutput returns the acknowledged operations in order, the one
+// in flight (nil if none), and whether the child reached READY. Only
+// complete lines count.
+func parseCrashOutput(out []byte) (acked []crashOp, inflight *crashOp, ready bool, err error) {
+	if i := bytes.LastIndexByte(out, '\n'); i >= 0 {
+		out = out[:i+1]
+	} else {
+		out = nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 1 && f[0] == "READY":
+			ready = true
+		case len(f) >= 5 && f[0] == "I":
+			if inflight != nil {
+				return nil, nil, ready, fmt.Errorf("op %d announced before op %d was acknowledged", atoi(f[1]), inflight.id)
+			}
+			ver, _ := strconv.ParseUint(f[3], 10, 64)
+			inflight = &crashOp{id: atoi(f[1]), delete: f[2] == "D", ver: ver, keys: f[4:]}
+		case len(f) == 2 && f[0] == "A":
+			if inflight == nil || inflight.id != atoi(f[1]) {
+				return nil, nil, ready, fmt.Errorf("acknowledgement %q of an operation not in flight", sc.Text())
+			}
+			acked = append(acked, *inflight)
+			inflight = nil
+		default:
+			return nil, nil, ready, fmt.Errorf("unexpected line from the writer: %q", sc.Text())
+		}
+	}
+	return acked, inflight, ready, sc.Err()
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// crashModel is the expected content: key -> version of its last write.
+type crashModel map[string]uint64
+
+func (m crashModel) apply(op crashOp) {
+	for _, k := range op.keys {
+		if op.delete {
+			delete(m, k)
+		} else {
+			m[k] = op.ver
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the exec copier and the test.
+type syncBuffer struct {
+	mu  sync.Mutex // protects buf
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+func TestCrashSafety(t *testing.T) {
+	trials := *crashTrials
+	if trials <= 0 {
+		t.Skip("-crash.trials=0")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skipf("cannot re-execute the test binary: %v", err)
+	}
+	path := filepath.Join(crashTempDir(t), "crash.db")
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d (dim %d, L2, M %d)", seed, crashDim, crashConfig.M)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	model := crashModel{}
+	var stats struct {
+		beforeReady, inflightApplied, inflightAbsent, idle, acked int
+		child, verify                                              time.Duration
+	}
+	for trial := 1; trial <= trials; trial++ {
+		start := time.Now()
+		stdout := &syncBuffer{}
+		var stderr bytes.Buffer
+		cmd := exec.Command(exe, "-test.run=^TestCrashWriterProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%d", crashEnv, path, trial, seed))
+		cmd.Stdout, cmd.Stderr = stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Most kills land while writing, a few while opening.
+		var delay time.Duration
+		if rng.IntN(10) > 0 {
+			waitReady(t, stdout, cmd, &stderr)
+			delay = time.Duration(rng.IntN(250_000)) * time.Microsecond
+		} else {
+			delay = time.Duration(rng.IntN(100_000)) * time.Microsecond
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("trial %d: writer ended with %v, not by SIGKILL\nstdout tail: %s\nstderr: %s", trial, err, tail(stdout.Bytes()), stderr.Bytes())
+		}
+		acked, inflight, ready, err := parseCrashOutput(stdout.Bytes())
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if !ready {
+			stats.beforeReady++
+		}
+		for _, op := range acked {
+			model.apply(op)
+		}
+		stats.acked += len(acked)
+		stats.child += time.Since(start)
+		start = time.Now()
+		applied := verifyAfterCrash(t, trial, path, model, inflight)
+		stats.verify += time.Since(start)
+		switch {
+		case inflight == nil:
+			stats.idle++
+		case applied:
+			stats.inflightApplied++
+			model.apply(*inflight)
+		default:
+			stats.inflightAbsent++
+		}
+		if t.Failed() {
+			t.Fatalf("trial %d (killed %v after start, %d ops acknowledged, in flight %+v)", trial, delay, len(acked), inflight)
+		}
+	}
+	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight op found complete %d, absent %d, none in flight %d; %d records at the end; %v in writers, %v verifying",
+		trials, stats.acked, stats.beforeReady, stats.inflightApplied, stats.inflightAbsent, stats.idle, len(model),
+		stats.child.Round(time.Millisecond), stats.verify.Round(time.Millisecond))
+}
+
+// crashTempDir returns a directory for the crash database. SIGKILL ends
+// the process, not the machine: the kernel keeps every write(2) the child
+// made, so fsync buys nothing here and costs ~25 ms a commit on the CI
+// disk. A tmpfs (/dev/shm) makes fsync free while still running the
+// default, syncing configuration.
+func crashTempDir(t *testing.T) string {
+	dir := *crashDir
+	if dir == "" {
+		var st syscall.Statfs_t
+		if syscall.Statfs("/dev/shm", &st) == nil && st.Type == 0x01021994 { // TMPFS_MAGIC
+			dir = "/dev/shm"
+		}
+	}
+	if dir == "" {
+		return t.TempDir()
+	}
+	d, err := os.MkdirTemp(dir, "vecbolt-crash-")
+	if err != nil {
+		t.Logf("%v: using a temporary directory", err)
+		return t.TempDir()
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 500 {
+		return b[len(b)-500:]
+	}
+	return b
+}
+
+// waitReady waits until the child prints READY.
+func waitReady(t *testing.T, out *syncBuffer, cmd *exec.Cmd, stderr *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !bytes.Contains(out.Bytes(), []byte("READY\n")) {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("writer not ready after 60s\nstdout: %s\nstderr: %s", tail(out.Bytes()), stderr.Bytes())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// verifyAfterCrash opens the database the child left and checks it against
+// model, the acknowledged state. It reports whether the in-flight
+// operation, if any, is in the file (it must be entirely in or entirely
+// out).
+func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, inflight *crashOp) (applied bool) {
+	t.Helper()
+	db, err := query.Open(path, query.Options{})
+	if err != nil {
+		t.Errorf("trial %d: reopen: %v", trial, err)
+		return false
+	}
+	defer db.Close()
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("trial %d: Check: %v", trial, err)
+		return false
+	}
+	c, err := db.Collection(ctx, crashCollection)
+	if errors.Is(err, query.ErrUnknownCollection) && len(model) == 0 {
+		return false // killed before the collection was created
+	}
+	if err != nil {
+		t.Errorf("trial %d: %v", trial, err)
+		return false
+	}
+
+	want := make(crashModel, len(model))
+	for k, v := range model {
+		want[k] = v
+	}
+	if inflight != nil {
+		// The first key decides; every other key must agree.
+		rec, err := c.Get(ctx, inflight.keys[0])
+		if inflight.delete {
+			applied = errors.Is(err, query.ErrKeyNotFound)
+		} else {
+			applied = err == nil && metaVersion(rec.Metadata) == inflight.ver
+		}
+		if applied {
+			want.apply(*inflight)
+		}
+	}
+
+	if n := c.Len(); n != len(want) {
+		t.Errorf("trial %d: %d records, want %d", trial, n, len(want))
+	}
+	for k, ver := range want {
+		rec, err := c.Get(ctx, k)
+		if err != nil {
+			t.Errorf("trial %d: acknowledged key %q (version %d): %v", trial, k, ver, err)
+			continue
+		}
+		if got := metaVersion(rec.Metadata); got != ver {
+			t.Errorf("trial %d: key %q holds version %d, want %d (in flight: %+v, applied %t)", trial, k, got, ver, inflight, applied)
+			continue
+		}
+		if string(rec.Metadata) != string(crashMeta(k, ver)) {
+			t.Errorf("trial %d: key %q metadata %s, want %s", trial, k, rec.Metadata, crashMeta(k, ver))
+		}
+		wv := crashVector(k, ver)
+		for i := range wv {
+			if math.Float32bits(rec.Vector[i]) != math.Float32bits(wv[i]) {
+				t.Errorf("trial %d: key %q vector %v, want %v", trial, k, rec.Vector, wv)
+				break
+			}
+		}
+		// Reachable through the graph: a search for its own vector finds it.
+		res, err := c.Search(ctx, wv, 1, query.SearchOptions{Ef: 64})
+		if err != nil || len(res) == 0 || res[0].Key != k || res[0].Score != 0 {
+			t.Errorf("trial %d: search for %q's own vector gave %v, %v", trial, k, res, err)
+		}
+	}
+	if err := c.Keys(ctx, func(k string) error {
+		if _, ok := want[k]; !ok {
+			t.Errorf("trial %d: key %q is stored but was never acknowledged (in flight: %+v, applied %t)", trial, k, inflight, applied)
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("trial %d: %v", trial, err)
+	}
+	return applied
+}
+
+// metaVersion returns the "v" field of crash metadata, or 0.
+func metaVersion(m json.RawMessage) uint64 {
+	var v struct{ V uint64 }
+	_ = json.Unmarshal(m, &v)
+	return v.V
+}
