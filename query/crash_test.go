@@ -298,7 +298,7 @@ func TestCrashSafety(t *testing.T) {
 	model := crashModel{}
 	var stats struct {
 		beforeReady, inflightApplied, inflightAbsent, idle, acked int
-		child, verify                                              time.Duration
+		child, verify                                             time.Duration
 	}
 	for trial := 1; trial <= trials; trial++ {
 		start := time.Now()
