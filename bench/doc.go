@@ -81,6 +81,7 @@
 //	| qps_single                      | float  | queries/s, one thread, one query per call                            |
 //	| qps_multi                       | float  | queries/s over `threads` threads                                     |
 //	| threads                         | int    | threads of the qps_multi pass                                        |
+//	| runs                            | int    | timed passes per figure; the fastest is reported (absent = 1)        |
 //	| latency_p50_us                  | float  | single-thread latency, 50th percentile, microseconds (nearest rank)  |
 //	| latency_p95_us                  | float  | 95th percentile                                                      |
 //	| latency_p99_us                  | float  | 99th percentile                                                      |

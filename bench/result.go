@@ -41,6 +41,7 @@ type Row struct {
 	QPSSingle float64 `json:"qps_single"`          // queries per second, one thread, one query per call
 	QPSMulti  float64 `json:"qps_multi,omitempty"` // queries per second over Threads threads; 0 = not measured
 	Threads   int     `json:"threads,omitempty"`   // threads used for QPSMulti
+	Runs      int     `json:"runs,omitempty"`      // timed passes per figure, the fastest reported (ann-benchmarks style); 0 = 1
 	P50Micros float64 `json:"latency_p50_us"`      // single-thread latency percentiles, microseconds
 	P95Micros float64 `json:"latency_p95_us"`      //
 	P99Micros float64 `json:"latency_p99_us"`      //

@@ -6,13 +6,13 @@
 #
 # RESULTS defaults to bench/out/results, DATA to bench/out/glove.
 # Needs: apt-get install -y libhnswlib-dev g++ python3-faiss python3-numpy
-# Settings (environment): M=16 EFC=200 BUILD_THREADS=2 SEARCH_THREADS=2 K=10
+# Settings (environment): M=16 EFC=200 BUILD_THREADS=2 SEARCH_THREADS=2 K=10 RUNS=3
 # EFS=10,16,24,32,48,64,96,128,192,256,384,512 PEERS="hnswlib faiss"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=${1:-bench/out/results}
 data=${2:-bench/out/glove}
-M=${M:-16} EFC=${EFC:-200} BUILD_THREADS=${BUILD_THREADS:-2} SEARCH_THREADS=${SEARCH_THREADS:-2} K=${K:-10}
+M=${M:-16} EFC=${EFC:-200} BUILD_THREADS=${BUILD_THREADS:-2} SEARCH_THREADS=${SEARCH_THREADS:-2} K=${K:-10} RUNS=${RUNS:-3}
 EFS=${EFS:-10,16,24,32,48,64,96,128,192,256,384,512}
 PEERS=${PEERS:-hnswlib faiss}
 commit=$(git rev-parse HEAD 2>/dev/null || echo "")
@@ -22,7 +22,7 @@ if [ ! -f "$data/truth.json" ]; then
 fi
 dataset=$(sed -n 's/.*"dataset": "\(.*\)".*/\1/p' "$data/meta.json")
 common=(--base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/truth.ivecs" --metric cosine
-  --M "$M" --efc "$EFC" --k "$K" --efs "$EFS" --build-threads "$BUILD_THREADS" --search-threads "$SEARCH_THREADS"
+  --M "$M" --efc "$EFC" --k "$K" --efs "$EFS" --build-threads "$BUILD_THREADS" --search-threads "$SEARCH_THREADS" --runs "$RUNS"
   --dataset "$dataset" --commit "$commit")
 for peer in $PEERS; do
   case $peer in

@@ -38,7 +38,7 @@ func TestRun(t *testing.T) {
 
 	bf := bench.NewBruteForce(bench.Cosine)
 	defer bf.Close()
-	rows, err := bench.Run(ctx, bf, ds, bench.RunOptions{K: 10, Efs: []int{10, 20}, SearchThreads: 2, BuildThreads: 1,
+	rows, err := bench.Run(ctx, bf, ds, bench.RunOptions{K: 10, Efs: []int{10, 20}, SearchThreads: 2, BuildThreads: 1, Runs: 2,
 		Template: bench.Row{System: "bruteforce", Version: "test"}})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestRun(t *testing.T) {
 	}
 	for i, r := range rows {
 		if r.Recall != 1 || r.Ef != []int{10, 20}[i] || r.System != "bruteforce" || r.Version != "test" || r.Dataset != "synthetic" ||
-			r.N != 760 || r.Dim != 12 || r.Queries != 40 || r.K != 10 || r.Threads != 2 || r.BuildThreads != 1 {
+			r.N != 760 || r.Dim != 12 || r.Queries != 40 || r.K != 10 || r.Threads != 2 || r.BuildThreads != 1 || r.Runs != 2 {
 			t.Errorf("row %d: %+v", i, r)
 		}
 		if r.QPSSingle <= 0 || r.QPSMulti <= 0 || r.P50Micros > r.P95Micros || r.P95Micros > r.P99Micros {

@@ -46,9 +46,10 @@ func main() {
 	efc := flag.Int("efc", 200, "HNSW efConstruction")
 	buildThreads := flag.Int("build-threads", 2, "threads for the build")
 	searchThreads := flag.Int("search-threads", 2, "threads for the qps_multi pass (<= 1 skips it)")
+	runs := flag.Int("runs", 3, "timed passes per ef; the fastest is reported")
 	commit := flag.String("commit", "", "vecbolt commit to record (default: the binary's VCS stamp)")
 	flag.Parse()
-	if err := run(*data, *system, *out, *k, *efs, *m, *efc, *buildThreads, *searchThreads, *commit); err != nil {
+	if err := run(*data, *system, *out, *k, *efs, *m, *efc, *buildThreads, *searchThreads, *runs, *commit); err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
 		os.Exit(1)
 	}
@@ -63,7 +64,7 @@ func names() []string {
 	return n
 }
 
-func run(data, system, out string, k int, efList string, m, efc, buildThreads, searchThreads int, commit string) error {
+func run(data, system, out string, k int, efList string, m, efc, buildThreads, searchThreads, runs int, commit string) error {
 	ctor, ok := systems[system]
 	if !ok {
 		return fmt.Errorf("unknown system %q (have %s)", system, strings.Join(names(), ", "))
@@ -111,7 +112,7 @@ func run(data, system, out string, k int, efList string, m, efc, buildThreads, s
 	ds := bench.Dataset{Name: meta.Dataset, Metric: metric, Base: base, Queries: queries,
 		Truth: &bench.Truth{Metric: metric, K: ids.Dim, IDs: ids}}
 	rows, err := bench.Run(context.Background(), sys, ds, bench.RunOptions{K: k, Efs: efs,
-		BuildThreads: buildThreads, SearchThreads: searchThreads, Template: tmpl})
+		BuildThreads: buildThreads, SearchThreads: searchThreads, Runs: runs, Template: tmpl})
 	if err != nil {
 		return err
 	}
