@@ -74,9 +74,8 @@ type Writer struct {
 // record whose key and value are both plain integers as "N.0" (the same
 // number), so the line is not mistaken for a word2vec header. word2vec
 // binary refuses keys containing a space or starting with a newline. JSON
-// Lines refuses keys that are not valid UTF-8. CSV refuses keys containing
-// "\r\n". CSV output always starts with a header row
-// "key,v1,...,vd,metadata".
+// Lines refuses keys that are not valid UTF-8. CSV output always starts
+// with a header row "key,v1,...,vd,metadata".
 func NewWriter(w io.Writer, f Format, opts WriterOptions) (*Writer, error) {
 	if !f.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownFormat, f)
@@ -178,7 +177,9 @@ func (w *Writer) Write(rec Record) error {
 		if w.n == 0 {
 			w.csvHeader()
 		}
-		w.row = append(w.row[:0], rec.Key)
+		// encoding/csv's reader removes one carriage return before a
+		// newline, even inside quotes; add one so that "\r\n" survives.
+		w.row = append(w.row[:0], strings.ReplaceAll(rec.Key, "\r\n", "\r\r\n"))
 		for _, v := range rec.Vector {
 			w.row = append(w.row, strconv.FormatFloat(float64(v), 'g', -1, 32))
 		}
@@ -253,10 +254,6 @@ func (w *Writer) check(rec Record) error {
 	case JSONL:
 		if !utf8.ValidString(k) {
 			return fmt.Errorf("%w: JSON Lines keys must be valid UTF-8", ErrInvalidKey)
-		}
-	case CSV:
-		if strings.Contains(k, "\r\n") {
-			return fmt.Errorf("%w: CSV keys cannot contain \\r\\n", ErrInvalidKey)
 		}
 	}
 	return nil
