@@ -377,3 +377,42 @@ func TestLineBeforeRead(t *testing.T) {
 		}
 	}
 }
+
+type failReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestReaderIOError(t *testing.T) {
+	errBroken := errors.New("broken pipe")
+	inputs := map[format.Format][]byte{
+		format.GloVe: readFile(t, "small.txt"), format.Word2VecText: readFile(t, "small.vec"),
+		format.JSONL: readFile(t, "small.jsonl"), format.CSV: readFile(t, "small.csv"),
+		format.Word2VecBinary: w2vBinary(true), format.FVecs: fvecs(),
+	}
+	for f, data := range inputs {
+		r, err := format.NewReader(&failReader{data: data[:len(data)-2], err: errBroken}, f, format.ReaderOptions{Name: "in.x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for err == nil {
+			_, err = r.Read()
+		}
+		var pe *format.ParseError
+		if !errors.Is(err, errBroken) || errors.As(err, &pe) || !strings.Contains(err.Error(), "in.x") {
+			t.Errorf("%v: %v, want the I/O error with the file name, not a ParseError", f, err)
+		}
+		if _, err2 := r.Read(); err2 != err {
+			t.Errorf("%v: I/O error not final: then %v", f, err2)
+		}
+	}
+}

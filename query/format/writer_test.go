@@ -241,3 +241,39 @@ func TestEmptyOutput(t *testing.T) {
 		}
 	}
 }
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n < len(p) {
+		n := w.n
+		w.n = 0
+		return n, errDisk
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+var errDisk = errors.New("disk full")
+
+func TestWriterIOError(t *testing.T) {
+	for _, f := range allFormats {
+		for _, zip := range []bool{false, true} {
+			w, err := format.NewWriter(&failWriter{n: 100}, f, format.WriterOptions{Count: 5000, Dim: 3, Gzip: zip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			for i := 0; i < 5000 && werr == nil; i++ {
+				werr = w.Write(format.Record{Key: "k" + strconv.Itoa(i), Vector: []float32{float32(i), 0.1, 0.2}})
+			}
+			cerr := w.Close()
+			if werr == nil {
+				werr = cerr
+			}
+			if !errors.Is(werr, errDisk) || !errors.Is(cerr, errDisk) {
+				t.Errorf("%v gzip %v: Write %v, Close %v; want both to wrap the I/O error", f, zip, werr, cerr)
+			}
+		}
+	}
+}
