@@ -19,6 +19,7 @@ type analogyOptions struct {
 	Exact    bool
 	Method   string
 	Restrict int
+	Filter   string
 	Metadata bool
 	JSON     bool
 }
@@ -52,6 +53,7 @@ insertion order: the N most frequent words of a word-vector file.`,
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
 	fs.StringVar(&opts.Method, "method", "add", "add (3CosAdd) or mul (3CosMul)")
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
+	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter (see search --help)")
 	fs.BoolVar(&opts.Metadata, "metadata", false, "show each answer's metadata")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
 	return cmd
@@ -72,6 +74,12 @@ func runAnalogy(ctx context.Context, opts *analogyOptions, out io.Writer) (err e
 	if err != nil {
 		return err
 	}
+	var filter query.Filter
+	if opts.Filter != "" {
+		if filter, err = query.ParseFilter(opts.Filter); err != nil {
+			return err
+		}
+	}
 	db, err := opts.open(true)
 	if err != nil {
 		return err
@@ -82,7 +90,7 @@ func runAnalogy(ctx context.Context, opts *analogyOptions, out io.Writer) (err e
 		return err
 	}
 	res, err := c.Analogy(ctx, expr, opts.K, query.AnalogyOptions{
-		Method: method, Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict,
+		Method: method, Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
 		WithMetadata: opts.Metadata || opts.JSON,
 	})
 	if err != nil {

@@ -146,6 +146,12 @@ func TestSearch(t *testing.T) {
 		t.Errorf("first row %q, want key %s", ls[1], want[0].key)
 	}
 
+	// A metadata filter: only records with i < 20 (written as {"i":N}).
+	want = bruteForce(recs[:20], func(v []float32) float64 { return cosine(q, v) }, recs[17].key)
+	checkResults(t, ok(t, "--db", db, "search", "--key", recs[17].key, "-k", "4", "--filter", "i < 20", "--json"), want, 4)
+	checkResults(t, ok(t, "--db", db, "search", "--key", recs[17].key, "-k", "4", "--restrict", "20", "--json"), want, 4)
+	fails(t, exitInvalid, []string{"--db", db, "search", "--key", "w001", "--filter", "i <"}, "column")
+
 	// Errors.
 	fails(t, exitUsage, []string{"--db", db, "search"}, "--key", "--vector")
 	fails(t, exitUsage, []string{"--db", db, "search", "--key", "w001", "--vector", "1"}, "exactly one")
@@ -251,8 +257,11 @@ func TestStats(t *testing.T) {
 		s.Parameters != 400 || s.FP32Bytes != 1600 || s.FP16Bytes != 800 || s.INT8Bytes != 400 || s.FileBytes <= 0 {
 		t.Errorf("stats --json: %+v", s)
 	}
+	if g, ok := s.Graph.(map[string]any); !ok || g["nodes"] != float64(50) || g["reachable"] != float64(50) {
+		t.Errorf("stats --json graph: %v", s.Graph)
+	}
 	out := ok(t, "--db", db, "stats")
-	for _, want := range []string{"records", "50", "dimension", "8", "M 12, efConstruction 200, ef 64", "400 (records x dimension)", "1.6 KiB", "800 B"} {
+	for _, want := range []string{"records", "50", "50 of 50 nodes reachable", "dimension", "8", "M 12, efConstruction 200, ef 64", "400 (records x dimension)", "1.6 KiB", "800 B"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stats lacks %q:\n%s", want, out)
 		}

@@ -163,19 +163,6 @@ func contents(t *testing.T, dbPath, collection string) []rec {
 // (if withKeys), bit-identical vectors, and metadata (if withMeta).
 func sameRecords(t *testing.T, got, want []rec, withKeys, withMeta bool) {
 	t.Helper()
-	compareRecords(t, got, want, withKeys, withMeta, 0)
-}
-
-// closeRecords is sameRecords with components equal within a relative
-// tolerance: a cosine collection stores unit vectors and norms, and gives
-// back their product.
-func closeRecords(t *testing.T, got, want []rec, withKeys, withMeta bool) {
-	t.Helper()
-	compareRecords(t, got, want, withKeys, withMeta, 1e-6)
-}
-
-func compareRecords(t *testing.T, got, want []rec, withKeys, withMeta bool, tol float64) {
-	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d records, want %d", len(got), len(want))
 	}
@@ -188,11 +175,8 @@ func compareRecords(t *testing.T, got, want []rec, withKeys, withMeta bool, tol 
 			t.Fatalf("record %d (%s): dimension %d, want %d", i, w.key, len(g.vec), len(w.vec))
 		}
 		for j := range w.vec {
-			if tol == 0 && math.Float32bits(g.vec[j]) != math.Float32bits(w.vec[j]) {
+			if math.Float32bits(g.vec[j]) != math.Float32bits(w.vec[j]) {
 				t.Fatalf("record %d (%s): component %d is %v, want %v (bit-identical)", i, w.key, j, g.vec[j], w.vec[j])
-			}
-			if d := math.Abs(float64(g.vec[j]) - float64(w.vec[j])); d > tol*math.Abs(float64(w.vec[j])) {
-				t.Fatalf("record %d (%s): component %d is %v, want %v (within %g)", i, w.key, j, g.vec[j], w.vec[j], tol)
 			}
 		}
 		if withMeta && g.meta != w.meta {

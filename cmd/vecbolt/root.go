@@ -55,6 +55,10 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitOK
 	}
 	code := exitCode(err)
+	if code == exitCanceled {
+		fmt.Fprintln(stderr, "vecbolt: interrupted")
+		return code
+	}
 	fmt.Fprintf(stderr, "vecbolt: %v\n", err)
 	if code == exitUsage && cmd != nil {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())

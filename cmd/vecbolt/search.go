@@ -18,6 +18,8 @@ type searchOptions struct {
 	K        int
 	Ef       int
 	Exact    bool
+	Filter   string
+	Restrict int
 	Metadata bool
 	JSON     bool
 }
@@ -33,10 +35,13 @@ vector given as numbers separated by commas or spaces, brackets optional.
 The score follows the collection's metric: cosine similarity or dot product
 (higher is closer), or Euclidean distance (lower is closer). The HNSW graph
 answers unless --exact asks for a scan of every record; a larger --ef trades
-speed for recall.`,
+speed for recall. --filter keeps only records whose metadata matches, e.g.
+'lang = "en" and year >= 2000 and tag in ("a", "b") and not exists(draft)';
+--restrict N keeps only the first N records in insertion order.`,
 		Example: `  vecbolt --db words.db search --key coffee -k 5
   vecbolt search --vector "0.1, -0.2, 0.3" --exact
-  vecbolt --db words.db search --key paris --ef 200 --json`,
+  vecbolt --db words.db search --key paris --ef 200 --json
+  vecbolt --db docs.db search --key doc42 --filter 'lang = "en" and year >= 2020' --metadata`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSearch(cmd.Context(), opts, cmd.OutOrStdout())
@@ -48,6 +53,8 @@ speed for recall.`,
 	fs.IntVarP(&opts.K, "k", "k", 10, "number of results")
 	fs.IntVar(&opts.Ef, "ef", 0, "HNSW search beam width (default: the collection's)")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
+	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter")
+	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
 	fs.BoolVar(&opts.Metadata, "metadata", false, "show each result's metadata")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
 	return cmd
@@ -68,8 +75,14 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	if opts.K <= 0 {
 		return usageErr(fmt.Errorf("-k must be positive, got %d", opts.K))
 	}
-	if opts.Ef < 0 {
-		return usageErr(fmt.Errorf("--ef must not be negative, got %d", opts.Ef))
+	if opts.Ef < 0 || opts.Restrict < 0 {
+		return usageErr(errors.New("--ef and --restrict must not be negative"))
+	}
+	var filter query.Filter
+	if opts.Filter != "" {
+		if filter, err = query.ParseFilter(opts.Filter); err != nil {
+			return err
+		}
 	}
 	var vec []float32
 	if opts.Vector != "" {
@@ -86,7 +99,10 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	if err != nil {
 		return err
 	}
-	so := query.SearchOptions{Exact: opts.Exact, Ef: opts.Ef, WithMetadata: opts.Metadata || opts.JSON}
+	so := query.SearchOptions{
+		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
+		WithMetadata: opts.Metadata || opts.JSON,
+	}
 	var (
 		res []query.Result
 		q   string

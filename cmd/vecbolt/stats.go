@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -21,8 +20,9 @@ func newStatsCommand(g *globalOptions) *cobra.Command {
 		Use:   "stats",
 		Short: "Describe a collection: size, shape and index parameters",
 		Long: `Describe the collection named by -c: its record count, dimension, metric and
-HNSW parameters, the database file's size, and the size of its embedding table
-(records x dimension parameters) stored as float32, float16 and int8.`,
+HNSW parameters and graph shape (levels, reachability, degree), the database
+file's size, and the size of its embedding table (records x dimension
+parameters) stored as float32, float16 and int8.`,
 		Example: `  vecbolt --db words.db stats
   vecbolt --db words.db stats --json | jq .records`,
 		Args: cobra.NoArgs,
@@ -50,6 +50,7 @@ type statsJSON struct {
 	FP32Bytes      int64    `json:"fp32_bytes"`
 	FP16Bytes      int64    `json:"fp16_bytes"`
 	INT8Bytes      int64    `json:"int8_bytes"`
+	Graph          any      `json:"graph"` // index.Stats: levels, degrees, reachability
 }
 
 func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error) {
@@ -66,7 +67,7 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	if err != nil {
 		return err
 	}
-	st, err := os.Stat(opts.DB)
+	size, err := db.FileSize()
 	if err != nil {
 		return err
 	}
@@ -76,8 +77,9 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 		Database: opts.DB, Collection: cs.Name, Collections: names,
 		Records: cs.Records, Dim: cfg.Dim, Metric: string(cfg.Metric),
 		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef,
-		FileBytes: st.Size(), Parameters: cs.Parameters,
+		FileBytes: size, Parameters: cs.Parameters,
 		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
+		Graph: cs.Graph,
 	}
 	if opts.JSON {
 		return writeJSON(out, s)
@@ -90,6 +92,11 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	row("dimension", "%d", s.Dim)
 	row("metric", "%s", s.Metric)
 	row("index", "HNSW, M %d, efConstruction %d, ef %d", s.M, s.EfConstruction, s.Ef)
+	gs := cs.Graph
+	if gs.Nodes > 0 && len(gs.Levels) > 0 {
+		row("graph", "%d levels, %s of %s nodes reachable, mean degree %.1f on level 0",
+			gs.MaxLevel+1, humanCount(int64(gs.Reachable)), humanCount(int64(gs.Nodes)), gs.Levels[0].MeanDegree)
+	}
 	row("parameters", "%s (records x dimension)", humanCount(s.Parameters))
 	row("  as fp32", "%s", humanBytes(s.FP32Bytes))
 	row("  as fp16", "%s", humanBytes(s.FP16Bytes))
