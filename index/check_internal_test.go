@@ -8,7 +8,7 @@ import (
 
 func smallGraph(t *testing.T) *Graph {
 	t.Helper()
-	g, err := New(4, L2, Options{M: 4, Seed: 1})
+	g, err := New(4, L2, Options{M: 4, Seed: 1, EfConstruction: 32})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func (s snapshot) restore() (*index.Graph, error) {
 func codecGraph(t testing.TB) (*index.Graph, [][]float32) {
 	const n, dim = 1200, 12
 	vecs := clustered(30, n, dim, 10, false)
-	g, _ := build(t, dim, index.L2, index.Options{Seed: 30, M: 6}, vecs)
+	g, _ := build(t, dim, index.L2, index.Options{Seed: 30, M: 6, EfConstruction: 48}, vecs)
 	if err := g.Delete(3, 50, 51, 700); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,11 @@ import (
 
 func TestDeleteRecallMatchesFreshBuild(t *testing.T) {
 	n, dim := 10000, 32
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		n = 2000
+	}
+	if raceEnabled {
+		n = 1000
 	}
 	const metric = index.Cosine
 	vecs := clustered(3, n, dim, 40, true)
@@ -44,9 +47,11 @@ func TestDeleteRecallMatchesFreshBuild(t *testing.T) {
 		t.Fatalf("Len = %d, want %d", g.Len(), len(survivors))
 	}
 	fresh, freshByID := build(t, dim, metric, index.Options{Seed: 3}, survVecs)
+	wantAfter := truth(metric, survivors, queries, 10)
+	wantFresh := truth(metric, freshByID, queries, 10)
 	for _, ef := range []int{32, 64} {
-		after := meanRecall(g, metric, survivors, queries, 10, ef)
-		want := meanRecall(fresh, metric, freshByID, queries, 10, ef)
+		after := recallVs(g, queries, wantAfter, 10, ef)
+		want := recallVs(fresh, queries, wantFresh, 10, ef)
 		t.Logf("ef=%d recall@10 after deleting 30%%: %.4f, fresh build: %.4f", ef, after, want)
 		if after < want-0.02 {
 			t.Errorf("ef=%d: recall after deletes %.4f, more than 0.02 below the fresh build's %.4f", ef, after, want)
@@ -57,7 +62,7 @@ func TestDeleteRecallMatchesFreshBuild(t *testing.T) {
 func TestDeletedNeverReturned(t *testing.T) {
 	const n, dim = 1500, 16
 	vecs := clustered(6, n, dim, 10, true)
-	g, _ := build(t, dim, index.Cosine, index.Options{Seed: 6, M: 8}, vecs)
+	g, _ := build(t, dim, index.Cosine, index.Options{Seed: 6, M: 8, EfConstruction: 64}, vecs)
 	deleted := map[uint32]bool{}
 	r := rand.New(rand.NewSource(7))
 	for round := 0; round < 5; round++ {
@@ -158,14 +163,17 @@ func TestDeleteEntryPointAndAll(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	const n, dim = 2000, 16
+	n, dim, updates := 2000, 16, 200
+	if raceEnabled {
+		n, updates = 600, 40
+	}
 	vecs := clustered(10, n, dim, 20, true)
 	g, byID := build(t, dim, index.Cosine, index.Options{Seed: 10}, vecs)
 	other := clustered(11, 200, dim, 20, true)
 	r := rand.New(rand.NewSource(12))
 	st := g.Stats()
 	targets := []uint32{st.EntryPoint}
-	for len(targets) < 200 {
+	for len(targets) < updates {
 		targets = append(targets, uint32(r.Intn(n)))
 	}
 	for i, id := range targets {
@@ -173,7 +181,7 @@ func TestUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		byID[id] = other[i]
-		if i%50 == 0 {
+		if i%(updates/4) == 0 {
 			mustCheck(t, g)
 		}
 	}

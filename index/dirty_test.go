@@ -22,7 +22,7 @@ func marshalAll(g *index.Graph) map[uint32][]byte {
 func TestTakeDirty(t *testing.T) {
 	const dim = 8
 	vecs := clustered(40, 600, dim, 6, true)
-	g, err := index.New(dim, index.Cosine, index.Options{Seed: 40, M: 4})
+	g, err := index.New(dim, index.Cosine, index.Options{Seed: 40, M: 4, EfConstruction: 32})
 	if err != nil {
 		t.Fatal(err)
 	}

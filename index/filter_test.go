@@ -8,8 +8,11 @@ import (
 
 func TestFilteredSearch(t *testing.T) {
 	n, dim := 10000, 16
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		n = 3000
+	}
+	if raceEnabled {
+		n = 1500
 	}
 	vecs := clustered(20, n, dim, 30, true)
 	queries := clustered(21, 50, dim, 30, true)

@@ -146,9 +146,23 @@ func build(t testing.TB, dim int, m index.Metric, opts index.Options, vecs [][]f
 
 // meanRecall searches every query and returns mean recall@k vs brute force.
 func meanRecall(g *index.Graph, m index.Metric, byID map[uint32][]float32, queries [][]float32, k, ef int) float64 {
+	return recallVs(g, queries, truth(m, byID, queries, k), k, ef)
+}
+
+// truth returns the brute-force k nearest ids of each query.
+func truth(m index.Metric, byID map[uint32][]float32, queries [][]float32, k int) [][]uint32 {
+	out := make([][]uint32, len(queries))
+	for i, q := range queries {
+		out[i] = bruteForce(m, byID, q, k, nil)
+	}
+	return out
+}
+
+// recallVs returns mean recall@k of Search at ef against precomputed truth.
+func recallVs(g *index.Graph, queries [][]float32, want [][]uint32, k, ef int) float64 {
 	var sum float64
-	for _, q := range queries {
-		sum += recall(g.Search(q, k, ef, nil), bruteForce(m, byID, q, k, nil))
+	for i, q := range queries {
+		sum += recall(g.Search(q, k, ef, nil), want[i])
 	}
 	return sum / float64(len(queries))
 }

@@ -11,8 +11,8 @@ import (
 
 func TestAddSequentialIsDeterministic(t *testing.T) {
 	vecs := clustered(50, 500, 8, 5, true)
-	a, _ := build(t, 8, index.Cosine, index.Options{Seed: 50, M: 6}, vecs)
-	b, _ := build(t, 8, index.Cosine, index.Options{Seed: 50, M: 6}, vecs)
+	a, _ := build(t, 8, index.Cosine, index.Options{Seed: 50, M: 6, EfConstruction: 32}, vecs)
+	b, _ := build(t, 8, index.Cosine, index.Options{Seed: 50, M: 6, EfConstruction: 32}, vecs)
 	for id := uint32(0); id < a.MaxID(); id++ {
 		if string(a.MarshalNode(id, nil)) != string(b.MarshalNode(id, nil)) {
 			t.Fatalf("node %d differs between two builds with the same seed", id)
