@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strings"
 )
 
@@ -53,7 +54,7 @@ func (e *CheckError) add(format string, args ...any) {
 // records; bbolt's page check, which runs first, cannot be interrupted.
 // On a read-write handle Check holds the writer lock (it runs in a write
 // transaction that it rolls back), so Updates wait for it; Views do not.
-func (db *DB) Check(ctx context.Context) error {
+func (db *DB) Check(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -73,6 +74,20 @@ func (db *DB) Check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if report.Total > 0 {
+		// Reading damaged pages through cursors makes bbolt panic or
+		// fault: the page-level report is all there is to say.
+		return report
+	}
+	// Damage bbolt's page check cannot see (a page that is well formed but
+	// wrong) can still make the walk below panic: report it, don't crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			report.add("reading the file: %v", r)
+			err = report
+		}
+	}()
 	if err := checkHeader(btx, db.path); err != nil {
 		report.add("%v", err)
 		return report
