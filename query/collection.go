@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -57,7 +58,18 @@ func (c *Collection) Len() int {
 // load reads the configuration, records and persisted graph from the store
 // and replaces the in-memory state. The caller holds wmu or owns c alone.
 // It reads the graph as stored; it never rebuilds it.
-func (c *Collection) load(ctx context.Context) error {
+//
+// bbolt trusts the pages it reads: on a damaged file it panics, or faults
+// on memory past the end of the file. load turns both into an error
+// wrapping store.ErrCorrupt, so that opening a corrupt file never crashes
+// the process.
+func (c *Collection) load(ctx context.Context) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("query: collection %q: reading the file: %v: %w", c.name, r, store.ErrCorrupt)
+		}
+	}()
 	var (
 		g    *index.Graph
 		cfg  CollectionConfig
@@ -66,7 +78,7 @@ func (c *Collection) load(ctx context.Context) error {
 		ids  map[string]uint32
 		mix  metaIndex
 	)
-	err := c.db.st.View(func(tx *store.Tx) error {
+	err = c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
@@ -95,6 +107,12 @@ func (c *Collection) load(ctx context.Context) error {
 		var maxID uint32
 		if len(nodeIDs) > 0 {
 			maxID = nodeIDs[len(nodeIDs)-1] + 1
+			// Everything below is sized by maxID: check that the highest
+			// node is a record before trusting it, or a corrupt node key
+			// asks for billions of slots.
+			if _, err := sc.GetByID(maxID - 1); err != nil {
+				return fmt.Errorf("query: collection %q: graph node %d has no record (%v): %w", c.name, maxID-1, err, store.ErrCorrupt)
+			}
 		}
 		keys = make([]string, maxID)
 		seqs = make([]uint64, maxID)
@@ -118,6 +136,9 @@ func (c *Collection) load(ctx context.Context) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+			}
+			if next < len(nodeIDs) && nodeIDs[next] < id {
+				return fmt.Errorf("query: collection %q: graph node %d has no record: %w", c.name, nodeIDs[next], store.ErrCorrupt)
 			}
 			if next >= len(nodeIDs) || nodeIDs[next] != id {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
