@@ -37,7 +37,8 @@ EXPR is a sum of terms: keys, "quoted keys", [literal, vectors] and weights
 such as 0.5*paris. A '-' inside a word belongs to the word, so put spaces
 around subtraction. --method mul uses 3CosMul (Levy and Goldberg, 2014)
 instead of 3CosAdd. --restrict N answers only from the first N records in
-insertion order: the N most frequent words of a word-vector file.`,
+insertion order: the N most frequent words of a word-vector file. Quote the
+expression, or put -- before it when it starts with '-'.`,
 		Example: `  vecbolt --db words.db analogy "king - man + woman"
   vecbolt --db words.db analogy "paris - france + italy" -k 3 --method mul
   vecbolt --db words.db analogy "0.5*tokyo + 0.5*seoul - japan" --restrict 30000 --json`,
@@ -52,6 +53,7 @@ insertion order: the N most frequent words of a word-vector file.`,
 	fs.IntVar(&opts.Ef, "ef", 0, "HNSW search beam width (default: the collection's)")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
 	fs.StringVar(&opts.Method, "method", "add", "add (3CosAdd) or mul (3CosMul)")
+	_ = cmd.RegisterFlagCompletionFunc("method", completeValues("add", "mul"))
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
 	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter (see search --help)")
 	fs.BoolVar(&opts.Metadata, "metadata", false, "show each answer's metadata")

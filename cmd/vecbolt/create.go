@@ -25,6 +25,7 @@ func (f *indexFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.M, "m", 16, "HNSW links per node (M)")
 	fs.IntVar(&f.EfConstruction, "ef-construction", 200, "HNSW build beam width")
 	fs.IntVar(&f.Ef, "ef", 64, "default HNSW search beam width")
+	_ = cmd.RegisterFlagCompletionFunc("metric", completeValues("cosine", "dot", "l2"))
 }
 
 // config returns the collection configuration for dimension dim, checking

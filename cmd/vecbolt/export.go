@@ -47,6 +47,7 @@ The file is written under a temporary name and renamed when complete.`,
 	}
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "", "output format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
 	cmd.Flags().BoolVar(&opts.Gzip, "gzip", false, "gzip the output (implied by a .gz file name)")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
 }
 
@@ -76,15 +77,23 @@ func runExport(ctx context.Context, opts *exportOptions, out io.Writer) (err err
 		err = writeFileAtomic(opts.File, write)
 	}
 	if err != nil {
-		return fmt.Errorf("export %s: %w", displayName(opts.File), err)
+		return fmt.Errorf("export %s: %w", outputName(opts.File), err)
 	}
 	note := ""
 	if f == format.FVecs {
 		note = " (fvecs keeps no keys)"
 	}
 	fmt.Fprintf(report, "exported %s records from %q to %s as %s%s in %.2f s\n",
-		humanCount(int64(n)), opts.Collection, displayName(opts.File), f, note, time.Since(start).Seconds())
+		humanCount(int64(n)), opts.Collection, outputName(opts.File), f, note, time.Since(start).Seconds())
 	return nil
+}
+
+// outputName is how an output file is named in messages.
+func outputName(file string) string {
+	if file == "-" {
+		return "<stdout>"
+	}
+	return file
 }
 
 // exportTo writes the n records of c to w.

@@ -77,7 +77,7 @@ func TestExportStdout(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "key,v1,v2,v3,metadata\n") || strings.Contains(r.stdout, "exported") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
-	if !strings.Contains(r.stderr, "exported 10 records") {
+	if !strings.Contains(r.stderr, "exported 10 records") || !strings.Contains(r.stderr, "<stdout>") {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	// Back in through stdin.

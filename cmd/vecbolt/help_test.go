@@ -33,9 +33,23 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("completion %s: %d bytes", shell, len(out))
 		}
 	}
-	// Dynamic completion of flags, as the shell scripts ask for it.
-	out := ok(t, "__complete", "search", "--")
-	if !strings.Contains(out, "--key") || !strings.Contains(out, "--exact") {
-		t.Errorf("__complete search --:\n%s", out)
+	// Dynamic completion, as the shell scripts ask for it: flags and their
+	// values.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"search", "--"}, []string{"--key", "--exact", "--db"}},
+		{[]string{"import", "--format", ""}, formatNames},
+		{[]string{"create", "--metric", ""}, []string{"cosine", "dot", "l2"}},
+		{[]string{"analogy", "--method", ""}, []string{"add", "mul"}},
+		{[]string{"st"}, []string{"stats"}},
+	} {
+		out := ok(t, append([]string{"__complete"}, tc.args...)...)
+		for _, w := range tc.want {
+			if !strings.Contains(out, w+"\n") && !strings.Contains(out, w+"\t") {
+				t.Errorf("__complete %v lacks %s:\n%s", tc.args, w, out)
+			}
+		}
 	}
 }

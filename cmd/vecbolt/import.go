@@ -68,6 +68,7 @@ last record.`,
 	fs.StringVarP(&opts.Format, "format", "f", "", "input format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
 }
 

@@ -122,6 +122,16 @@ collection. Start with "vecbolt demo".`,
 	return root
 }
 
+// completeValues returns a flag completion function offering fixed values.
+func completeValues(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// formatNames are the --format values offered by shell completion.
+var formatNames = []string{"glove", "word2vec", "word2vec-binary", "fvecs", "jsonl", "csv"}
+
 // usageArgs wraps a cobra argument validator so that its errors are usage
 // errors (exit code 2).
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
@@ -161,7 +171,7 @@ func (g *globalOptions) collection(ctx context.Context, db *query.DB) (*query.Co
 	c, err := db.Collection(ctx, g.Collection)
 	if errors.Is(err, query.ErrUnknownCollection) {
 		names, _ := db.Collections()
-		hint := "the database has no collections"
+		hint := "the database has no collections; create one with 'vecbolt create --dim D' or 'vecbolt import FILE'"
 		if len(names) > 0 {
 			hint = "collections: " + strings.Join(names, ", ")
 		}
