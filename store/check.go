@@ -68,6 +68,15 @@ func (db *DB) Check(ctx context.Context) (err error) {
 	defer func() { _ = btx.Rollback() }()
 
 	report := &CheckError{Path: db.path}
+	// bbolt's check follows page ids through its memory map without
+	// bounds checks, in a goroutine of its own: a damaged id faults and
+	// kills the process. Walk the page tree safely first.
+	if err := walkPages(btx, db.path, db.bolt.Info().PageSize, report.add); err != nil {
+		return fmt.Errorf("store: check %s: %w", db.path, err)
+	}
+	if report.Total > 0 {
+		return report
+	}
 	for err := range btx.Check() {
 		report.add("bbolt: %v", err)
 	}
