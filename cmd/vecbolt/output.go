@@ -135,6 +135,15 @@ func resultsJSON(rs []query.Result) []resultJSON {
 	return out
 }
 
+// tableKey returns key as is, or quoted when it holds white space other
+// than spaces or control characters that would break the table.
+func tableKey(key string) string {
+	if strings.IndexFunc(key, func(r rune) bool { return unicode.IsControl(r) || (unicode.IsSpace(r) && r != ' ') }) >= 0 {
+		return strconv.Quote(key)
+	}
+	return key
+}
+
 // writeResults prints results as an aligned table: rank, key, score and,
 // when withMeta, the metadata.
 func writeResults(w io.Writer, rs []query.Result, scoreHeader string, withMeta bool) error {
@@ -145,7 +154,7 @@ func writeResults(w io.Writer, rs []query.Result, scoreHeader string, withMeta b
 	}
 	fmt.Fprintln(tw, header)
 	for i, r := range rs {
-		line := fmt.Sprintf("%d\t%s\t%.4f", i+1, r.Key, r.Score)
+		line := fmt.Sprintf("%d\t%s\t%.4f", i+1, tableKey(r.Key), r.Score)
 		if withMeta {
 			line += "\t" + string(r.Metadata)
 		}
