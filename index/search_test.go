@@ -31,3 +31,22 @@ func TestRecallSynthetic(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchIntoDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under -race")
+	}
+	vecs := clustered(60, 2000, 16, 10, true)
+	g, _ := build(t, 16, index.Cosine, index.Options{Seed: 60, EfConstruction: 64}, vecs)
+	dst := make([]index.Neighbor, 0, 10)
+	allow := func(id uint32) bool { return id%3 == 0 }
+	i := 0
+	allocs := testing.AllocsPerRun(200, func() {
+		dst = g.SearchInto(dst, vecs[i%len(vecs)], 10, 64, nil)
+		dst = g.SearchInto(dst, vecs[(i+1)%len(vecs)], 10, 32, allow)
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("SearchInto allocates %.1f times per call", allocs/2)
+	}
+}
