@@ -90,23 +90,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		}
 		c.metric = metric
 
-		// Graph nodes, in id order, packed in one arena.
-		var (
-			nodeIDs []uint32
-			nodeEnd []int
-			arena   []byte
-		)
-		if err := sc.ForEachNode(func(id uint32, node []byte) error {
-			nodeIDs = append(nodeIDs, id)
-			arena = append(arena, node...)
-			nodeEnd = append(nodeEnd, len(arena))
-			return nil
-		}); err != nil {
+		maxID, err := sc.MaxNodeID()
+		if err != nil {
 			return err
 		}
-		var maxID uint32
-		if len(nodeIDs) > 0 {
-			maxID = nodeIDs[len(nodeIDs)-1] + 1
+		if maxID > 0 {
 			// Everything below is sized by maxID: check that the highest
 			// node is a record before trusting it, or a corrupt node key
 			// asks for billions of slots.
@@ -119,7 +107,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		ids = make(map[string]uint32, sc.Len())
 		meta := sc.GraphMeta()
 		if meta == nil {
-			if sc.Len() != 0 || len(nodeIDs) != 0 {
+			if sc.Len() != 0 || maxID != 0 {
 				return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
 			}
 			g, err = index.New(cfg.Dim, metric, cfg.indexOptions())
@@ -129,55 +117,51 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		next := 0 // index into nodeIDs; both iterations run in id order
+		n := 0
 		unit := make([]float32, cfg.Dim)
-		if err := sc.ForEachID(func(id uint32, key string, seq uint64, vec []float32) error {
-			if next&1023 == 0 {
+		mix = metaIndex{intern: make(map[string]string)}
+		if err := sc.ForEachLoad(func(id uint32, key string, seq uint64, vec []float32, node, meta []byte) error {
+			if n&1023 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			if next < len(nodeIDs) && nodeIDs[next] < id {
-				return fmt.Errorf("query: collection %q: graph node %d has no record: %w", c.name, nodeIDs[next], store.ErrCorrupt)
-			}
-			if next >= len(nodeIDs) || nodeIDs[next] != id {
+			n++
+			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
-			}
-			start := 0
-			if next > 0 {
-				start = nodeEnd[next-1]
-			}
-			if len(vec) != cfg.Dim {
-				return fmt.Errorf("query: collection %q: record %q has %d components, want %d: %w", c.name, key, len(vec), cfg.Dim, store.ErrCorrupt)
 			}
 			copy(unit, vec)
 			if cfg.Metric == Cosine {
 				normalize(unit)
 			}
-			if err := r.Node(id, unit, arena[start:nodeEnd[next]]); err != nil {
+			if err := r.Node(id, unit, node); err != nil {
 				return fmt.Errorf("query: collection %q: record %q: %w", c.name, key, err)
 			}
-			next++
 			keys[id] = key
 			seqs[id] = seq
 			ids[key] = id
+			if len(meta) > 0 {
+				mix.set(id, parseMeta(meta, mix.intern))
+			}
 			return nil
 		}); err != nil {
 			return err
-		}
-		if next != len(nodeIDs) {
-			return fmt.Errorf("query: collection %q: graph node %d has no record: %w", c.name, nodeIDs[next], store.ErrCorrupt)
 		}
 		g, err = r.Finish()
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		mix, err = loadMeta(ctx, sc)
-		return err
+		// Everything is copied into memory now: drop the file's pages
+		// from the resident set so the data is not held twice.
+		tx.ReleaseMapped()
+		return nil
 	})
 	if err != nil {
 		return err
 	}
+	// Hand the loader's garbage back to the OS at once: a freshly opened
+	// database should cost its working set, not a GC cycle's headroom.
+	debug.FreeOSMemory()
 	c.cfg = cfg
 	c.mu.Lock()
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
@@ -191,7 +175,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 // Record is a stored record as returned to callers.
 type Record struct {
 	Key      string
-	Vector   []float32       // the vector as written (for cosine, the original, not the unit vector)
+	Vector   []float32       // the vector exactly as written (under cosine too: not the unit vector)
 	Metadata json.RawMessage // nil when the record has none
 }
 
@@ -217,11 +201,6 @@ func (c *Collection) Get(ctx context.Context, key string) (Record, error) {
 		rec = Record{Key: r.Key, Vector: append([]float32(nil), r.Vector...)}
 		if r.Metadata != nil {
 			rec.Metadata = append(json.RawMessage(nil), r.Metadata...)
-		}
-		if c.cfg.Metric == Cosine && r.Norm != 0 {
-			for i := range rec.Vector {
-				rec.Vector[i] *= r.Norm
-			}
 		}
 		return nil
 	})
@@ -261,18 +240,11 @@ func (c *Collection) ForEach(ctx context.Context, fn func(r Record) error) error
 		if err != nil {
 			return err
 		}
-		buf := make([]float32, c.cfg.Dim)
 		return sc.ForEach(func(r *store.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			copy(buf, r.Vector)
-			if c.cfg.Metric == Cosine && r.Norm != 0 {
-				for i := range buf {
-					buf[i] *= r.Norm
-				}
-			}
-			return fn(Record{Key: r.Key, Vector: buf, Metadata: r.Metadata})
+			return fn(Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
 		})
 	})
 }

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package store
+
+// ReleaseMapped does nothing on this platform.
+func (tx *Tx) ReleaseMapped() {}
