@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/store"
@@ -129,15 +130,20 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 		if err != nil {
 			return err
 		}
+		batch := make([]store.Record, 0, len(fresh)+1)
+		at := make([]int, 0, cap(batch))
 		for i := range recs {
 			if units[i] == nil {
 				continue
 			}
-			sr := store.Record{ID: ids[i], Key: recs[i].Key, Vector: recs[i].Vector, Metadata: recs[i].Metadata}
-			if err := sc.Put(&sr); err != nil {
-				return fmt.Errorf("query: record %d (%q): %w", i, recs[i].Key, err)
-			}
-			seqs[i] = sr.Seq
+			batch = append(batch, store.Record{ID: ids[i], Key: recs[i].Key, Vector: recs[i].Vector, Metadata: recs[i].Metadata})
+			at = append(at, i)
+		}
+		if err := sc.PutBatch(batch); err != nil {
+			return err
+		}
+		for j, r := range batch {
+			seqs[at[j]] = r.Seq
 		}
 		if err := c.putNodes(sc, g, dirty); err != nil {
 			return err
@@ -168,8 +174,10 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 	return nil
 }
 
-// putNodes writes the stored form of every dirty node, deleting freed ones.
+// putNodes writes the stored form of every dirty node, deleting freed ones,
+// in id order: bbolt inserts sorted keys in linear time.
 func (c *Collection) putNodes(sc *store.Collection, g *index.Graph, dirty []uint32) error {
+	slices.Sort(dirty)
 	var buf []byte
 	for _, id := range dirty {
 		buf = g.MarshalNode(id, buf[:0])
