@@ -107,6 +107,8 @@
 // queries.fvecs, truth.ivecs (exact top-100), base.keys and queries.keys.
 // bench/hnswlib (C++, Debian's libhnswlib-dev) and bench/faiss (Python,
 // Debian's python3-faiss) read those files and write result documents;
+// bench/cmd/run measures in-process Go systems (bruteforce, vecbolt-index:
+// package index's graph alone; vecbolt through package query joins here);
 // bench/cmd/plot overlays result files. See bench/README.md.
 //
 // # Concurrency
