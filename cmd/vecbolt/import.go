@@ -105,6 +105,7 @@ type importSummary struct {
 	File          string   `json:"file"`
 	Format        string   `json:"format"`
 	Records       int      `json:"records"`
+	Replaced      int      `json:"replaced"`
 	Duplicates    int      `json:"duplicates"`
 	Skipped       int      `json:"skipped"`
 	SkippedErrors []string `json:"skipped_errors,omitempty"`
@@ -185,13 +186,27 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	}
 	sum.Dim = cfg.Dim
 
+	seen := make(map[string]struct{}, len(recs))
+	for _, r := range recs {
+		if _, dup := seen[r.Key]; dup {
+			continue
+		}
+		seen[r.Key] = struct{}{}
+		if c != nil && c.Has(r.Key) {
+			sum.Replaced++
+		}
+	}
+	sum.Records = len(seen)
+	sum.Duplicates = len(recs) - len(seen)
 	if len(recs) > 0 {
 		if created {
 			if c, err = db.CreateCollection(ctx, opts.Collection, cfg); err != nil {
 				return err
 			}
 		}
-		buildBar := newCountBar(opts.progress && !opts.JSON, opts.stderr, len(recs), "indexing")
+		// The graph links new keys; replaced ones are re-linked without
+		// reporting progress.
+		buildBar := newCountBar(opts.progress && !opts.JSON, opts.stderr, sum.Records-sum.Replaced, "indexing")
 		err = c.UpsertBatch(ctx, recs, query.BatchOptions{Progress: barProgress(buildBar)})
 		finishBar(buildBar)
 		if err != nil {
@@ -200,12 +215,6 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	} else if created {
 		return invalidErr(fmt.Errorf("import %s: no valid records; collection %q not created", displayName(opts.File), opts.Collection))
 	}
-	seen := make(map[string]struct{}, len(recs))
-	for _, r := range recs {
-		seen[r.Key] = struct{}{}
-	}
-	sum.Records = len(seen)
-	sum.Duplicates = len(recs) - len(seen)
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
 		sum.RecordsPerSec = float64(sum.Records) / sum.Seconds
@@ -289,6 +298,9 @@ func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) 
 	}
 	fmt.Fprintf(out, "imported %s records %s %q (dim %d) from %s in %.2f s (%s records/s)",
 		humanCount(int64(sum.Records)), verb, sum.Collection, sum.Dim, displayName(sum.File), sum.Seconds, humanCount(int64(sum.RecordsPerSec+0.5)))
+	if sum.Replaced > 0 {
+		fmt.Fprintf(out, ", %s of them replacing existing keys", humanCount(int64(sum.Replaced)))
+	}
 	if sum.Duplicates > 0 {
 		fmt.Fprintf(out, "; %d repeated keys kept their last record", sum.Duplicates)
 	}

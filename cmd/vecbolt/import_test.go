@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -75,7 +76,9 @@ func TestImportCreatesCollectionWithFlags(t *testing.T) {
 	// Importing again with other index parameters is refused.
 	fails(t, exitInvalid, []string{"--db", db, "-c", "x", "import", path, "--metric", "l2"}, "Metric")
 	// Without them the existing collection's settings apply; keys are replaced.
-	ok(t, "--db", db, "-c", "x", "import", path)
+	if out := ok(t, "--db", db, "-c", "x", "import", path); !strings.Contains(out, "imported 10 records into \"x\"") || !strings.Contains(out, "10 of them replacing") {
+		t.Errorf("re-import summary: %q", out)
+	}
 	if n := statsRecords(t, "--db", db, "-c", "x"); n != 10 {
 		t.Errorf("records after re-import: %d, want 10", n)
 	}
@@ -190,4 +193,17 @@ func TestImportTruncatedBinary(t *testing.T) {
 	if _, err := os.Stat(db); err == nil {
 		fails(t, exitNotFound, []string{"--db", db, "stats"})
 	}
+}
+
+func TestImportRepeatedKeyKeepsLast(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	path := writeFile(t, dir, "v.txt", []byte("a 1 0\nb 0 1\na 2 3\n"))
+	out := ok(t, "--db", db, "import", path, "--metric", "l2")
+	if !strings.Contains(out, "imported 2 records") || !strings.Contains(out, "1 repeated keys kept their last record") {
+		t.Errorf("summary: %q", out)
+	}
+	got := contents(t, db, "default")
+	sort.Slice(got, func(i, j int) bool { return got[i].key < got[j].key }) // the order of a repeated key is query's business
+	sameRecords(t, got, []rec{{key: "a", vec: []float32{2, 3}}, {key: "b", vec: []float32{0, 1}}}, true, false)
 }
