@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestImportFormats(t *testing.T) {
@@ -206,4 +209,23 @@ func TestImportRepeatedKeyKeepsLast(t *testing.T) {
 	got := contents(t, db, "default")
 	sort.Slice(got, func(i, j int) bool { return got[i].key < got[j].key }) // the order of a repeated key is query's business
 	sameRecords(t, got, []rec{{key: "a", vec: []float32{2, 3}}, {key: "b", vec: []float32{0, 1}}}, true, false)
+}
+
+// TestImportProgressBars calls runImport directly as on a terminal: both
+// bars are drawn on stderr, the summary goes to out.
+func TestImportProgressBars(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "v.jsonl", encode(t, "jsonl", randomRecords(300, 8, 15)))
+	var stderr, out bytes.Buffer
+	g := &globalOptions{DB: filepath.Join(dir, "t.db"), Collection: "bars", LockTimeout: time.Second, stderr: &stderr, progress: true}
+	opts := &importOptions{globalOptions: g, indexFlags: indexFlags{Metric: "cosine", M: 16, EfConstruction: 100, Ef: 64}, File: path}
+	if err := runImport(context.Background(), opts, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := stderr.String(); !strings.Contains(s, "reading") || !strings.Contains(s, "indexing") || !strings.Contains(s, "100%") {
+		t.Errorf("stderr:\n%q", s)
+	}
+	if !strings.Contains(out.String(), "imported 300 records") {
+		t.Errorf("out: %q", out.String())
+	}
 }
