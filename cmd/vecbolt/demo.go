@@ -121,13 +121,13 @@ func runDemo(ctx context.Context, opts *demoOptions, out io.Writer) (err error) 
 	if keep {
 		fmt.Fprintln(out, "Try it yourself:")
 		fmt.Fprintf(out, "  vecbolt --db %s search --key tea\n", path)
-		fmt.Fprintf(out, "  vecbolt --db %s analogy \"tokyo - japan + germany\"\n", path)
+		fmt.Fprintf(out, "  vecbolt --db %s analogy \"walking - walk + swim\"\n", path)
 		fmt.Fprintf(out, "  vecbolt --db %s stats\n", path)
 	} else {
 		fmt.Fprintln(out, "Keep the database and query it yourself:")
 		fmt.Fprintln(out, "  vecbolt demo --db words.db")
 		fmt.Fprintln(out, "  vecbolt --db words.db search --key tea")
-		fmt.Fprintln(out, "  vecbolt --db words.db analogy \"tokyo - japan + germany\"")
+		fmt.Fprintln(out, "  vecbolt --db words.db analogy \"walking - walk + swim\"")
 	}
 	return nil
 }
