@@ -203,3 +203,62 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("Update(short vector) = %v, want *DimensionError{3, %d}", err, dim)
 	}
 }
+
+// TestConcurrentMutations runs searches while Delete, Update and Add
+// happen (run it with -race).
+func TestConcurrentMutations(t *testing.T) {
+	n, dim := 1500, 12
+	if raceEnabled || testing.Short() {
+		n = 500
+	}
+	vecs := clustered(14, n, dim, 8, true)
+	g, _ := build(t, dim, index.Cosine, index.Options{Seed: 14, M: 6, EfConstruction: 48}, vecs)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		dst := make([]index.Neighbor, 0, 5)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			dst = g.SearchInto(dst, vecs[i%n], 5, 0, nil)
+			if len(dst) == 0 {
+				t.Error("empty result")
+				return
+			}
+		}
+	}()
+	r := rand.New(rand.NewSource(15))
+	for round := 0; round < 10; round++ {
+		var del []uint32
+		for len(del) < 10 {
+			if id := uint32(r.Intn(n)); g.Live(id) {
+				del = append(del, id)
+			}
+		}
+		if err := g.Delete(del...); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5; i++ {
+			if id := uint32(r.Intn(n)); g.Live(id) {
+				if err := g.Update(id, vecs[r.Intn(n)]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for i := 0; i < 10; i++ {
+			if _, err := g.Add(vecs[r.Intn(n)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	<-done
+	mustCheck(t, g)
+	if g.Len() != n {
+		t.Errorf("Len = %d, want %d", g.Len(), n)
+	}
+}
