@@ -1,0 +1,57 @@
+package index_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/vecbolt/vecbolt/index"
+)
+
+// Regression: inserts alone left nodes unreachable from the entry point
+// (all their in-links pruned by later inserts), so a freshly built graph
+// failed Check. Found by query's disk-full test (M=8, dimension 64).
+func TestReconnectAfterInserts(t *testing.T) {
+	const dim, n = 64, 600
+	r := rand.New(rand.NewPCG(1, 1))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		vecs[i] = make([]float32, dim)
+		for j := range vecs[i] {
+			vecs[i][j] = float32(r.NormFloat64())
+		}
+	}
+	for _, batch := range []bool{false, true} {
+		g, err := index.New(dim, index.L2, index.Options{M: 8, EfConstruction: 32, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batch {
+			if _, err := g.AddBatch(context.Background(), vecs, 2, nil); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, v := range vecs {
+				if _, err := g.Add(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		lost := g.Reconnect()
+		t.Logf("batch %t: %d nodes unreachable after %d inserts", batch, lost, n)
+		if err := g.Check(); err != nil {
+			t.Fatalf("batch %t: after Reconnect: %v", batch, err)
+		}
+		if again := g.Reconnect(); again != 0 {
+			t.Errorf("second Reconnect found %d unreachable nodes", again)
+		}
+		// Every node is found by its own vector with a beam as wide as the
+		// graph (level-0 search then visits everything reachable).
+		for id, v := range vecs {
+			res := g.Search(v, 1, n, nil)
+			if len(res) == 0 || res[0].ID != uint32(id) {
+				t.Fatalf("batch %t: node %d not found by its own vector: %v", batch, id, res)
+			}
+		}
+	}
+}
