@@ -251,6 +251,12 @@ func parseCrashOutput(out []byte) (acked []crashOp, inflight *crashOp, ready boo
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
+type crashStats struct {
+	beforeReady, inflightApplied, inflightAbsent, idle, acked int
+	searched, defaultMiss                                     int // self-searches, misses at the default ef
+	child, verify                                             time.Duration
+}
+
 // crashModel is the expected content: key -> version of its last write.
 type crashModel map[string]uint64
 
@@ -296,10 +302,7 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("seed %d (dim %d, L2, M %d)", seed, crashDim, crashConfig.M)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	model := crashModel{}
-	var stats struct {
-		beforeReady, inflightApplied, inflightAbsent, idle, acked int
-		child, verify                                             time.Duration
-	}
+	var stats crashStats
 	for trial := 1; trial <= trials; trial++ {
 		start := time.Now()
 		stdout := &syncBuffer{}
@@ -338,7 +341,7 @@ func TestCrashSafety(t *testing.T) {
 		stats.acked += len(acked)
 		stats.child += time.Since(start)
 		start = time.Now()
-		applied := verifyAfterCrash(t, trial, path, model, inflight)
+		applied := verifyAfterCrash(t, trial, path, model, inflight, &stats)
 		stats.verify += time.Since(start)
 		switch {
 		case inflight == nil:
@@ -350,11 +353,16 @@ func TestCrashSafety(t *testing.T) {
 			stats.inflightAbsent++
 		}
 		if t.Failed() {
+			keep := filepath.Join(os.TempDir(), fmt.Sprintf("vecbolt-crash-failed-%d.db", seed))
+			if b, err := os.ReadFile(path); err == nil && os.WriteFile(keep, b, 0o600) == nil {
+				t.Logf("database kept as %s", keep)
+			}
 			t.Fatalf("trial %d (killed %v after start, %d ops acknowledged, in flight %+v)", trial, delay, len(acked), inflight)
 		}
 	}
-	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight op found complete %d, absent %d, none in flight %d; %d records at the end; %v in writers, %v verifying",
+	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight op found complete %d, absent %d, none in flight %d; %d records at the end; self-search found at default ef %d/%d; %v in writers, %v verifying",
 		trials, stats.acked, stats.beforeReady, stats.inflightApplied, stats.inflightAbsent, stats.idle, len(model),
+		stats.searched-stats.defaultMiss, stats.searched,
 		stats.child.Round(time.Millisecond), stats.verify.Round(time.Millisecond))
 }
 
@@ -408,7 +416,7 @@ func waitReady(t *testing.T, out *syncBuffer, cmd *exec.Cmd, stderr *bytes.Buffe
 // model, the acknowledged state. It reports whether the in-flight
 // operation, if any, is in the file (it must be entirely in or entirely
 // out).
-func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, inflight *crashOp) (applied bool) {
+func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, inflight *crashOp, st *crashStats) (applied bool) {
 	t.Helper()
 	db, err := query.Open(path, query.Options{})
 	if err != nil {
@@ -469,11 +477,20 @@ func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, in
 				break
 			}
 		}
-		// Reachable through the graph: a search for its own vector finds it.
-		res, err := c.Search(ctx, wv, 1, query.SearchOptions{Ef: 64})
+		// Reachable through the graph: a search for its own vector finds
+		// it. With ef >= the number of records the level-0 beam never
+		// fills, so it visits every node reachable from the entry point:
+		// a miss there is a broken graph. A miss at the default ef is only
+		// counted (search quality, not integrity).
+		res, err := c.Search(ctx, wv, 1, query.SearchOptions{})
 		if err != nil || len(res) == 0 || res[0].Key != k || res[0].Score != 0 {
-			t.Errorf("trial %d: search for %q's own vector gave %v, %v", trial, k, res, err)
+			st.defaultMiss++
+			res, err = c.Search(ctx, wv, 1, query.SearchOptions{Ef: len(want) + 1})
+			if err != nil || len(res) == 0 || res[0].Key != k || res[0].Score != 0 {
+				t.Errorf("trial %d: exhaustive graph search for %q's own vector gave %v, %v", trial, k, res, err)
+			}
 		}
+		st.searched++
 	}
 	if err := c.Keys(ctx, func(k string) error {
 		if _, ok := want[k]; !ok {
