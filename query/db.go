@@ -182,13 +182,16 @@ func (db *DB) DropCollection(name string) error {
 	if db.closed {
 		return ErrClosed
 	}
-	if c, ok := db.cols[name]; ok {
-		c.wmu.Lock()
+	c, loaded := db.cols[name]
+	if loaded {
+		c.wmu.Lock() // no write in flight while the collection goes
 		defer c.wmu.Unlock()
-		c.closed.Store(true)
 	}
 	if err := db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(name) }); err != nil {
 		return err
+	}
+	if loaded {
+		c.closed.Store(true)
 	}
 	delete(db.cols, name)
 	return nil
