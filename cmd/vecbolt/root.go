@@ -115,6 +115,9 @@ collection. Start with "vecbolt demo".`,
 		newExportCommand(g),
 		newDemoCommand(g),
 		newEvalCommand(g),
+		newBackupCommand(g),
+		newCompactCommand(g),
+		newCheckCommand(g),
 	)
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)

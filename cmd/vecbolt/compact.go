@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type compactOptions struct {
+	*globalOptions
+	Output string
+}
+
+func newCompactCommand(g *globalOptions) *cobra.Command {
+	opts := &compactOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "compact",
+		Short: "Rewrite the database file without free space",
+		Long: `Rewrite the database into a new file holding only live data, reclaiming the
+space of deleted records and removed graph nodes (bbolt never shrinks a file
+by itself), and report the size before and after.
+
+Without --output the database is replaced: the compacted copy is written
+beside it under a temporary name, checked, and renamed over the original
+while the database is locked, so a failure at any point (disk full,
+interrupt) leaves the original as it was. With --output the original is
+left alone and the copy goes to a new file.`,
+		Example: `  vecbolt --db words.db compact
+  vecbolt --db words.db compact --output words-small.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCompact(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the compacted copy to this new file and leave the database as it is")
+	return cmd
+}
+
+func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err error) {
+	start := time.Now()
+	inPlace := opts.Output == ""
+	if !inPlace {
+		if err := refuseExisting(opts.Output); err != nil {
+			return err
+		}
+	}
+	// In place, hold the write lock so that nobody writes to the original
+	// between the copy and the rename.
+	db, err := opts.open(!inPlace)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	before, err := db.FileSize()
+	if err != nil {
+		return err
+	}
+	dest := opts.Output
+	if inPlace {
+		dest = tempBeside(opts.DB, "compact")
+	}
+	defer func() {
+		if err != nil && inPlace {
+			_ = os.Remove(dest)
+		}
+	}()
+
+	bar := newBytesBar(opts.progress && before >= largeFile, opts.stderr, before, "compact ")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		watchGrowth(bar, filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-", stop)
+		close(done)
+	}()
+	err = db.Store().Compact(ctx, dest)
+	close(stop)
+	<-done
+	if err != nil {
+		return fmt.Errorf("compact %s: %w (the database is unchanged)", opts.DB, err)
+	}
+	finishBar(bar)
+	if err := verifyFile(ctx, dest); err != nil {
+		if !inPlace {
+			_ = os.Remove(dest)
+		}
+		return fmt.Errorf("compact %s: the compacted copy fails its check, not kept (the database is unchanged): %w", opts.DB, err)
+	}
+	after := fileSize(dest)
+	if inPlace {
+		if err := os.Rename(dest, opts.DB); err != nil {
+			return fmt.Errorf("compact %s: %w (the database is unchanged)", opts.DB, err)
+		}
+		syncDir(filepath.Dir(opts.DB))
+	}
+	saved := ""
+	if before > 0 {
+		saved = fmt.Sprintf(" (%.0f%% smaller)", 100*(1-float64(after)/float64(before)))
+	}
+	target := opts.DB
+	if !inPlace {
+		target = opts.DB + " into " + opts.Output
+	}
+	fmt.Fprintf(out, "compacted %s: %s -> %s%s in %v\n", target, humanBytes(before), humanBytes(after), saved, time.Since(start).Round(time.Millisecond))
+	return nil
+}
