@@ -178,7 +178,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		want   string // in one of the errors
 	}{
 		{"graph node removed", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "graph").Delete(be32(50)) }),
-			"record 50 (\"k50\") has no graph node"},
+			`"k50" has no graph node`},
 		{"link to a node beyond the graph", raw(func(btx *bolt.Tx) error {
 			return editNode(btx, 60, func(l [][]uint32) [][]uint32 { l[0] = append(l[0][:len(l[0])-1], 5000); return l })
 		}), "link to 5000 beyond"},
@@ -224,7 +224,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		}), "node 70 level 0: not reachable"},
 		{"graph node without a record", raw(func(btx *bolt.Tx) error {
 			return rawBucket(btx, "graph").Put(be32(25), encodeNode([][]uint32{{0}}))
-		}), "graph node 25 has no record"},
+		}), "has no record"},
 		{"graph node far beyond every record", raw(func(btx *bolt.Tx) error {
 			return rawBucket(btx, "graph").Put(be32(0xFFFFFF00), encodeNode([][]uint32{{0}}))
 		}), "has no record"},
