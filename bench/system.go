@@ -66,7 +66,10 @@ var DefaultEfs = []int{10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512}
 // once on one goroutine, one query per call (recall, QPS, latency
 // percentiles), and, with SearchThreads > 1, once more spread over that
 // many goroutines (QPSMulti). With Runs > 1 each pass is repeated and the
-// fastest kept (its latencies too); recall comes from the first pass. It returns one row per ef. It does not Close
+// fastest kept (its latencies too); recall comes from the first pass.
+// RSSAfterBuild and HeapAfterBuild include the caller's copies of the base
+// and query matrices (held in ds), unlike the C++ runner, which frees its
+// base copy first: compare them with that in mind. It returns one row per ef. It does not Close
 // sys. Timings include the adapter's own overhead, as a user would see it.
 func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, error) {
 	if o.K <= 0 {
