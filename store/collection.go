@@ -430,38 +430,14 @@ func (c *Collection) ForEach(fn func(r *Record) error) error {
 	return nil
 }
 
-// ForEachID calls fn for every record in ascending id order, the fast path
-// for loading an index. vec is reused and valid only during the call. It
-// stops at and returns the first error fn returns. fn must not modify the
-// collection.
+// ForEachID calls fn for every record in ascending id order. vec is reused
+// and valid only during the call. It stops at and returns the first error
+// fn returns. fn must not modify the collection. ForEachLoad is the same
+// walk with the graph nodes alongside.
 func (c *Collection) ForEachID(fn func(id uint32, key string, seq uint64, vec []float32) error) error {
-	vec := make([]float32, c.cfg.Dim)
-	rc, vc := c.records.Cursor(), c.vectors.Cursor()
-	vk, vv := vc.First()
-	for k, v := rc.First(); k != nil; k, v = rc.Next() {
-		if len(k) != 4 {
-			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
-		}
-		id := binary.BigEndian.Uint32(k)
-		d, err := decodeRecord(v)
-		if err != nil {
-			return corruptID(c.name, "records", id, "%v", err)
-		}
-		for vk != nil && bytes.Compare(vk, k) < 0 {
-			vk, vv = vc.Next() // orphan vector: Check reports it
-		}
-		if !bytes.Equal(vk, k) {
-			return corruptID(c.name, "vectors", id, "record has no vector")
-		}
-		if err := c.decodeVectorValue(id, vv, vec); err != nil {
-			return err
-		}
-		vk, vv = vc.Next()
-		if err := fn(id, string(d.key), d.seq, vec); err != nil {
-			return err
-		}
-	}
-	return nil
+	return c.walk(false, func(id uint32, d *decodedRecord, vec []float32, _ []byte) error {
+		return fn(id, string(d.key), d.seq, vec)
+	})
 }
 
 // PutNode stores the index's encoded graph node for id, replacing any

@@ -26,10 +26,21 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 // a vector or a graph node, or a graph node without a record, is an error
 // wrapping ErrCorrupt.
 func (c *Collection) ForEachLoad(fn func(id uint32, key string, seq uint64, vec []float32, node, meta []byte) error) error {
+	return c.walk(true, func(id uint32, d *decodedRecord, vec []float32, node []byte) error {
+		return fn(id, string(d.key), d.seq, vec, node, d.meta)
+	})
+}
+
+// walk visits every record in id order with its vector and, if withGraph,
+// its graph node, using one cursor per bucket in lockstep.
+func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, vec []float32, node []byte) error) error {
 	vec := make([]float32, c.cfg.Dim)
 	rc, vc, gc := c.records.Cursor(), c.vectors.Cursor(), c.graph.Cursor()
 	vk, vv := vc.First()
-	gk, gv := gc.First()
+	var gk, gv []byte
+	if withGraph {
+		gk, gv = gc.First()
+	}
 	for k, v := rc.First(); k != nil; k, v = rc.Next() {
 		if len(k) != 4 {
 			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
@@ -49,15 +60,18 @@ func (c *Collection) ForEachLoad(fn func(id uint32, key string, seq uint64, vec 
 			return err
 		}
 		vk, vv = vc.Next()
-		if gk != nil && bytes.Compare(gk, k) < 0 {
-			return corrupt(c.name, "graph", "graph node %x has no record", gk)
+		var node []byte
+		if withGraph {
+			if gk != nil && bytes.Compare(gk, k) < 0 {
+				return corrupt(c.name, "graph", "graph node %x has no record", gk)
+			}
+			if !bytes.Equal(gk, k) || gv == nil {
+				return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
+			}
+			node = gv
+			gk, gv = gc.Next()
 		}
-		if !bytes.Equal(gk, k) || gv == nil {
-			return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
-		}
-		node := gv
-		gk, gv = gc.Next()
-		if err := fn(id, string(d.key), d.seq, vec, node, d.meta); err != nil {
+		if err := fn(id, &d, vec, node); err != nil {
 			return err
 		}
 	}
