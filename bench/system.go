@@ -35,6 +35,16 @@ type DistanceCounter interface {
 	DistanceComputations() int64 // total since Build started; safe for concurrent use
 }
 
+// BuildReporter is implemented by systems that know more about their build
+// than its wall clock. Run calls ReportBuild once, after Build, with a row
+// whose BuildSeconds is Build's wall clock; the system may replace it with
+// its own figure (the part of Build that indexes and persists, without
+// setup such as creating an empty file) and fill fields only it knows
+// (FileBytes, BytesPerVector, InsertsPerSecond...).
+type BuildReporter interface {
+	ReportBuild(r *Row)
+}
+
 // Dataset is what Run measures a system on.
 type Dataset struct {
 	Name    string
@@ -57,6 +67,9 @@ type RunOptions struct {
 	// Template supplies the descriptive fields of every row (System,
 	// Version, Commit, Config, M, EfConstruction); Run fills the rest.
 	Template Row
+	// AfterEf, if set, is called on Run's goroutine with each row as soon
+	// as its ef is measured (for progress displays).
+	AfterEf func(r Row)
 }
 
 // DefaultEfs is the ef sweep used when RunOptions.Efs is nil.
@@ -93,6 +106,9 @@ func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, erro
 	base.Runs = max(o.Runs, 1)
 	base.HeapAfterBuild = HeapInUse()
 	base.RSSAfterBuild = ProcessRSS()
+	if br, ok := sys.(BuildReporter); ok {
+		br.ReportBuild(&base)
+	}
 	dc, counts := sys.(DistanceCounter)
 
 	var rows []Row
@@ -150,6 +166,9 @@ func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, erro
 			}
 		}
 		rows = append(rows, row)
+		if o.AfterEf != nil {
+			o.AfterEf(row)
+		}
 	}
 	return rows, nil
 }
