@@ -64,6 +64,10 @@ type AnalogyOptions struct {
 	// Filter, when not zero, answers only from records whose metadata it
 	// matches, planned as for Search (see SearchOptions.Filter).
 	Filter Filter
+	// Candidates is how many 3CosAdd neighbours an approximate 3CosMul
+	// query re-ranks; 0 means max(CosMulCandidates, 10*k). Values below k
+	// count as k.
+	Candidates int
 }
 
 // Analogy answers vector arithmetic such as "king - man + woman" with
@@ -124,15 +128,19 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	if ef == 0 {
 		ef = c.cfg.Ef
 	}
+	cand := max(CosMulCandidates, 10*k)
+	if opts.Candidates > 0 {
+		cand = max(opts.Candidates, k)
+	}
 	if opts.Method == CosMul {
-		ef = max(ef, CosMulCandidates, 10*k)
+		ef = max(ef, cand)
 	}
 	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact || c.metric != index.Cosine, max(k, ef))
 
 	var res []Result
 	switch {
 	case opts.Method == CosMul:
-		res = c.cosMul(g, e, units, mean, k, ef, filter, scan)
+		res = c.cosMul(g, e, units, mean, k, cand, ef, filter, scan)
 	case c.metric == index.Cosine && !scan:
 		res = c.results(g.Search(mean, k, ef, filter))
 	case c.metric == index.Cosine:
@@ -159,9 +167,9 @@ func (c *Collection) results(ns []index.Neighbor) []Result {
 }
 
 // cosMul ranks by the 3CosMul objective: exactly over every allowed record
-// when scan is set, or over the max(CosMulCandidates, 10*k) best 3CosAdd
-// candidates from a graph search with beam width ef. The caller holds c.mu.
-func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []float32, k, ef int, filter index.Filter, scan bool) []Result {
+// when scan is set, or over the cand best 3CosAdd candidates from a graph
+// search with beam width ef >= cand. The caller holds c.mu.
+func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []float32, k, cand, ef int, filter index.Filter, scan bool) []Result {
 	obj := func(u []float32) float32 {
 		num, den := 1.0, 1.0
 		for i := range e.Terms {
@@ -177,8 +185,7 @@ func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []fl
 	if scan || c.metric != index.Cosine {
 		return c.scanCosine(g, k, filter, obj)
 	}
-	cand := max(CosMulCandidates, 10*k)
-	ns := g.Search(mean, cand, max(ef, cand), filter)
+	ns := g.Search(mean, cand, ef, filter)
 	res := make([]Result, 0, len(ns))
 	for _, n := range ns {
 		res = append(res, Result{Key: c.keys[n.ID], Score: obj(g.Vector(n.ID))})

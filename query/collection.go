@@ -40,6 +40,8 @@ type Collection struct {
 	cut    uint64     // cached restrictCutoff result
 	cutN   int
 	cutGen uint64
+
+	sets filterSets // allowed-id sets of recent filters (plan.go)
 }
 
 // Name returns the collection's name.

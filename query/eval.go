@@ -39,6 +39,8 @@ type AnalogyEvalOptions struct {
 	Exact bool
 	// Ef is the graph beam width; 0 means the collection's.
 	Ef int
+	// Candidates is AnalogyOptions.Candidates for 3CosMul over the graph.
+	Candidates int
 	// Workers is how many questions run at once; 0 means GOMAXPROCS.
 	Workers int
 	// Progress, if set, is called now and then with the questions answered
@@ -196,7 +198,7 @@ func (c *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts An
 		return nil, fmt.Errorf("query: reading analogies: line %d: %w", line+1, err)
 	}
 
-	aopts := AnalogyOptions{Method: opts.Method, Exact: opts.Exact, Ef: opts.Ef, Restrict: voc.n0}
+	aopts := AnalogyOptions{Method: opts.Method, Exact: opts.Exact, Ef: opts.Ef, Restrict: voc.n0, Candidates: opts.Candidates}
 	var done atomic.Int64
 	err := parallel(ctx, len(qs), opts.Workers, func(i int) error {
 		q := &qs[i]

@@ -2,6 +2,8 @@ package query
 
 import (
 	"math"
+	"strconv"
+	"sync"
 
 	"github.com/vecbolt/vecbolt/index"
 )
@@ -14,83 +16,149 @@ import (
 // The graph search with a filter that passes a fraction p of the records
 // visits about ef/p nodes before it holds ef that pass, each costing up to
 // 2M distance computations; the scan costs one distance computation per
-// passing record plus one cheap metadata test per record. The crossover
-// therefore grows like sqrt(n*ef); the constant comes from measuring both
-// on the GloVe 50k sample (see filter_bench_test.go and the README):
-// the scan wins clearly at 0.1% (50 records) and 1% (500), and the graph
-// from about 5% (2,500 records) up.
+// passing record plus a bitmap test per record. The crossover therefore
+// grows like sqrt(n*ef); the constant comes from measuring both on the
+// GloVe 50k sample (TestMeasureFilteredSearch, figures in the README):
+// there the crossover lies between 5% (2,500 records) and 10% (5,000) of
+// the records passing, and ScanBelow(50000, 64) = 3,577.
 func ScanBelow(n, ef int) int {
 	if scanBelowOverride != nil {
 		return scanBelowOverride(n, ef)
 	}
-	return max(1000, int(4*math.Sqrt(float64(n)*float64(ef))))
+	return max(1000, int(2*math.Sqrt(float64(n)*float64(ef))))
 }
 
-// sampleSize is how many records plan tests to estimate a filter's
-// selectivity before counting.
+// scanBelowOverride replaces ScanBelow in tests and measurements that
+// force one plan.
+var scanBelowOverride func(n, ef int) int
+
+// sampleSize is how many records plan tests to estimate the selectivity of
+// a filter it has no set for.
 const sampleSize = 512
 
-// scanBelowOverride replaces ScanBelow in tests and benchmarks that force
-// one plan.
-var scanBelowOverride func(n, ef int) int
+// filterSetCap is how many allowed-id sets a collection keeps.
+const filterSetCap = 8
+
+// filterSets caches the ids allowed by recently used filters, so that a
+// run of queries with the same filter evaluates it once per collection
+// version instead of once per query. Safe for concurrent use.
+type filterSets struct {
+	mu   sync.Mutex // protects sets and tick
+	sets []*filterSet
+	tick uint64
+}
+
+// filterSet is the set of live ids a filter and restriction allow, as of
+// collection version gen. It is immutable once published.
+type filterSet struct {
+	key   string // Filter.String() and the restriction
+	gen   uint64
+	bits  []uint64
+	count int
+	used  uint64 // LRU tick, under filterSets.mu
+}
+
+func (s *filterSet) has(id uint32) bool {
+	return int(id>>6) < len(s.bits) && s.bits[id>>6]&(1<<(id&63)) != 0
+}
+
+func (fs *filterSets) get(key string, gen uint64) *filterSet {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, s := range fs.sets {
+		if s.key == key && s.gen == gen {
+			fs.tick++
+			s.used = fs.tick
+			return s
+		}
+	}
+	return nil
+}
+
+func (fs *filterSets) put(s *filterSet) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.tick++
+	s.used = fs.tick
+	if len(fs.sets) < filterSetCap {
+		fs.sets = append(fs.sets, s)
+		return
+	}
+	// Evict a set of an older version, or else the least recently used.
+	old := 0
+	for i, t := range fs.sets {
+		if t.gen != s.gen {
+			old = i
+			break
+		}
+		if t.used < fs.sets[old].used {
+			old = i
+		}
+	}
+	fs.sets[old] = s
+}
 
 // plan builds the index filter for a query and decides whether to scan.
 // Visibility, exclusions, the first-n restriction and the metadata filter
 // f are combined. Without a restriction or a metadata filter, the graph
-// answers unless exact is set. Otherwise the share of records that pass is
-// estimated on an even sample; when it is not clearly above ScanBelow,
-// they are counted (stopping once there are more than ScanBelow): when few pass, the
-// returned filter is a bitmap of exactly those ids and scan is true. The
+// answers unless exact is set.
+//
+// Otherwise plan uses the cached set of ids that f and the restriction
+// allow, if this collection version has one. If not, it estimates the
+// share that pass on an even sample: when that is clearly above ScanBelow,
+// the graph search tests the filter as it goes; otherwise every record is
+// tested once and the set is cached. With a set, the filter is a bitmap
+// test, and the query scans when the set holds at most ScanBelow ids. The
 // caller holds c.mu for reading and has checked f.Err().
 func (c *Collection) plan(exclude []uint32, restrict int, f Filter, exact bool, ef int) (filter index.Filter, scan bool) {
-	base := c.filter(exclude, restrict)
 	restricted := c.restrictCutoff(restrict) != math.MaxUint64
 	if f.IsZero() && !restricted {
-		return base, exact
+		return c.visible(exclude), exact
 	}
-	filter = base
-	if !f.IsZero() {
-		pred, docs := f.compile(), c.meta.docs
-		filter = func(id uint32) bool {
-			var d docMeta
-			if int(id) < len(docs) {
-				d = docs[id]
-			}
-			return pred(d) && (base == nil || base(id))
-		}
-	}
-	if exact {
-		return filter, true
-	}
-	g := c.g
+	vis := c.visible(exclude)
+	key := f.String() + "\x00" + strconv.Itoa(restrict)
 	limit := ScanBelow(len(c.ids), ef)
-	n := g.MaxID()
-	// Estimate from an evenly spread sample first, so that a filter passing
-	// many records costs a few hundred tests, not a count.
-	if step := n / sampleSize; step > 1 {
-		hit, seen := 0, 0
-		for id := uint32(0); id < n; id += step {
-			if g.Live(id) {
-				seen++
-				if filter == nil || filter(id) {
-					hit++
+	set := c.sets.get(key, c.gen)
+	if set == nil {
+		pass := c.filter(nil, restrict) // restriction only
+		if !f.IsZero() {
+			pred, docs, restr := f.compile(), c.meta.docs, pass
+			pass = func(id uint32) bool {
+				var d docMeta
+				if int(id) < len(docs) {
+					d = docs[id]
+				}
+				return pred(d) && (restr == nil || restr(id))
+			}
+		}
+		g := c.g
+		n := g.MaxID()
+		if step := n / sampleSize; step > 1 && !exact {
+			hit, seen := 0, 0
+			for id := uint32(0); id < n; id += step {
+				if g.Live(id) {
+					seen++
+					if pass == nil || pass(id) {
+						hit++
+					}
 				}
 			}
+			if seen > 0 && float64(hit)/float64(seen)*float64(len(c.ids)) > 3*float64(limit) {
+				return func(id uint32) bool { return (pass == nil || pass(id)) && (vis == nil || vis(id)) }, false
+			}
 		}
-		if seen > 0 && float64(hit)/float64(seen)*float64(len(c.ids)) > 3*float64(limit) {
-			return filter, false
+		set = &filterSet{key: key, gen: c.gen, bits: make([]uint64, (n+63)/64)}
+		for id := uint32(0); id < n; id++ {
+			if g.Live(id) && (pass == nil || pass(id)) {
+				set.bits[id>>6] |= 1 << (id & 63)
+				set.count++
+			}
 		}
+		c.sets.put(set)
 	}
-	bits := make([]uint64, (n+63)/64)
-	count := 0
-	for id := uint32(0); id < n; id++ {
-		if !g.Live(id) || (filter != nil && !filter(id)) {
-			continue
-		}
-		if count++; count > limit {
-			return filter, false
-		}
-		bits[id>>6] |= 1 << (id & 63)
+	filter = set.has
+	if vis != nil {
+		filter = func(id uint32) bool { return set.has(id) && vis(id) }
 	}
-	return func(id uint32) bool { return int(id>>6) < len(bits) && bits[id>>6]&(1<<(id&63)) != 0 }, true
+	return filter, exact || set.count <= limit
 }
