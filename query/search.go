@@ -128,13 +128,14 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	return out, nil
 }
 
-// visible returns the filter a search needs: nil when every live graph node
-// is a committed record and nothing is excluded. The caller holds c.mu.
+// visible returns the filter a search needs: only committed records (a
+// node with a key), minus exclude. The caller holds c.mu.
+//
+// The committed test cannot be skipped when no write is pending at the
+// start of a search: writers link new nodes without c.mu, so a node can
+// appear in the graph while the search runs, before its key (and, for an
+// id beyond the table, its slot in c.keys) exists.
 func (c *Collection) visible(exclude []uint32) index.Filter {
-	pending := c.pending.Load() != 0
-	if !pending && len(exclude) == 0 {
-		return nil
-	}
 	keys := c.keys
 	return func(id uint32) bool {
 		for _, x := range exclude {
@@ -142,7 +143,7 @@ func (c *Collection) visible(exclude []uint32) index.Filter {
 				return false
 			}
 		}
-		return !pending || (int(id) < len(keys) && keys[id] != "")
+		return int(id) < len(keys) && keys[id] != ""
 	}
 }
 
