@@ -43,10 +43,19 @@ func ParseMethod(s string) (Method, error) {
 }
 
 // CosMulCandidates is how many 3CosAdd neighbours an approximate 3CosMul
-// query re-ranks, at least: max(CosMulCandidates, 10*k). The 3CosMul winner
-// is almost always among the 3CosAdd leaders, because both reward similarity
-// to the positive terms; the cost is one graph search with ef at least that
-// large plus one re-ranking pass of len(terms) dot products per candidate.
+// query re-ranks, at least: max(CosMulCandidates, 10*k) unless
+// AnalogyOptions.Candidates says otherwise. The 3CosMul winner is almost
+// always among the 3CosAdd leaders, because both reward similarity to the
+// positive terms. The cost is one graph search with ef >= the candidate
+// count plus len(terms) dot products per candidate.
+//
+// Measured on the GloVe 50k sample with questions-words.txt (17,592
+// questions answered, k = 5, so 100 candidates): exact 3CosMul scores
+// 61.85% and costs 177 s of CPU; over the graph it scores 61.91% in 3.7 s
+// (3CosAdd over the graph: 2.4 s). With 10, 25, 50, 100 and 200 candidates
+// the accuracy is 62.09%, 61.94%, 61.93%, 61.91% and 61.87%: every size is
+// within 0.25 points of exact (fewer candidates keep 3CosMul nearer the
+// 3CosAdd answer, which here helps a little).
 const CosMulCandidates = 100
 
 // AnalogyOptions tunes Analogy. The zero value is 3CosAdd over the graph.
@@ -201,19 +210,30 @@ func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []fl
 // (higher is better) and returns the k best. The caller holds c.mu.
 func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, score func(u []float32) float32) []Result {
 	var top []Result
-	unit := make([]float32, c.cfg.Dim)
+	floor := float32(math.Inf(-1)) // the k-th best score once top was trimmed
+	var unit []float32
+	if c.metric != index.Cosine {
+		unit = make([]float32, c.cfg.Dim)
+	}
 	for id := uint32(0); id < g.MaxID(); id++ {
-		if !g.Live(id) || (filter != nil && !filter(id)) {
+		if (filter != nil && !filter(id)) || !g.Live(id) {
 			continue
 		}
-		copy(unit, g.Vector(id))
-		if c.metric != index.Cosine {
+		v := g.Vector(id)
+		if unit != nil {
+			copy(unit, v)
 			normalize(unit)
+			v = unit
 		}
-		top = append(top, Result{Key: c.keys[id], Score: score(unit)})
+		sc := score(v)
+		if sc < floor {
+			continue
+		}
+		top = append(top, Result{Key: c.keys[id], Score: sc})
 		if len(top) >= 4*k+64 {
 			sortResults(top)
 			top = top[:k]
+			floor = top[k-1].Score
 		}
 	}
 	sortResults(top)
