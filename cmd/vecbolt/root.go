@@ -118,6 +118,7 @@ collection. Start with "vecbolt demo".`,
 		newBackupCommand(g),
 		newCompactCommand(g),
 		newCheckCommand(g),
+		newBenchCommand(g),
 	)
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
