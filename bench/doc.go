@@ -15,7 +15,12 @@
 //     of the inputs (TruthKey), and recomputes when an input changes.
 //   - Recall, QueryRecall, RecallWithTies score results.
 //   - System is a thing under test (Build / Search / Close); Run measures
-//     one over an ef sweep and returns Rows. BruteForce is an exact System.
+//     one over an ef sweep and returns Rows. BruteForce is an exact System;
+//     Vecbolt is vecbolt through package query on a database file (a
+//     BuildReporter: it reports its own build time and file size).
+//   - Summarize and WriteSummary condense rows into the README tables: QPS
+//     at recall 0.90 / 0.95 / 0.99 per curve, with ratios to hnswlib, and
+//     the build, open and memory figures.
 //   - Document and Row are the result schema, written as JSON (WriteJSON) or
 //     CSV (WriteCSV); the C++ and Python runners write the same JSON.
 //   - PlotFile draws recall/QPS curves; QPSAtRecall reads a curve at a
@@ -108,8 +113,12 @@
 // bench/hnswlib (C++, Debian's libhnswlib-dev) and bench/faiss (Python,
 // Debian's python3-faiss) read those files and write result documents;
 // bench/cmd/run measures in-process Go systems (bruteforce, vecbolt-index:
-// package index's graph alone; vecbolt through package query joins here);
-// bench/cmd/plot overlays result files. See bench/README.md.
+// package index's graph alone, vecbolt through package query);
+// bench/cmd/plot overlays result files. The vecbolt command wraps all of it
+// for users: 'vecbolt bench' measures vecbolt with every figure (import,
+// open in a fresh process, single inserts) and 'vecbolt bench plot'
+// overlays result files; bench/run-all.sh reproduces the published
+// figures. See docs/benchmarks.md and bench/README.md.
 //
 // # Concurrency
 //

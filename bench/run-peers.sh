@@ -6,6 +6,7 @@
 #
 # RESULTS defaults to bench/out/results, DATA to bench/out/glove.
 # Needs: apt-get install -y libhnswlib-dev g++ python3-faiss python3-numpy
+# The metric comes from DATA/meta.json (METRIC=cosine|l2|dot overrides it).
 # Settings (environment): M=16 EFC=200 BUILD_THREADS=2 SEARCH_THREADS=2 K=10 RUNS=3
 # EFS=10,16,24,32,48,64,96,128,192,256,384,512 PEERS="hnswlib faiss"
 set -euo pipefail
@@ -21,7 +22,10 @@ if [ ! -f "$data/truth.json" ]; then
   go run ./bench/cmd/prepare -out "$data"
 fi
 dataset=$(sed -n 's/.*"dataset": "\(.*\)".*/\1/p' "$data/meta.json")
-common=(--base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/truth.ivecs" --metric cosine
+metric=${METRIC:-$(sed -n 's/.*"metric": "\(.*\)".*/\1/p' "$data/meta.json")}
+metric=${metric:-cosine}
+[ "$metric" = dot ] && metric=ip  # the runners' name for the inner product
+common=(--base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/truth.ivecs" --metric "$metric"
   --M "$M" --efc "$EFC" --k "$K" --efs "$EFS" --build-threads "$BUILD_THREADS" --search-threads "$SEARCH_THREADS" --runs "$RUNS"
   --dataset "$dataset" --commit "$commit")
 for peer in $PEERS; do

@@ -13,6 +13,13 @@
 // cosine themselves. Usage, from the repository root:
 //
 //	go run ./bench/cmd/prepare -out bench/out/glove
+//
+// With -synthetic N,DIM the input is bench.Synthetic's seeded clustered
+// Gaussian data instead (N base rows plus -queries held out, seed -seed),
+// written the same way without key files, so that the peers read the very
+// vectors vecbolt bench measures:
+//
+//	go run ./bench/cmd/prepare -synthetic 200000,128 -metric l2 -out bench/out/synth-200k
 package main
 
 import (
@@ -40,7 +47,11 @@ func main() {
 	k := flag.Int("k", bench.DefaultK, "ground-truth depth")
 	metricName := flag.String("metric", "cosine", "cosine, dot or l2")
 	limit := flag.Int("limit", 0, "use only the first N records (0 = all)")
+	synth := flag.String("synthetic", "", "N,DIM: seeded clustered Gaussian data instead of -in")
 	flag.Parse()
+	if *synth != "" {
+		*in = "synthetic:" + *synth
+	}
 	if err := run(*in, *out, *name, *nq, *seed, *k, *metricName, *limit); err != nil {
 		fmt.Fprintln(os.Stderr, "prepare:", err)
 		os.Exit(1)
@@ -52,6 +63,9 @@ func run(in, out, name string, nq int, seed uint64, k int, metricName string, li
 	if err != nil {
 		return err
 	}
+	if spec, ok := strings.CutPrefix(in, "synthetic:"); ok && name == "" {
+		name = "synthetic-" + strings.ReplaceAll(spec, ",", "x") + fmt.Sprintf("-seed%d", seed)
+	}
 	if name == "" {
 		name = filepath.Base(in)
 		for _, ext := range []string{".gz", ".txt"} {
@@ -59,7 +73,7 @@ func run(in, out, name string, nq int, seed uint64, k int, metricName string, li
 		}
 	}
 	t0 := time.Now()
-	keys, m, err := readGloVe(in, limit)
+	keys, m, err := readInput(in, limit, nq, seed)
 	if err != nil {
 		return err
 	}
@@ -77,11 +91,13 @@ func run(in, out, name string, nq int, seed uint64, k int, metricName string, li
 	if err := bench.WriteFvecs(filepath.Join(out, "queries.fvecs"), split.Queries); err != nil {
 		return err
 	}
-	if err := writeKeys(filepath.Join(out, "base.keys"), keys, split.BaseIdx); err != nil {
-		return err
-	}
-	if err := writeKeys(filepath.Join(out, "queries.keys"), keys, split.QueryIdx); err != nil {
-		return err
+	if keys != nil {
+		if err := writeKeys(filepath.Join(out, "base.keys"), keys, split.BaseIdx); err != nil {
+			return err
+		}
+		if err := writeKeys(filepath.Join(out, "queries.keys"), keys, split.QueryIdx); err != nil {
+			return err
+		}
 	}
 	t0 = time.Now()
 	tr, hit, err := bench.CachedGroundTruth(context.Background(), filepath.Join(out, "truth.ivecs"), split.Base, split.Queries, metric, k, 0)
@@ -99,6 +115,21 @@ func run(in, out, name string, nq int, seed uint64, k int, metricName string, li
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s: base %d, queries %d, dim %d\n", out, split.Base.Rows, split.Queries.Rows, m.Dim)
 	return nil
+}
+
+// readInput reads the GloVe file in, or generates "synthetic:N,DIM" data
+// (N+nq rows, so that N remain after the hold-out; no keys).
+func readInput(in string, limit, nq int, seed uint64) ([]string, *bench.Matrix, error) {
+	spec, ok := strings.CutPrefix(in, "synthetic:")
+	if !ok {
+		return readGloVe(in, limit)
+	}
+	var n, dim int
+	if _, err := fmt.Sscanf(spec, "%d,%d", &n, &dim); err != nil || n <= 0 || dim <= 0 {
+		return nil, nil, fmt.Errorf("-synthetic %q: want N,DIM, both positive", spec)
+	}
+	m, err := bench.Synthetic(bench.SynthOptions{N: n + nq, Dim: dim, Seed: seed})
+	return nil, m, err
 }
 
 // readGloVe reads every record with query/format's GloVe reader; a bad

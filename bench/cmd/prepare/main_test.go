@@ -90,3 +90,29 @@ func TestPrepareErrors(t *testing.T) {
 		t.Error("holding out every row accepted")
 	}
 }
+
+func TestPrepareSynthetic(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	if err := run("synthetic:300,8", out, "", 20, 5, 10, "l2", 0); err != nil {
+		t.Fatal(err)
+	}
+	base, err := bench.ReadFvecs(filepath.Join(out, "base.fvecs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := bench.Synthetic(bench.SynthOptions{N: 320, Dim: 8, Seed: 5})
+	split, _ := bench.HoldOut(m, 20, 5)
+	if !slices.Equal(base.Data, split.Base.Data) {
+		t.Fatal("synthetic base differs from bench.Synthetic + HoldOut")
+	}
+	meta, _ := os.ReadFile(filepath.Join(out, "meta.json"))
+	if !strings.Contains(string(meta), `"dataset": "synthetic-300x8-seed5"`) || !strings.Contains(string(meta), `"metric": "l2"`) {
+		t.Errorf("meta.json: %s", meta)
+	}
+	if _, err := os.Stat(filepath.Join(out, "base.keys")); err == nil {
+		t.Error("synthetic data has no keys, but base.keys was written")
+	}
+	if err := run("synthetic:300", out, "", 20, 5, 10, "l2", 0); err == nil {
+		t.Error("-synthetic without DIM accepted")
+	}
+}

@@ -4,8 +4,10 @@
 //
 //	go run ./bench/cmd/run -data bench/out/glove -system bruteforce -efs 10 -o bruteforce.json
 //
-// Systems are registered in systems below; vecbolt (through the query
-// package) joins them as one more entry.
+// Systems are registered in systems: bruteforce, vecbolt-index (the
+// in-memory graph alone) and vecbolt (through package query, on a
+// temporary database file). 'vecbolt bench' measures vecbolt with every
+// figure (import, open in a fresh process, single inserts).
 package main
 
 import (

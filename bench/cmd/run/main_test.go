@@ -33,6 +33,7 @@ func TestRunSystems(t *testing.T) {
 	}{
 		{"bruteforce", 1},
 		{"vecbolt-index", 0.9}, // HNSW on 560 points at ef >= 32: near exact
+		{"vecbolt", 0.9},
 	} {
 		t.Run(tc.system, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r.json")
