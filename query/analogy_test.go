@@ -68,7 +68,10 @@ func cosMulReference(keys []string, vecs [][]float32, pos, neg []string, k int) 
 }
 
 func TestAnalogyMatchesGensimFormulas(t *testing.T) {
-	const n, dim = 2000, 12
+	n, dim := 2000, 12
+	if testing.Short() || raceEnabled {
+		n = 800
+	}
 	vecs := clustered(51, n, dim)
 	scaleNorms(vecs, 0.5, 5) // norms must not matter
 	for _, metric := range []query.Metric{query.Cosine, query.L2} {

@@ -152,12 +152,12 @@ func TestFilterExactMatchesBruteForce(t *testing.T) {
 // passing: never fewer than min(k, passing) results, all of them passing,
 // and recall against exact filtered search.
 func TestFilterSelectivity(t *testing.T) {
-	n := 5000
-	if testing.Short() {
-		n = 2000
+	n, nq := 5000, 30
+	if testing.Short() || raceEnabled {
+		n, nq = 1500, 12
 	}
 	f := newMetaFixture(t, n, 16)
-	queries := clustered(13, 30, 16)
+	queries := clustered(13, nq, 16)
 	const k = 10
 	for _, sel := range []struct {
 		name      string
@@ -166,6 +166,11 @@ func TestFilterSelectivity(t *testing.T) {
 	}{{"50%", 500, 0.9}, {"5%", 50, 0.9}, {"0.1%", 1, 1}} {
 		flt := query.Lt("bucket", float64(sel.perMille))
 		pred := func(m map[string]any) bool { b, ok := num(m, "bucket"); return ok && b < float64(sel.perMille) }
+		wants := make([][]query.Result, len(queries))
+		allowed := 0
+		for i, q := range queries {
+			wants[i], allowed = f.want(q, k, pred)
+		}
 		for _, plan := range []struct {
 			name  string
 			below func(n, ef int) int
@@ -175,8 +180,8 @@ func TestFilterSelectivity(t *testing.T) {
 					defer query.SetScanBelow(plan.below)()
 				}
 				var sum float64
-				for _, q := range queries {
-					want, allowed := f.want(q, k, pred)
+				for qi, q := range queries {
+					want := wants[qi]
 					got, err := f.c.Search(ctx, q, k, query.SearchOptions{Filter: flt})
 					if err != nil {
 						t.Fatal(err)

@@ -7,9 +7,12 @@ import (
 )
 
 func TestSearchWithin(t *testing.T) {
-	const n, dim = 1500, 8
+	n, nq, dim := 1500, 10, 8
+	if testing.Short() || raceEnabled {
+		n, nq = 600, 5
+	}
 	vecs := clustered(31, n, dim)
-	queries := clustered(32, 10, dim)
+	queries := clustered(32, nq, dim)
 	for _, tc := range []struct {
 		metric    query.Metric
 		threshold float32
