@@ -12,7 +12,7 @@ import (
 // (all their in-links pruned by later inserts), so a freshly built graph
 // failed Check. Found by query's disk-full test (M=8, dimension 64).
 func TestReconnectAfterInserts(t *testing.T) {
-	const dim, n = 64, 600
+	const dim, n = 64, 400
 	r := rand.New(rand.NewPCG(1, 1))
 	vecs := make([][]float32, n)
 	for i := range vecs {
