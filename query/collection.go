@@ -31,9 +31,6 @@ type Collection struct {
 	seqs []uint64          // insertion sequence by internal id
 	meta metaIndex         // parsed metadata by internal id (filter.go); its intern map is written under wmu
 
-	// pending counts graph nodes linked but not yet committed; while it is
-	// non-zero, searches filter out ids with no key yet.
-	pending atomic.Int32
 
 	gen    uint64     // bumped under mu on every committed write
 	cutMu  sync.Mutex // protects cut, cutN, cutGen
@@ -170,7 +167,6 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	c.meta = mix
 	c.gen++
 	c.mu.Unlock()
-	c.pending.Store(0)
 	return nil
 }
 

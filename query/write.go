@@ -95,8 +95,6 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 		}
 		return err
 	}
-	c.pending.Add(1)
-	defer c.pending.Add(-1)
 	for i := range recs {
 		if units[i] == nil || isNew[i] {
 			continue
