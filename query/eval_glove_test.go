@@ -195,9 +195,41 @@ func TestGloVe50kAnalogies(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := 100 * (ap.Total.Accuracy() - ex.Total.Accuracy())
-		t.Logf("3Cos%v on %d questions: exact %.2f%%, HNSW %.2f%% (%+.2f points)", m, ex.Total.Total, 100*ex.Total.Accuracy(), 100*ap.Total.Accuracy(), d)
+		t.Logf("3Cos%s on %d questions: exact %.2f%%, HNSW %.2f%% (%+.2f points)", m, ex.Total.Total, 100*ex.Total.Accuracy(), 100*ap.Total.Accuracy(), d)
 		if math.Abs(d) > 1 {
-			t.Errorf("3Cos%v: HNSW %.2f points from exact", m, d)
+			t.Errorf("3Cos%s: HNSW %.2f points from exact", m, d)
+		}
+	}
+}
+
+// TestGloVe50kDoesntMatch checks gensim's documented example and a second
+// group against the mean of unit vectors computed here.
+func TestGloVe50kDoesntMatch(t *testing.T) {
+	g := loadGloVe50k(t)
+	idx := map[string]int{}
+	for i, k := range g.keys {
+		idx[k] = i
+	}
+	for _, group := range [][]string{{"breakfast", "cereal", "dinner", "lunch"}, {"paris", "berlin", "london", "apple"}} {
+		mean := make([]float64, len(g.vecs[0]))
+		for _, w := range group {
+			for i, x := range unit64(g.vecs[idx[w]]) {
+				mean[i] += x
+			}
+		}
+		want, best := "", math.Inf(1)
+		for _, w := range group {
+			if s := dot64(unit64(g.vecs[idx[w]]), mean); s < best {
+				want, best = w, s
+			}
+		}
+		got, err := g.c.DoesntMatch(ctx, group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("doesnt_match(%v) = %s", group, got)
+		if got != want {
+			t.Errorf("DoesntMatch(%v) = %s, reference %s", group, got, want)
 		}
 	}
 }
