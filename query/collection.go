@@ -31,7 +31,6 @@ type Collection struct {
 	seqs []uint64          // insertion sequence by internal id
 	meta metaIndex         // parsed metadata by internal id (filter.go); its intern map is written under wmu
 
-
 	gen    uint64     // bumped under mu on every committed write
 	cutMu  sync.Mutex // protects cut, cutN, cutGen
 	cut    uint64     // cached restrictCutoff result
