@@ -25,6 +25,27 @@
 //
 // Results are always ordered closest first.
 //
+// # Questions
+//
+// Search, SearchKey and Analogy (over an [Expr] from [ParseExpr]) run on the
+// HNSW graph, or exactly with SearchOptions.Exact. Analogies follow gensim:
+// [CosAdd] is most_similar, [CosMul] most_similar_cosmul; DoesntMatch is
+// doesnt_match. SearchWithin returns everything within a similarity or
+// distance threshold, SearchBatch runs many queries on all cores, and
+// Restrict limits answers to the first N records in insertion order.
+// EvaluateAnalogies and EvaluateWordPairs follow gensim's
+// evaluate_word_analogies and evaluate_word_pairs.
+//
+// # Filters
+//
+// A [Filter] ([Eq], [In], [Range], [Exists], [And], [Or], [Not], or text
+// parsed by [ParseFilter] such as `lang = "en" and year >= 2000`) restricts
+// search and analogy answers by metadata. Parsed metadata is kept in memory
+// per record. When at most [ScanBelow] records pass, the query scans them
+// exactly; otherwise the graph search tests the filter as it goes and keeps
+// exploring until it holds ef passing records, so a selective filter never
+// returns fewer than min(k, passing) results.
+//
 // # Durability
 //
 // The store (package store, over bbolt) is the source of truth. Every write
