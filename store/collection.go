@@ -61,6 +61,9 @@ func openCollection(tx *Tx, name string, b *bolt.Bucket) (*Collection, error) {
 	c.records.FillPercent = 0.9
 	c.vectors.FillPercent = 0.9
 	c.order.FillPercent = 1.0
+	// Graph nodes are written in id order (query sorts them) and mostly
+	// rewritten in place: half-empty pages would double the bucket.
+	c.graph.FillPercent = 0.9
 	return c, nil
 }
 
@@ -161,7 +164,12 @@ func (c *Collection) PutBatch(recs []Record) error {
 		plans[i] = p
 	}
 	// records and vectors in id order, keys in key order, order by seq
-	// (already increasing).
+	// (already increasing). Sorted appends fill pages completely; bbolt
+	// reads FillPercent when it splits pages at commit, so the setting
+	// holds for the rest of this transaction.
+	for _, b := range []*bolt.Bucket{c.records, c.vectors, c.keys} {
+		b.FillPercent = 1.0
+	}
 	byID := make([]int, len(plans))
 	for i := range byID {
 		byID[i] = i

@@ -58,6 +58,9 @@ type DB struct {
 	readOnly bool
 }
 
+// allocSize is how far bbolt grows the file beyond its data when it must.
+const allocSize = 4 << 20
+
 // Open opens the database at path. Unless opts.ReadOnly, a missing file is
 // created and initialised with the root bucket, magic and FormatVersion.
 //
@@ -152,6 +155,10 @@ func Open(path string, opts Options) (db *DB, err error) {
 		// contents ("file size too small", bad pages).
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
+	// bbolt grows the file 16 MiB at a time by default; a quarter of that
+	// keeps small databases small on disk at the cost of a few more
+	// truncate calls during a large import.
+	bdb.AllocSize = allocSize
 	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly}
 	if created {
 		err = bdb.Update(func(btx *bolt.Tx) error {
