@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/spf13/cobra"
 
@@ -22,13 +23,22 @@ type searchOptions struct {
 	Restrict int
 	Metadata bool
 	JSON     bool
+
+	Threshold   float32 // --threshold, when thresholdSet
+	Limit       int     // --limit: cap on threshold results (0: none)
+	Batch       string  // --batch FILE, "-" for standard input
+	BatchFormat string  // --batch-format: auto, key or vector
+	Expr        string  // --expr
+
+	thresholdSet bool // --threshold was given
+	kSet         bool // -k was given
 }
 
 func newSearchCommand(g *globalOptions) *cobra.Command {
 	opts := &searchOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "search (--key KEY | --vector V)",
-		Short: "Find the nearest neighbours of a key or a vector",
+		Use:   "search (--key KEY | --vector V | --expr EXPR | --batch FILE)",
+		Short: "Find the nearest neighbours of a key, a vector or an expression",
 		Long: `Find the k records nearest to a stored key (the key itself left out) or to a
 vector given as numbers separated by commas or spaces, brackets optional.
 
@@ -37,13 +47,34 @@ The score follows the collection's metric: cosine similarity or dot product
 answers unless --exact asks for a scan of every record; a larger --ef trades
 speed for recall. --filter keeps only records whose metadata matches, e.g.
 'lang = "en" and year >= 2000 and tag in ("a", "b") and not exists(draft)';
---restrict N keeps only the first N records in insertion order.`,
+--restrict N keeps only the first N records in insertion order.
+
+--threshold S returns every record at least S similar (cosine, dot), or at
+most S away (l2), instead of the k nearest; --limit N caps the count.
+
+--expr searches near a vector expression such as "king - man + woman", as
+'vecbolt analogy' does with 3CosAdd: the expression's keys are left out and
+the score is cosine similarity whatever the metric.
+
+--batch FILE ("-": standard input) runs one query per line on all cores and
+prints the answers in input order, with the line number and the query. A line
+that is a stored key is that key; otherwise it is a vector when it holds only
+numbers, at least two of them or any in brackets ("[0.5]"), and else a key
+(so "1990", "1,000" and "[UNK]" are keys when stored, and an unknown "1990" is
+a missing key). White space around a line is ignored and blank lines are
+skipped. --batch-format key or vector reads every line one way. A bad line
+stops the batch before any search, and the error names it.`,
 		Example: `  vecbolt --db words.db search --key coffee -k 5
   vecbolt search --vector "0.1, -0.2, 0.3" --exact
   vecbolt --db words.db search --key paris --ef 200 --json
-  vecbolt --db docs.db search --key doc42 --filter 'lang = "en" and year >= 2020' --metadata`,
+  vecbolt --db docs.db search --key doc42 --filter 'lang = "en" and year >= 2020' --metadata
+  vecbolt --db words.db search --key coffee --threshold 0.7 --limit 100
+  vecbolt --db words.db search --expr "paris - france + italy" -k 3
+  printf 'coffee\ntea\n' | vecbolt --db words.db search --batch - -k 5 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.thresholdSet = cmd.Flags().Changed("threshold")
+			opts.kSet = cmd.Flags().Changed("k")
 			return runSearch(cmd.Context(), opts, cmd.OutOrStdout())
 		},
 	}
@@ -57,6 +88,12 @@ speed for recall. --filter keeps only records whose metadata matches, e.g.
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
 	fs.BoolVar(&opts.Metadata, "metadata", false, "show each result's metadata")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
+	fs.Float32Var(&opts.Threshold, "threshold", 0, "return every record this similar (cosine, dot) or this close (l2), instead of -k")
+	fs.IntVar(&opts.Limit, "limit", 0, "with --threshold: at most N results (0: no cap)")
+	fs.StringVar(&opts.Expr, "expr", "", `search near a vector expression such as "king - man + woman"`)
+	fs.StringVar(&opts.Batch, "batch", "", `run one query per line of this file ("-": standard input)`)
+	fs.StringVar(&opts.BatchFormat, "batch-format", batchAuto, "how --batch lines read: auto, key or vector")
+	_ = cmd.RegisterFlagCompletionFunc("batch-format", completeValues(batchAuto, batchKey, batchVector))
 	return cmd
 }
 
@@ -69,8 +106,8 @@ type searchJSON struct {
 }
 
 func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err error) {
-	if (opts.Key == "") == (opts.Vector == "") {
-		return usageErr(errors.New("give exactly one of --key and --vector"))
+	if err := opts.checkModes(); err != nil {
+		return err
 	}
 	if opts.K <= 0 {
 		return usageErr(fmt.Errorf("-k must be positive, got %d", opts.K))
@@ -81,6 +118,20 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	var filter query.Filter
 	if opts.Filter != "" {
 		if filter, err = query.ParseFilter(opts.Filter); err != nil {
+			return err
+		}
+	}
+	var (
+		expr    query.Expr
+		queries []batchQuery
+	)
+	switch {
+	case opts.Expr != "":
+		if expr, err = query.ParseExpr(opts.Expr); err != nil {
+			return err
+		}
+	case opts.Batch != "":
+		if queries, err = opts.readBatch(); err != nil {
 			return err
 		}
 	}
@@ -103,6 +154,14 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
 		WithMetadata: opts.Metadata || opts.JSON,
 	}
+	switch {
+	case opts.Batch != "":
+		return searchBatch(ctx, opts, c, queries, so, out)
+	case opts.Expr != "":
+		return searchExpr(ctx, opts, c, expr, so, out)
+	case opts.thresholdSet:
+		return searchWithin(ctx, opts, c, vec, so, out)
+	}
 	var (
 		res []query.Result
 		q   string
@@ -122,4 +181,43 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		return writeJSON(out, searchJSON{Collection: opts.Collection, Metric: string(metric), Query: q, Results: resultsJSON(res)})
 	}
 	return writeResults(out, res, scoreName(metric), opts.Metadata)
+}
+
+// checkModes checks that exactly one query source is given and that the
+// flags given apply to it.
+func (opts *searchOptions) checkModes() error {
+	n := 0
+	for _, s := range []string{opts.Key, opts.Vector, opts.Expr, opts.Batch} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return usageErr(errors.New("give exactly one of --key, --vector, --expr and --batch"))
+	}
+	switch opts.BatchFormat {
+	case "", batchAuto, batchKey, batchVector: // "": auto
+	default:
+		return usageErr(fmt.Errorf("--batch-format must be auto, key or vector, got %q", opts.BatchFormat))
+	}
+	if (opts.BatchFormat == batchKey || opts.BatchFormat == batchVector) && opts.Batch == "" {
+		return usageErr(errors.New("--batch-format applies only to --batch"))
+	}
+	if opts.Limit != 0 && !opts.thresholdSet {
+		return usageErr(errors.New("--limit applies only to --threshold (use -k otherwise)"))
+	}
+	if !opts.thresholdSet {
+		return nil
+	}
+	switch {
+	case opts.Batch != "" || opts.Expr != "":
+		return usageErr(errors.New("--threshold works with --key or --vector only"))
+	case opts.kSet:
+		return usageErr(errors.New("-k does not apply to --threshold; cap the results with --limit"))
+	case opts.Limit < 0:
+		return usageErr(fmt.Errorf("--limit must not be negative, got %d", opts.Limit))
+	case math.IsNaN(float64(opts.Threshold)) || math.IsInf(float64(opts.Threshold), 0):
+		return usageErr(fmt.Errorf("--threshold must be a finite number, got %v", opts.Threshold))
+	}
+	return nil
 }
