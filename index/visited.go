@@ -56,7 +56,7 @@ type searcher struct {
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	touch    float32
 	batch    []uint32 // scratch: unvisited neighbours of one node, prefetched
-	ndist    uint64 // distance computations since taken from the pool
+	ndist    uint64   // distance computations since taken from the pool
 }
 
 type searcherPool struct {
