@@ -13,16 +13,26 @@ package index
 // after Add or AddBatch. Re-linked nodes and the nodes given links to them
 // are reported by TakeDirty.
 //
-// Reconnect is exclusive (it waits for searches and inserts) and costs one
-// traversal of level 0 when nothing is unreachable.
+// Reconnect costs one traversal of level 0, under the read lock (searches
+// continue); only when it finds an unreachable node does it take the graph
+// exclusively to re-link.
 func (g *Graph) Reconnect() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	// Look under the read lock first: searches go on meanwhile, and
+	// usually nothing is lost. Only then take the graph exclusively.
+	g.mu.RLock()
 	if g.entry.Load() == noEntry {
+		g.mu.RUnlock()
 		return 0
 	}
 	s := g.getSearcher()
 	defer g.putSearcher(s)
+	lost := len(g.unreachableLocked(s))
+	g.mu.RUnlock()
+	if lost == 0 {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	n := len(g.unreachableLocked(s))
 	if n > 0 {
 		g.reconnectLocked(s)
