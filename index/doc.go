@@ -41,7 +41,10 @@
 // Ids are dense. Vectors live in one float32 slab (dim per node), level-0
 // lists in one flat []uint32 block (per node a count and 2*M slots), upper
 // lists only for nodes above level 0, levels in a []uint8. Reserve
-// preallocates; otherwise the slabs double when full.
+// preallocates; otherwise the slabs double when full. The level-0 search
+// gathers a node's unvisited neighbours first and prefetches their vectors
+// (PREFETCHT0, amd64 assembly in prefetch_amd64.s; a no-op elsewhere), then
+// computes the distances, so the cache misses overlap as in hnswlib.
 //
 // # Concurrency
 //
@@ -50,7 +53,8 @@
 // and AddBatch; readers never block on node locks: lists are read with
 // atomic loads and written with atomic stores (slots before count), and a
 // new node's vector and lists are written before any back-link publishes
-// it. Update, Delete, Reserve, Check and slab growth are exclusive.
+// it. Update, Delete, Reserve, Check and slab growth are exclusive;
+// Reconnect looks under the read lock and is exclusive only to re-link.
 //
 // Lock order (acquire left to right, never the reverse):
 //
