@@ -54,9 +54,8 @@ type searcher struct {
 	cands    []Neighbor   // scratch: candidates of a list being rebuilt
 	stack    []uint32     // scratch: removed nodes to walk, BFS queue
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
-	touch    float32
-	batch    []uint32 // scratch: unvisited neighbours of one node, prefetched
-	ndist    uint64   // distance computations since taken from the pool
+	batch    []uint32     // scratch: unvisited neighbours of one node, prefetched
+	ndist    uint64       // distance computations since taken from the pool
 }
 
 type searcherPool struct {
