@@ -182,26 +182,7 @@ func (c *Collection) Get(ctx context.Context, key string) (Record, error) {
 	if c.closed.Load() {
 		return Record{}, ErrClosed
 	}
-	var rec Record
-	err := c.db.st.View(func(tx *store.Tx) error {
-		sc, err := tx.Collection(c.name)
-		if err != nil {
-			return err
-		}
-		r, err := sc.Get(key)
-		if err != nil {
-			if errorsIsNotFound(err) {
-				return &KeyError{Collection: c.name, Key: key}
-			}
-			return err
-		}
-		rec = Record{Key: r.Key, Vector: append([]float32(nil), r.Vector...)}
-		if r.Metadata != nil {
-			rec.Metadata = append(json.RawMessage(nil), r.Metadata...)
-		}
-		return nil
-	})
-	return rec, err
+	return c.db.Get(ctx, c.name, key)
 }
 
 // Has reports whether key is in the collection (committed).
@@ -232,16 +213,5 @@ func (c *Collection) Keys(ctx context.Context, fn func(key string) error) error 
 // ForEach calls fn for every record in insertion order. The record's slices
 // are valid only during the call.
 func (c *Collection) ForEach(ctx context.Context, fn func(r Record) error) error {
-	return c.db.st.View(func(tx *store.Tx) error {
-		sc, err := tx.Collection(c.name)
-		if err != nil {
-			return err
-		}
-		return sc.ForEach(func(r *store.Record) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return fn(Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
-		})
-	})
+	return c.db.ForEach(ctx, c.name, fn)
 }

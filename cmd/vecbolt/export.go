@@ -63,12 +63,11 @@ func runExport(ctx context.Context, opts *exportOptions, out io.Writer) (err err
 		return err
 	}
 	defer closeDB(db, &err)
-	c, err := opts.collection(ctx, db)
+	cfg, n, err := opts.collectionInfo(db)
 	if err != nil {
 		return err
 	}
-	n := c.Len()
-	write := func(w io.Writer) error { return exportTo(ctx, c, w, f, n, gz) }
+	write := func(w io.Writer) error { return exportTo(ctx, db, opts.Collection, cfg.Dim, w, f, n, gz) }
 	report := out
 	if opts.File == "-" {
 		report = opts.stderr
@@ -96,13 +95,14 @@ func outputName(file string) string {
 	return file
 }
 
-// exportTo writes the n records of c to w.
-func exportTo(ctx context.Context, c *query.Collection, w io.Writer, f format.Format, n int, gz bool) error {
-	fw, err := format.NewWriter(w, f, format.WriterOptions{Count: n, Dim: c.Config().Dim, Gzip: gz})
+// exportTo writes the n records of the named collection to w, reading them
+// from the file without loading the graph.
+func exportTo(ctx context.Context, db *query.DB, collection string, dim int, w io.Writer, f format.Format, n int, gz bool) error {
+	fw, err := format.NewWriter(w, f, format.WriterOptions{Count: n, Dim: dim, Gzip: gz})
 	if err != nil {
 		return err
 	}
-	if err := c.ForEach(ctx, func(r query.Record) error {
+	if err := db.ForEach(ctx, collection, func(r query.Record) error {
 		return fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
 	}); err != nil {
 		return err

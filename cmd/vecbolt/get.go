@@ -47,11 +47,10 @@ func runGet(ctx context.Context, opts *getOptions, out io.Writer) (err error) {
 		return err
 	}
 	defer closeDB(db, &err)
-	c, err := opts.collection(ctx, db)
-	if err != nil {
+	if _, _, err := opts.collectionInfo(db); err != nil {
 		return err
 	}
-	r, err := c.Get(ctx, opts.Key)
+	r, err := db.Get(ctx, opts.Collection, opts.Key)
 	if err != nil {
 		return err
 	}

@@ -174,15 +174,28 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 // collections that exist.
 func (g *globalOptions) collection(ctx context.Context, db *query.DB) (*query.Collection, error) {
 	c, err := db.Collection(ctx, g.Collection)
+	return c, g.unknownCollection(db, err)
+}
+
+// collectionInfo is collection for commands that only read records: it
+// returns the configuration and record count without loading the graph.
+func (g *globalOptions) collectionInfo(db *query.DB) (query.CollectionConfig, int, error) {
+	cfg, n, err := db.CollectionInfo(g.Collection)
+	return cfg, n, g.unknownCollection(db, err)
+}
+
+// unknownCollection turns ErrUnknownCollection into a not-found exit error
+// that lists the collections the file has; other errors pass unchanged.
+func (g *globalOptions) unknownCollection(db *query.DB, err error) error {
 	if errors.Is(err, query.ErrUnknownCollection) {
 		names, _ := db.Collections()
 		hint := "the database has no collections; create one with 'vecbolt create --dim D' or 'vecbolt import FILE'"
 		if len(names) > 0 {
 			hint = "collections: " + strings.Join(names, ", ")
 		}
-		return nil, &exitError{code: exitNotFound, err: fmt.Errorf("no collection %q in %s (%s)", g.Collection, g.DB, hint)}
+		return &exitError{code: exitNotFound, err: fmt.Errorf("no collection %q in %s (%s)", g.Collection, g.DB, hint)}
 	}
-	return c, err
+	return err
 }
 
 // closeDB closes db, keeping the first error.
