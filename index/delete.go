@@ -252,7 +252,7 @@ func (g *Graph) unreachableLocked(s *searcher) []uint32 {
 // free level-0 slot (or replace that node's farthest link). Caller holds mu
 // for writing.
 func (g *Graph) reconnectLocked(s *searcher) {
-	for round := 0; round < 8; round++ {
+	for round := 0; round < 16; round++ {
 		lost := g.unreachableLocked(s)
 		if len(lost) == 0 {
 			return
@@ -279,13 +279,16 @@ func (g *Graph) attachLocked(s *searcher, u uint32) {
 	if e == noEntry {
 		return
 	}
-	ep, top := unpackEntry(e)
+	// Search level 0 from the entry point itself, not from where a descent
+	// through the upper levels lands: that node may sit in a part of
+	// level 0 the entry point does not reach, and linking u there would
+	// not help.
+	ep, _ := unpackEntry(e)
 	q := g.vec(u)
 	cur, curDist := ep, g.dist(q, ep)
-	for l := top; l > 0; l-- {
-		cur, curDist = g.greedy(s, q, cur, curDist, l)
-	}
-	g.searchLayer(s, q, cur, curDist, g.opts.EfConstruction, 0, nil)
+	// A wide beam: the nearest nodes are usually full, and taking a slot
+	// that is free spares a link that keeps another node reachable.
+	g.searchLayer(s, q, cur, curDist, max(g.opts.EfConstruction, 4*g.m0), 0, nil)
 	sorted := removeID(s.res.drainSorted(s.sorted[:0]), u)
 	s.sorted = sorted
 	if len(sorted) == 0 {
@@ -293,7 +296,13 @@ func (g *Graph) attachLocked(s *searcher, u uint32) {
 	}
 	for _, v := range sorted {
 		blk := g.block(v.ID, 0)
-		if cnt := int(blk[0]); cnt < g.m0 {
+		cnt := int(blk[0])
+		if slices.Contains(blk[1:1+cnt], u) {
+			// v joined the reachable part earlier in this round and
+			// already links to u: u is reachable again.
+			return
+		}
+		if cnt < g.m0 {
 			atomic.StoreUint32(&blk[1+cnt], u)
 			atomic.StoreUint32(&blk[0], uint32(cnt+1))
 			g.markDirty(v.ID)
@@ -314,6 +323,15 @@ func (g *Graph) attachLocked(s *searcher, u uint32) {
 			worst, far = d, i
 		}
 	}
+	x := list[far]
 	atomic.StoreUint32(&g.block(v, 0)[1+far], u)
 	g.markDirty(v)
+	// v no longer links to x: let u, reachable through v now, link to x so
+	// that x does not become the next lost node.
+	ub := g.block(u, 0)
+	if c := int(ub[0]); c < g.m0 && x != u && !slices.Contains(ub[1:1+c], x) {
+		atomic.StoreUint32(&ub[1+c], x)
+		atomic.StoreUint32(&ub[0], uint32(c+1))
+		g.markDirty(u)
+	}
 }
