@@ -26,13 +26,15 @@ func TestReconnectAfterInserts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ids := make([]uint32, n)
 		if batch {
-			if _, err := g.AddBatch(context.Background(), vecs, 2, nil); err != nil {
+			// Two workers allocate ids in whatever order they run.
+			if ids, err = g.AddBatch(context.Background(), vecs, 2, nil); err != nil {
 				t.Fatal(err)
 			}
 		} else {
-			for _, v := range vecs {
-				if _, err := g.Add(v); err != nil {
+			for i, v := range vecs {
+				if ids[i], err = g.Add(v); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -47,10 +49,10 @@ func TestReconnectAfterInserts(t *testing.T) {
 		}
 		// Every node is found by its own vector with a beam as wide as the
 		// graph (level-0 search then visits everything reachable).
-		for id, v := range vecs {
+		for i, v := range vecs {
 			res := g.Search(v, 1, n, nil)
-			if len(res) == 0 || res[0].ID != uint32(id) {
-				t.Fatalf("batch %t: node %d not found by its own vector: %v", batch, id, res)
+			if len(res) == 0 || res[0].ID != ids[i] {
+				t.Fatalf("batch %t: node %d not found by its own vector: %v", batch, ids[i], res)
 			}
 		}
 	}
