@@ -2,7 +2,6 @@ package query_test
 
 import (
 	"bufio"
-	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -93,18 +92,7 @@ func analogyReference(keys []string, vecs [][]float32, pos, neg []string, k int)
 	for i, w := range keys {
 		idx[w] = i
 	}
-	unit := func(v []float32) []float64 {
-		var n float64
-		for _, x := range v {
-			n += float64(x) * float64(x)
-		}
-		n = math.Sqrt(n)
-		out := make([]float64, len(v))
-		for i, x := range v {
-			out[i] = float64(x) / n
-		}
-		return out
-	}
+	unit := unit64
 	mean := make([]float64, len(vecs[0]))
 	skip := map[string]bool{}
 	for _, w := range pos {
