@@ -22,7 +22,8 @@ type Collection struct {
 	metric index.Metric
 	closed atomic.Bool
 
-	wmu sync.Mutex // serialises writers: graph mutation plus commit
+	wmu     sync.Mutex // serialises writers: graph mutation plus commit
+	commits committer  // writes waiting for a group commit (commit.go)
 
 	mu   sync.RWMutex      // protects g, keys, ids, seqs (searches hold it for reading)
 	g    *index.Graph      // in-memory graph; swapped whole on reload

@@ -269,7 +269,11 @@ func TestFilterFollowsWrites(t *testing.T) {
 	if got := fmt.Sprint(keysOf(c, `color = "red"`)); got != "[c]" {
 		t.Fatalf("red after upserts: %s", got)
 	}
-	put("b", []float32{1, 0.1}, "") // drop metadata
+	put("b", []float32{1, 0.1}, "") // nil metadata keeps b's
+	if got := fmt.Sprint(keysOf(c, `color = "blue"`)); got != "[a b]" {
+		t.Fatalf("blue after an upsert without metadata: %s", got)
+	}
+	put("b", []float32{1, 0.1}, "null") // drop metadata
 	if got := fmt.Sprint(keysOf(c, `exists(color)`)); got != "[a c]" {
 		t.Fatalf("exists after dropping b's metadata: %s", got)
 	}

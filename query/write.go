@@ -11,11 +11,27 @@ import (
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// Upsert writes one record: it inserts key, or replaces its vector and
-// metadata when key exists. meta may be nil; otherwise it must be a JSON
-// object. The vector is copied. Upsert returns after the record and the graph
-// nodes it changed have committed in one transaction. Invalid input (see the
-// store's errors) is rejected before anything changes.
+// Upsert writes one record: it inserts key, or replaces its vector when key
+// exists. The vector is copied.
+//
+// Metadata: meta must be nil, JSON null or a JSON object. For a new key,
+// nil and null both mean no metadata. For an existing key, nil (or empty)
+// keeps the stored metadata, json.RawMessage("null") clears it, and an
+// object replaces it. SetMetadata changes metadata alone.
+//
+// Upsert returns after the record and the graph nodes it changed have
+// committed: when it returns nil the write is durable. Invalid input (see
+// the store's errors) is rejected before anything is queued, and fails this
+// call only.
+//
+// Cost: for a new key or a changed vector, one graph insert or update
+// (O(M·efConstruction) distance computations once the index repairs
+// locally) plus the record and the few nodes it changed, written in one
+// transaction. Re-upserting a key with the identical vector does no graph
+// work and rewrites no node; if the metadata is unchanged as well, nothing
+// is written at all. Concurrent writers to one collection share
+// transactions (group commit, see the package documentation): with many
+// writers, the fsync is paid once per group, not once per write.
 func (c *Collection) Upsert(ctx context.Context, key string, vec []float32, meta json.RawMessage) error {
 	return c.UpsertBatch(ctx, []Record{{Key: key, Vector: vec, Metadata: meta}}, BatchOptions{})
 }
@@ -31,19 +47,27 @@ type BatchOptions struct {
 	Progress func(done int)
 }
 
-// UpsertBatch writes many records in one transaction: either all of them
-// commit or none does. The graph for new keys is built on opts.Workers
-// cores. A key given twice keeps the last record. Every record is validated
-// before anything changes; the first invalid one is reported with its
-// position and key.
+// UpsertBatch writes many records: either all of them commit or none does.
+// The graph for new keys is built on opts.Workers cores. A key given twice
+// keeps the last record. Every record is validated before anything is
+// queued; the first invalid one is reported with its position and key.
+// Metadata follows Upsert: nil keeps what an existing key has, JSON null
+// clears it.
+//
+// Cost: O(len(recs)·M·efConstruction) distance computations for new keys
+// and changed vectors, none for records whose vector is unchanged; records
+// whose vector and metadata are both unchanged are not rewritten, so
+// importing a file again into its own collection reads and compares but
+// writes nothing. Safe for concurrent use: a batch commits in one
+// transaction, possibly together with concurrent single writes.
 func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchOptions) error {
-	if c.closed.Load() {
-		return ErrClosed
+	if err := c.writable(); err != nil {
+		return err
 	}
-	if c.db.st.ReadOnly() {
-		return ErrReadOnly
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	// Validate and prepare outside the writer lock.
+	// Validate and prepare outside any lock.
 	scfg := c.cfg.storeConfig()
 	last := make(map[string]int, len(recs))
 	for i := range recs {
@@ -53,127 +77,66 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 		}
 		last[r.Key] = i
 	}
-	units := make([][]float32, len(recs))
-	for i := range recs {
-		if last[recs[i].Key] != i {
-			continue
+	req := &writeReq{ctx: ctx, kind: opUpsert, opts: opts}
+	if len(last) == len(recs) {
+		req.recs = recs
+	} else {
+		req.recs = make([]Record, 0, len(last))
+		for i := range recs {
+			if last[recs[i].Key] == i {
+				req.recs = append(req.recs, recs[i])
+			}
 		}
-		units[i] = c.indexVector(recs[i].Vector)
 	}
+	req.units = make([][]float32, len(req.recs))
+	for i := range req.recs {
+		req.units[i] = c.indexVector(req.recs[i].Vector)
+	}
+	if len(req.recs) == 0 {
+		return nil
+	}
+	return c.submit(req)
+}
 
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+// SetMetadata replaces the metadata of the record under key and leaves its
+// vector and the graph alone. meta must be nil, JSON null (both clear the
+// metadata) or a JSON object; anything else gives an error wrapping
+// store.ErrInvalidMetadata. A missing key gives a *KeyError wrapping
+// ErrKeyNotFound.
+//
+// Cost: no graph work, whatever n is: one record read and, if the metadata
+// differs, one record rewritten (O(log n) page reads, a few pages
+// written), in one transaction shared with concurrent writers (group
+// commit). It returns when the change is durable. Safe for concurrent use.
+func (c *Collection) SetMetadata(ctx context.Context, key string, meta json.RawMessage) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := store.ValidateKey(key); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	if metaGiven(meta) && !isNull(meta) {
+		// Any valid vector will do: only the metadata is checked here.
+		probe := make([]float32, c.cfg.Dim)
+		probe[0] = 1
+		if err := store.Validate(c.cfg.storeConfig(), key, probe, meta); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+	}
+	return c.submit(&writeReq{ctx: ctx, kind: opSetMeta, recs: []Record{{Key: key, Metadata: meta}}})
+}
+
+// writable reports why c cannot be written, if it cannot.
+func (c *Collection) writable() error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	c.mu.RLock()
-	g := c.g
-	existing := make([]uint32, len(recs))
-	isNew := make([]bool, len(recs))
-	var fresh [][]float32
-	var freshAt []int
-	for i := range recs {
-		if units[i] == nil {
-			continue
-		}
-		if id, ok := c.ids[recs[i].Key]; ok {
-			existing[i] = id
-		} else {
-			isNew[i] = true
-			fresh = append(fresh, units[i])
-			freshAt = append(freshAt, i)
-		}
+	if c.db.st.ReadOnly() {
+		return ErrReadOnly
 	}
-	c.mu.RUnlock()
-
-	// Mutate the graph. From here on, any failure reloads from the file.
-	ids := existing
-	fail := func(err error) error {
-		if rerr := c.load(context.WithoutCancel(ctx)); rerr != nil {
-			c.closed.Store(true)
-			return fmt.Errorf("%w (and reloading collection %q failed: %v; reopen the database)", err, c.name, rerr)
-		}
-		return err
-	}
-	for i := range recs {
-		if units[i] == nil || isNew[i] {
-			continue
-		}
-		if err := g.Update(existing[i], units[i]); err != nil {
-			return fail(fmt.Errorf("query: record %d (%q): %w", i, recs[i].Key, err))
-		}
-	}
-	if len(fresh) == 1 {
-		id, err := g.Add(fresh[0])
-		if err != nil {
-			return fail(fmt.Errorf("query: record %q: %w", recs[freshAt[0]].Key, err))
-		}
-		ids[freshAt[0]] = id
-	} else if len(fresh) > 1 {
-		got, err := g.AddBatch(ctx, fresh, opts.Workers, opts.Progress)
-		if err != nil {
-			return fail(err)
-		}
-		for j, id := range got {
-			ids[freshAt[j]] = id
-		}
-	}
-	if len(fresh) > 0 {
-		// Inserts can leave older nodes with no in-link; the persisted
-		// graph must pass Check, so re-link them before committing.
-		g.Reconnect()
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	dirty := g.TakeDirty()
-	seqs := make([]uint64, len(recs))
-	err := c.db.st.Update(func(tx *store.Tx) error {
-		sc, err := tx.Collection(c.name)
-		if err != nil {
-			return err
-		}
-		batch := make([]store.Record, 0, len(fresh)+1)
-		at := make([]int, 0, cap(batch))
-		for i := range recs {
-			if units[i] == nil {
-				continue
-			}
-			batch = append(batch, store.Record{ID: ids[i], Key: recs[i].Key, Vector: recs[i].Vector, Metadata: recs[i].Metadata})
-			at = append(at, i)
-		}
-		if err := sc.PutBatch(batch); err != nil {
-			return err
-		}
-		for j, r := range batch {
-			seqs[at[j]] = r.Seq
-		}
-		if err := c.putNodes(sc, g, dirty); err != nil {
-			return err
-		}
-		return sc.SetGraphMeta(g.MarshalMeta())
-	})
-	if err != nil {
-		return fail(err)
-	}
-	metas := c.parseMetas(recs, units)
-	c.mu.Lock()
-	for i := range recs {
-		if units[i] == nil {
-			continue
-		}
-		id := ids[i]
-		c.meta.set(id, metas[i])
-		for int(id) >= len(c.keys) {
-			c.keys = append(c.keys, "")
-			c.seqs = append(c.seqs, 0)
-		}
-		c.keys[id] = recs[i].Key
-		c.seqs[id] = seqs[i]
-		c.ids[recs[i].Key] = id
-	}
-	c.gen++
-	c.mu.Unlock()
 	return nil
 }
 
@@ -199,80 +162,38 @@ func (c *Collection) putNodes(sc *store.Collection, g *index.Graph, dirty []uint
 
 // Delete removes the records under keys in one transaction and repairs the
 // graph around them. Every key must exist: an unknown key gives a *KeyError
-// and nothing is deleted. It returns the number of records removed.
+// and nothing is deleted. A key given twice counts once. It returns the
+// number of records removed, once the removal is durable.
+//
+// Cost: the graph repair of the removed nodes (bounded by their
+// neighbourhoods once the index repairs locally) plus their records and the
+// nodes the repair changed, in one transaction shared with concurrent
+// writers (group commit). A deleted record may disappear from searches a
+// moment before the commit; if the commit fails it is back. Safe for
+// concurrent use.
 func (c *Collection) Delete(ctx context.Context, keys ...string) (int, error) {
-	if c.closed.Load() {
-		return 0, ErrClosed
+	if err := c.writable(); err != nil {
+		return 0, err
 	}
-	if c.db.st.ReadOnly() {
-		return 0, ErrReadOnly
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closed.Load() {
-		return 0, ErrClosed
-	}
-	c.mu.RLock()
-	g := c.g
 	seen := make(map[string]bool, len(keys))
-	var ids []uint32
-	var uniq []string
+	uniq := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if seen[k] {
-			continue
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, k)
 		}
-		seen[k] = true
-		id, ok := c.ids[k]
-		if !ok {
-			c.mu.RUnlock()
-			return 0, &KeyError{Collection: c.name, Key: k}
-		}
-		ids = append(ids, id)
-		uniq = append(uniq, k)
 	}
-	c.mu.RUnlock()
-	if len(ids) == 0 {
+	if len(uniq) == 0 {
 		return 0, nil
 	}
-	fail := func(err error) error {
-		if rerr := c.load(context.WithoutCancel(ctx)); rerr != nil {
-			c.closed.Store(true)
-			return fmt.Errorf("%w (and reloading collection %q failed: %v; reopen the database)", err, c.name, rerr)
-		}
-		return err
+	req := &writeReq{ctx: ctx, kind: opDelete, keys: uniq}
+	if err := c.submit(req); err != nil {
+		return 0, err
 	}
-	if err := g.Delete(ids...); err != nil {
-		return 0, fail(err)
-	}
-	dirty := g.TakeDirty()
-	err := c.db.st.Update(func(tx *store.Tx) error {
-		sc, err := tx.Collection(c.name)
-		if err != nil {
-			return err
-		}
-		for _, k := range uniq {
-			if _, err := sc.Delete(k); err != nil {
-				return fmt.Errorf("query: delete %q: %w", k, err)
-			}
-		}
-		if err := c.putNodes(sc, g, dirty); err != nil {
-			return err
-		}
-		return sc.SetGraphMeta(g.MarshalMeta())
-	})
-	if err != nil {
-		return 0, fail(err)
-	}
-	c.mu.Lock()
-	for i, k := range uniq {
-		delete(c.ids, k)
-		c.meta.set(ids[i], nil)
-		c.keys[ids[i]] = ""
-		c.seqs[ids[i]] = 0
-	}
-	c.gen++
-	c.mu.Unlock()
-	return len(uniq), nil
+	return req.n, nil
 }
 
 // indexVector returns the vector the graph holds for v: a unit-length copy
