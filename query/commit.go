@@ -80,7 +80,7 @@ type committer struct {
 	mu      sync.Mutex  // protects queue and leading
 	queue   []*writeReq // waiting, oldest first
 	leading bool        // a leader is running or has been woken
-	txs     uint64      // transactions committed (tests and benchmarks)
+	stats   WriteStats  // what committed so far
 }
 
 // commitHook, when set (by tests only), runs inside every group's
@@ -88,14 +88,26 @@ type committer struct {
 // an error from it fails the commit as an I/O error would.
 var commitHook func(requests int) error
 
-// Commits returns the number of write transactions the collection has
-// committed since it was loaded: with concurrent writers it grows more
-// slowly than the number of write calls (group commit). Safe for
-// concurrent use; O(1).
-func (c *Collection) Commits() uint64 {
+// WriteStats counts a collection's committed writes since it was opened,
+// for benchmarks and monitoring.
+type WriteStats struct {
+	// Commits is the number of write transactions committed. With
+	// concurrent writers it grows more slowly than Writes (group commit);
+	// a write that changed nothing commits nothing.
+	Commits uint64
+	// Writes is the number of write calls (Upsert, UpsertBatch, Delete,
+	// SetMetadata) that returned nil.
+	Writes uint64
+	// Nodes is the number of graph nodes written or removed in the file.
+	Nodes uint64
+}
+
+// WriteStats returns the collection's write counters. Safe for concurrent
+// use; O(1).
+func (c *Collection) WriteStats() WriteStats {
 	c.commits.mu.Lock()
 	defer c.commits.mu.Unlock()
-	return c.commits.txs
+	return c.commits.stats
 }
 
 // submit queues req and returns when it has committed or failed. The
@@ -277,11 +289,15 @@ func (c *Collection) commitGroup(group []*writeReq) {
 		}
 		return nil
 	})
+	c.commits.mu.Lock()
 	if err == nil {
-		c.commits.mu.Lock()
-		c.commits.txs++
-		c.commits.mu.Unlock()
+		c.commits.stats.Commits++
+		c.commits.stats.Nodes += uint64(len(dirty))
 	}
+	if err == nil || errors.Is(err, errNoChange) {
+		c.commits.stats.Writes += uint64(len(live))
+	}
+	c.commits.mu.Unlock()
 	if err != nil && !errors.Is(err, errNoChange) {
 		var re *reqError
 		if errors.As(err, &re) {

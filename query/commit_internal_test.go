@@ -84,7 +84,7 @@ func inGroup(t *testing.T, c *Collection, fns ...func() error) []error {
 func TestGroupCommitOneTransaction(t *testing.T) {
 	bg := context.Background()
 	db, c, path := groupFixture(t, 40)
-	tx0 := c.Commits()
+	tx0 := c.WriteStats().Commits
 	var removed int
 	errs := inGroup(t, c,
 		func() error { return c.Upsert(bg, "new1", groupVec(100), json.RawMessage(`{"a": 1}`)) },
@@ -114,7 +114,7 @@ func TestGroupCommitOneTransaction(t *testing.T) {
 			}
 		}
 	}
-	if got := c.Commits() - tx0; got != 1 {
+	if got := c.WriteStats().Commits - tx0; got != 1 {
 		t.Errorf("9 queued writes took %d commits, want 1", got)
 	}
 	if removed != 1 {

@@ -140,7 +140,7 @@ func TestUpsertMetadataRules(t *testing.T) {
 func TestUpsertSameVectorDoesNoWork(t *testing.T) {
 	db, c, vecs := writeFixture(t, 300)
 	nodes := nodeBytes(t, db, "c")
-	d0, tx0 := c.DistanceComputations(), c.Commits()
+	d0, tx0 := c.DistanceComputations(), c.WriteStats().Commits
 
 	// One key, same vector, no metadata: nothing happens.
 	if err := c.Upsert(ctx, "k7", vecs[7], nil); err != nil {
@@ -154,7 +154,7 @@ func TestUpsertSameVectorDoesNoWork(t *testing.T) {
 	if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if d, tx := c.DistanceComputations(), c.Commits(); d != d0 || tx != tx0 {
+	if d, tx := c.DistanceComputations(), c.WriteStats().Commits; d != d0 || tx != tx0 {
 		t.Errorf("identical re-upserts: %d distance computations and %d commits, want 0 and 0", d-d0, tx-tx0)
 	}
 
@@ -171,7 +171,7 @@ func TestUpsertSameVectorDoesNoWork(t *testing.T) {
 	if err := c.Upsert(ctx, "k8", scaled, nil); err != nil {
 		t.Fatal(err)
 	}
-	if d, tx := c.DistanceComputations(), c.Commits(); d != d0 || tx != tx0+2 {
+	if d, tx := c.DistanceComputations(), c.WriteStats().Commits; d != d0 || tx != tx0+2 {
 		t.Errorf("metadata-only and scaled upserts: %d distance computations and %d commits, want 0 and 2", d-d0, tx-tx0)
 	}
 	if got := metaOf(t, c, "k7"); got != `{"new": true}` {
@@ -306,7 +306,7 @@ func TestConcurrentWritersCommitTogether(t *testing.T) {
 		meta string
 	}
 	models := make([]map[string]state, writers)
-	tx0 := c.Commits()
+	tx0 := c.WriteStats().Commits
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -347,7 +347,7 @@ func TestConcurrentWritersCommitTogether(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d write calls took %d commits", writers*ops, c.Commits()-tx0)
+	t.Logf("%d write calls took %d commits", writers*ops, c.WriteStats().Commits-tx0)
 	check := func(c *query.Collection) {
 		t.Helper()
 		n := 0

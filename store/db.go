@@ -46,7 +46,27 @@ type Options struct {
 	NoSync bool
 	// FileMode is the permission of a newly created file; 0 means 0600.
 	FileMode os.FileMode
+	// Freelist chooses how bbolt keeps its list of free pages; the zero
+	// value is FreelistDefault. See Freelist.
+	Freelist Freelist
 }
+
+// Freelist chooses how bbolt keeps its list of free pages (see the
+// "Commit costs" section of the package documentation for the figures).
+type Freelist uint8
+
+const (
+	// FreelistDefault is the package's choice: FreelistSynced.
+	FreelistDefault Freelist = iota
+	// FreelistSynced is bbolt's default: an array freelist written to the
+	// file on every commit, so that Open reads it back at once. Each
+	// commit writes 8 bytes per free page.
+	FreelistSynced
+	// FreelistUnsynced keeps a hashmap freelist in memory only: commits do
+	// not write it, and a read-write Open rebuilds it by walking every
+	// page of the file (time proportional to the file size).
+	FreelistUnsynced
+)
 
 // DB is an open vecbolt database file. All methods are safe for concurrent
 // use; any number of View transactions may run alongside one Update.
@@ -103,6 +123,9 @@ func Open(path string, opts Options) (db *DB, err error) {
 		Timeout:  timeout,
 		ReadOnly: opts.ReadOnly,
 		NoSync:   opts.NoSync,
+		// NoFreelistSync false and the array type are bbolt's defaults.
+		NoFreelistSync: opts.Freelist == FreelistUnsynced,
+		FreelistType:   freelistType(opts.Freelist),
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
 			if err == nil {
@@ -187,6 +210,13 @@ func Open(path string, opts Options) (db *DB, err error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+func freelistType(f Freelist) bolt.FreelistType {
+	if f == FreelistUnsynced {
+		return bolt.FreelistMapType
+	}
+	return bolt.FreelistArrayType
 }
 
 // checkHeader verifies the file size, the root bucket, magic and version.

@@ -115,7 +115,7 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	_ = cmd.RegisterFlagCompletionFunc("metric", completeValues("cosine", "dot", "l2"))
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	cmd.MarkFlagsMutuallyExclusive("base", "dataset", "synthetic")
-	cmd.AddCommand(newBenchPlotCommand(g), newBenchProbeCommand(g))
+	cmd.AddCommand(newBenchPlotCommand(g), newBenchProbeCommand(g), newBenchWritesCommand(g))
 	return cmd
 }
 
