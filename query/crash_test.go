@@ -13,9 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -28,16 +30,21 @@ import (
 // moment, and checks the database against the operations the child
 // acknowledged.
 //
-// The child prints one line per operation, each with a single write(2) on
-// an unbuffered stdout:
+// The child runs one to four writer goroutines at once (their writes share
+// commits: group commit). Each owns its keys, so the last acknowledged
+// write of a key is well defined. The child prints one line per operation
+// step, each with a single write(2) on an unbuffered stdout (atomic on a
+// pipe):
 //
 //	READY                          database open, collection loaded
 //	I <op> U <ver> <key> <key>...   about to upsert these keys at version ver
+//	I <op> M <ver> <key>            about to set this key's metadata to version ver
 //	I <op> D <ver> <key> <key>...   about to delete these keys
 //	A <op>                          the call returned nil: acknowledged
 //
-// An I line without its A line is the operation in flight at the kill: it
-// must be all there or not there at all. A partial last line is ignored.
+// An I line without its A line is an operation in flight at the kill (at
+// most one per writer): each must be all there or not there at all. A
+// partial last line is ignored.
 
 var (
 	crashTrials = flag.Int("crash.trials", 20, "number of SIGKILL trials in TestCrashSafety")
@@ -45,7 +52,7 @@ var (
 )
 
 // crashEnv selects the writer mode of the test binary; its value is
-// "<db path>|<trial>|<seed>".
+// "<db path>|<trial>|<seed>|<writers>".
 const crashEnv = "VECBOLT_CRASH_WRITER"
 
 const (
@@ -88,15 +95,16 @@ func TestCrashWriterProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// crashWriter runs random writes until killed (or for 60 seconds).
+// crashWriter runs random writes from several goroutines until killed (or
+// for 60 seconds).
 func crashWriter(spec string) error {
 	parts := strings.Split(spec, "|")
-	if len(parts) != 3 {
+	if len(parts) != 4 {
 		return fmt.Errorf("bad %s=%q", crashEnv, spec)
 	}
 	trial, _ := strconv.Atoi(parts[1])
 	seed, _ := strconv.ParseUint(parts[2], 10, 64)
-	rng := rand.New(rand.NewPCG(seed, uint64(trial)))
+	writers, _ := strconv.Atoi(parts[3])
 	say := func(format string, args ...any) {
 		// One write per line; os.Stdout is unbuffered.
 		if _, err := os.Stdout.Write([]byte(fmt.Sprintf(format, args...) + "\n")); err != nil {
@@ -112,14 +120,39 @@ func crashWriter(spec string) error {
 	if err != nil {
 		return err
 	}
-	var keys []string // live keys, in no particular order
-	pos := map[string]int{}
+	owned := make([][]string, writers) // live keys of each writer, in no particular order
+	i := 0
 	if err := c.Keys(ctx, func(k string) error {
-		pos[k] = len(keys)
-		keys = append(keys, k)
+		owned[i%writers] = append(owned[i%writers], k)
+		i++
 		return nil
 	}); err != nil {
 		return err
+	}
+	say("READY")
+
+	var ops atomic.Int64
+	errc := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			errc <- crashWriterLoop(c, trial, w, writers, seed, owned[w], &ops, say)
+		}()
+	}
+	for range writers {
+		if err := <-errc; err != nil {
+			return err
+		}
+	}
+	return db.Close()
+}
+
+// crashWriterLoop is one writer goroutine of the child: random writes of
+// its own keys.
+func crashWriterLoop(c *query.Collection, trial, w, writers int, seed uint64, keys []string, ops *atomic.Int64, say func(string, ...any)) error {
+	rng := rand.New(rand.NewPCG(seed, uint64(trial)<<8|uint64(w)))
+	pos := map[string]int{}
+	for i, k := range keys {
+		pos[k] = i
 	}
 	remove := func(k string) {
 		i := pos[k]
@@ -128,34 +161,36 @@ func crashWriter(spec string) error {
 		keys = keys[:len(keys)-1]
 		delete(pos, k)
 	}
-	say("READY")
-
+	maxRecords := crashMaxRecords / writers
 	next := 0
 	deadline := time.Now().Add(60 * time.Second)
-	for op := 1; time.Now().Before(deadline); op++ {
+	for time.Now().Before(deadline) {
+		op := int(ops.Add(1))
 		ver := uint64(trial)<<32 | uint64(op)
-		newKey := func() string { next++; return fmt.Sprintf("t%d-%d", trial, next) }
+		newKey := func() string { next++; return fmt.Sprintf("t%d-w%d-%d", trial, w, next) }
 		oldKey := func() string { return keys[rng.IntN(len(keys))] }
 		x := rng.IntN(100)
-		if len(keys) > crashMaxRecords {
+		if len(keys) > maxRecords {
 			x = 95
 		}
 		switch {
-		case x < 70 || len(keys) < 10:
+		case x < 65 || len(keys) < 10:
 			// Upserts: a bulk import of new keys (some batches also update
 			// old ones), a single insert, or a single update.
 			var batch []string
 			switch {
-			case x < 30:
+			case x < 25:
 				for range 5 + rng.IntN(20) {
 					batch = append(batch, newKey())
 				}
-				if x < 15 && len(keys) > 0 {
+				if x < 12 && len(keys) > 0 {
 					for range 1 + rng.IntN(5) {
-						batch = append(batch, oldKey())
+						if k := oldKey(); !slices.Contains(batch, k) {
+							batch = append(batch, k)
+						}
 					}
 				}
-			case x < 50 || len(keys) == 0:
+			case x < 45 || len(keys) == 0:
 				batch = []string{newKey()}
 			default:
 				batch = []string{oldKey()}
@@ -165,6 +200,7 @@ func crashWriter(spec string) error {
 			for i, k := range batch {
 				recs[i] = query.Record{Key: k, Vector: crashVector(k, ver), Metadata: crashMeta(k, ver)}
 			}
+			var err error
 			if len(recs) == 1 {
 				err = c.Upsert(ctx, recs[0].Key, recs[0].Vector, recs[0].Metadata)
 			} else {
@@ -180,9 +216,18 @@ func crashWriter(spec string) error {
 					keys = append(keys, k)
 				}
 			}
+		case x < 75:
+			// Metadata only: the vector keeps its version, the metadata
+			// names the new one.
+			k := oldKey()
+			say("I %d M %d %s", op, ver, k)
+			if err := c.SetMetadata(ctx, k, crashMeta(k, ver)); err != nil {
+				return fmt.Errorf("op %d: set metadata: %w", op, err)
+			}
+			say("A %d", op)
 		default:
 			n := 1 + rng.IntN(3)
-			if len(keys) > crashMaxRecords {
+			if len(keys) > maxRecords {
 				n = 20 + rng.IntN(30)
 			}
 			seen := map[string]bool{}
@@ -203,26 +248,29 @@ func crashWriter(spec string) error {
 			}
 		}
 	}
-	return db.Close()
+	return nil
 }
 
 // crashOp is an operation the child announced.
 type crashOp struct {
-	id     int
-	delete bool
-	ver    uint64
-	keys   []string
+	id   int
+	kind byte // 'U' upsert, 'M' metadata only, 'D' delete
+	ver  uint64
+	keys []string
 }
 
-// parseCrashOutput returns the acknowledged operations in order, the one
-// in flight (nil if none), and whether the child reached READY. Only
-// complete lines count.
-func parseCrashOutput(out []byte) (acked []crashOp, inflight *crashOp, ready bool, err error) {
+// parseCrashOutput returns the acknowledged operations in the order of
+// their acknowledgements, those in flight (announced, not acknowledged) in
+// the order announced, and whether the child reached READY. Only complete
+// lines count.
+func parseCrashOutput(out []byte) (acked []crashOp, inflight []crashOp, ready bool, err error) {
 	if i := bytes.LastIndexByte(out, '\n'); i >= 0 {
 		out = out[:i+1]
 	} else {
 		out = nil
 	}
+	open := map[int]crashOp{}
+	var order []int
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -230,20 +278,29 @@ func parseCrashOutput(out []byte) (acked []crashOp, inflight *crashOp, ready boo
 		switch {
 		case len(f) == 1 && f[0] == "READY":
 			ready = true
-		case len(f) >= 5 && f[0] == "I":
-			if inflight != nil {
-				return nil, nil, ready, fmt.Errorf("op %d announced before op %d was acknowledged", atoi(f[1]), inflight.id)
+		case len(f) >= 5 && f[0] == "I" && len(f[2]) == 1 && strings.Contains("UMD", f[2]):
+			id := atoi(f[1])
+			if _, dup := open[id]; dup {
+				return nil, nil, ready, fmt.Errorf("op %d announced twice", id)
 			}
 			ver, _ := strconv.ParseUint(f[3], 10, 64)
-			inflight = &crashOp{id: atoi(f[1]), delete: f[2] == "D", ver: ver, keys: f[4:]}
+			open[id] = crashOp{id: id, kind: f[2][0], ver: ver, keys: f[4:]}
+			order = append(order, id)
 		case len(f) == 2 && f[0] == "A":
-			if inflight == nil || inflight.id != atoi(f[1]) {
+			id := atoi(f[1])
+			op, ok := open[id]
+			if !ok {
 				return nil, nil, ready, fmt.Errorf("acknowledgement %q of an operation not in flight", sc.Text())
 			}
-			acked = append(acked, *inflight)
-			inflight = nil
+			acked = append(acked, op)
+			delete(open, id)
 		default:
 			return nil, nil, ready, fmt.Errorf("unexpected line from the writer: %q", sc.Text())
+		}
+	}
+	for _, id := range order {
+		if op, ok := open[id]; ok {
+			inflight = append(inflight, op)
 		}
 	}
 	return acked, inflight, ready, sc.Err()
@@ -257,15 +314,24 @@ type crashStats struct {
 	child, verify                                             time.Duration
 }
 
-// crashModel is the expected content: key -> version of its last write.
-type crashModel map[string]uint64
+// crashState is what a key holds: the version of its vector and of its
+// metadata.
+type crashState struct{ vec, meta uint64 }
+
+// crashModel is the expected content: key -> versions of its last writes.
+type crashModel map[string]crashState
 
 func (m crashModel) apply(op crashOp) {
 	for _, k := range op.keys {
-		if op.delete {
+		switch op.kind {
+		case 'D':
 			delete(m, k)
-		} else {
-			m[k] = op.ver
+		case 'M':
+			if s, ok := m[k]; ok {
+				m[k] = crashState{s.vec, op.ver}
+			}
+		default:
+			m[k] = crashState{op.ver, op.ver}
 		}
 	}
 }
@@ -308,7 +374,9 @@ func TestCrashSafety(t *testing.T) {
 		stdout := &syncBuffer{}
 		var stderr bytes.Buffer
 		cmd := exec.Command(exe, "-test.run=^TestCrashWriterProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%d", crashEnv, path, trial, seed))
+		// One writer, or up to four at once whose writes share commits.
+		writers := 1 + trial%4
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%d|%d", crashEnv, path, trial, seed, writers))
 		cmd.Stdout, cmd.Stderr = stdout, &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -343,14 +411,16 @@ func TestCrashSafety(t *testing.T) {
 		start = time.Now()
 		applied := verifyAfterCrash(t, trial, path, model, inflight, &stats)
 		stats.verify += time.Since(start)
-		switch {
-		case inflight == nil:
+		if len(inflight) == 0 {
 			stats.idle++
-		case applied:
-			stats.inflightApplied++
-			model.apply(*inflight)
-		default:
-			stats.inflightAbsent++
+		}
+		for i, op := range inflight {
+			if applied[i] {
+				stats.inflightApplied++
+				model.apply(op)
+			} else {
+				stats.inflightAbsent++
+			}
 		}
 		if t.Failed() {
 			keep := filepath.Join(os.TempDir(), fmt.Sprintf("vecbolt-crash-failed-%d.db", seed))
@@ -360,7 +430,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("trial %d (killed %v after start, %d ops acknowledged, in flight %+v)", trial, delay, len(acked), inflight)
 		}
 	}
-	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight op found complete %d, absent %d, none in flight %d; %d records at the end; self-search found at default ef %d/%d; %v in writers, %v verifying",
+	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight ops found complete %d, absent %d; none in flight %d trials; %d records at the end; self-search found at default ef %d/%d; %v in writers, %v verifying",
 		trials, stats.acked, stats.beforeReady, stats.inflightApplied, stats.inflightAbsent, stats.idle, len(model),
 		stats.searched-stats.defaultMiss, stats.searched,
 		stats.child.Round(time.Millisecond), stats.verify.Round(time.Millisecond))
@@ -413,67 +483,68 @@ func waitReady(t *testing.T, out *syncBuffer, cmd *exec.Cmd, stderr *bytes.Buffe
 }
 
 // verifyAfterCrash opens the database the child left and checks it against
-// model, the acknowledged state. It reports whether the in-flight
-// operation, if any, is in the file (it must be entirely in or entirely
-// out).
-func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, inflight *crashOp, st *crashStats) (applied bool) {
+// model, the acknowledged state. It reports, for each operation in flight,
+// whether it is in the file (each must be entirely in or entirely out).
+func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, inflight []crashOp, st *crashStats) (applied []bool) {
 	t.Helper()
+	applied = make([]bool, len(inflight))
 	db, err := query.Open(path, query.Options{})
 	if err != nil {
 		t.Errorf("trial %d: reopen: %v", trial, err)
-		return false
+		return applied
 	}
 	defer db.Close()
 	if err := db.Check(ctx); err != nil {
 		t.Errorf("trial %d: Check: %v", trial, err)
-		return false
+		return applied
 	}
 	c, err := db.Collection(ctx, crashCollection)
 	if errors.Is(err, query.ErrUnknownCollection) && len(model) == 0 {
-		return false // killed before the collection was created
+		return applied // killed before the collection was created
 	}
 	if err != nil {
 		t.Errorf("trial %d: %v", trial, err)
-		return false
+		return applied
 	}
 
 	want := make(crashModel, len(model))
 	for k, v := range model {
 		want[k] = v
 	}
-	if inflight != nil {
-		// The first key decides; every other key must agree.
-		rec, err := c.Get(ctx, inflight.keys[0])
-		if inflight.delete {
-			applied = errors.Is(err, query.ErrKeyNotFound)
+	// Operations in flight touch keys of different writers: each is
+	// decided by its first key, and every other key must agree.
+	for i, op := range inflight {
+		rec, err := c.Get(ctx, op.keys[0])
+		if op.kind == 'D' {
+			applied[i] = errors.Is(err, query.ErrKeyNotFound)
 		} else {
-			applied = err == nil && metaVersion(rec.Metadata) == inflight.ver
+			applied[i] = err == nil && metaVersion(rec.Metadata) == op.ver
 		}
-		if applied {
-			want.apply(*inflight)
+		if applied[i] {
+			want.apply(op)
 		}
 	}
 
 	if n := c.Len(); n != len(want) {
 		t.Errorf("trial %d: %d records, want %d", trial, n, len(want))
 	}
-	for k, ver := range want {
+	for k, s := range want {
 		rec, err := c.Get(ctx, k)
 		if err != nil {
-			t.Errorf("trial %d: acknowledged key %q (version %d): %v", trial, k, ver, err)
+			t.Errorf("trial %d: acknowledged key %q (version %+v): %v", trial, k, s, err)
 			continue
 		}
-		if got := metaVersion(rec.Metadata); got != ver {
-			t.Errorf("trial %d: key %q holds version %d, want %d (in flight: %+v, applied %t)", trial, k, got, ver, inflight, applied)
+		if got := metaVersion(rec.Metadata); got != s.meta {
+			t.Errorf("trial %d: key %q holds metadata version %d, want %d (in flight: %+v, applied %v)", trial, k, got, s.meta, inflight, applied)
 			continue
 		}
-		if string(rec.Metadata) != string(crashMeta(k, ver)) {
-			t.Errorf("trial %d: key %q metadata %s, want %s", trial, k, rec.Metadata, crashMeta(k, ver))
+		if string(rec.Metadata) != string(crashMeta(k, s.meta)) {
+			t.Errorf("trial %d: key %q metadata %s, want %s", trial, k, rec.Metadata, crashMeta(k, s.meta))
 		}
-		wv := crashVector(k, ver)
+		wv := crashVector(k, s.vec)
 		for i := range wv {
 			if math.Float32bits(rec.Vector[i]) != math.Float32bits(wv[i]) {
-				t.Errorf("trial %d: key %q vector %v, want %v", trial, k, rec.Vector, wv)
+				t.Errorf("trial %d: key %q vector %v, want version %d %v", trial, k, rec.Vector, s.vec, wv)
 				break
 			}
 		}
@@ -494,7 +565,7 @@ func verifyAfterCrash(t *testing.T, trial int, path string, model crashModel, in
 	}
 	if err := c.Keys(ctx, func(k string) error {
 		if _, ok := want[k]; !ok {
-			t.Errorf("trial %d: key %q is stored but was never acknowledged (in flight: %+v, applied %t)", trial, k, inflight, applied)
+			t.Errorf("trial %d: key %q is stored but was never acknowledged (in flight: %+v, applied %v)", trial, k, inflight, applied)
 		}
 		return nil
 	}); err != nil {

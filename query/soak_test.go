@@ -21,8 +21,8 @@ var soakDuration = flag.Duration("soak.duration", 3*time.Second, "how long TestC
 const (
 	soakDim       = 16
 	soakBase      = 400 // records loaded before the soak, never written again
-	soakWriters   = 2
-	soakSearcher  = 6
+	soakWriters   = 4   // their writes share commits (group commit)
+	soakSearcher  = 4
 	soakMinWrites = 100
 )
 
@@ -89,10 +89,12 @@ func TestConcurrencySoak(t *testing.T) {
 		stop.Store(true)
 	}
 	models := make([]map[string]uint64, soakWriters) // per writer: key -> acknowledged version
+	metas := make([]map[string]uint64, soakWriters)  // per writer: key -> version of metadata set alone
+	var metaSets atomic.Int64
 
 	for w := range soakWriters {
-		model := map[string]uint64{}
-		models[w] = model
+		model, meta := map[string]uint64{}, map[string]uint64{}
+		models[w], metas[w] = model, meta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -111,6 +113,7 @@ func TestConcurrencySoak(t *testing.T) {
 						return
 					}
 					model[k] = ver
+					delete(meta, k)
 					live = append(live, k)
 					upserts.Add(1)
 				case x < 60:
@@ -134,16 +137,26 @@ func TestConcurrencySoak(t *testing.T) {
 							live = append(live, rec.Key)
 						}
 						model[rec.Key] = ver
+						delete(meta, rec.Key)
 					}
 					batches.Add(1)
-				case x < 75:
+				case x < 70:
 					k := live[r.IntN(len(live))]
 					if err := c.Upsert(ctx, k, soakVector(k, ver), soakMeta(ver)); err != nil {
 						fail(fmt.Errorf("writer %d: update %s: %w", w, k, err))
 						return
 					}
 					model[k] = ver
+					delete(meta, k)
 					upserts.Add(1)
+				case x < 80:
+					k := live[r.IntN(len(live))]
+					if err := c.SetMetadata(ctx, k, soakMeta(ver)); err != nil {
+						fail(fmt.Errorf("writer %d: set metadata %s: %w", w, k, err))
+						return
+					}
+					meta[k] = ver
+					metaSets.Add(1)
 				default:
 					i := r.IntN(len(live))
 					k := live[i]
@@ -152,6 +165,7 @@ func TestConcurrencySoak(t *testing.T) {
 						return
 					}
 					delete(model, k)
+					delete(meta, k)
 					live[i] = live[len(live)-1]
 					live = live[:len(live)-1]
 					deletes.Add(1)
@@ -226,7 +240,7 @@ func TestConcurrencySoak(t *testing.T) {
 	start := time.Now()
 	for !stop.Load() {
 		el := time.Since(start)
-		if el >= 3*d || el >= d && upserts.Load()+batches.Load()+deletes.Load() >= soakMinWrites {
+		if el >= 3*d || el >= d && upserts.Load()+batches.Load()+deletes.Load()+metaSets.Load() >= soakMinWrites {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -237,19 +251,24 @@ func TestConcurrencySoak(t *testing.T) {
 	if firstErr != nil {
 		t.Fatal(firstErr)
 	}
-	t.Logf("soak %v: %d upserts, %d batches, %d deletes by %d writers; %d searches (%d self-misses at ef 64), %d key searches (%d on deleted keys), %d gets by %d searchers",
-		d, upserts.Load(), batches.Load(), deletes.Load(), soakWriters, searches.Load(), misses.Load(), searchKeys.Load(), staleKeyHits.Load(), gets.Load(), soakSearcher)
+	t.Logf("soak %v: %d upserts, %d batches, %d metadata changes, %d deletes by %d writers in %d commits; %d searches (%d self-misses at ef 64), %d key searches (%d on deleted keys), %d gets by %d searchers",
+		d, upserts.Load(), batches.Load(), metaSets.Load(), deletes.Load(), soakWriters, c.WriteStats().Commits, searches.Load(), misses.Load(), searchKeys.Load(), staleKeyHits.Load(), gets.Load(), soakSearcher)
 
 	want := map[string]uint64{}
 	for i := range soakBase {
 		want[fmt.Sprintf("base-%d", i)] = 0
 	}
-	for _, m := range models {
+	wantMeta := map[string]uint64{}
+	for w, m := range models {
 		for k, v := range m {
 			want[k] = v
+			wantMeta[k] = v
+		}
+		for k, v := range metas[w] {
+			wantMeta[k] = v
 		}
 	}
-	verifySoak(t, c, want)
+	verifySoak(t, c, want, wantMeta)
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +286,7 @@ func TestConcurrencySoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifySoak(t, c2, want)
+	verifySoak(t, c2, want, wantMeta)
 }
 
 func soakMeta(ver uint64) []byte { return []byte(fmt.Sprintf(`{"v":%d}`, ver)) }
@@ -303,10 +322,12 @@ func checkResults(res []query.Result, k int, asc bool) error {
 	return nil
 }
 
-// verifySoak compares c with want (key -> version), record by record, and
+// verifySoak compares c with want (key -> version of the vector) and
+// metas (key -> version of the metadata, for keys written after the base
+// load), record by record, and
 // measures recall@10 of the graph search against a brute force written out
 // here in float64.
-func verifySoak(t *testing.T, c *query.Collection, want map[string]uint64) {
+func verifySoak(t *testing.T, c *query.Collection, want, metas map[string]uint64) {
 	t.Helper()
 	if n := c.Len(); n != len(want) {
 		t.Errorf("%d records, want %d", n, len(want))
@@ -323,8 +344,8 @@ func verifySoak(t *testing.T, c *query.Collection, want map[string]uint64) {
 		if !sameBits(rec.Vector, wv) {
 			t.Errorf("key %s: vector %v, want version %d %v", k, rec.Vector, ver, wv)
 		}
-		if ver > 0 && string(rec.Metadata) != string(soakMeta(ver)) {
-			t.Errorf("key %s: metadata %s, want %s", k, rec.Metadata, soakMeta(ver))
+		if mv, ok := metas[k]; ok && string(rec.Metadata) != string(soakMeta(mv)) {
+			t.Errorf("key %s: metadata %s, want %s", k, rec.Metadata, soakMeta(mv))
 		}
 		keys = append(keys, k)
 		vecs = append(vecs, wv)
