@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -49,6 +50,10 @@ type WritesOptions struct {
 	Logf func(format string, args ...any)
 	// Seed picks the keys updated and re-upserted.
 	Seed uint64
+	// Freelist adds the freelist comparison: on a copy of the database,
+	// one-key commits and a read-write open with bbolt's synced array
+	// freelist and with the unsynced hashmap one (store.Freelist).
+	Freelist bool
 }
 
 // WritePhase is one measured kind of write.
@@ -71,6 +76,21 @@ type WritesReport struct {
 	BuildSeconds float64      `json:"build_seconds,omitempty"` // 0 when the file was reused
 	OpenSeconds  float64      `json:"open_seconds"`            // query.Open plus loading the collection
 	Phases       []WritePhase `json:"phases"`
+	// Freelists compares bbolt's freelist settings on a copy of the file
+	// (with WritesOptions.Freelist).
+	Freelists []FreelistProbe `json:"freelists,omitempty"`
+}
+
+// FreelistProbe is the cost of a commit and of an open of the database
+// file under one freelist setting.
+type FreelistProbe struct {
+	Freelist        string  `json:"freelist"` // "synced-array" or "unsynced-hashmap"
+	Commits         int     `json:"commits"`
+	CommitsPerSec   float64 `json:"commits_per_second"`
+	BytesPerCommit  float64 `json:"bytes_written_per_commit"` // /proc/self/io wchar
+	PageBytesCommit float64 `json:"page_bytes_per_commit"`    // bbolt's own count
+	FreePages       int     `json:"free_pages"`
+	OpenSeconds     float64 `json:"store_open_seconds"` // store.Open read-write, no collection load
 }
 
 // Phase returns the phase with the given name, or a zero WritePhase.
@@ -139,6 +159,12 @@ func MeasureWrites(ctx context.Context, o WritesOptions) (*WritesReport, error) 
 	}
 	rep.Phases = append(rep.Phases, WritePhase{Name: "raw-bbolt", Writers: 1, Ops: probe.Commits, Seconds: probe.Seconds,
 		PerSecond: float64(probe.Commits) / probe.Seconds, BytesPerOp: perOp(procWchar()-w0, probe.Commits), CommitsPerOp: 1})
+
+	if o.Freelist {
+		if rep.Freelists, err = probeFreelists(ctx, o.Path, nonce, o.Ops, o.Budget, logf); err != nil {
+			return nil, err
+		}
+	}
 
 	t0 := time.Now()
 	db, err := query.Open(o.Path, query.Options{Timeout: 10 * time.Second})
@@ -271,6 +297,64 @@ func MeasureWrites(ctx context.Context, o WritesOptions) (*WritesReport, error) 
 		return nil, fmt.Errorf("bench: writes: %w", err)
 	}
 	return rep, nil
+}
+
+// probeFreelists copies the database beside itself and measures, for each
+// freelist setting, a read-write store.Open and one-key commits.
+func probeFreelists(ctx context.Context, path, nonce string, ops int, budget time.Duration, logf func(string, ...any)) ([]FreelistProbe, error) {
+	cp := filepath.Join(filepath.Dir(path), ".freelist-"+nonce+".db")
+	defer os.Remove(cp)
+	if err := copyFile(path, cp); err != nil {
+		return nil, fmt.Errorf("bench: writes: %w", err)
+	}
+	var out []FreelistProbe
+	for _, fl := range []struct {
+		name string
+		mode store.Freelist
+	}{{"synced-array", store.FreelistSynced}, {"unsynced-hashmap", store.FreelistUnsynced}} {
+		opts := store.Options{Freelist: fl.mode}
+		// A first commit in this mode leaves the file as the mode leaves
+		// it (no freelist page when unsynced), so that the open after it
+		// is the one an application would see.
+		if _, err := store.ProbeCommits(ctx, cp, opts, 1, budget); err != nil {
+			return nil, fmt.Errorf("bench: writes: %w", err)
+		}
+		t0 := time.Now()
+		db, err := store.Open(cp, opts)
+		if err != nil {
+			return nil, fmt.Errorf("bench: writes: %w", err)
+		}
+		openSec := time.Since(t0).Seconds()
+		db.Close()
+		w0 := procWchar()
+		p, err := store.ProbeCommits(ctx, cp, opts, ops, budget)
+		if err != nil {
+			return nil, fmt.Errorf("bench: writes: %w", err)
+		}
+		fp := FreelistProbe{Freelist: fl.name, Commits: p.Commits, CommitsPerSec: float64(p.Commits) / p.Seconds,
+			BytesPerCommit: perOp(procWchar()-w0, p.Commits), PageBytesCommit: perOp(p.PageBytes, p.Commits),
+			FreePages: p.FreePages, OpenSeconds: openSec}
+		logf("freelist %s: %.0f commits/s, %.1f KiB/commit, %d free pages, open %.3f s", fl.name, fp.CommitsPerSec, fp.BytesPerCommit/1024, fp.FreePages, fp.OpenSeconds)
+		out = append(out, fp)
+	}
+	return out, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func measured(name string, writers, ops int, el time.Duration, a, b query.WriteStats, wchar int64) WritePhase {

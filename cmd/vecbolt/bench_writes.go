@@ -33,6 +33,7 @@ type benchWritesOptions struct {
 	Budget            time.Duration
 	Threads           int
 	Out               string
+	Freelist          bool
 }
 
 func newBenchWritesCommand(g *globalOptions) *cobra.Command {
@@ -75,6 +76,7 @@ directory and is removed.`,
 	fs.IntVar(&opts.Writers, "writers", 16, "goroutines of the group-commit phase")
 	fs.IntVar(&opts.Threads, "threads", runtime.NumCPU(), "build threads")
 	fs.StringVarP(&opts.Out, "out", "o", "", "write the report as JSON to this file")
+	fs.BoolVar(&opts.Freelist, "freelist", false, "also compare bbolt's freelist settings (commits and open) on a copy of the database")
 	cmd.MarkFlagsMutuallyExclusive("synthetic", "dataset")
 	return cmd
 }
@@ -137,7 +139,7 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 	rep, err := bench.MeasureWrites(ctx, bench.WritesOptions{
 		Path: path, Metric: metric, M: opts.M, EfConstruction: opts.EfConstruction,
 		Base: base, Extra: extra, Ops: opts.Ops, Budget: opts.Budget, Writers: opts.Writers,
-		BuildThreads: opts.Threads, Progress: barProgress(bar), Logf: logf, Seed: opts.Seed,
+		BuildThreads: opts.Threads, Progress: barProgress(bar), Logf: logf, Seed: opts.Seed, Freelist: opts.Freelist,
 	})
 	finishBar(bar)
 	if err != nil {
@@ -170,6 +172,18 @@ func writeWritesTable(out io.Writer, name string, rep *bench.WritesReport) error
 	for _, p := range rep.Phases {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.1f\t%.2f\t%.1f\t\n", p.Name, p.Writers, p.Ops, p.PerSecond,
 			ratio(p.PerSecond, raw), ratio(p.PerSecond, ins), p.BytesPerOp/1024, p.CommitsPerOp, p.NodesPerOp)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Freelists) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out, "one-key commits in a copy of the file, by bbolt freelist setting:")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "freelist	commits/s	KiB written/commit	free pages	store open s	\n")
+	for _, f := range rep.Freelists {
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%.3f\t\n", f.Freelist, f.CommitsPerSec, f.BytesPerCommit/1024, f.FreePages, f.OpenSeconds)
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,103 @@
+package query_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vecbolt/vecbolt/query"
+)
+
+// wchar returns the bytes this process has handed to write(2) and
+// pwrite(2) (Linux /proc/self/io), or -1.
+func wchar() int64 {
+	f, err := os.Open("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+// BenchmarkSingleWrite times one durable write call per op into a
+// collection of n records (100d, cosine, M 16, efConstruction 200) and
+// reports what each wrote: bytes handed to the kernel, graph nodes and
+// commits. Set VECBOLT_BENCH_NOSYNC=1 to leave the fsync out and see the
+// CPU part alone.
+func BenchmarkSingleWrite(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		for _, kind := range []string{"insert", "update", "metadata", "noop", "delete"} {
+			b.Run(fmt.Sprintf("%s/n=%d", kind, n), func(b *testing.B) { benchSingleWrite(b, kind, n) })
+		}
+	}
+}
+
+func benchSingleWrite(b *testing.B, kind string, n int) {
+	const dim = 100
+	path := filepath.Join(b.TempDir(), "bench.db")
+	db, err := query.Open(path, query.Options{NoSync: os.Getenv("VECBOLT_BENCH_NOSYNC") != ""})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.CreateCollection(ctx, "b", query.CollectionConfig{Dim: dim, Metric: query.Cosine, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	extra := max(b.N, 1)
+	vecs := clustered(5, n+extra, dim)
+	recs := make([]query.Record, n)
+	for i := range recs {
+		recs[i] = query.Record{Key: strconv.Itoa(i), Vector: vecs[i]}
+	}
+	if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	if kind == "delete" {
+		// Delete what this benchmark inserts first, untimed.
+		for i := range b.N {
+			if err := c.Upsert(ctx, "x"+strconv.Itoa(i), vecs[n+i], nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	st0, w0 := c.WriteStats(), wchar()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		var err error
+		switch kind {
+		case "insert":
+			err = c.Upsert(ctx, "x"+strconv.Itoa(i), vecs[n+i], nil)
+		case "update":
+			err = c.Upsert(ctx, strconv.Itoa(i%n), vecs[n+i], nil)
+		case "metadata":
+			err = c.SetMetadata(ctx, strconv.Itoa(i%n), []byte(`{"i":`+strconv.Itoa(i)+`}`))
+		case "noop":
+			err = c.Upsert(ctx, strconv.Itoa(i%n), vecs[i%n], nil)
+		case "delete":
+			_, err = c.Delete(ctx, "x"+strconv.Itoa(i))
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	st := c.WriteStats()
+	if w := wchar(); w0 >= 0 {
+		b.ReportMetric(float64(w-w0)/float64(b.N), "bytes-written/op")
+	}
+	b.ReportMetric(float64(st.Nodes-st0.Nodes)/float64(b.N), "nodes-written/op")
+	b.ReportMetric(float64(st.Commits-st0.Commits)/float64(b.N), "commits/op")
+}
