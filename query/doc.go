@@ -46,24 +46,82 @@
 // exploring until it holds ef passing records, so a selective filter never
 // returns fewer than min(k, passing) results.
 //
+// # Writes and metadata
+//
+// Upsert inserts or replaces one record, UpsertBatch many at once (all or
+// none), Delete removes records, and SetMetadata changes a record's
+// metadata alone. Metadata given to Upsert or UpsertBatch follows one
+// rule: nil (or empty) keeps what an existing record has, JSON null
+// (json.RawMessage("null")) clears it, and a JSON object replaces it; a new
+// record with nil or null has none. SetMetadata with nil or null clears.
+//
+// No work for no change: a write that gives a record the vector it already
+// has does no graph work and rewrites no graph node, and if its metadata is
+// unchanged too, it writes nothing and commits nothing (re-importing a file
+// into its own collection reads and compares, and writes nothing). Under
+// cosine, "the vector it already has" means the same unit vector: a scaled
+// copy rewrites the stored vector but not the graph.
+//
+// # What a write costs
+//
+// A write's graph work is that of the index: an insert or a changed vector
+// costs O(M·efConstruction) distance computations and rewrites the nodes
+// whose links changed (a dozen or so at M=16); a delete repairs the
+// neighbourhood of the removed node; SetMetadata and identical re-upserts
+// do none. Its store work is the record, its key and order entries and
+// those nodes, O(log n) page reads and a few pages written, plus bbolt's
+// meta page and one fsync per commit. [Collection.WriteStats] counts
+// commits, writes and nodes written; `vecbolt bench writes` and
+// BenchmarkSingleWrite report bytes written per write.
+//
 // # Durability
 //
 // The store (package store, over bbolt) is the source of truth. Every write
 // method returns only after a bbolt transaction holding the records and
-// every graph node the write changed has committed. If a commit fails, the
-// in-memory graph is reloaded from the file, so memory never disagrees with
-// disk. Opening a database loads the persisted graph; it never rebuilds it.
+// every graph node the write changed has committed (and, unless
+// Options.NoSync, been fsync'd): a write that returned nil survives a crash.
+// If a commit fails, every write in it fails and the in-memory graph is
+// reloaded from the file, so memory never disagrees with disk and no failed
+// write is visible afterwards. Opening a database loads the persisted
+// graph; it never rebuilds it.
+//
+// # Group commit
+//
+// Writes to one collection from concurrent goroutines share transactions.
+// Each write call is validated first (bad input fails that call alone,
+// before anything is queued), then queued. The first writer that finds no
+// commit in progress becomes the leader: it takes every queued write, its
+// own included, applies them to the graph one after another in queue
+// order, writes them all in one bbolt transaction and commits once (one
+// fsync), then wakes the others with their results and hands the lead to
+// the oldest writer that queued meanwhile. A lone writer commits at once,
+// with no added latency; N writers arriving together pay one fsync instead
+// of N. Within a group a later write sees the earlier ones (a SetMetadata
+// of a key inserted earlier in the same group works).
+//
+// bbolt's own DB.Batch is not used: it retries a failed batch one function
+// at a time, and the graph in memory, already changed by every function of
+// the batch, cannot be rolled back that way. Instead: a Delete or
+// SetMetadata of a missing key fails alone, before it changes anything; a
+// write that fails half-way through its graph work (a cancelled batch)
+// fails alone, memory is reloaded from the last commit and the rest of its
+// group is applied again; and a commit that fails (I/O error, disk full)
+// fails every write of its group and reloads memory from the file. A
+// reload costs O(n), but only on failure.
 //
 // # Concurrency
 //
 // [DB] and [Collection] are safe for concurrent use by multiple goroutines.
 // Any number of searches run at once, and they run concurrently with writes.
-// Writes to one collection are serialised: one writer mutates the graph and
-// commits at a time, because bbolt itself admits one writer. A record becomes
-// visible to searches when its write commits (an update of an existing key
-// may be seen a moment earlier, as soon as the graph holds it).
+// Writes to one collection are applied by one goroutine at a time (the
+// group's leader) and committed in groups, because bbolt admits one writer.
+// A record becomes visible to searches when its write commits; an update of
+// an existing key may be seen a moment earlier, as soon as the graph holds
+// it, and a deleted record may disappear a moment before its delete
+// commits (if that commit fails, it is back).
 //
-// Lock order: Collection.wmu (writer) before Collection.mu (maps); the graph
-// (package index) takes its own locks inside its methods, and bbolt's
-// transaction lock is taken last.
+// Lock order: the commit queue's lock (held only to queue and dequeue) is
+// never held while taking another; Collection.wmu (the leader) before
+// Collection.mu (maps); the graph (package index) takes its own locks
+// inside its methods, and bbolt's transaction lock is taken last.
 package query
