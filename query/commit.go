@@ -19,7 +19,8 @@ import (
 // its caller, then queued as a writeReq on the collection's committer. The
 // first writer to find no leader becomes the leader: under wmu it takes
 // every queued request (its own included), applies them to the graph one
-// after another in queue order, writes them all in one bbolt transaction
+// after another in queue order (consecutive single inserts of new keys are
+// linked together by one AddBatch on every core), writes them all in one bbolt transaction
 // and commits once (one fsync), then publishes the new keys and wakes each
 // writer with its result. A lone writer therefore commits at once with no
 // added latency; writers that arrive while a commit is running queue up and
@@ -225,11 +226,22 @@ func (c *Collection) commitGroup(group []*writeReq) {
 	gs := &groupState{g: c.g, keys: make(map[string]*pending)}
 	c.mu.RUnlock()
 
-	// Stage: apply every request to the graph, in order.
+	// Stage: apply every request to the graph, in order. Runs of single
+	// inserts of new keys are linked together on every core.
 	var live []*writeReq
-	for _, r := range group {
+	for i := 0; i < len(group); i++ {
+		r := group[i]
 		if err := r.ctx.Err(); err != nil {
 			r.finish(err)
+			continue
+		}
+		if run := c.insertRun(gs, group[i:]); len(run) > 1 {
+			if err := c.stageRun(gs, run); err != nil {
+				c.recover(nil, err, group)
+				return
+			}
+			live = append(live, run...)
+			i += len(run) - 1
 			continue
 		}
 		err := c.stage(gs, r)
@@ -421,6 +433,51 @@ func (c *Collection) stage(gs *groupState, r *writeReq) error {
 		if m := r.recs[i].Metadata; metaGiven(m) || r.isNew[i] {
 			p.meta, p.metaSet = c.parseMetaInterned(m), true
 		}
+	}
+	return nil
+}
+
+// insertRun returns the longest prefix of reqs made of single-record
+// upserts of distinct keys that are new to the group and the collection,
+// with a live context: their graph work is independent and can run on
+// every core at once. The caller holds wmu.
+func (c *Collection) insertRun(gs *groupState, reqs []*writeReq) []*writeReq {
+	n := 0
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if r.kind != opUpsert || len(r.recs) != 1 || r.opts.Progress != nil || r.ctx.Err() != nil {
+			break
+		}
+		k := r.recs[0].Key
+		if _, ok := c.lookup(gs, k); ok || seen[k] {
+			break
+		}
+		if _, ok := gs.keys[k]; ok {
+			break // deleted earlier in the group: keep the order simple
+		}
+		seen[k] = true
+		n++
+	}
+	return reqs[:n]
+}
+
+// stageRun links the new keys of run (see insertRun) with one AddBatch on
+// every core. An error leaves the graph half changed. The caller holds wmu.
+func (c *Collection) stageRun(gs *groupState, run []*writeReq) error {
+	vecs := make([][]float32, len(run))
+	for i, r := range run {
+		vecs[i] = r.units[0]
+		r.staged, r.changed = true, true
+	}
+	gs.changed, gs.added = true, true
+	ids, err := gs.g.AddBatch(context.Background(), vecs, 0, nil)
+	if err != nil {
+		return err
+	}
+	for i, r := range run {
+		r.ids, r.isNew = []uint32{ids[i]}, []bool{true}
+		p := c.touch(gs, r.recs[0].Key, ids[i])
+		p.meta, p.metaSet = c.parseMetaInterned(r.recs[0].Metadata), true
 	}
 	return nil
 }

@@ -278,3 +278,54 @@ func TestGroupStageFailureIsolated(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGroupCommitInsertRun: single inserts queued together are linked in
+// one AddBatch; a repeated key ends the run and is applied after it, as an
+// update, so the last write wins.
+func TestGroupCommitInsertRun(t *testing.T) {
+	bg := context.Background()
+	_, c, _ := groupFixture(t, 30)
+	tx0 := c.WriteStats().Commits
+	up := func(k string, v int, meta string) func() error {
+		return func() error {
+			var m json.RawMessage
+			if meta != "" {
+				m = json.RawMessage(meta)
+			}
+			return c.Upsert(bg, k, groupVec(v), m)
+		}
+	}
+	errs := inGroup(t, c,
+		up("a", 500, `{"v": 1}`), up("b", 501, ""), up("c", 502, ""),
+		up("a", 503, ""), // repeated: ends the run, updates a
+		func() error { return c.SetMetadata(bg, "b", json.RawMessage(`{"v": 2}`)) },
+		up("d", 504, ""), up("e", 505, `{"v": 3}`),
+	)
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if got := c.WriteStats().Commits - tx0; got != 1 {
+		t.Errorf("7 queued writes took %d commits", got)
+	}
+	for k, want := range map[string]struct {
+		v    int
+		meta string
+	}{"a": {503, `{"v": 1}`}, "b": {501, `{"v": 2}`}, "c": {502, ""}, "d": {504, ""}, "e": {505, `{"v": 3}`}} {
+		r, err := c.Get(bg, k)
+		if err != nil || !sameBits(r.Vector, groupVec(want.v)) || string(r.Metadata) != want.meta {
+			t.Errorf("%s = %v %s, %v; want vector %d, metadata %q", k, r.Vector, r.Metadata, err, want.v, want.meta)
+		}
+		res, err := c.Search(bg, groupVec(want.v), 1, SearchOptions{Ef: 100})
+		if err != nil || len(res) != 1 || res[0].Key != k {
+			t.Errorf("search for %s's vector: %v, %v", k, res, err)
+		}
+	}
+	if c.Len() != 35 {
+		t.Errorf("Len %d, want 35", c.Len())
+	}
+	if err := c.Check(bg); err != nil {
+		t.Fatal(err)
+	}
+}

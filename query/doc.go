@@ -92,7 +92,8 @@
 // before anything is queued), then queued. The first writer that finds no
 // commit in progress becomes the leader: it takes every queued write, its
 // own included, applies them to the graph one after another in queue
-// order, writes them all in one bbolt transaction and commits once (one
+// order (consecutive inserts of new keys are linked on every core at
+// once), writes them all in one bbolt transaction and commits once (one
 // fsync), then wakes the others with their results and hands the lead to
 // the oldest writer that queued meanwhile. A lone writer commits at once,
 // with no added latency; N writers arriving together pay one fsync instead
