@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBenchWrites(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "w.db"), filepath.Join(dir, "w.json")
+	text := ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--m", "8", "--ef-construction", "32",
+		"--ops", "3", "--writers", "2", "--out", out)
+	for _, want := range []string{"synthetic-300x4-seed42", "raw-bbolt", "insert", "update", "metadata", "noop", "delete", "group-insert"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	var doc struct {
+		Dataset string `json:"dataset"`
+		Report  struct {
+			N      int `json:"n"`
+			Phases []struct {
+				Name string `json:"name"`
+				Ops  int    `json:"ops"`
+			} `json:"phases"`
+		} `json:"report"`
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Report.N != 300 || len(doc.Report.Phases) != 7 || doc.Report.Phases[1].Name != "insert" || doc.Report.Phases[1].Ops != 3 {
+		t.Errorf("report: %+v", doc)
+	}
+	// The database was kept and is reused.
+	if _, err := os.Stat(db); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--ops", "2", "--writers", "2")
+
+	fails(t, exitUsage, []string{"bench", "writes"}, "give one input")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--ops", "0"}, "--ops")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300"}, "N,DIM")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--ops", "6000"}, "held-out rows")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "hamming"}, "hamming")
+}
