@@ -43,6 +43,8 @@ func (g *Graph) Delete(ids ...uint32) error {
 	}
 	s := g.getSearcher()
 	defer g.putSearcher(s)
+	g.beginSnapshot()
+	defer g.endSnapshot(NoID)
 	ok := true
 	for _, id := range ids {
 		if g.liveLocked(id) && !g.deleteOneLocked(s, id) {
@@ -59,6 +61,7 @@ func (g *Graph) Delete(ids ...uint32) error {
 // false if local repair gave up. Caller holds mu for writing.
 func (g *Graph) deleteOneLocked(s *searcher, x uint32) bool {
 	s.removed = s.removed[:0]
+	g.touch(x)
 	atomic.StoreUint32(&g.state[x], stateDeleted)
 	g.live.Add(-1)
 	us, ys := g.detachLocked(s, x)
@@ -138,6 +141,8 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	}
 	s := g.getSearcher()
 	defer g.putSearcher(s)
+	g.beginSnapshot()
+	defer g.endSnapshot(id)
 	s.removed = s.removed[:0]
 	atomic.StoreUint32(&g.state[id], stateDeleted)
 	us, ys := g.detachLocked(s, id)

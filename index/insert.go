@@ -202,8 +202,11 @@ func (g *Graph) link(s *searcher, id uint32, level int) {
 	}
 	if level > top {
 		g.epMu.Lock()
-		if _, t := unpackEntry(g.entry.Load()); level > t {
+		if old, t := unpackEntry(g.entry.Load()); level > t {
 			g.entry.Store(packEntry(id, level))
+			// Every node was reachable from the old entry point: it must
+			// be reachable from the new one (repair.go).
+			s.removed = append(s.removed, edge{id, old})
 		}
 		g.epMu.Unlock()
 	}
@@ -235,6 +238,7 @@ func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
 		}
 	}
 	if cnt < maxM {
+		g.touch(n)
 		atomic.StoreUint32(&blk[1+cnt], id)
 		atomic.StoreUint32(&blk[0], uint32(cnt+1))
 		g.inAdd(id, n, level)

@@ -17,6 +17,7 @@ import (
 // deleted node x is handled like a pair of removed edges: its live
 // in-neighbours U and out-neighbours Y are joined through one hub h of U
 // (u ~> h for every u, h ~> y for every y), and a new entry point joins U.
+// An insert that becomes the entry point must reach the old one.
 // A new (or moved) node is reachable once a node that is itself certified
 // links to it; nodes whose insert is still running are not certified
 // (pending), so two concurrent inserts cannot certify each other.
@@ -62,6 +63,12 @@ type repairState struct {
 	pending []uint32 // bitset: inserts not yet certified reachable; atomic
 
 	levelCount [MaxLevel + 1]atomic.Int64 // live nodes per exact level
+
+	// snap and snapDirty are set only during an exclusive write (mu held
+	// for writing): the lists of each node it touched, as they were, and
+	// whether the node was already dirty (dirty.go).
+	snap      map[uint32][]uint32
+	snapDirty map[uint32]bool
 
 	localSteps atomic.Uint64 // links added by local repair
 	fullRuns   atomic.Uint64 // falls back to the full repair
@@ -188,6 +195,7 @@ func (g *Graph) writeList(s *searcher, id uint32, level int, list []Neighbor) {
 	if !changed {
 		return
 	}
+	g.touch(id)
 	// Copy the old members out before the slots are overwritten.
 	var buf [64]uint32
 	prev := append(buf[:0], old...)
@@ -224,6 +232,7 @@ func (g *Graph) appendLink(id, x uint32) bool {
 	if cnt >= g.m0 {
 		return false
 	}
+	g.touch(id)
 	atomic.StoreUint32(&blk[1+cnt], x)
 	atomic.StoreUint32(&blk[0], uint32(cnt+1))
 	g.inAdd(x, id, 0)
@@ -243,6 +252,7 @@ func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 	if slices.Contains(list, x) {
 		return
 	}
+	g.touch(c)
 	if len(list) < g.m0 {
 		blk := g.block(c, 0)
 		atomic.StoreUint32(&blk[1+len(list)], x)
