@@ -240,9 +240,12 @@ func (g *Graph) appendLink(id, x uint32) bool {
 	return true
 }
 
-// replaceFarthest makes node c link to x on level 0 in place of c's link
-// farthest from c, and queues the evicted link. Caller holds mu; it takes
-// nodeMu[c].
+// replaceFarthest makes node c link to x on level 0 in place of one of
+// c's links, and queues the evicted link for its proof. It evicts the link
+// whose target has the most other in-links (the farthest among those), as
+// that target most likely stays reachable without it; evicting by distance
+// alone can start a chain of evictions on sparse graphs. Caller holds mu;
+// it takes nodeMu[c].
 func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 	g.nodeMu[c].Lock()
 	defer g.nodeMu[c].Unlock()
@@ -261,10 +264,12 @@ func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 		g.markDirty(c)
 		return
 	}
-	far, worst := 0, float32(-1)
+	far, bestIn, worst := 0, -1, float32(-1)
 	for i, y := range list {
-		if d := distance(g.metric, cv, g.vec(y)); d > worst {
-			far, worst = i, d
+		in := g.inDegree0(y)
+		d := distance(g.metric, cv, g.vec(y))
+		if in > bestIn || (in == bestIn && d > worst) {
+			far, bestIn, worst = i, in, d
 		}
 	}
 	s.ndist += uint64(len(list))
@@ -274,6 +279,14 @@ func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 	g.inAdd(x, c, 0)
 	g.markDirty(c)
 	s.removed = append(s.removed, edge{c, z})
+}
+
+// inDegree0 returns the number of level-0 in-links of t. Caller holds mu.
+func (g *Graph) inDegree0(t uint32) int {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	defer mu.Unlock()
+	return len(g.rep.in0[t])
 }
 
 // ensurePath makes b reachable from a on level 0. It first walks from a,
