@@ -186,7 +186,6 @@ type pending struct {
 type groupState struct {
 	g       *index.Graph
 	keys    map[string]*pending // keys the group touched
-	added   bool                // some request added nodes
 	changed bool                // some request changed the graph
 }
 
@@ -259,11 +258,6 @@ func (c *Collection) commitGroup(group []*writeReq) {
 	}
 	if len(live) == 0 {
 		return
-	}
-	if gs.added {
-		// Inserts can leave older nodes with no in-link; the persisted
-		// graph must pass Check, so re-link them before committing.
-		gs.g.Reconnect()
 	}
 	var dirty []uint32
 	if gs.changed {
@@ -411,7 +405,7 @@ func (c *Collection) stage(gs *groupState, r *writeReq) error {
 		}
 	}
 	if len(fresh) > 0 {
-		r.staged, r.changed, gs.changed, gs.added = true, true, true, true
+		r.staged, r.changed, gs.changed = true, true, true
 	}
 	if len(fresh) == 1 {
 		id, err := g.Add(fresh[0])
@@ -469,7 +463,7 @@ func (c *Collection) stageRun(gs *groupState, run []*writeReq) error {
 		vecs[i] = r.units[0]
 		r.staged, r.changed = true, true
 	}
-	gs.changed, gs.added = true, true
+	gs.changed = true
 	ids, err := gs.g.AddBatch(context.Background(), vecs, 0, nil)
 	if err != nil {
 		return err
