@@ -105,7 +105,8 @@ func (r *WritesReport) Phase(name string) WritePhase {
 
 // MeasureWrites measures durable single writes against one collection, side
 // by side in one run: the machine's ceiling (a raw bbolt loop of one-key
-// commits in a scratch file beside Path), then single-writer inserts of new
+// commits in a scratch file beside Path, run first and last, the faster
+// kept), then single-writer inserts of new
 // keys, updates of existing keys to new vectors, metadata-only changes,
 // re-upserts of identical vectors, deletes (of the inserted keys), and
 // inserts from Writers goroutines at once (group commit). Every write is
@@ -149,16 +150,26 @@ func MeasureWrites(ctx context.Context, o WritesOptions) (*WritesReport, error) 
 	}
 
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
-	raw := filepath.Join(filepath.Dir(o.Path), ".raw-commits-"+nonce+".db")
-	logf("raw bbolt one-key commits in %s", raw)
-	w0 := procWchar()
-	probe, err := store.ProbeCommits(ctx, raw, store.Options{}, o.Ops, o.Budget)
-	os.Remove(raw)
-	if err != nil {
-		return nil, fmt.Errorf("bench: writes: %w", err)
+	// The ceiling is measured before the other phases and again after
+	// them, and the faster run is kept: on a shared machine the disk's
+	// speed drifts.
+	raw := func() (WritePhase, error) {
+		path := filepath.Join(filepath.Dir(o.Path), ".raw-commits-"+nonce+".db")
+		defer os.Remove(path)
+		w0 := procWchar()
+		p, err := store.ProbeCommits(ctx, path, store.Options{}, o.Ops, o.Budget)
+		if err != nil {
+			return WritePhase{}, fmt.Errorf("bench: writes: %w", err)
+		}
+		return WritePhase{Name: "raw-bbolt", Writers: 1, Ops: p.Commits, Seconds: p.Seconds,
+			PerSecond: float64(p.Commits) / p.Seconds, BytesPerOp: perOp(procWchar()-w0, p.Commits), CommitsPerOp: 1}, nil
 	}
-	rep.Phases = append(rep.Phases, WritePhase{Name: "raw-bbolt", Writers: 1, Ops: probe.Commits, Seconds: probe.Seconds,
-		PerSecond: float64(probe.Commits) / probe.Seconds, BytesPerOp: perOp(procWchar()-w0, probe.Commits), CommitsPerOp: 1})
+	logf("raw bbolt one-key commits beside %s", o.Path)
+	rawPhase, err := raw()
+	if err != nil {
+		return nil, err
+	}
+	rep.Phases = append(rep.Phases, rawPhase)
 
 	if o.Freelist {
 		if rep.Freelists, err = probeFreelists(ctx, o.Path, nonce, o.Ops, o.Budget, logf); err != nil {
@@ -305,6 +316,13 @@ func MeasureWrites(ctx context.Context, o WritesOptions) (*WritesReport, error) 
 	}
 	if rep.FileBytes, err = db.FileSize(); err != nil {
 		return nil, fmt.Errorf("bench: writes: %w", err)
+	}
+	again, err := raw()
+	if err != nil {
+		return nil, err
+	}
+	if again.PerSecond > rep.Phases[0].PerSecond {
+		rep.Phases[0] = again
 	}
 	return rep, nil
 }
