@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/query"
@@ -93,6 +95,51 @@ func benchSingleWrite(b *testing.B, kind string, n int) {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	st := c.WriteStats()
+	if w := wchar(); w0 >= 0 {
+		b.ReportMetric(float64(w-w0)/float64(b.N), "bytes-written/op")
+	}
+	b.ReportMetric(float64(st.Nodes-st0.Nodes)/float64(b.N), "nodes-written/op")
+	b.ReportMetric(float64(st.Commits-st0.Commits)/float64(b.N), "commits/op")
+}
+
+// BenchmarkGroupInsert inserts new keys from 16 goroutines at once into a
+// collection of 10,000 records, one durable Upsert per op, and reports
+// commits and bytes written per op: group commit shares each transaction.
+func BenchmarkGroupInsert(b *testing.B) {
+	const n, dim = 10000, 100
+	path := filepath.Join(b.TempDir(), "bench.db")
+	db, err := query.Open(path, query.Options{NoSync: os.Getenv("VECBOLT_BENCH_NOSYNC") != ""})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.CreateCollection(ctx, "b", query.CollectionConfig{Dim: dim, Metric: query.Cosine, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	vecs := clustered(5, n+b.N+64, dim)
+	recs := make([]query.Record, n)
+	for i := range recs {
+		recs[i] = query.Record{Key: strconv.Itoa(i), Vector: vecs[i]}
+	}
+	if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	st0, w0 := c.WriteStats(), wchar()
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1) - 1)
+			if err := c.Upsert(ctx, "x"+strconv.Itoa(i), vecs[n+i], nil); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 	b.StopTimer()
 	st := c.WriteStats()
 	if w := wchar(); w0 >= 0 {

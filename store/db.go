@@ -56,7 +56,8 @@ type Options struct {
 type Freelist uint8
 
 const (
-	// FreelistDefault is the package's choice: FreelistSynced.
+	// FreelistDefault is the package's choice: FreelistSynced (see the
+	// "Commit costs" section of the package documentation for why).
 	FreelistDefault Freelist = iota
 	// FreelistSynced is bbolt's default: an array freelist written to the
 	// file on every commit, so that Open reads it back at once. Each
@@ -64,7 +65,10 @@ const (
 	FreelistSynced
 	// FreelistUnsynced keeps a hashmap freelist in memory only: commits do
 	// not write it, and a read-write Open rebuilds it by walking every
-	// page of the file (time proportional to the file size).
+	// page of the file (time proportional to the file size). bbolt runs
+	// that walk on a goroutine of its own, where a damaged page panics
+	// and ends the process instead of returning ErrCorrupt: use it only
+	// on files you trust.
 	FreelistUnsynced
 )
 
