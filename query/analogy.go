@@ -87,7 +87,9 @@ type AnalogyOptions struct {
 // gensim, a literal [vector] term is used as given, not normalised, and
 // 3CosMul uses only the sign of a weight (most_similar_cosmul has no
 // weights). Under cosine the graph answers; under dot and l2 the graph's
-// order is not cosine order, so the scan is exact.
+// order is not cosine order, so the scan is exact. k (and
+// opts.Candidates, opts.Ef) beyond the collection's size count as its size.
+// Cost: O(ef·M) distance computations over the graph, O(n) when exact.
 func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOptions) ([]Result, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -104,6 +106,7 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	g := c.g
+	k = clampK(g, k)
 	// Unit vectors of the terms.
 	units := make([][]float32, len(e.Terms))
 	var exclude []uint32
@@ -137,10 +140,11 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	if ef == 0 {
 		ef = c.cfg.Ef
 	}
-	cand := max(CosMulCandidates, 10*k)
+	cand := max(CosMulCandidates, 10*k) // k <= MaxID < 2^32: no overflow
 	if opts.Candidates > 0 {
 		cand = max(opts.Candidates, k)
 	}
+	cand, ef = clampK(g, cand), clampK(g, ef)
 	if opts.Method == CosMul {
 		ef = max(ef, cand)
 	}
