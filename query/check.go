@@ -19,6 +19,9 @@ func (c *Collection) Check(ctx context.Context) error {
 	}
 	c.wmu.Lock() // keep writers out so memory and file agree
 	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var errs []error
