@@ -1,12 +1,14 @@
 package query_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 // TestHugeK drives every entry point that takes a result count with k far
@@ -118,6 +120,58 @@ func TestHugeK(t *testing.T) {
 				if metric == query.Cosine && got.Total != want.Total {
 					t.Errorf("EvaluateAnalogies candidates=%d: %+v, exact %+v", cand, got.Total, want.Total)
 				}
+			}
+		})
+	}
+}
+
+// TestRefuseOverflowingVectors: one record with components of 1e19 made
+// every l2 search return NaN distances (and dot +Inf); such records and
+// queries are now refused with a *store.NormError, and what is accepted
+// gives finite scores.
+func TestRefuseOverflowingVectors(t *testing.T) {
+	const dim = 100
+	big := make([]float32, dim)
+	tiny := make([]float32, dim)
+	ok := make([]float32, dim)
+	for i := range big {
+		big[i], tiny[i], ok[i] = 1e19, 1e-45, float32(i%7)-3
+	}
+	for _, metric := range []query.Metric{query.Cosine, query.Dot, query.L2} {
+		t.Run(string(metric), func(t *testing.T) {
+			db, _ := openTemp(t)
+			c, err := db.CreateCollection(ctx, "c", query.CollectionConfig{Dim: dim, Metric: metric})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Upsert(ctx, "ok", ok, nil); err != nil {
+				t.Fatal(err)
+			}
+			for name, v := range map[string][]float32{"1e19": big, "1e-45": tiny} {
+				var ne *store.NormError
+				err := c.Upsert(ctx, name, v, nil)
+				if !errors.Is(err, query.ErrInvalidVector) || !errors.As(err, &ne) {
+					t.Errorf("Upsert %s: %v, want a *store.NormError", name, err)
+				}
+				err = c.UpsertBatch(ctx, []query.Record{{Key: "x", Vector: ok}, {Key: name, Vector: v}}, query.BatchOptions{})
+				if !errors.As(err, &ne) {
+					t.Errorf("UpsertBatch %s: %v, want a *store.NormError", name, err)
+				}
+				if _, err := c.Search(ctx, v, 1, query.SearchOptions{}); !errors.As(err, &ne) {
+					t.Errorf("Search with a %s query: %v, want a *store.NormError", name, err)
+				}
+			}
+			if c.Len() != 1 {
+				t.Errorf("%d records after refused writes, want 1", c.Len())
+			}
+			for _, exact := range []bool{false, true} {
+				rs, err := c.Search(ctx, ok, 1, query.SearchOptions{Exact: exact})
+				if err != nil || len(rs) != 1 || math.IsNaN(float64(rs[0].Score)) || math.IsInf(float64(rs[0].Score), 0) {
+					t.Errorf("Search exact=%t: %v %v", exact, rs, err)
+				}
+			}
+			if err := db.Check(ctx); err != nil {
+				t.Error(err)
 			}
 		})
 	}

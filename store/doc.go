@@ -52,8 +52,14 @@
 //   - Many new keys in one transaction: use Collection.PutBatch, which
 //     writes each bucket in key order (bbolt splits pages only at commit,
 //     so random-order inserts cost quadratic time).
-//   - Keys are byte strings of 1..MaxKeyLen (4096) bytes; they need not be
-//     valid UTF-8. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
+//   - Keys are 1..MaxKeyLen (4096) bytes of valid UTF-8: Put refuses other
+//     bytes with ErrKeyNotUTF8 (JSON, the export formats and terminals need
+//     text). Files written before this rule may hold such keys; reads return
+//     them as stored. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
+//   - A vector's squared length must be 0 or within [MinSquaredNorm,
+//     MaxSquaredNorm] (lengths of about 1.1e-19 to 9.2e18), so that every
+//     distance between stored vectors is a finite, normal float32; Put
+//     refuses others with a *NormError (ErrInvalidVector).
 //   - The Config fields M, EfConstruction, Ef and Seed are stored exactly as
 //     given: fill in defaults before CreateCollection so that a later
 //     CreateCollection with the same intent compares equal.
