@@ -69,6 +69,11 @@
 //     Check verifies every page, but bbolt trusts the pages it reads: a file
 //     damaged inside a page after Open can still make bbolt panic. Run Check
 //     on files of unknown provenance.
+//   - bbolt keeps two meta pages and silently uses the other one when one
+//     is damaged, hiding the commits after it. Open checks both: a
+//     read-write Open refuses such a file with a *MetaPageError, a
+//     read-only Open proceeds and reports it from DB.MetaDamage, and Check
+//     lists it. The way forward is a backup taken read-only.
 //   - Do not start a transaction (Update, View, Batch, Check, Stats,
 //     Backup, Compact) from inside another one on the same goroutine:
 //     Update inside Update deadlocks, and Update inside View can deadlock
