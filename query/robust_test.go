@@ -278,3 +278,77 @@ func replaceFloat(t *testing.T, path string, from, to float32) {
 		t.Fatal(err)
 	}
 }
+
+// TestZeroVectorQuestions: "king - king" and "0*king" returned arbitrary
+// words at score 0, and zero vectors stored under dot and l2 appeared among
+// analogy answers. A zero query is now an error, and zero records are never
+// answers to a cosine question.
+func TestZeroVectorQuestions(t *testing.T) {
+	const dim = 6
+	for _, metric := range []query.Metric{query.Cosine, query.Dot, query.L2} {
+		t.Run(string(metric), func(t *testing.T) {
+			db, _ := openTemp(t)
+			c, err := db.CreateCollection(ctx, "c", query.CollectionConfig{Dim: dim, Metric: metric})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fill(t, c, clustered(5, 30, dim))
+			if metric != query.Cosine {
+				if err := c.Upsert(ctx, "zero", make([]float32, dim), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bad := []struct {
+				expr string
+				want error
+			}{
+				{"k1 - k1", query.ErrZeroVector},
+				{"0*k1", query.ErrZeroVector},
+				{"k1 + k2 - k1 - k2", query.ErrZeroVector},
+				{"1e300*[1e18,1e18,1e18,1e18,1e18,1e18] + k1", query.ErrInvalidVector},
+			}
+			if metric != query.Cosine {
+				bad = append(bad, struct {
+					expr string
+					want error
+				}{"zero + k1 - k2", query.ErrZeroVector})
+			}
+			for _, tc := range bad {
+				ex, err := query.ParseExpr(tc.expr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range []query.Method{query.CosAdd, query.CosMul} {
+					for _, exact := range []bool{false, true} {
+						rs, err := c.Analogy(ctx, ex, 5, query.AnalogyOptions{Method: m, Exact: exact})
+						if !errors.Is(err, tc.want) {
+							t.Errorf("Analogy(%q, %v, exact=%t) = %v, %v; want %v", tc.expr, m, exact, rs, err, tc.want)
+						}
+					}
+				}
+			}
+			ex, _ := query.ParseExpr("k1 - k2 + k3")
+			for _, m := range []query.Method{query.CosAdd, query.CosMul} {
+				for _, exact := range []bool{false, true} {
+					rs, err := c.Analogy(ctx, ex, 100, query.AnalogyOptions{Method: m, Exact: exact})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(rs) != 27 {
+						t.Errorf("Analogy %v exact=%t: %d answers, want the 27 records with a direction", m, exact, len(rs))
+					}
+					for _, r := range rs {
+						if r.Key == "zero" {
+							t.Errorf("Analogy %v exact=%t answers the zero vector", m, exact)
+						}
+					}
+				}
+			}
+			if metric != query.Cosine {
+				if _, err := c.DoesntMatch(ctx, []string{"k1", "zero", "k2"}); !errors.Is(err, query.ErrZeroVector) || !strings.Contains(err.Error(), `"zero"`) {
+					t.Errorf("DoesntMatch with a zero vector: %v, want ErrZeroVector naming it", err)
+				}
+			}
+		})
+	}
+}
