@@ -3,6 +3,7 @@ package query_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -347,6 +348,95 @@ func TestZeroVectorQuestions(t *testing.T) {
 			if metric != query.Cosine {
 				if _, err := c.DoesntMatch(ctx, []string{"k1", "zero", "k2"}); !errors.Is(err, query.ErrZeroVector) || !strings.Contains(err.Error(), `"zero"`) {
 					t.Errorf("DoesntMatch with a zero vector: %v, want ErrZeroVector naming it", err)
+				}
+			}
+		})
+	}
+}
+
+// TestEvalBadInput: eval similarity with a single pair or constant scores
+// failed in --json on NaN; malformed lines gave "no word pair ... (0 out of
+// vocabulary)"; an empty analogies file scored 0.00% without complaint.
+func TestEvalBadInput(t *testing.T) {
+	db, _ := openTemp(t)
+	c, err := db.CreateCollection(ctx, "c", query.CollectionConfig{Dim: 4, Metric: query.L2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, c, clustered(3, 10, 4)) // k0..k9
+	if err := c.Upsert(ctx, "zero", make([]float32, 4), nil); err != nil {
+		t.Fatal(err)
+	}
+	pairs := []struct {
+		name, file string
+		undefined  string // "" when the correlation is defined
+		malformed  []int
+		zero       int
+	}{
+		{"single pair", "k0\tk1\t5\n", "at least 2", nil, 0},
+		{"constant human scores", "k0\tk1\t5\nk2\tk3\t5\nk4\tk5\t5\n", "human scores are all equal", nil, 0},
+		{"some malformed lines", "k0\tk1\t1\nk0 k2 3\n\nk2\tk3\tx\nk4\tk5\t2\nk6\tk7\t9\n", "", []int{2, 4}, 0},
+		{"zero vector skipped", "k0\tk1\t1\nk0\tzero\t3\nk4\tk5\t2\nk6\tk7\t9\n", "", nil, 1},
+	}
+	for _, tc := range pairs {
+		t.Run("similarity/"+tc.name, func(t *testing.T) {
+			rep, err := c.EvaluateWordPairs(ctx, strings.NewReader(tc.file), query.PairsEvalOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(rep)
+			if err != nil {
+				t.Fatalf("JSON: %v", err)
+			}
+			var back struct {
+				Pearson, Spearman *float64
+				Undefined         string
+			}
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if tc.undefined != "" {
+				if back.Pearson != nil || back.Spearman != nil || !strings.Contains(rep.Undefined, tc.undefined) {
+					t.Errorf("%s: want null correlations and a reason saying %q", b, tc.undefined)
+				}
+			} else if back.Pearson == nil || back.Spearman == nil || rep.Undefined != "" {
+				t.Errorf("%s: want defined correlations", b)
+			}
+			if rep.Malformed != len(tc.malformed) || fmt.Sprint(rep.MalformedLines) != fmt.Sprint(tc.malformed) && len(tc.malformed) > 0 {
+				t.Errorf("malformed %d %v, want %v", rep.Malformed, rep.MalformedLines, tc.malformed)
+			}
+			if rep.ZeroVector != tc.zero {
+				t.Errorf("zero-vector pairs %d, want %d", rep.ZeroVector, tc.zero)
+			}
+		})
+	}
+	unusable := []struct {
+		name, file string
+		analogies  bool
+		text       []string
+	}{
+		{"similarity space-separated", "k0 k1 5\nk2 k3 4\n", false, []string{"2 malformed line(s) (line 1, 2)", "word1<TAB>word2<TAB>score"}},
+		{"similarity no score", "k0\tk1\n", false, []string{"line 1"}},
+		{"similarity empty", "", false, []string{"0 pair(s)"}},
+		{"analogies empty", "", true, []string{"no questions"}},
+		{"analogies headers only", ": a\n: b\n", true, []string{"no questions"}},
+		{"analogies malformed", ": a\nk0 k1 k2\nk0,k1,k2,k3\n", true, []string{"2 malformed line(s) (line 2, 3)"}},
+		{"analogies all out of vocabulary", ": a\nx y z w\n", true, []string{"none of the 1 questions"}},
+	}
+	for _, tc := range unusable {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.analogies {
+				_, err = c.EvaluateAnalogies(ctx, strings.NewReader(tc.file), query.AnalogyEvalOptions{})
+			} else {
+				_, err = c.EvaluateWordPairs(ctx, strings.NewReader(tc.file), query.PairsEvalOptions{})
+			}
+			if !errors.Is(err, query.ErrEvalInput) {
+				t.Fatalf("%v, want ErrEvalInput", err)
+			}
+			for _, s := range tc.text {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("%q does not say %q", err, s)
 				}
 			}
 		})
