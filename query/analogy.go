@@ -129,7 +129,7 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 			normalize(v)
 		}
 		if isZero(v) { // only possible under dot and l2
-			return nil, fmt.Errorf("query: term %s at column %d has a zero vector, which has no direction: %w", termName(t), t.Column, ErrZeroVector)
+			return nil, &zeroQueryError{fmt.Sprintf("query: term %s at column %d has a zero vector, which has no direction", termName(t), t.Column)}
 		}
 		units[i] = v
 	}
@@ -154,7 +154,7 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 		return nil, fmt.Errorf("query: the expression's weighted sum overflows: %w", ErrInvalidVector)
 	}
 	if big == 0 {
-		return nil, fmt.Errorf("query: the expression's terms cancel out to a zero vector, which has no direction: %w", ErrZeroVector)
+		return nil, &zeroQueryError{"query: the expression's terms cancel out to a zero vector, which has no direction"}
 	}
 	mean := make([]float32, c.cfg.Dim)
 	for j, x := range sum {
@@ -274,6 +274,13 @@ func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, scor
 	return top
 }
 
+// zeroQueryError is a cosine question about a zero vector, in one sentence.
+// It wraps ErrZeroVector.
+type zeroQueryError struct{ msg string }
+
+func (e *zeroQueryError) Error() string { return e.msg }
+func (e *zeroQueryError) Unwrap() error { return ErrZeroVector }
+
 // isZero reports whether v is the zero vector (or so close to it that its
 // squared length underflows float64).
 func isZero(v []float32) bool {
@@ -370,7 +377,7 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 		units[i] = append([]float32(nil), c.g.Vector(id)...)
 		if isZero(units[i]) { // only possible under dot and l2
 			c.mu.RUnlock()
-			return nil, fmt.Errorf("query: key %q has a zero vector, which has no direction to compare: %w", k, ErrZeroVector)
+			return nil, &zeroQueryError{fmt.Sprintf("query: key %q has a zero vector, which has no direction to compare", k)}
 		}
 	}
 	c.mu.RUnlock()
