@@ -249,9 +249,7 @@ func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, scor
 		}
 		v := g.Vector(id)
 		if unit != nil {
-			copy(unit, v)
-			normalize(unit)
-			if isZero(unit) {
+			if !unitInto(unit, v) {
 				continue // no direction: never an answer to a cosine question
 			}
 			v = unit
@@ -289,6 +287,23 @@ func isZero(v []float32) bool {
 		s += float64(x) * float64(x)
 	}
 	return s == 0
+}
+
+// unitInto sets dst to src scaled to unit length, as normalize does, and
+// reports false (leaving dst unspecified) when src is the zero vector.
+func unitInto(dst, src []float32) bool {
+	var s float64
+	for _, x := range src {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return false
+	}
+	inv := 1 / math.Sqrt(s)
+	for i, x := range src {
+		dst[i] = float32(float64(x) * inv)
+	}
+	return true
 }
 
 // termName quotes a term's key, or says "[vector]" for a literal.
