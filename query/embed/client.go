@@ -220,33 +220,35 @@ func (c *client) batch(ctx context.Context, batch []string) ([][]float32, error)
 		if !retry || attempt > c.opts.MaxRetries {
 			return nil, se
 		}
-		wait := c.backoff(attempt)
-		if retryAfter > 0 {
-			if retryAfter > c.opts.BackoffMax {
-				se.Message = strings.TrimSpace(se.Message + fmt.Sprintf(" (the server asks to retry after %v, more than the %v the client waits)", retryAfter, c.opts.BackoffMax))
-				return nil, se
-			}
-			wait = retryAfter
+		wait, ok := c.retryWait(attempt, retryAfter)
+		if !ok {
+			se.Message = strings.TrimSpace(se.Message + fmt.Sprintf(" (the server asks to retry after %v, more than the %v the client waits)", retryAfter, c.opts.BackoffMax))
+			return nil, se
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("embed: waiting to retry %s after %v: %w", c.url, se, ctx.Err())
+			return nil, fmt.Errorf("embed: cancelled while waiting to retry (%v): %w", se, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-// backoff returns the wait before retry number attempt (1-based): base·2^(attempt−1),
-// capped at BackoffMax, half of it fixed and half random.
-func (c *client) backoff(attempt int) time.Duration {
+// retryWait returns the wait before retry number attempt (1-based): the
+// server's Retry-After when it sent one (false when that exceeds
+// BackoffMax), else base·2^(attempt−1) capped at BackoffMax, half of it
+// fixed and half random ("equal jitter").
+func (c *client) retryWait(attempt int, retryAfter time.Duration) (time.Duration, bool) {
+	if retryAfter > 0 {
+		return retryAfter, retryAfter <= c.opts.BackoffMax
+	}
 	d := c.opts.BackoffBase
 	for i := 1; i < attempt && d < c.opts.BackoffMax; i++ {
 		d *= 2
 	}
 	d = min(d, c.opts.BackoffMax)
-	return d/2 + time.Duration(c.opts.Rand()*float64(d/2))
+	return d/2 + time.Duration(c.opts.Rand()*float64(d/2)), true
 }
 
 // once sends one request. It returns the vectors, or the Retry-After the
