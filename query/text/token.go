@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // MaxTextBytes is the largest text Tokenize and ChunkText accept: 16 MiB.
@@ -41,7 +43,9 @@ type Token struct {
 // vocabularies this package serves (GloVe, word2vec) were built by
 // lower-casing, and full folding would turn "ß" into "ss" and miss words
 // they hold. strings.ToLower is also safe for concurrent use, where a
-// cases.Caser is not. The right single quotation mark (U+2019) is folded to
+// cases.Caser is not. The one context-dependent mapping is honoured: a word
+// holding a capital sigma is lower-cased by golang.org/x/text/cases, so a
+// final Σ becomes ς ("ΟΔΟΣ" → "οδος"). The right single quotation mark (U+2019) is folded to
 // the ASCII apostrophe, as those vocabularies spell "'s" and "n't".
 //
 // Errors: a text longer than MaxTextBytes (*TooLargeError), or one that is
@@ -96,7 +100,13 @@ func isWord(w string) bool {
 }
 
 func fold(w string) string {
-	w = strings.ToLower(w)
+	if strings.ContainsRune(w, 'Σ') {
+		// Final sigma needs context: ΟΔΟΣ → οδος, not οδοσ. A Caser is not
+		// safe for concurrent use, so make one; it is rare.
+		w = cases.Lower(language.Und).String(w)
+	} else {
+		w = strings.ToLower(w)
+	}
 	if strings.ContainsRune(w, '\u2019') {
 		w = strings.ReplaceAll(w, "\u2019", "'")
 	}
