@@ -93,3 +93,15 @@ func TestFuseErrors(t *testing.T) {
 		t.Errorf("duplicate error %v does not name list 1 and b", err)
 	}
 }
+
+func TestRankedFusesBM25(t *testing.T) {
+	hits := []text.Hit{{Doc: 7, Score: 2.5}, {Doc: 3, Score: 1}}
+	r := text.Ranked(hits)
+	if len(r) != 2 || r[0] != (text.Scored[uint64]{ID: 7, Score: 2.5}) || r[1] != (text.Scored[uint64]{ID: 3, Score: 1}) {
+		t.Fatalf("Ranked = %v", r)
+	}
+	got, err := text.RRF([][]text.Scored[uint64]{r, {{ID: 3, Score: 0.9}}}, text.FuseOptions{})
+	if err != nil || got[0].ID != 3 {
+		t.Fatalf("fused %v %v", got, err)
+	}
+}

@@ -268,3 +268,12 @@ func (ix *Index) Postings(term string, fn func(Posting) error) error {
 	}
 	return nil
 }
+
+// Ranked returns hits as a ranked list for RRF and WeightedScore. Cost: O(n).
+func Ranked(hits []Hit) []Scored[uint64] {
+	out := make([]Scored[uint64], len(hits))
+	for i, h := range hits {
+		out[i] = Scored[uint64]{ID: h.Doc, Score: h.Score}
+	}
+	return out
+}
