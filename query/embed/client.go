@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vecbolt/vecbolt/query/text"
 )
 
 // ClientOptions configures the server embedders (NewOllama, NewOpenAI). The
@@ -39,8 +41,8 @@ type ClientOptions struct {
 	// BatchSize is the number of texts per request; 0 means 64. OpenAI
 	// accepts at most 2048.
 	BatchSize int
-	// MaxRetries is the number of retries after a 429, a 5xx or no
-	// response; 0 means 3, negative means none.
+	// MaxRetries is the number of retries after a 408, a 429, a 5xx or
+	// no response; 0 means 3, negative means none.
 	MaxRetries int
 	// Timeout bounds each request (connection, upload, answer); 0 means
 	// 2 minutes (a cold model may take a while to load).
@@ -159,12 +161,25 @@ func (c *client) EmbedQuery(ctx context.Context, s string) ([]float32, error) {
 	return v[0], nil
 }
 
+// invalidOffset returns the byte offset of the first invalid UTF-8 sequence.
+func invalidOffset(s string) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(s)
+}
+
 // EmbedDocuments implements Embedder: texts go in batches of BatchSize, one
 // request after another; a batch is retried on 429, 5xx or no response.
 // All or nothing: any error returns no vectors.
 //
-// Errors: a *TextError for an empty or blank text (servers reject them), an
-// error naming the text for invalid UTF-8 (checked before any request), a
+// Errors: a *TextError for an empty or blank text (servers reject them), a
+// *text.UTF8Error wrapped with the text's index (checked before any
+// request), a
 // *ServerError (ErrServer with the status and the server's message,
 // ErrUnavailable, ErrMalformed, ErrTooLarge) naming the server, a
 // *DimensionError, ctx's error.
@@ -175,7 +190,7 @@ func (c *client) EmbedDocuments(ctx context.Context, texts []string) ([][]float3
 			return nil, &TextError{Index: i, Prefix: prefix(s), Err: ErrEmptyText}
 		}
 		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("embed: text %d %q is not valid UTF-8", i, prefix(strings.ToValidUTF8(s, "\uFFFD")))
+			return nil, fmt.Errorf("embed: text %d %q: %w", i, prefix(strings.ToValidUTF8(s, "\uFFFD")), &text.UTF8Error{Offset: invalidOffset(s)})
 		}
 	}
 	out := make([][]float32, 0, len(texts))
@@ -216,7 +231,8 @@ func (c *client) batch(ctx context.Context, batch []string) ([][]float32, error)
 			return nil, err // ctx's error
 		}
 		se.Attempts = attempt
-		retry := errors.Is(se.Err, ErrUnavailable) || se.Status == http.StatusTooManyRequests || se.Status >= 500
+		retry := errors.Is(se.Err, ErrUnavailable) || errors.Is(se.Err, ErrServer) &&
+			(se.Status == http.StatusTooManyRequests || se.Status == http.StatusRequestTimeout || se.Status >= 500)
 		if !retry || attempt > c.opts.MaxRetries {
 			return nil, se
 		}

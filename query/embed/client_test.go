@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vecbolt/vecbolt/query/embed"
+	"github.com/vecbolt/vecbolt/query/text"
 )
 
 var providers = []string{"ollama", "openai"}
@@ -178,6 +179,20 @@ func TestClientRetries(t *testing.T) {
 			_, err = e.EmbedDocuments(context.Background(), []string{"x"})
 			if !errors.As(err, &se) || se.Status != 429 || f.count.Load() != 1 || !strings.Contains(err.Error(), "retry after 2m0s") {
 				t.Fatalf("long Retry-After: %v, %d requests", err, f.count.Load())
+			}
+
+			// 408 is retried too; a 500 whose body is over the limit is not.
+			f = newFakeServer(t, p, 2, reply{status: 408})
+			e = newClient(t, p, "m", fast(f.base()))
+			if _, err = e.EmbedDocuments(context.Background(), []string{"x"}); err != nil || f.count.Load() != 2 {
+				t.Fatalf("408 then success: %v, %d requests", err, f.count.Load())
+			}
+			f = newFakeServer(t, p, 2, reply{status: 500, body: strings.Repeat("x", 500)})
+			o = fast(f.base())
+			o.MaxResponseBytes = 100
+			e = newClient(t, p, "m", o)
+			if _, err = e.EmbedDocuments(context.Background(), []string{"x"}); !errors.Is(err, embed.ErrTooLarge) || f.count.Load() != 1 {
+				t.Fatalf("oversized 500: %v, %d requests", err, f.count.Load())
 			}
 
 			// No retries at all.
@@ -353,7 +368,7 @@ func TestClientLimits(t *testing.T) {
 		if !errors.As(err, &te) || te.Index != 1 || !errors.Is(err, embed.ErrEmptyText) {
 			t.Errorf("%s: blank text: %v", p, err)
 		}
-		if _, err = e.EmbedQuery(context.Background(), "bad \xff"); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		if _, err = e.EmbedQuery(context.Background(), "bad \xff"); !errors.Is(err, text.ErrInvalidUTF8) || !strings.Contains(err.Error(), "offset 4") {
 			t.Errorf("%s: invalid UTF-8: %v", p, err)
 		}
 		if f.count.Load() != 0 {
