@@ -128,10 +128,13 @@ const (
 	// WholePieces splits a missing word into known whole words by greedy
 	// longest match from the left, with no continuation marker. This is
 	// the mode for GloVe and word2vec vocabularies, which hold no "##"
-	// pieces: "king's" becomes "king" + "'s" and "sunflowerfield" may
-	// become "sunflower" + "field". Every piece must have at least
-	// PieceOptions.MinPieceRunes runes (default 2), so a word does not
-	// dissolve into single letters, which such vocabularies also hold.
+	// pieces: "sunflowerfield" may become "sunflower" + "field". English
+	// contractions are first split as Penn Treebank tokenization (and so
+	// those vocabularies) does, when both parts are known: "king's"
+	// becomes "king" + "'s" and "don't" becomes "do" + "n't". Every piece
+	// must have at least PieceOptions.MinPieceRunes runes (default 2), so
+	// a word does not dissolve into single letters, which such
+	// vocabularies also hold.
 	WholePieces
 	// ContinuationPieces is BERT's WordPiece: the first piece is looked up
 	// as is and every later piece with PieceOptions.Prefix (default "##")
@@ -218,9 +221,22 @@ func Analyze(tokens []Token, v Vocab, opts PieceOptions) Analysis {
 	return a
 }
 
-// splitWord returns the greedy longest-match pieces of w, or nil when some
+// clitics are the English contractions that Penn Treebank tokenization (and
+// so GloVe's and word2vec's vocabularies) splits off a word.
+var clitics = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
+
+// splitWord returns the pieces of w: for whole pieces, first a Penn
+// Treebank clitic split ("don't" → "do" + "n't") when both parts are
+// known; otherwise the greedy longest-match pieces, or nil when some
 // remainder has no known piece.
 func splitWord(w string, v Vocab, continuation bool, prefix string, minRunes, maxRunes int) []string {
+	if !continuation && strings.ContainsRune(w, '\'') {
+		for _, c := range clitics {
+			if stem, ok := strings.CutSuffix(w, c); ok && stem != "" && v.Contains(stem) && v.Contains(c) {
+				return []string{stem, c}
+			}
+		}
+	}
 	// Byte offsets of rune starts, plus len(w).
 	bounds := make([]int, 0, len(w)+1)
 	for i := range w {
