@@ -130,8 +130,10 @@ const (
 	// the mode for GloVe and word2vec vocabularies, which hold no "##"
 	// pieces: "sunflowerfield" may become "sunflower" + "field". English
 	// contractions are first split as Penn Treebank tokenization (and so
-	// those vocabularies) does, when both parts are known: "king's"
-	// becomes "king" + "'s" and "don't" becomes "do" + "n't". Every piece
+	// those vocabularies) does, when the stem is known: "king's" becomes
+	// "king" + "'s" and "don't" becomes "do" + "n't"; a clitic the
+	// vocabulary lacks (some filtered GloVe files have no "'s") is left
+	// out and reported in Analysis.OOV as a piece. Every piece
 	// must have at least PieceOptions.MinPieceRunes runes (default 2), so
 	// a word does not dissolve into single letters, which such
 	// vocabularies also hold.
@@ -166,7 +168,8 @@ type Analysis struct {
 	// order.
 	Tokens []Token
 	// OOV holds the words that are neither known nor splittable into known
-	// pieces, in text order.
+	// pieces, in text order, and the clitics split off a known stem but
+	// missing from the vocabulary (Piece true).
 	OOV []Token
 	// Words is the number of input tokens.
 	Words int
@@ -208,7 +211,7 @@ func Analyze(tokens []Token, v Vocab, opts PieceOptions) Analysis {
 			a.OOV = append(a.OOV, t)
 			continue
 		}
-		pieces := splitWord(t.Text, v, opts.Mode == ContinuationPieces, prefix, minRunes, maxRunes)
+		pieces, dropped := splitWord(t.Text, v, opts.Mode == ContinuationPieces, prefix, minRunes, maxRunes)
 		if pieces == nil {
 			a.OOV = append(a.OOV, t)
 			continue
@@ -216,6 +219,9 @@ func Analyze(tokens []Token, v Vocab, opts PieceOptions) Analysis {
 		a.Split++
 		for _, p := range pieces {
 			a.Tokens = append(a.Tokens, Token{Text: p, Start: t.Start, End: t.End, Piece: true})
+		}
+		if dropped != "" {
+			a.OOV = append(a.OOV, Token{Text: dropped, Start: t.Start, End: t.End, Piece: true})
 		}
 	}
 	return a
@@ -226,14 +232,18 @@ func Analyze(tokens []Token, v Vocab, opts PieceOptions) Analysis {
 var clitics = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
 
 // splitWord returns the pieces of w: for whole pieces, first a Penn
-// Treebank clitic split ("don't" → "do" + "n't") when both parts are
-// known; otherwise the greedy longest-match pieces, or nil when some
+// Treebank clitic split ("don't" → "do" + "n't") when the stem is known
+// (a clitic the vocabulary lacks is returned as dropped, for the OOV
+// report); otherwise the greedy longest-match pieces, or nil when some
 // remainder has no known piece.
-func splitWord(w string, v Vocab, continuation bool, prefix string, minRunes, maxRunes int) []string {
+func splitWord(w string, v Vocab, continuation bool, prefix string, minRunes, maxRunes int) (pieces []string, dropped string) {
 	if !continuation && strings.ContainsRune(w, '\'') {
 		for _, c := range clitics {
-			if stem, ok := strings.CutSuffix(w, c); ok && stem != "" && v.Contains(stem) && v.Contains(c) {
-				return []string{stem, c}
+			if stem, ok := strings.CutSuffix(w, c); ok && stem != "" && v.Contains(stem) {
+				if v.Contains(c) {
+					return []string{stem, c}, ""
+				}
+				return []string{stem}, c
 			}
 		}
 	}
@@ -244,10 +254,9 @@ func splitWord(w string, v Vocab, continuation bool, prefix string, minRunes, ma
 	}
 	runes := len(bounds)
 	if runes > maxRunes || runes < 2*minRunes && !continuation {
-		return nil
+		return nil, ""
 	}
 	bounds = append(bounds, len(w))
-	var pieces []string
 	for start := 0; start < runes; {
 		found := -1
 		for end := runes; end-start >= minRunes; end-- {
@@ -265,9 +274,9 @@ func splitWord(w string, v Vocab, continuation bool, prefix string, minRunes, ma
 			}
 		}
 		if found < 0 {
-			return nil
+			return nil, ""
 		}
 		start = found
 	}
-	return pieces
+	return pieces, ""
 }

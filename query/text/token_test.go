@@ -106,6 +106,8 @@ func TestAnalyze(t *testing.T) {
 			[]string{"the", "king", "'s", "sunflower", "field"}, nil, 2},
 		{"clitics split as in the Penn Treebank", "Don’t they're", glove, text.PieceOptions{Mode: text.WholePieces},
 			[]string{"do", "n't", "they", "'re"}, nil, 2},
+		{"clitic missing from the vocabulary is reported", "queen's king's", newVocab("queen", "king", "'"), text.PieceOptions{Mode: text.WholePieces},
+			[]string{"queen", "king"}, []string{"'s", "'s"}, 2},
 		{"whole pieces need two runes", "ab xyz", glove, text.PieceOptions{Mode: text.WholePieces},
 			nil, []string{"ab", "xyz"}, 0},
 		{"whole pieces one rune allowed", "ab", glove, text.PieceOptions{Mode: text.WholePieces, MinPieceRunes: 1},
@@ -135,13 +137,13 @@ func TestAnalyze(t *testing.T) {
 			if a.Words != len(toks) || a.Split != tt.split {
 				t.Errorf("Words %d Split %d, want %d and %d", a.Words, a.Split, len(toks), tt.split)
 			}
-			// Every piece carries its whole word's offsets; whole pieces
-			// spell the word.
+			// Every piece carries its whole word's offsets; whole pieces,
+			// with any dropped clitic, spell the word.
 			for _, p := range a.Tokens {
 				if !p.Piece || tt.opts.Mode != text.WholePieces {
 					continue
 				}
-				if got, want := strings.Join(piecesOf(a.Tokens, p.Start), ""), strings.ReplaceAll(strings.ToLower(tt.in[p.Start:p.End]), "\u2019", "'"); got != want {
+				if got, want := strings.Join(piecesOf(a.Tokens, p.Start), "")+strings.Join(piecesOf(a.OOV, p.Start), ""), strings.ReplaceAll(strings.ToLower(tt.in[p.Start:p.End]), "\u2019", "'"); got != want {
 					t.Errorf("pieces %q of word %q", got, want)
 				}
 			}
