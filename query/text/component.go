@@ -36,8 +36,9 @@ type Component struct {
 // (*DimensionError), a NaN or infinite component (ErrNotFinite), all
 // vectors zero (ErrDegenerate).
 // Cost: O(n·d²) to form XᵀX plus O(d³) for its eigendecomposition (gonum's
-// EigenSym): 2 ms for d = 100, a few seconds for d = 1536. Safe for
-// concurrent use; vecs is not modified.
+// EigenSym), so it suits word-vector dimensions (50 to 300) far better
+// than the thousands of a server model. Safe for concurrent use; vecs is
+// not modified.
 func FitComponent(vecs [][]float32) (*Component, error) {
 	if len(vecs) == 0 {
 		return nil, fmt.Errorf("%w: no vectors to fit a component on", ErrEmpty)
