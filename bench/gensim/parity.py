@@ -13,7 +13,7 @@ answers. Regenerate them with
         --vectors ../shared/data/glove-50k-100d.txt.gz \
         --out query/testdata/gensim/parity-50k.json
 
---formats DIR also writes word2vec files with gensim (text, binary, vocab
+--formats query/format/testdata/gensim also writes word2vec files with gensim (text, binary, vocab
 counts) for query/format's tests and reads back the files vecbolt wrote there.
 """
 import argparse
@@ -36,13 +36,17 @@ def main():
     ap.add_argument("--vectors", required=True, help="GloVe text file (.txt or .txt.gz), no header")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"),
                     help="directory with questions-words.txt, wordsim353.tsv, simlex999.txt")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", help="fixture to write (none: only --formats)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--formats", help="directory for the word2vec format files")
     args = ap.parse_args()
 
     kv = KeyedVectors.load_word2vec_format(args.vectors, binary=False, no_header=True)
+    if args.formats:
+        formats(kv, args.formats)
+    if not args.out:
+        return
     words = kv.index_to_key
     rng = random.Random(args.seed)
     common = words[:5000]  # queries use frequent words, answers come from all
@@ -118,9 +122,6 @@ def main():
         f.write("\n")
     print(f"{args.out}: {args.queries} queries of each kind on {len(words)} words, gensim {gensim.__version__}",
           file=sys.stderr)
-
-    if args.formats:
-        formats(kv, args.formats)
 
 
 def formats(kv, d):
