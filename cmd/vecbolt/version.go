@@ -14,7 +14,7 @@ import (
 // binary's build information (debug.ReadBuildInfo).
 type buildInfo struct {
 	Module    string `json:"module"`
-	Version   string `json:"version"`              // module version, "(devel)" for a local build
+	Version   string `json:"version"`                // module version, "(devel)" for a local build
 	Revision  string `json:"vcs_revision,omitempty"` // VCS commit, when built in a checkout
 	Time      string `json:"vcs_time,omitempty"`
 	Modified  bool   `json:"vcs_modified,omitempty"` // uncommitted changes in the checkout
