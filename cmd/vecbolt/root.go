@@ -128,6 +128,7 @@ collection. Start with "vecbolt demo".`,
 		newCloserThanCommand(g),
 		newSimilarCommand(g),
 		newVersionCommand(g),
+		newRenameCommand(g),
 	)
 	root.Version = readBuildInfo().String()
 	root.SetVersionTemplate("{{.Version}}\n")
