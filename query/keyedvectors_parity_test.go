@@ -36,6 +36,26 @@ func (p *scoredPair) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// weightedTerm is a gensim (key, weight) tuple.
+type weightedTerm struct {
+	Key    string
+	Weight float64
+}
+
+func (w *weightedTerm) UnmarshalJSON(b []byte) error {
+	var v [2]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	k, ok1 := v[0].(string)
+	x, ok2 := v[1].(float64)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("want [key, weight], got %s", b)
+	}
+	w.Key, w.Weight = k, x
+	return nil
+}
+
 type parityFixture struct {
 	Gensim  string `json:"gensim"`
 	Words   int    `json:"words"`
@@ -48,6 +68,12 @@ type parityFixture struct {
 		Restrict int          `json:"restrict"`
 		Result   []scoredPair `json:"result"`
 	} `json:"most_similar"`
+	MostSimilarWeighted []struct {
+		Terms    []weightedTerm `json:"terms"`
+		TopN     int            `json:"topn"`
+		Restrict int            `json:"restrict"`
+		Result   []scoredPair   `json:"result"`
+	} `json:"most_similar_weighted"`
 	MostSimilarCosmul []struct {
 		Positive []string     `json:"positive"`
 		Negative []string     `json:"negative"`
@@ -178,8 +204,11 @@ type kindCount struct {
 
 func (pc parityCounts) String() string {
 	var b []string
-	for _, k := range []string{"most_similar", "most_similar_cosmul", "similar_by_vector"} {
+	for _, k := range []string{"most_similar", "most_similar_weighted", "most_similar_cosmul", "similar_by_vector"} {
 		c := pc.kinds[k]
+		if c == nil {
+			continue
+		}
 		b = append(b, fmt.Sprintf("%s %d of %d lists differ, recall@10 %.4f", k, c.differ, c.queries, float64(c.found)/float64(c.want)))
 	}
 	return strings.Join(b, "; ")
@@ -223,6 +252,15 @@ func checkParity(t *testing.T, c *query.Collection, f *parityFixture, exact bool
 		o.Restrict = q.Restrict
 		got, err := c.MostSimilar(ctx, q.Positive, q.Negative, q.TopN, o)
 		top(fmt.Sprintf("most_similar(%v, %v, restrict %d)", q.Positive, q.Negative, q.Restrict), i, got, err, q.Result)
+	}
+	for i, q := range f.MostSimilarWeighted {
+		// gensim's (key, weight) terms are an Expr's weighted terms.
+		var e query.Expr
+		for _, w := range q.Terms {
+			e.Terms = append(e.Terms, query.Term{Key: w.Key, Weight: w.Weight})
+		}
+		got, err := c.Analogy(ctx, e, q.TopN, query.AnalogyOptions{Exact: exact, Restrict: q.Restrict})
+		top(fmt.Sprintf("most_similar_weighted(%v, restrict %d)", q.Terms, q.Restrict), i, got, err, q.Result)
 	}
 	for i, q := range f.MostSimilarCosmul {
 		o := opts

@@ -91,7 +91,17 @@ def main():
         byvec.append({"word": b, "scale": scale, "topn": 10, "restrict": restrict or 0,
                       "result": pairs(kv.similar_by_vector(kv[b] * np.float32(scale), topn=10, restrict_vocab=restrict))})
         rcs.append({"a": a, "b": b, "topn": 10, "value": float(kv.relative_cosine_similarity(a, b, topn=10))})
-    out.update(most_similar=ms, most_similar_cosmul=cm, similarity=sim, n_similarity=nsim, rank=rank,
+    # most_similar with (key, weight) terms: gensim uses a tuple's weight as
+    # given, in either list. A separate generator keeps the queries above
+    # unchanged.
+    wrng = random.Random(args.seed + 1)
+    weighted = []
+    for i in range(args.queries):
+        terms = [[k, round(wrng.choice([-1, 1]) * wrng.uniform(0.2, 1.5), 3)] for k in wrng.sample(common, 2 + i % 2)]
+        restrict = 3000 if i % 4 == 3 else None
+        weighted.append({"terms": terms, "topn": 10, "restrict": restrict or 0,
+                         "result": pairs(kv.most_similar(positive=[tuple(t) for t in terms], topn=10, restrict_vocab=restrict))})
+    out.update(most_similar=ms, most_similar_weighted=weighted, most_similar_cosmul=cm, similarity=sim, n_similarity=nsim, rank=rank,
                closer_than=closer, doesnt_match=odd, distances=dists, most_similar_to_given=given,
                similar_by_vector=byvec, relative_cosine_similarity=rcs)
 
