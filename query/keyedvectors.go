@@ -18,7 +18,9 @@ import (
 // *KeyError wrapping ErrKeyNotFound; an empty list gives ErrEmptyQuery.
 
 // SimilarOptions tunes MostSimilar, MostSimilarCosmul and SimilarByVector.
-// The zero value searches the HNSW graph over every record.
+// The zero value searches the HNSW graph over every record (under cosine;
+// under dot and l2 the graph's order is not cosine order, so these scan
+// exactly, as Analogy does).
 type SimilarOptions struct {
 	// Exact scans every record instead of searching the graph: the answers
 	// are then gensim's exactly (the parity suite's mode).
