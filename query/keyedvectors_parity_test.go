@@ -397,9 +397,9 @@ func checkEvaluations(t *testing.T, c *query.Collection, f *parityFixture) {
 			t.Fatal(err)
 		}
 		round := func(x float64) float64 { return math.Round(x*1e4) / 1e4 }
-		if round(rep.Pearson) != round(w.Pearson) || round(rep.Spearman) != round(w.Spearman) || round(100*rep.OOVShare()) != round(w.OOVRatio) {
+		if round(float64(rep.Pearson)) != round(w.Pearson) || round(float64(rep.Spearman)) != round(w.Spearman) || round(100*rep.OOVShare()) != round(w.OOVRatio) {
 			t.Errorf("evaluate_word_pairs(%s): pearson %.6f spearman %.6f oov %.4f%%; want %.6f %.6f %.4f%%",
-				w.File, rep.Pearson, rep.Spearman, 100*rep.OOVShare(), w.Pearson, w.Spearman, w.OOVRatio)
+				w.File, float64(rep.Pearson), float64(rep.Spearman), 100*rep.OOVShare(), w.Pearson, w.Spearman, w.OOVRatio)
 		}
 	}
 }
