@@ -1,0 +1,195 @@
+package quant
+
+import "math"
+
+// MaxFP16 is the largest finite half-precision value. EncodeFP16 refuses
+// components whose magnitude rounds beyond it (|x| >= 65520).
+const MaxFP16 = 65504
+
+// FromFloat32 converts f to IEEE 754 binary16 bits, rounding to nearest,
+// ties to even. Magnitudes that round beyond MaxFP16 become ±Inf, values
+// below half the smallest subnormal (2^-25) become ±0, subnormals are
+// produced exactly as IEEE specifies, and NaN stays a (quiet) NaN. It is
+// the unchecked conversion; EncodeFP16 refuses what would not round-trip.
+// O(1), safe for concurrent use.
+func FromFloat32(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23) & 0xff
+	mant := b & 0x7fffff
+	if exp == 0xff {
+		if mant == 0 {
+			return sign | 0x7c00
+		}
+		return sign | 0x7e00 | uint16(mant>>13)
+	}
+	e := exp - 127 + 15 // biased half exponent
+	if e >= 31 {
+		return sign | 0x7c00
+	}
+	if e <= 0 {
+		// Subnormal half (or zero): value = m * 2^(exp-150) with the
+		// implicit bit; the half unit is 2^-24, so shift by 14-e.
+		if e < -10 {
+			return sign // below 2^-25: rounds to zero
+		}
+		m := mant | 0x800000
+		shift := uint(14 - e)
+		h := m >> shift
+		rem := m & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rem > half || (rem == half && h&1 == 1) {
+			h++ // may carry into the smallest normal: correct
+		}
+		return sign | uint16(h)
+	}
+	h := uint32(e)<<10 | mant>>13
+	rem := mant & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
+		h++ // may carry into the exponent, up to Inf: correct
+	}
+	return sign | uint16(h)
+}
+
+// ToFloat32 converts IEEE 754 binary16 bits to float32 exactly (every half
+// is a float32). NaN payloads are kept in the top mantissa bits. O(1), safe
+// for concurrent use.
+func ToFloat32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch {
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp != 0:
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	case mant == 0:
+		return math.Float32frombits(sign)
+	}
+	// Subnormal: mant * 2^-24, exact in float32.
+	f := float32(mant) * (1.0 / (1 << 24))
+	if sign != 0 {
+		f = -f
+	}
+	return f
+}
+
+// EncodeFP16 writes v in half precision into dst, which must have len(v)
+// components. It refuses NaN, infinite and overflowing components (those
+// that would round to ±Inf, |x| >= 65520) with a *ValueError naming the
+// first one, and then dst is partly written; it never produces Inf or NaN.
+// Components below the half range round to subnormals or zero. O(len(v)),
+// safe for concurrent use on distinct dst.
+func EncodeFP16(dst []uint16, v []float32) error {
+	if len(dst) != len(v) {
+		return &DimensionError{What: "dst", Got: len(dst), Want: len(v)}
+	}
+	for i, x := range v {
+		h := FromFloat32(x)
+		if h&0x7c00 == 0x7c00 {
+			return &ValueError{Index: i, Value: x, Why: fp16Why(x)}
+		}
+		dst[i] = h
+	}
+	return nil
+}
+
+func fp16Why(x float32) string {
+	switch {
+	case x != x:
+		return "NaN"
+	case math.IsInf(float64(x), 0):
+		return "infinite"
+	}
+	return "beyond the fp16 range (±65504)"
+}
+
+// DecodeFP16 writes the float32 values of src into dst; it panics if
+// len(dst) < len(src). O(len(src)), safe for concurrent use on distinct
+// dst.
+func DecodeFP16(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, h := range src {
+		dst[i] = ToFloat32(h)
+	}
+}
+
+// DotFP16 returns Σ q[i]·c[i] with c in half precision, accumulated in
+// float32 (F16C + FMA on amd64 when the CPU has them, pure Go elsewhere;
+// see Kernels). q and c must have the same length; DotFP16 panics
+// otherwise. O(len(q)), safe for concurrent use.
+func DotFP16(q []float32, c []uint16) float32 {
+	if len(q) != len(c) {
+		panic("quant: DotFP16: lengths differ")
+	}
+	if len(q) == 0 {
+		return 0
+	}
+	return kern.dotF16(q, c)
+}
+
+// SquaredL2FP16 returns Σ (q[i]-c[i])² with c in half precision, as
+// DotFP16. It panics if the lengths differ. O(len(q)), safe for concurrent
+// use.
+func SquaredL2FP16(q []float32, c []uint16) float32 {
+	if len(q) != len(c) {
+		panic("quant: SquaredL2FP16: lengths differ")
+	}
+	if len(q) == 0 {
+		return 0
+	}
+	return kern.l2F16(q, c)
+}
+
+// DistanceFP16 returns m's distance (smaller is closer: 1-q·c, -q·c or
+// Σ(q-c)²) between the exact query q and the half-precision vector c. It
+// panics if the lengths differ. O(len(q)), safe for concurrent use.
+func DistanceFP16(m Metric, q []float32, c []uint16) float32 {
+	switch m {
+	case Cosine:
+		return 1 - DotFP16(q, c)
+	case Dot:
+		return -DotFP16(q, c)
+	default:
+		return SquaredL2FP16(q, c)
+	}
+}
+
+// dotF16Go is the pure-Go reference for DotFP16: 4 float32 accumulators.
+func dotF16Go(q []float32, c []uint16) float32 {
+	c = c[:len(q)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(q); i += 4 {
+		s0 += q[i] * ToFloat32(c[i])
+		s1 += q[i+1] * ToFloat32(c[i+1])
+		s2 += q[i+2] * ToFloat32(c[i+2])
+		s3 += q[i+3] * ToFloat32(c[i+3])
+	}
+	for ; i < len(q); i++ {
+		s0 += q[i] * ToFloat32(c[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// l2F16Go is the pure-Go reference for SquaredL2FP16.
+func l2F16Go(q []float32, c []uint16) float32 {
+	c = c[:len(q)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(q); i += 4 {
+		d0 := q[i] - ToFloat32(c[i])
+		d1 := q[i+1] - ToFloat32(c[i+1])
+		d2 := q[i+2] - ToFloat32(c[i+2])
+		d3 := q[i+3] - ToFloat32(c[i+3])
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(q); i++ {
+		d := q[i] - ToFloat32(c[i])
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
