@@ -239,7 +239,7 @@ func (q *Int8) Encode(dst []int8, v []float32) (corr float32, err error) {
 	return float32(e), nil
 }
 
-// quantize rounds to the nearest integer (ties away from zero) and clips to
+// quantize rounds to the nearest integer (ties to even) and clips to
 // -127..127.
 func quantize(x float32) int8 {
 	switch {
@@ -248,7 +248,7 @@ func quantize(x float32) int8 {
 	case x <= -127:
 		return -127
 	}
-	return int8(math.Round(float64(x)))
+	return int8(math.RoundToEven(float64(x)))
 }
 
 // Decode writes the decoded vector x̂[i] = a[i]·code[i] + b[i] into dst. It
@@ -285,21 +285,20 @@ func (q *Int8) PrepareQuery(dst *Query, y []float32) error {
 	}
 	dst.w = dst.w[:q.dim]
 	dst.of = q
-	u := func(i int) float32 {
-		if q.metric == L2 {
-			return q.scale[i] * (q.offset[i] - y[i])
-		}
-		return q.scale[i] * y[i]
-	}
+	// First pass: the weights u[i] (kept in nothing: recomputed below, as
+	// cheap as a load) and their largest magnitude, and g.
 	var umax float32
 	var g float64
-	for i := range y {
-		umax = max(umax, abs32(u(i)))
-		if q.metric == L2 {
-			d := float64(q.offset[i]) - float64(y[i])
-			g += d * d
-		} else {
-			g += float64(q.offset[i]) * float64(y[i])
+	if q.metric == L2 {
+		for i, y := range y {
+			d := q.offset[i] - y
+			umax = max(umax, abs32(q.scale[i]*d))
+			g += float64(d) * float64(d)
+		}
+	} else {
+		for i, y := range y {
+			umax = max(umax, abs32(q.scale[i]*y))
+			g += float64(q.offset[i]) * float64(y)
 		}
 	}
 	dst.g = float32(g)
@@ -309,8 +308,14 @@ func (q *Int8) PrepareQuery(dst *Query, y []float32) error {
 		return nil
 	}
 	inv := 127 / umax
-	for i := range y {
-		dst.w[i] = quantize(u(i) * inv)
+	if q.metric == L2 {
+		for i, y := range y {
+			dst.w[i] = quantize(q.scale[i] * (q.offset[i] - y) * inv)
+		}
+	} else {
+		for i, y := range y {
+			dst.w[i] = quantize(q.scale[i] * y * inv)
+		}
 	}
 	return nil
 }
