@@ -55,23 +55,14 @@ func FromFloat32(f float32) uint16 {
 // is a float32). NaN payloads are kept in the top mantissa bits. O(1), safe
 // for concurrent use.
 func ToFloat32(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h & 0x3ff)
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp != 0:
-		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-	case mant == 0:
-		return math.Float32frombits(sign)
+	if h&0x7c00 == 0x7c00 { // Inf or NaN
+		return math.Float32frombits(uint32(h&0x8000)<<16 | 0x7f800000 | uint32(h&0x3ff)<<13)
 	}
-	// Subnormal: mant * 2^-24, exact in float32.
-	f := float32(mant) * (1.0 / (1 << 24))
-	if sign != 0 {
-		f = -f
-	}
-	return f
+	// Shift exponent and mantissa into float32 position, then rebias the
+	// exponent by 2^(127-15) with one exact multiply; the same multiply
+	// normalises subnormal halves.
+	f := math.Float32frombits(uint32(h&0x7fff)<<13) * 0x1p112
+	return math.Float32frombits(math.Float32bits(f) | uint32(h&0x8000)<<16)
 }
 
 // EncodeFP16 writes v in half precision into dst, which must have len(v)
@@ -153,6 +144,61 @@ func DistanceFP16(m Metric, q []float32, c []uint16) float32 {
 	default:
 		return SquaredL2FP16(q, c)
 	}
+}
+
+// DistanceFP16Codes returns m's distance between two half-precision vectors
+// (for the graph's neighbour selection over stored codes), accumulated in
+// float32 as DistanceFP16. It panics if the lengths differ. O(len(a)), safe
+// for concurrent use.
+func DistanceFP16Codes(m Metric, a, b []uint16) float32 {
+	if len(a) != len(b) {
+		panic("quant: DistanceFP16Codes: lengths differ")
+	}
+	if len(a) == 0 {
+		if m == Cosine {
+			return 1
+		}
+		return 0
+	}
+	switch m {
+	case Cosine:
+		return 1 - kern.dotHalf(a, b)
+	case Dot:
+		return -kern.dotHalf(a, b)
+	default:
+		return kern.l2Half(a, b)
+	}
+}
+
+func dotHalfGo(a, b []uint16) float32 {
+	b = b[:len(a)]
+	var s0, s1 float32
+	i := 0
+	for ; i+2 <= len(a); i += 2 {
+		s0 += ToFloat32(a[i]) * ToFloat32(b[i])
+		s1 += ToFloat32(a[i+1]) * ToFloat32(b[i+1])
+	}
+	for ; i < len(a); i++ {
+		s0 += ToFloat32(a[i]) * ToFloat32(b[i])
+	}
+	return s0 + s1
+}
+
+func l2HalfGo(a, b []uint16) float32 {
+	b = b[:len(a)]
+	var s0, s1 float32
+	i := 0
+	for ; i+2 <= len(a); i += 2 {
+		d0 := ToFloat32(a[i]) - ToFloat32(b[i])
+		d1 := ToFloat32(a[i+1]) - ToFloat32(b[i+1])
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	for ; i < len(a); i++ {
+		d := ToFloat32(a[i]) - ToFloat32(b[i])
+		s0 += d * d
+	}
+	return s0 + s1
 }
 
 // dotF16Go is the pure-Go reference for DotFP16: 4 float32 accumulators.

@@ -240,9 +240,12 @@ func (q *Int8) Encode(dst []int8, v []float32) (corr float32, err error) {
 }
 
 // quantize rounds to the nearest integer (ties to even) and clips to
-// -127..127.
+// -127..127. NaN, which only 0·Inf can produce (a component equal to its
+// offset times the inverse of a subnormal scale), is 0.
 func quantize(x float32) int8 {
 	switch {
+	case x != x:
+		return 0
 	case x >= 127:
 		return 127
 	case x <= -127:

@@ -97,7 +97,11 @@ func TestInt8Distances(t *testing.T) {
 
 func testInt8Distances(t *testing.T, m quant.Metric, opts quant.TrainOptions) {
 	r := rand.New(rand.NewPCG(9, uint64(m)))
-	for _, dim := range []int{1, 7, 33, 100, 384} {
+	dims := []int{1, 7, 33, 100, 384}
+	if testing.Short() || raceEnabled {
+		dims = dims[:4]
+	}
+	for _, dim := range dims {
 		const nb = 100 // base vectors; the rest are queries
 		data := testVectors(r, m, nb+40, dim)
 		q, err := quant.Train(dim, m, data[:nb], opts)
@@ -477,6 +481,40 @@ func FuzzKernels(f *testing.F) {
 			if math.Abs(float64(fl)-wl) > float64(n+2)*1.2e-7*wl && !math.IsInf(wl, 0) {
 				t.Fatalf("%s n=%d: SquaredL2FP16 %g, want %g", name, n, fl, wl)
 			}
+			restore = quant.SetKernels(name)
+			checkHalfCodes(t, q, c)
+			restore()
 		}
 	})
+}
+
+// TestTinyScale: a range so narrow that 1/a overflows must still encode
+// (the component equal to the offset is 0·Inf inside) and give finite
+// distances.
+func TestTinyScale(t *testing.T) {
+	data := [][]float32{{0, 1}, {1e-38, -1}}
+	q, err := quant.Train(2, quant.L2, data, quant.TrainOptions{Scheme: quant.PerDimension})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]float32, 2)
+	q.Decode(b, []int8{0, 0}) // the offsets
+	if a := scales(q); a[0] <= 0 || 1/float32(a[0]) < math.MaxFloat32 {
+		t.Fatalf("scale %g: want one whose inverse overflows", a[0])
+	}
+	for _, v := range append(data, []float32{b[0], 0}) {
+		code := make([]int8, 2)
+		corr, err := q.Encode(code, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var qr quant.Query
+		if err := q.PrepareQuery(&qr, v); err != nil {
+			t.Fatal(err)
+		}
+		d := q.Distance(&qr, code, corr)
+		if d != d || math.IsInf(float64(d), 0) || d > 1e-3 {
+			t.Errorf("%v: distance to itself %g", v, d)
+		}
+	}
 }

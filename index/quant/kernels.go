@@ -24,11 +24,15 @@ type kernelSet struct {
 	l2I8   func(a, b []int8) uint32
 	dotF16 func(q []float32, c []uint16) float32
 	l2F16  func(q []float32, c []uint16) float32
+	// dotHalf and l2Half take two half-precision vectors.
+	dotHalf func(a, b []uint16) float32
+	l2Half  func(a, b []uint16) float32
 	f16    string // name of the FP16 kernels: "go" or "f16c"
 }
 
 var goKernels = kernelSet{
-	name: "go", dotI8: dotI8Go, l2I8: l2I8Go, dotF16: dotF16Go, l2F16: l2F16Go, f16: "go",
+	name: "go", dotI8: dotI8Go, l2I8: l2I8Go, dotF16: dotF16Go, l2F16: l2F16Go,
+	dotHalf: dotHalfGo, l2Half: l2HalfGo, f16: "go",
 }
 
 // kern is the set chosen at start-up; only tests replace it (export_test.go),

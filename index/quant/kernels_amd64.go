@@ -16,6 +16,7 @@ func kernelSets() []kernelSet {
 	base := goKernels
 	if f16 {
 		base.dotF16, base.l2F16, base.f16 = dotF16F16C, l2F16F16C, "f16c"
+		base.dotHalf, base.l2Half = dotHalfF16C, l2HalfF16C
 	}
 	if c.Supports(cpuid.AVX2) {
 		s := base
@@ -51,6 +52,14 @@ func l2F16F16C(q []float32, c []uint16) float32 {
 	return l2F16Asm(unsafe.SliceData(q), unsafe.SliceData(c), len(q))
 }
 
+func dotHalfF16C(a, b []uint16) float32 {
+	return dotHalfAsm(unsafe.SliceData(a), unsafe.SliceData(b), len(a))
+}
+
+func l2HalfF16C(a, b []uint16) float32 {
+	return l2HalfAsm(unsafe.SliceData(a), unsafe.SliceData(b), len(a))
+}
+
 // The assembly kernels (kernels_amd64.s). Each reads n elements from each
 // pointer, n >= 0; n <= MaxKernelLen keeps the integer sums exact.
 
@@ -68,3 +77,9 @@ func dotF16Asm(q *float32, c *uint16, n int) float32
 
 //go:noescape
 func l2F16Asm(q *float32, c *uint16, n int) float32
+
+//go:noescape
+func dotHalfAsm(a, b *uint16, n int) float32
+
+//go:noescape
+func l2HalfAsm(a, b *uint16, n int) float32

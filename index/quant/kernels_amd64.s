@@ -373,3 +373,134 @@ fl2done:
 	VMOVSS     X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// FP16·FP16 dot product, F16C + FMA: both sides widened by VCVTPH2PS, 16
+// per iteration into 2 accumulators, then 8, then a scalar tail.
+//
+// func dotHalfAsm(a, b *uint16, n int) float32
+TEXT ·dotHalfAsm(SB), NOSPLIT, $0-28
+	MOVQ   a+0(FP), SI
+	MOVQ   b+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+hdot16:
+	CMPQ        CX, $16
+	JL          hdot8
+	VCVTPH2PS   (SI), Y4
+	VCVTPH2PS   16(SI), Y5
+	VCVTPH2PS   (DI), Y6
+	VCVTPH2PS   16(DI), Y7
+	VFMADD231PS Y6, Y4, Y0
+	VFMADD231PS Y7, Y5, Y1
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $16, CX
+	JMP         hdot16
+
+hdot8:
+	CMPQ        CX, $8
+	JL          hdotreduce
+	VCVTPH2PS   (SI), Y4
+	VCVTPH2PS   (DI), Y6
+	VFMADD231PS Y6, Y4, Y0
+	ADDQ        $16, SI
+	ADDQ        $16, DI
+	SUBQ        $8, CX
+
+hdotreduce:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+
+hdottail:
+	TESTQ       CX, CX
+	JZ          hdotdone
+	MOVWLZX     (SI), AX
+	VMOVD       AX, X4
+	VCVTPH2PS   X4, X4
+	MOVWLZX     (DI), AX
+	VMOVD       AX, X5
+	VCVTPH2PS   X5, X5
+	VFMADD231SS X5, X4, X0
+	ADDQ        $2, SI
+	ADDQ        $2, DI
+	DECQ        CX
+	JMP         hdottail
+
+hdotdone:
+	VMOVSS     X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// FP16/FP16 squared L2, as dotHalfAsm with d = a - b.
+//
+// func l2HalfAsm(a, b *uint16, n int) float32
+TEXT ·l2HalfAsm(SB), NOSPLIT, $0-28
+	MOVQ   a+0(FP), SI
+	MOVQ   b+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+hl216:
+	CMPQ        CX, $16
+	JL          hl28
+	VCVTPH2PS   (SI), Y4
+	VCVTPH2PS   16(SI), Y5
+	VCVTPH2PS   (DI), Y6
+	VCVTPH2PS   16(DI), Y7
+	VSUBPS      Y6, Y4, Y4
+	VSUBPS      Y7, Y5, Y5
+	VFMADD231PS Y4, Y4, Y0
+	VFMADD231PS Y5, Y5, Y1
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $16, CX
+	JMP         hl216
+
+hl28:
+	CMPQ        CX, $8
+	JL          hl2reduce
+	VCVTPH2PS   (SI), Y4
+	VCVTPH2PS   (DI), Y6
+	VSUBPS      Y6, Y4, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ        $16, SI
+	ADDQ        $16, DI
+	SUBQ        $8, CX
+
+hl2reduce:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+
+hl2tail:
+	TESTQ       CX, CX
+	JZ          hl2done
+	MOVWLZX     (SI), AX
+	VMOVD       AX, X4
+	VCVTPH2PS   X4, X4
+	MOVWLZX     (DI), AX
+	VMOVD       AX, X5
+	VCVTPH2PS   X5, X5
+	VSUBSS      X5, X4, X4
+	VFMADD231SS X4, X4, X0
+	ADDQ        $2, SI
+	ADDQ        $2, DI
+	DECQ        CX
+	JMP         hl2tail
+
+hl2done:
+	VMOVSS     X0, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -154,9 +154,41 @@ func TestFP16Kernels(t *testing.T) {
 				if math.Abs(float64(gl)-wl) > float64(n+2)*1.2e-7*wl {
 					t.Errorf("n=%d trial %d: SquaredL2FP16 = %g, want %g", n, trial, gl, wl)
 				}
+				checkHalfCodes(t, q, c)
 			}
 		}
 	})
+}
+
+// checkHalfCodes checks DistanceFP16Codes between the half-precision
+// rounding of q and c against a float64 reference, for every metric.
+func checkHalfCodes(t *testing.T, q []float32, c []uint16) {
+	t.Helper()
+	a := make([]uint16, len(q))
+	for i, x := range q {
+		a[i] = quant.FromFloat32(x)
+		if a[i]&0x7c00 == 0x7c00 {
+			a[i] = 0x7bff
+		}
+	}
+	aq := make([]float32, len(a))
+	quant.DecodeFP16(aq, a)
+	dot, abs := refDotF16(aq, c)
+	l2 := refL2F16(aq, c)
+	n := float64(len(q) + 2)
+	for _, m := range []quant.Metric{quant.Cosine, quant.Dot, quant.L2} {
+		got := float64(quant.DistanceFP16Codes(m, a, c))
+		want, tol := 1-dot, n*1.2e-7*abs+1e-6
+		switch m {
+		case quant.Dot:
+			want = -dot
+		case quant.L2:
+			want, tol = l2, n*1.2e-7*l2
+		}
+		if math.Abs(got-want) > tol && !math.IsInf(want, 0) {
+			t.Fatalf("n=%d %s: DistanceFP16Codes = %g, want %g ± %g", len(q), m, got, want, tol)
+		}
+	}
 }
 
 func TestKernelsName(t *testing.T) {
@@ -173,11 +205,12 @@ func TestKernelsName(t *testing.T) {
 
 func TestKernelPanics(t *testing.T) {
 	for name, f := range map[string]func(){
-		"DotInt8":       func() { quant.DotInt8(make([]int8, 2), make([]int8, 3)) },
-		"SquaredL2Int8": func() { quant.SquaredL2Int8(make([]int8, 2), make([]int8, 3)) },
-		"DotInt8 long":  func() { quant.DotInt8(make([]int8, quant.MaxKernelLen+1), make([]int8, quant.MaxKernelLen+1)) },
-		"DotFP16":       func() { quant.DotFP16(make([]float32, 2), make([]uint16, 3)) },
-		"SquaredL2FP16": func() { quant.SquaredL2FP16(make([]float32, 2), make([]uint16, 1)) },
+		"DotInt8":           func() { quant.DotInt8(make([]int8, 2), make([]int8, 3)) },
+		"SquaredL2Int8":     func() { quant.SquaredL2Int8(make([]int8, 2), make([]int8, 3)) },
+		"DotInt8 long":      func() { quant.DotInt8(make([]int8, quant.MaxKernelLen+1), make([]int8, quant.MaxKernelLen+1)) },
+		"DotFP16":           func() { quant.DotFP16(make([]float32, 2), make([]uint16, 3)) },
+		"SquaredL2FP16":     func() { quant.SquaredL2FP16(make([]float32, 2), make([]uint16, 1)) },
+		"DistanceFP16Codes": func() { quant.DistanceFP16Codes(quant.L2, make([]uint16, 2), make([]uint16, 1)) },
 	} {
 		func() {
 			defer func() {
