@@ -27,7 +27,7 @@ type kernelSet struct {
 	// dotHalf and l2Half take two half-precision vectors.
 	dotHalf func(a, b []uint16) float32
 	l2Half  func(a, b []uint16) float32
-	f16    string // name of the FP16 kernels: "go" or "f16c"
+	f16     string // name of the FP16 kernels: "go" or "f16c"
 }
 
 var goKernels = kernelSet{
