@@ -3,6 +3,7 @@ package quant_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/viterin/vek/vek32"
@@ -124,6 +125,92 @@ func BenchmarkPrepareQuery(b *testing.B) {
 				if err := q.PrepareQuery(&qr, data[0]); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkKernelCPU measures ns per distance by the thread's CPU clock,
+// interleaving every kernel in each round and keeping each one's fastest
+// round (1,000 calls): robust on a shared, loaded machine where the
+// wall-clock ns/op of BenchmarkDistance swings by 2× between runs. The
+// figures are the custom metrics (ns per call, lower is better); doc.go's
+// table comes from
+//
+//	go test -run XXX -bench KernelCPU -count 5 ./index/quant
+func BenchmarkKernelCPU(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, dim := range []int{100, 384, 768} {
+		x := make([]float32, dim)
+		y := make([]float32, dim)
+		for i := range x {
+			x[i], y[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		unit(x)
+		unit(y)
+		h := make([]uint16, dim)
+		if err := quant.EncodeFP16(h, y); err != nil {
+			b.Fatal(err)
+		}
+		tr := testVectors(r, quant.Cosine, 200, dim)
+		cx, cy := make([]int8, dim), make([]int8, dim)
+		for i := range cx {
+			cx[i], cy[i] = int8(r.IntN(255)-127), int8(r.IntN(255)-127)
+		}
+		type kernel struct {
+			name string
+			f    func()
+		}
+		ks := []kernel{
+			{"fp32-vek32", func() { sink += vek32.Dot(x, y) }},
+			{"fp32-go", func() { sink += dotGo(x, y) }},
+		}
+		for _, set := range quant.KernelNames() {
+			dot, l2, f16 := quant.KernelFuncs(set)
+			if set != "avx512vnni" {
+				name := "fp16-f16c"
+				if set == "go" {
+					name = "fp16-go"
+				}
+				ks = append(ks,
+					kernel{name, func() { sink += f16(x, h) }},
+					kernel{"int8-l2-" + set, func() { sink += float32(l2(cx, cy)) }})
+			}
+			ks = append(ks, kernel{"int8-" + set, func() { sink += float32(dot(cx, cy)) }})
+		}
+		for _, s := range []quant.Scheme{quant.Symmetric, quant.PerDimension} {
+			q, err := quant.Train(dim, quant.Cosine, tr, quant.TrainOptions{Scheme: s})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ex, _ := q.Encode(cx, tr[0])
+			ey, _ := q.Encode(cy, tr[1])
+			var qr quant.Query
+			if err := q.PrepareQuery(&qr, x); err != nil {
+				b.Fatal(err)
+			}
+			ks = append(ks,
+				kernel{"int8-query-" + s.String(), func() { sink += q.Distance(&qr, cy, ey) }},
+				kernel{"int8-codes-" + s.String(), func() { sink += q.CodeDistance(cx, ex, cy, ey) }})
+		}
+		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			const calls = 1000
+			best := make([]int64, len(ks))
+			for b.Loop() {
+				for i, k := range ks {
+					t0 := threadCPU()
+					for range calls {
+						k.f()
+					}
+					if d := threadCPU() - t0; best[i] == 0 || d < best[i] {
+						best[i] = d
+					}
+				}
+			}
+			for i, k := range ks {
+				b.ReportMetric(float64(best[i])/calls, "ns/"+k.name)
 			}
 		})
 	}

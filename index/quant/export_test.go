@@ -22,3 +22,14 @@ func SetKernels(name string) (restore func()) {
 	}
 	panic("quant: no kernel set " + name)
 }
+
+// KernelFuncs returns the named set's int8 dot, int8 squared L2 and
+// float32·fp16 dot kernels, without the exported wrappers' checks.
+func KernelFuncs(name string) (dotI8 func(a, b []int8) int32, l2I8 func(a, b []int8) uint32, dotF16 func(q []float32, c []uint16) float32) {
+	for _, s := range kernelSets() {
+		if s.name == name {
+			return s.dotI8, s.l2I8, s.dotF16
+		}
+	}
+	panic("quant: no kernel set " + name)
+}

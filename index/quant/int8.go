@@ -361,26 +361,54 @@ func (q *Int8) CodeDistance(x []int8, cx float32, y []int8, cy float32) float32 
 		if q.uniform {
 			return q.a * q.a * float32(SquaredL2Int8(x, y))
 		}
-		var s float32
-		for i, a2 := range q.a2 {
-			d := float32(int32(x[i]) - int32(y[i]))
-			s += a2 * d * d
-		}
-		return s
+		return weightedL2(q.a2, x, y)
 	}
 	var ip float32
 	if q.uniform {
 		ip = q.a * q.a * float32(DotInt8(x, y))
 	} else {
-		for i, a2 := range q.a2 {
-			ip += a2 * float32(int32(x[i])*int32(y[i]))
-		}
+		ip = weightedDot(q.a2, x, y)
 	}
 	ip += cx + cy + q.bb
 	if q.metric == Cosine {
 		return 1 - ip
 	}
 	return -ip
+}
+
+// weightedDot returns Σ w[i]·x[i]·y[i] with 4 float32 accumulators.
+func weightedDot(w []float32, x, y []int8) float32 {
+	x, y = x[:len(w)], y[:len(w)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += w[i] * float32(int32(x[i])*int32(y[i]))
+		s1 += w[i+1] * float32(int32(x[i+1])*int32(y[i+1]))
+		s2 += w[i+2] * float32(int32(x[i+2])*int32(y[i+2]))
+		s3 += w[i+3] * float32(int32(x[i+3])*int32(y[i+3]))
+	}
+	for ; i < len(w); i++ {
+		s0 += w[i] * float32(int32(x[i])*int32(y[i]))
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// weightedL2 returns Σ w[i]·(x[i]-y[i])² with 4 float32 accumulators.
+func weightedL2(w []float32, x, y []int8) float32 {
+	x, y = x[:len(w)], y[:len(w)]
+	sq := func(a, b int8) float32 { d := int32(a) - int32(b); return float32(d * d) }
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += w[i] * sq(x[i], y[i])
+		s1 += w[i+1] * sq(x[i+1], y[i+1])
+		s2 += w[i+2] * sq(x[i+2], y[i+2])
+		s3 += w[i+3] * sq(x[i+3], y[i+3])
+	}
+	for ; i < len(w); i++ {
+		s0 += w[i] * sq(x[i], y[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // TrainOptions tunes Train. The zero value means the documented defaults.
