@@ -95,6 +95,18 @@ func fp16Why(x float32) string {
 	return "beyond the fp16 range (±65504)"
 }
 
+// CheckFP16 reports a stored half-precision vector that EncodeFP16 cannot
+// have written: an Inf or NaN component returns an error wrapping
+// ErrCorrupt naming it. O(len(code)), safe for concurrent use.
+func CheckFP16(code []uint16) error {
+	for i, h := range code {
+		if h&0x7c00 == 0x7c00 {
+			return corruptf("fp16 component %d is %v", i, ToFloat32(h))
+		}
+	}
+	return nil
+}
+
 // DecodeFP16 writes the float32 values of src into dst; it panics if
 // len(dst) < len(src). O(len(src)), safe for concurrent use on distinct
 // dst.

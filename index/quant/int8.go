@@ -225,10 +225,16 @@ func (q *Int8) Encode(dst []int8, v []float32) (corr float32, err error) {
 	if err := checkVector(v, q.dim, "vector"); err != nil {
 		return 0, err
 	}
-	var e float64
 	for i, x := range v {
-		c := quantize((x - q.offset[i]) * q.inv[i])
-		dst[i] = c
+		dst[i] = quantize((x - q.offset[i]) * q.inv[i])
+	}
+	return q.correction(dst), nil
+}
+
+// correction returns a code's correction term (see Encode).
+func (q *Int8) correction(code []int8) float32 {
+	var e float64
+	for i, c := range code {
 		if q.metric == L2 {
 			d := float64(q.scale[i]) * float64(c)
 			e += d * d
@@ -236,7 +242,29 @@ func (q *Int8) Encode(dst []int8, v []float32) (corr float32, err error) {
 			e += float64(q.scale[i]) * float64(q.offset[i]) * float64(c)
 		}
 	}
-	return float32(e), nil
+	return float32(e)
+}
+
+// CheckCode reports whether a stored code and its correction term can have
+// come from Encode under these parameters: the length is Dim, no component
+// is -128 (Encode never writes it), and corr equals the term recomputed from
+// the code, bit for bit. A mismatch returns an error wrapping ErrCorrupt
+// naming what differs; it catches damaged correction terms and codes read
+// with the wrong parameters, not every damaged code byte. O(Dim), safe for
+// concurrent use.
+func (q *Int8) CheckCode(code []int8, corr float32) error {
+	if len(code) != q.dim {
+		return corruptf("int8 code has %d components, want %d", len(code), q.dim)
+	}
+	for i, c := range code {
+		if c == -128 {
+			return corruptf("int8 code component %d is -128", i)
+		}
+	}
+	if want := q.correction(code); math.Float32bits(want) != math.Float32bits(corr) {
+		return corruptf("int8 correction term %v, recomputed %v", corr, want)
+	}
+	return nil
 }
 
 // quantize rounds to the nearest integer (ties to even) and clips to

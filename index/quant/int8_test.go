@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/index/quant"
@@ -515,6 +516,50 @@ func TestTinyScale(t *testing.T) {
 		d := q.Distance(&qr, code, corr)
 		if d != d || math.IsInf(float64(d), 0) || d > 1e-3 {
 			t.Errorf("%v: distance to itself %g", v, d)
+		}
+	}
+}
+
+func TestCheckCode(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, m := range metrics {
+		for _, s := range []quant.Scheme{quant.Symmetric, quant.PerDimension} {
+			data := testVectors(r, m, 50, 20)
+			q, err := quant.Train(20, m, data, quant.TrainOptions{Scheme: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			code := make([]int8, 20)
+			corr, _ := q.Encode(code, data[3])
+			if err := q.CheckCode(code, corr); err != nil {
+				t.Fatalf("%s %s: good code refused: %v", m, s, err)
+			}
+			bad := slices.Clone(code)
+			bad[5] = -128
+			if err := q.CheckCode(bad, corr); !errors.Is(err, quant.ErrCorrupt) {
+				t.Errorf("%s %s: -128 accepted: %v", m, s, err)
+			}
+			if err := q.CheckCode(code[:19], corr); !errors.Is(err, quant.ErrCorrupt) {
+				t.Errorf("%s %s: short code accepted: %v", m, s, err)
+			}
+			if corr != 0 { // symmetric dot/cosine have corr 0 whatever the code
+				if err := q.CheckCode(code, math.Nextafter32(corr, 1e30)); !errors.Is(err, quant.ErrCorrupt) {
+					t.Errorf("%s %s: corr off by one ulp accepted: %v", m, s, err)
+				}
+				bad = slices.Clone(code)
+				bad[0] ^= 1
+				if err := q.CheckCode(bad, corr); !errors.Is(err, quant.ErrCorrupt) {
+					t.Errorf("%s %s: changed code accepted with the old corr: %v", m, s, err)
+				}
+			}
+		}
+	}
+	if err := quant.CheckFP16([]uint16{0, 0x3c00, 0x7bff}); err != nil {
+		t.Error(err)
+	}
+	for _, h := range []uint16{0x7c00, 0xfc00, 0x7e00} {
+		if err := quant.CheckFP16([]uint16{0, h}); !errors.Is(err, quant.ErrCorrupt) {
+			t.Errorf("CheckFP16 %04x: %v", h, err)
 		}
 	}
 }

@@ -6,11 +6,11 @@
 // saturation as with VPMADDUBSW. 64 bytes per iteration into 4
 // accumulators, then 16-byte steps, then a scalar tail.
 //
-// func dotI8AVX2Asm(a, b *int8, n int) int32
-TEXT ·dotI8AVX2Asm(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ n+16(FP), CX
+// func dotI8AVX2Asm(a, b []int8) int32
+TEXT ·dotI8AVX2Asm(SB), NOSPLIT, $0-52
+	MOVQ a_base+0(FP), SI
+	MOVQ b_base+24(FP), DI
+	MOVQ a_len+8(FP), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -77,7 +77,7 @@ dottail:
 	JMP     dottail
 
 dotdone:
-	MOVL       AX, ret+24(FP)
+	MOVL       AX, ret+48(FP)
 	VZEROUPPER
 	RET
 
@@ -89,11 +89,11 @@ dotdone:
 // fault on the masked bytes: masked a bytes become 0x80 but multiply masked
 // b bytes of 0 in both sums.
 //
-// func dotI8VNNIAsm(a, b *int8, n int) int32
-TEXT ·dotI8VNNIAsm(SB), NOSPLIT, $0-28
-	MOVQ         a+0(FP), SI
-	MOVQ         b+8(FP), DI
-	MOVQ         n+16(FP), CX
+// func dotI8VNNIAsm(a, b []int8) int32
+TEXT ·dotI8VNNIAsm(SB), NOSPLIT, $0-52
+	MOVQ         a_base+0(FP), SI
+	MOVQ         b_base+24(FP), DI
+	MOVQ         a_len+8(FP), CX
 	VPXORD       Z0, Z0, Z0
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z6, Z6, Z6
@@ -157,7 +157,7 @@ vnnireduce:
 	VPSHUFD       $0xb1, X0, X1
 	VPADDD        X1, X0, X0
 	VMOVD         X0, AX
-	MOVL          AX, ret+24(FP)
+	MOVL          AX, ret+48(FP)
 	VZEROUPPER
 	RET
 
@@ -166,11 +166,11 @@ vnnireduce:
 // total is at most 65536·65025 < 2^32 for n <= MaxKernelLen, so the
 // wrapping dword sum is exact as a uint32.
 //
-// func l2I8AVX2Asm(a, b *int8, n int) uint32
-TEXT ·l2I8AVX2Asm(SB), NOSPLIT, $0-28
-	MOVQ  a+0(FP), SI
-	MOVQ  b+8(FP), DI
-	MOVQ  n+16(FP), CX
+// func l2I8AVX2Asm(a, b []int8) uint32
+TEXT ·l2I8AVX2Asm(SB), NOSPLIT, $0-52
+	MOVQ  a_base+0(FP), SI
+	MOVQ  b_base+24(FP), DI
+	MOVQ  a_len+8(FP), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 
@@ -228,7 +228,7 @@ l2tail:
 	JMP     l2tail
 
 l2done:
-	MOVL       AX, ret+24(FP)
+	MOVL       AX, ret+48(FP)
 	VZEROUPPER
 	RET
 
@@ -236,11 +236,11 @@ l2done:
 // exactly; 32 per iteration into 4 accumulators, then 8 at a time, then a
 // scalar tail through the low lane.
 //
-// func dotF16Asm(q *float32, c *uint16, n int) float32
-TEXT ·dotF16Asm(SB), NOSPLIT, $0-28
-	MOVQ   q+0(FP), SI
-	MOVQ   c+8(FP), DI
-	MOVQ   n+16(FP), CX
+// func dotF16Asm(q []float32, c []uint16) float32
+TEXT ·dotF16Asm(SB), NOSPLIT, $0-52
+	MOVQ   q_base+0(FP), SI
+	MOVQ   c_base+24(FP), DI
+	MOVQ   q_len+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -297,17 +297,17 @@ fdottail:
 	JMP         fdottail
 
 fdotdone:
-	VMOVSS     X0, ret+24(FP)
+	VMOVSS     X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // FP32/FP16 squared L2, as dotF16Asm with d = q - c and d·d accumulated.
 //
-// func l2F16Asm(q *float32, c *uint16, n int) float32
-TEXT ·l2F16Asm(SB), NOSPLIT, $0-28
-	MOVQ   q+0(FP), SI
-	MOVQ   c+8(FP), DI
-	MOVQ   n+16(FP), CX
+// func l2F16Asm(q []float32, c []uint16) float32
+TEXT ·l2F16Asm(SB), NOSPLIT, $0-52
+	MOVQ   q_base+0(FP), SI
+	MOVQ   c_base+24(FP), DI
+	MOVQ   q_len+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -370,18 +370,18 @@ fl2tail:
 	JMP         fl2tail
 
 fl2done:
-	VMOVSS     X0, ret+24(FP)
+	VMOVSS     X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // FP16·FP16 dot product, F16C + FMA: both sides widened by VCVTPH2PS, 16
 // per iteration into 2 accumulators, then 8, then a scalar tail.
 //
-// func dotHalfAsm(a, b *uint16, n int) float32
-TEXT ·dotHalfAsm(SB), NOSPLIT, $0-28
-	MOVQ   a+0(FP), SI
-	MOVQ   b+8(FP), DI
-	MOVQ   n+16(FP), CX
+// func dotHalfAsm(a, b []uint16) float32
+TEXT ·dotHalfAsm(SB), NOSPLIT, $0-52
+	MOVQ   a_base+0(FP), SI
+	MOVQ   b_base+24(FP), DI
+	MOVQ   a_len+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 
@@ -434,17 +434,17 @@ hdottail:
 	JMP         hdottail
 
 hdotdone:
-	VMOVSS     X0, ret+24(FP)
+	VMOVSS     X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // FP16/FP16 squared L2, as dotHalfAsm with d = a - b.
 //
-// func l2HalfAsm(a, b *uint16, n int) float32
-TEXT ·l2HalfAsm(SB), NOSPLIT, $0-28
-	MOVQ   a+0(FP), SI
-	MOVQ   b+8(FP), DI
-	MOVQ   n+16(FP), CX
+// func l2HalfAsm(a, b []uint16) float32
+TEXT ·l2HalfAsm(SB), NOSPLIT, $0-52
+	MOVQ   a_base+0(FP), SI
+	MOVQ   b_base+24(FP), DI
+	MOVQ   a_len+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 
@@ -501,6 +501,6 @@ hl2tail:
 	JMP         hl2tail
 
 hl2done:
-	VMOVSS     X0, ret+24(FP)
+	VMOVSS     X0, ret+48(FP)
 	VZEROUPPER
 	RET
