@@ -15,12 +15,13 @@ var (
 	// ErrDimension: a vector, code or buffer has the wrong length.
 	// Returned errors are *DimensionError.
 	ErrDimension = errors.New("quant: wrong dimension")
-	// ErrParams: invalid arguments to Train, NewSymmetric or NewInt8 (no
+	// ErrParams: invalid arguments to Train, NewSymmetric or Default (no
 	// training vectors, a bad metric, scheme or quantile, a dimension out of
 	// range).
 	ErrParams = errors.New("quant: invalid quantization parameters")
 	// ErrCorrupt: bytes given to Int8.UnmarshalBinary are damaged, truncated
-	// or of an unknown version; nothing is decoded from them.
+	// or of an unknown version (nothing is decoded from them), or a stored
+	// code fails CheckCode or CheckFP16.
 	ErrCorrupt = errors.New("quant: corrupt quantization parameters")
 	// ErrEncoding: an unknown encoding name or value.
 	ErrEncoding = errors.New("quant: unknown encoding")
@@ -30,7 +31,7 @@ var (
 type ValueError struct {
 	Index int     // position of the component in its vector
 	Value float32 // the component
-	Why   string  // "NaN", "infinite" or "overflows fp16" / "exceeds MaxComponent"
+	Why   string  // "NaN", "infinite", "beyond the fp16 range (±65504)" or "beyond ±MaxComponent"
 }
 
 func (e *ValueError) Error() string {

@@ -44,7 +44,8 @@ func (s Scheme) valid() bool { return s == Symmetric || s == PerDimension }
 // Int8 holds INT8 scalar-quantization parameters for one dimension and
 // metric, and computes distances between codes and queries. Make one with
 // Default, NewSymmetric, Train or UnmarshalBinary; the zero value is not
-// usable. An Int8 is immutable: all its methods are safe for concurrent use.
+// usable. An Int8 is immutable once made: all its methods except
+// UnmarshalBinary are safe for concurrent use.
 //
 // # Codes
 //
@@ -82,9 +83,9 @@ func (s Scheme) valid() bool { return s == Symmetric || s == PerDimension }
 //
 // where e_q is the correction term Encode returns for dot and cosine. With
 // per-dimension scales, a²·q·r becomes Σ a[i]²q[i]r[i], a weighted sum the
-// integer kernels cannot do; CodeDistance then runs a float loop (about 4×
-// slower than the kernel at 100 dimensions), and Distance (query against
-// code), the search's hot path, keeps its one kernel call.
+// integer kernels cannot do; CodeDistance then runs a float loop (7-16× an
+// FP32 distance, see doc.go), and Distance (query against code), the
+// search's hot path, keeps its one kernel call.
 //
 // Components outside the trained range are clipped to -127 or 127; the
 // exact rescoring of the final candidates repairs the ranking.
@@ -98,7 +99,7 @@ type Int8 struct {
 	// derived from the above
 	inv     []float32 // 1/a[i], 0 where a[i] == 0
 	a2      []float32 // a[i]², PerDimension only
-	uniform bool      // all a[i] equal (and ab, a hold it)
+	uniform bool      // all a[i] equal (a holds the common value)
 	a       float32   // the common a[i] when uniform
 	bb      float32   // Σ b[i]²
 }
@@ -456,7 +457,8 @@ type TrainOptions struct {
 const DefaultScheme = PerDimension
 
 // Train learns INT8 parameters for metric m from vectors, each of length
-// dim (a sample of a few thousand represents a collection well). It refuses
+// dim: the collection or a sample of it (on GloVe a 10% sample does as well
+// as the whole, doc.go). It refuses
 // an empty set, a wrong length (*DimensionError) and NaN, infinite or
 // beyond-MaxComponent components (*ValueError), each wrapped with the
 // vector's position, so bad input cannot corrupt the parameters; other bad
