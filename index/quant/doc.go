@@ -52,7 +52,8 @@
 // Decode and PrepareQuery write into the buffers given; Train reads its
 // vectors and keeps only the parameters (O(dim) memory).
 //
-// Costs: every per-vector operation is O(dim) and allocation-free;
+// Costs: every per-vector operation is O(dim) and allocation-free
+// (PrepareQuery allocates only to grow a Query's buffer on first use);
 // Train is O(n·dim) (O(n·dim·log n) with a Quantile below 1), where n is
 // the number of training vectors; MarshalBinary and UnmarshalBinary are
 // O(dim). Nothing depends on the collection size.

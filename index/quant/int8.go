@@ -81,8 +81,9 @@ func (s Scheme) valid() bool { return s == Symmetric || s == PerDimension }
 //	    = a²·DotInt8(q, r) + e_q + e_r + Σ b[i]²,   e_q = a·Σ b[i]q[i]
 //	‖x̂-ŷ‖² = a²·SquaredL2Int8(q, r)   (the offsets cancel)
 //
-// where e_q is the correction term Encode returns for dot and cosine. With
-// per-dimension scales, a²·q·r becomes Σ a[i]²q[i]r[i], a weighted sum the
+// where e_q is the correction term Encode returns for dot and cosine (in
+// general Σ a[i]b[i]q[i], which is a·Σ b[i]q[i] here). With per-dimension
+// scales, a²·q·r becomes Σ a[i]²q[i]r[i], a weighted sum the
 // integer kernels cannot do; CodeDistance then runs a float loop (7-16× an
 // FP32 distance, see doc.go), and Distance (query against code), the
 // search's hot path, keeps its one kernel call.
@@ -214,8 +215,9 @@ func checkComponent(i int, x float32) error {
 }
 
 // Encode writes the codes of v into dst (both of length Dim) and returns
-// v's correction term: Σ (a[i]q[i])² for L2, a·Σ b[i]q[i] for dot and cosine
-// (0 under Symmetric). Components beyond the trained range are clipped. It
+// v's correction term: Σ (a[i]q[i])² for L2, Σ a[i]b[i]q[i] for dot and
+// cosine (0 under Symmetric). Components beyond the trained range are
+// clipped. It
 // returns a *DimensionError for a wrong length and a *ValueError for a NaN,
 // infinite or beyond-MaxComponent component, writing nothing then. O(Dim),
 // safe for concurrent use on distinct dst.
