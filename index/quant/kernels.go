@@ -12,8 +12,9 @@ const MaxKernelLen = 1 << 16
 
 // KernelsEnv names the environment variable read once at start-up to cap the
 // kernels: "go" forces the pure-Go references, "avx2" forbids AVX-512. Empty
-// or unset means the best the CPU offers. Tests and benchmarks use it to run
-// both paths on one machine.
+// or unset means the best the CPU offers. It runs a whole process (a test
+// binary of another package, the bench tool) on the references; this
+// package's own tests run every set the CPU supports whatever it says.
 const KernelsEnv = "VECBOLT_QUANT_KERNELS"
 
 // kernelSet is one implementation of every kernel. Each function assumes
