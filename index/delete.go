@@ -241,6 +241,17 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 			sel = append(sel, c)
 		}
 	}
+	// Keep the list as long as it was: top it up with the closest
+	// candidates the heuristic passed over, so that deletes do not thin
+	// the graph out.
+	for _, c := range extra {
+		if len(sel) >= len(old) {
+			break
+		}
+		if !slices.ContainsFunc(sel, func(n Neighbor) bool { return n.ID == c.ID }) {
+			sel = append(sel, c)
+		}
+	}
 	s.sel = sel
 	g.writeList(s, u, level, sel)
 	s.cands = cands
