@@ -35,6 +35,10 @@ import (
 // and adding a link.
 const pathBudget = 32
 
+// probeBudget is the number of nodes a proof a ~> b expands from a before
+// it also follows in-links back from b.
+const probeBudget = 4
+
 // backBudget is the number of nodes whose in-links a proof a ~> b follows
 // backwards from b before walking forwards from a.
 const backBudget = 16
@@ -310,6 +314,27 @@ func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
 	if a == b {
 		return true
 	}
+	// Most proofs end within two hops of a: look there first.
+	s.visited.reset(g.capacity)
+	s.visited.visit(a)
+	probe := append(s.stack[:0], a)
+	for i := 0; i < len(probe) && i < probeBudget; i++ {
+		blk := g.block(probe[i], 0)
+		n := int(atomic.LoadUint32(&blk[0]))
+		for j := 1; j <= n; j++ {
+			nb := atomic.LoadUint32(&blk[j])
+			if nb == b {
+				s.stack = probe[:0]
+				g.rep.visited.Add(uint64(i + 1))
+				return true
+			}
+			if !s.visited.visit(nb) {
+				probe = append(probe, nb)
+			}
+		}
+	}
+	s.stack = probe[:0]
+	g.rep.visited.Add(uint64(min(len(probe), probeBudget)))
 	// Mark the nodes that reach b within a few in-links (tag back), then
 	// walk forward from a until the walk meets one of them.
 	s.visited.reset(g.capacity)
