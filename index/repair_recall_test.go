@@ -115,8 +115,11 @@ func (qc qualityCase) run(t *testing.T) {
 // batches, is within 0.005 of a fresh bulk build's at the same ef.
 func TestRecallAfterWritesMatchesBulkBuild(t *testing.T) {
 	qc := qualityCase{n: 10000, dim: 32, queries: 500, efs: []int{16, 32, 64}, tol: 0.005}
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		qc = qualityCase{n: 3000, dim: 32, queries: 300, efs: []int{16, 32}, tol: 0.01}
+	}
+	if raceEnabled {
+		qc = qualityCase{n: 1000, dim: 16, queries: 100, efs: []int{32}, tol: 0.02}
 	}
 	qc.run(t)
 }
