@@ -120,7 +120,19 @@ collection. Start with "vecbolt demo".`,
 		newCompactCommand(g),
 		newCheckCommand(g),
 		newBenchCommand(g),
+		newCollectionsCommand(g),
+		newDropCommand(g),
+		newKeysCommand(g),
+		newSimilarityCommand(g),
+		newRankCommand(g),
+		newCloserThanCommand(g),
+		newSimilarCommand(g),
+		newVersionCommand(g),
+		newRenameCommand(g),
 	)
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
+	_ = root.RegisterFlagCompletionFunc("collection", completeCollections(g))
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
 	}
@@ -166,6 +178,9 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 	db, err := query.Open(g.DB, query.Options{ReadOnly: readOnly, Timeout: timeout})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", g.DB, err)
+	}
+	if w := db.Store().MetaDamage(); w != nil && g.stderr != nil {
+		fmt.Fprintf(g.stderr, "vecbolt: warning: %v\n", w) // a read-only open of a file with a damaged meta page
 	}
 	return db, nil
 }
