@@ -110,3 +110,38 @@ func isCobraUsage(err error) bool {
 	}
 	return false
 }
+
+// packageNames are the "pkg: " prefixes of the library's errors. They tell
+// a Go caller which layer spoke; on the command line they are noise between
+// the parts of one sentence.
+var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true}
+
+// cleanMessage turns a chain of wrapped errors into one sentence for the
+// command line: it drops the package prefixes at the start of each part
+// (outside quoted keys) and a part that repeats the one before it, as in
+// "read x: read x: is a directory".
+func cleanMessage(s string) string {
+	var parts []string
+	start, inQuote := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && inQuote:
+			i++
+		case s[i] == '"':
+			inQuote = !inQuote
+		case !inQuote && strings.HasPrefix(s[i:], ": "):
+			parts = append(parts, s[start:i])
+			start = i + 2
+			i++
+		}
+	}
+	parts = append(parts, s[start:])
+	out := parts[:0]
+	for _, p := range parts {
+		if packageNames[p] || (len(out) > 0 && out[len(out)-1] == p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ": ")
+}

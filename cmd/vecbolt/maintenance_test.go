@@ -290,7 +290,7 @@ func TestCompactFailureLeavesSource(t *testing.T) {
 	}
 
 	r := vecbolt(t, "", "--db", path, "compact", "--output", filepath.Join(dir, "no", "such", "dir.db"))
-	if r.code == 0 || !strings.Contains(r.stderr, "no such file or directory") || !strings.Contains(r.stderr, "unchanged") {
+	if r.code != exitNotFound || !strings.Contains(r.stderr, "directory "+filepath.Join(dir, "no", "such")+" does not exist") {
 		t.Errorf("compact into a missing directory: exit %d, %s", r.code, r.stderr)
 	}
 	intact()
