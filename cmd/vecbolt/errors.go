@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
 	"github.com/vecbolt/vecbolt/store"
@@ -64,7 +65,8 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrLocked),
 		errors.Is(err, store.ErrNotVecbolt),
 		errors.Is(err, store.ErrVersion),
-		errors.Is(err, store.ErrCorrupt):
+		errors.Is(err, store.ErrCorrupt),
+		errors.Is(err, index.ErrCorrupt):
 		return exitDatabase
 	case errors.Is(err, store.ErrKeyNotFound),
 		errors.Is(err, store.ErrUnknownCollection),

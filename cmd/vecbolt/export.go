@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 type exportOptions struct {
@@ -118,7 +121,12 @@ func exportTo(ctx context.Context, db *query.DB, collection string, dim int, w i
 		return err
 	}
 	if err := db.ForEach(ctx, collection, func(r query.Record) error {
-		return fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+		err := fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+		if errors.Is(err, format.ErrNotFinite) {
+			// Every write path refuses NaN and Inf: the file is damaged.
+			return &exitError{code: exitDatabase, err: fmt.Errorf("record %s in the database holds a NaN or infinite component, which no write accepts: the file is damaged (run 'vecbolt check'): %w", strconv.Quote(r.Key), store.ErrCorrupt)}
+		}
+		return err
 	}); err != nil {
 		return err
 	}

@@ -60,6 +60,12 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// cobra's completion command binds the output stream when it is made:
+	// make it now, then give it a usage error for an unknown shell.
+	root.InitDefaultCompletionCmd(args...)
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		requireSubcommand(c)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -138,10 +144,51 @@ collection. Start with "vecbolt demo".`,
 		newCheckCommand(g),
 		newBenchCommand(g),
 	)
+	root.InitDefaultHelpCmd()
+	if help, _, err := root.Find([]string{"help"}); err == nil && help != root && help.Run != nil {
+		show := help.Run
+		help.Run = nil
+		help.Example = "  vecbolt help search\n  vecbolt help bench plot"
+		help.RunE = func(c *cobra.Command, args []string) error {
+			if cmd, _, err := c.Root().Find(args); cmd == nil || err != nil {
+				return usageErr(fmt.Errorf("no help topic %q: run 'vecbolt help' for the commands", strings.Join(args, " ")))
+			}
+			show(c, args)
+			return nil
+		}
+	}
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
+		requireSubcommand(c)
 	}
 	return root
+}
+
+// requireSubcommand makes a command that only groups subcommands (eval,
+// completion, bench plot's parent has its own run) fail with a usage error,
+// exit 2, when its subcommand is missing or unknown: cobra would print the
+// help and exit 0, so "vecbolt completion tcsh" seemed to work.
+func requireSubcommand(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	want := strings.Join(names, ", ")
+	c.Args = nil
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErr(fmt.Errorf("%s needs one of: %s", cmd.CommandPath(), want))
+		}
+		return usageErr(fmt.Errorf("%s has no %q: want one of %s", cmd.CommandPath(), args[0], want))
+	}
 }
 
 // completeValues returns a flag completion function offering fixed values.
