@@ -35,7 +35,7 @@ exist. The copy is written under a temporary name, synced, checked (unless
 --no-verify) and only then renamed to DEST: an interrupted or failed backup
 leaves no DEST and never touches the database.`,
 		Example: `  vecbolt --db words.db backup words-2024-06-01.db
-  vecbolt --db words.db backup --no-verify /mnt/backups/words.db`,
+  vecbolt --db words.db backup --no-verify words-copy.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dest = args[0]

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/query"
@@ -118,27 +117,10 @@ func TestExportDestinations(t *testing.T) {
 
 	// A FIFO is written into, not replaced.
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []byte)
-	go func() {
-		f, err := os.Open(fifo)
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer f.Close()
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(f)
-		got <- b.Bytes()
-	}()
-	ok(t, "--db", db, "export", fifo, "-f", "jsonl")
-	if b := <-got; len(lines(string(b))) != 3 {
-		t.Errorf("read %q from the FIFO", b)
-	}
-	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
-		t.Error("the FIFO was replaced")
+	if err := mkfifo(fifo); err != nil {
+		t.Logf("FIFO not tested: %v", err)
+	} else {
+		exportIntoFIFO(t, db, fifo)
 	}
 
 	// A directory and a missing directory are refused before any work.
@@ -377,5 +359,30 @@ func TestCompactNoLargerThanBackup(t *testing.T) {
 	step("deleted")
 	if n := consistent(t, path, dim); n != 1000 {
 		t.Errorf("%d records after compaction, want 1000", n)
+	}
+}
+
+// exportIntoFIFO exports db's three records into the named pipe fifo while
+// a reader drains it, and checks that the pipe is still a pipe.
+func exportIntoFIFO(t *testing.T, db, fifo string) {
+	t.Helper()
+	got := make(chan []byte)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(f)
+		got <- b.Bytes()
+	}()
+	ok(t, "--db", db, "export", fifo, "-f", "jsonl")
+	if b := <-got; len(lines(string(b))) != 3 {
+		t.Errorf("read %q from the FIFO", b)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Error("the FIFO was replaced")
 	}
 }
