@@ -12,14 +12,14 @@ import (
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// Exit codes of the vecbolt command.
+// Exit codes of the vecbolt command, as the README lists them.
 const (
 	exitOK       = 0
-	exitFailure  = 1   // any other failure
-	exitUsage    = 2   // bad flags or arguments
-	exitNotFound = 3   // missing key, collection, database or input file
+	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk
+	exitUsage    = 2   // bad flags or arguments; an output file that exists (export without --force)
+	exitNotFound = 3   // missing key, collection, database, input file, or output directory
 	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error
-	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, corrupt
+	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, damaged
 	exitCanceled = 130 // interrupted (SIGINT)
 )
 
