@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -384,5 +386,113 @@ func exportIntoFIFO(t *testing.T, db, fifo string) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Error("the FIFO was replaced")
+	}
+}
+
+// nanDB returns a database whose record "a" has had a vector component
+// replaced by NaN on disk, as a damaged file would.
+func nanDB(t *testing.T) string {
+	t.Helper()
+	db := tempDB(t)
+	ok(t, "--db", db, "create", "--dim", "2", "--metric", "l2")
+	ok(t, "--db", db, "put", "a", "--vector", "1.5,2.5")
+	ok(t, "--db", db, "put", "b", "--vector", "3,4")
+	data, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := func(x float32) []byte {
+		b := make([]byte, 4)
+		binary.LittleEndian.PutUint32(b, math.Float32bits(x))
+		return b
+	}
+	pat := append(le(1.5), le(2.5)...)
+	if !bytes.Contains(data, pat) {
+		t.Fatal("record bytes not found")
+	}
+	data = bytes.ReplaceAll(data, pat, append(le(float32(math.NaN())), le(2.5)...))
+	if err := os.WriteFile(db, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestExitCodesIssue12 pins the exit code and the one-sentence message of
+// every case of issue 12 that had an inconsistent code or a layered one.
+func TestExitCodesIssue12(t *testing.T) {
+	db := smallDB(t)
+	dir := filepath.Dir(db)
+	nan := nanDB(t)
+	bigMeta := `{"a":"` + strings.Repeat("x", store.MaxMetadataLen) + `"}`
+	jsonl := writeFile(t, dir, "big.jsonl", []byte(`{"key":"z","vector":[1,2],"metadata":`+bigMeta+"}\n"))
+	badGzip := writeFile(t, dir, "bad.txt.gz", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03this is not deflate data at all, just text"))
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	taken := writeFile(t, dir, "taken.db", []byte("x"))
+	for _, tc := range []struct {
+		name    string
+		code    int
+		args    []string
+		want    string
+		notWant string
+	}{
+		{"create --m 1", exitUsage, []string{"create", "n", "--dim", "2", "--m", "1"}, "--m is 1, want 2 to 1,024", ""},
+		{"create --m 0", exitUsage, []string{"create", "n", "--dim", "2", "--m", "0"}, "--m is 0", ""},
+		{"create --m 100000", exitUsage, []string{"create", "n", "--dim", "2", "--m", "100000"}, "--m is 100000", ""},
+		{"backup onto an existing file", exitUsage, []string{"backup", taken}, "already exists", ""},
+		{"backup onto a device", exitUsage, []string{"backup", os.DevNull}, "already exists", ""},
+		{"backup into a missing directory", exitNotFound, []string{"backup", filepath.Join(dir, "no", "b.db")}, "directory " + filepath.Join(dir, "no") + " does not exist", ".backup-"},
+		{"backup of a missing database", exitNotFound, []string{"--db", filepath.Join(dir, "none.db"), "backup", filepath.Join(dir, "b.db")}, "does not exist", ""},
+		{"stats on a NaN graph", exitDatabase, []string{"--db", nan, "stats"}, `record "a"`, ""},
+		{"search on a NaN graph", exitDatabase, []string{"--db", nan, "search", "--key", "b"}, `record "a"`, ""},
+		{"export of a NaN record", exitDatabase, []string{"--db", nan, "export", "-", "-f", "jsonl"}, `record "a" in the database holds a NaN`, ""},
+		{"completion tcsh", exitUsage, []string{"completion", "tcsh"}, `no "tcsh": want one of bash`, ""},
+		{"completion without a shell", exitUsage, []string{"completion"}, "needs one of", ""},
+		{"eval without a test set kind", exitUsage, []string{"eval", "nosuch"}, `no "nosuch"`, ""},
+		{"help on an unknown topic", exitUsage, []string{"help", "nosuch"}, `no help topic "nosuch"`, ""},
+		{"metadata over the limit", exitInvalid, []string{"-c", "m", "import", jsonl}, "metadata too large", "not a JSON object"},
+		{"gzip magic without a gzip stream", exitInvalid, []string{"-c", "g", "import", badGzip, "-f", "glove"}, "not a valid gzip stream", ""},
+		{"vector with an underscore", exitInvalid, []string{"search", "--vector", "1_0,2"}, `component 1 is "1_0", want a decimal number`, ""},
+		{"vector in hexadecimal", exitInvalid, []string{"search", "--vector", "0x1p3,2"}, `component 1 is "0x1p3"`, ""},
+		{"import of a directory", exitFailure, []string{"-c", "d", "import", filepath.Join(dir, "adir"), "-f", "glove"}, "reading " + filepath.Join(dir, "adir") + ": is a directory", "read " + filepath.Join(dir, "adir") + ":"},
+		{"database in a missing directory", exitNotFound, []string{"--db", filepath.Join(dir, "nope", "x.db"), "create", "--dim", "2"}, "cannot create database", "open " + filepath.Join(dir, "nope")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if args[0] != "--db" {
+				args = append([]string{"--db", db}, args...)
+			}
+			r := fails(t, tc.code, args, tc.want)
+			msg := strings.SplitN(r.stderr, "\n", 2)[0]
+			if tc.notWant != "" && strings.Contains(msg, tc.notWant) {
+				t.Errorf("message holds %q: %s", tc.notWant, msg)
+			}
+			for _, layer := range []string{"store: ", "query: ", "index: ", "format: "} {
+				if strings.Contains(msg, layer) {
+					t.Errorf("message holds the package prefix %q: %s", layer, msg)
+				}
+			}
+		})
+	}
+	// Nothing of the failed commands was saved.
+	if out := ok(t, "--db", db, "stats", "--json"); !strings.Contains(out, `"collections": [
+    "default"
+  ]`) {
+		t.Errorf("collections after the failures:\n%s", out)
+	}
+}
+
+func TestCleanMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"open x.db: store: create x.db: open x.db: no such file":             "open x.db: create x.db: open x.db: no such file",
+		"import: format: reading adir: read adir: read adir: is a directory": "import: reading adir: read adir: is a directory",
+		`store: invalid metadata: key "store: x": too large`:                 `invalid metadata: key "store: x": too large`,
+		`query: collection "a": index: invalid options: M = 1`:               `collection "a": invalid options: M = 1`,
+		"plain": "plain",
+	} {
+		if got := cleanMessage(in); got != want {
+			t.Errorf("cleanMessage(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
