@@ -496,3 +496,22 @@ func TestCleanMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestTranslateBolt(t *testing.T) {
+	for in, want := range map[string]string{
+		"bbolt: page 5: unreachable unfreed":                      "file: page 5 is neither in use nor free: leaked space, harmless ('vecbolt compact' reclaims it)",
+		"bbolt: page 7: multiple references (stack: [4 7])":       "file: page 7 is used by two parts of the file",
+		"bbolt: page 9: reachable freed":                          "file: page 9 is in use but also listed as free: a later write could overwrite live data",
+		"bbolt: page 3: already freed":                            "file: page 3 is listed as free twice",
+		"bbolt: page 4: invalid type: unknown<00> (stack: [2 4])": "file: page 4 has an unknown page type (unknown<00>)",
+		"bbolt: page ID (70) out of range [2, 64)":                "file: a link points to page 70, past the end of the file (64 pages)",
+		"bbolt: unexpected page type (flags: 20) for pgId:12":     "file: page 12 has an unexpected page type (flags 20)",
+		"bbolt: key[3]=(hex)6b33 on leaf page(8) needs to be > (found <) than previous element (hex)6b34. Stack: [2 8]": "file: page 8 holds keys out of order: the page tree is damaged",
+		"bbolt: something new":      "file: something new",
+		`collection "a": not bbolt`: `collection "a": not bbolt`,
+	} {
+		if got := translateBolt(in); got != want {
+			t.Errorf("translateBolt(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
