@@ -164,10 +164,10 @@ collection. Start with "vecbolt demo".`,
 	return root
 }
 
-// requireSubcommand makes a command that only groups subcommands (eval,
-// completion, bench plot's parent has its own run) fail with a usage error,
-// exit 2, when its subcommand is missing or unknown: cobra would print the
-// help and exit 0, so "vecbolt completion tcsh" seemed to work.
+// requireSubcommand makes each command under c that only groups
+// subcommands (eval, completion; bench runs on its own) fail with a usage
+// error, exit 2, when its subcommand is missing or unknown: cobra would
+// print the help and exit 0, so "vecbolt completion tcsh" seemed to work.
 func requireSubcommand(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		requireSubcommand(sub)
@@ -224,6 +224,12 @@ var createsDatabase = map[string]bool{"create": true, "import": true, "demo": tr
 // in createsDatabase create a missing file (and record that they did, so
 // that a failure removes it again); the others say it does not exist.
 func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
+	switch {
+	case strings.TrimSpace(g.DB) == "":
+		return nil, usageErr(errors.New("--db is empty: give the database file"))
+	case g.Collection == "":
+		return nil, usageErr(errors.New("-c is empty: give a collection name"))
+	}
 	_, statErr := os.Stat(g.DB)
 	missing := errors.Is(statErr, fs.ErrNotExist)
 	if missing && (readOnly || g.mustExist) {
