@@ -69,12 +69,13 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		}
 	}()
 	var (
-		g    *index.Graph
-		cfg  CollectionConfig
-		keys []string
-		seqs []uint64
-		ids  map[string]uint32
-		mix  metaIndex
+		g      *index.Graph
+		cfg    CollectionConfig
+		metric index.Metric
+		keys   []string
+		seqs   []uint64
+		ids    map[string]uint32
+		mix    metaIndex
 	)
 	err = c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
@@ -82,11 +83,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			return err
 		}
 		cfg = configFromStore(sc.Config()).withDefaults()
-		metric, err := index.ParseMetric(string(cfg.Metric))
+		metric, err = index.ParseMetric(string(cfg.Metric))
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		c.metric = metric
 
 		maxID, err := sc.MaxNodeID()
 		if err != nil {
@@ -160,7 +160,14 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	// Hand the loader's garbage back to the OS at once: a freshly opened
 	// database should cost its working set, not a GC cycle's headroom.
 	debug.FreeOSMemory()
-	c.cfg = cfg
+	// cfg and metric are fixed at creation and read without locks: set them
+	// on the first load only, while c is not yet shared (c.g is written
+	// only here, under wmu, so reading it is safe).
+	if c.g == nil {
+		c.cfg, c.metric = cfg, metric
+	} else if cfg != c.cfg || metric != c.metric {
+		return fmt.Errorf("query: collection %q: configuration changed on disk while open: %w", c.name, store.ErrCorrupt)
+	}
 	c.mu.Lock()
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix

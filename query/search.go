@@ -18,6 +18,9 @@ type Result struct {
 	Score float32
 	// Metadata is set only when SearchOptions.WithMetadata is true.
 	Metadata json.RawMessage
+	// Vector is the stored vector (as written), set only when
+	// SearchOptions.WithVectors is true. It belongs to the caller.
+	Vector []float32
 }
 
 // SearchOptions tunes a query. The zero value searches the HNSW graph with
@@ -30,6 +33,13 @@ type SearchOptions struct {
 	Ef int
 	// WithMetadata fills Result.Metadata (one read per result).
 	WithMetadata bool
+	// WithVectors fills Result.Vector with the stored vector (one read per
+	// result).
+	WithVectors bool
+	// Offset skips that many of the closest results, for paging: a query
+	// with k and Offset returns results Offset+1 .. Offset+k of a query with
+	// k+Offset (the graph search uses max(k+Offset, Ef)).
+	Offset int
 	// Restrict, when positive, answers only from the first Restrict records
 	// in insertion order.
 	Restrict int
@@ -43,7 +53,10 @@ type SearchOptions struct {
 
 // Search returns the k records nearest to vec, closest first. vec must have
 // the collection's dimension and finite components; under cosine it need not
-// be unit length (it is normalised) but must not be zero.
+// be unit length (it is normalised) but must not be zero. k must be
+// positive; a k beyond the collection's size returns every record (k, like
+// opts.Ef, is clamped to the collection's size). Cost: O(ef·M) distance
+// computations for a graph search, O(n) for an exact one.
 func (c *Collection) Search(ctx context.Context, vec []float32, k int, opts SearchOptions) ([]Result, error) {
 	if err := c.checkQuery(vec, k); err != nil {
 		return nil, err
@@ -102,12 +115,18 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	if err := opts.Filter.Err(); err != nil {
 		return nil, err
 	}
+	if opts.Offset < 0 {
+		return nil, fmt.Errorf("query: offset must not be negative (got %d)", opts.Offset)
+	}
+	skip := opts.Offset
+	k += skip
 	ef := opts.Ef
 	if ef == 0 {
 		ef = c.cfg.Ef
 	}
 	c.mu.RLock()
 	g := c.g
+	k, ef = clampK(g, k), clampK(g, ef)
 	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact, max(k, ef))
 	var ns []index.Neighbor
 	if scan {
@@ -120,12 +139,20 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 		out = append(out, Result{Key: c.keys[n.ID], Score: c.score(n.Dist)})
 	}
 	c.mu.RUnlock()
-	if opts.WithMetadata {
-		if err := c.fillMetadata(out); err != nil {
+	out = out[min(skip, len(out)):]
+	if opts.WithMetadata || opts.WithVectors {
+		if err := c.fillRecords(out, opts.WithMetadata, opts.WithVectors); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// clampK limits a result count or beam width to the graph's id range, the
+// most results any query can have, so that no k (math.MaxInt included)
+// sizes an allocation or overflows arithmetic such as 10*k.
+func clampK(g *index.Graph, k int) int {
+	return min(k, int(g.MaxID()))
 }
 
 // visible returns the filter a search needs: only committed records (a
@@ -163,6 +190,12 @@ func (c *Collection) score(d float32) float32 {
 }
 
 func (c *Collection) fillMetadata(rs []Result) error {
+	return c.fillRecords(rs, true, false)
+}
+
+// fillRecords sets the metadata and/or the stored vector of each result in
+// one read transaction.
+func (c *Collection) fillRecords(rs []Result, meta, vectors bool) error {
 	return c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
@@ -176,8 +209,11 @@ func (c *Collection) fillMetadata(rs []Result) error {
 				}
 				return err
 			}
-			if r.Metadata != nil {
-				rs[i].Metadata = append(json.RawMessage(nil), r.Metadata...)
+			if meta && r.Metadata != nil {
+				rs[i].Metadata = r.Metadata
+			}
+			if vectors {
+				rs[i].Vector = r.Vector
 			}
 		}
 		return nil

@@ -143,6 +143,15 @@ collection. Start with "vecbolt demo".`,
 		newCompactCommand(g),
 		newCheckCommand(g),
 		newBenchCommand(g),
+		newCollectionsCommand(g),
+		newDropCommand(g),
+		newKeysCommand(g),
+		newSimilarityCommand(g),
+		newRankCommand(g),
+		newCloserThanCommand(g),
+		newSimilarCommand(g),
+		newVersionCommand(g),
+		newRenameCommand(g),
 	)
 	root.InitDefaultHelpCmd()
 	if help, _, err := root.Find([]string{"help"}); err == nil && help != root && help.Run != nil {
@@ -157,6 +166,9 @@ collection. Start with "vecbolt demo".`,
 			return nil
 		}
 	}
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
+	_ = root.RegisterFlagCompletionFunc("collection", completeCollections(g))
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
 		requireSubcommand(c)
@@ -245,6 +257,9 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 	}
 	if missing {
 		g.created = true
+	}
+	if w := db.Store().MetaDamage(); w != nil && g.stderr != nil {
+		fmt.Fprintf(g.stderr, "vecbolt: warning: %v\n", w) // a read-only open of a file with a damaged meta page
 	}
 	return db, nil
 }
