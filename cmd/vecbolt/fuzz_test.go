@@ -25,6 +25,8 @@ import (
 func FuzzCommandLine(f *testing.F) {
 	for _, seed := range []string{
 		"search --key k0 -k 3",
+		"search --key k0 -k 9223372036854775807",
+		"analogy k0-k1+k2 --method mul -k 100000000000",
 		"search --vector 1_0,2 --exact",
 		"search --vector 0x1p3,1",
 		"search --expr k0-k1+k2 -k 2 --json",
