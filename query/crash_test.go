@@ -444,8 +444,7 @@ func TestCrashSafety(t *testing.T) {
 func crashTempDir(t *testing.T) string {
 	dir := *crashDir
 	if dir == "" {
-		var st syscall.Statfs_t
-		if syscall.Statfs("/dev/shm", &st) == nil && st.Type == 0x01021994 { // TMPFS_MAGIC
+		if onTmpfs("/dev/shm") {
 			dir = "/dev/shm"
 		}
 	}

@@ -134,7 +134,16 @@ func (cfg CollectionConfig) indexOptions() index.Options {
 // an error wrapping ErrCollectionExists that names the differing field.
 func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionConfig) (*Collection, error) {
 	cfg = cfg.withDefaults()
-	if _, err := index.ParseMetric(string(cfg.Metric)); err != nil {
+	metric, err := index.ParseMetric(string(cfg.Metric))
+	if err != nil {
+		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	// Every option the graph will refuse on load is refused before anything
+	// is written (index.ErrOptions): an empty graph costs O(1) to make.
+	if err := cfg.storeConfig().Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := index.New(cfg.Dim, metric, cfg.indexOptions()); err != nil {
 		return nil, fmt.Errorf("query: collection %q: %w", name, err)
 	}
 	if err := db.st.Update(func(tx *store.Tx) error {

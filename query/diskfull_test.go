@@ -18,11 +18,11 @@ import (
 func mountSmallFS(t *testing.T, size string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+	if err := mountTmpfs(dir, size); err != nil {
 		t.Skipf("cannot mount a %s tmpfs to fill up (needs root or CAP_SYS_ADMIN): %v", size, err)
 	}
 	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
+		if err := unmountTmpfs(dir); err != nil {
 			t.Errorf("unmount %s: %v", dir, err)
 		}
 	})

@@ -56,11 +56,15 @@ func (db *DB) CopyFile(ctx context.Context, path string) error {
 }
 
 // Compact writes a compacted copy of the database to dstPath (bbolt.Compact:
-// every bucket rewritten without free pages), atomically as CopyFile does.
-// The open database is only read; on failure it and dstPath are left as
-// they were. dstPath must not exist (fs.ErrExist) and must not be this
-// database's own path. ctx is checked before and after; the copy itself
-// cannot be interrupted.
+// every bucket rewritten in key order into full pages, without free
+// pages), atomically as CopyFile does. The copy is the smallest file that
+// holds the data: bbolt grows a file ahead of its data (by doubling, then
+// in AllocSize steps) and Compact truncates that tail away, so the copy
+// is never larger than a Backup of the same data. The open database is
+// only read; on failure it and dstPath are left as they were. dstPath must
+// not exist (fs.ErrExist) and must not be this database's own path. ctx
+// is checked before and after; the copy itself cannot be interrupted.
+// Cost: O(file size) reads and writes, one pass.
 func (db *DB) Compact(ctx context.Context, dstPath string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -74,24 +78,35 @@ func (db *DB) Compact(ctx context.Context, dstPath string) error {
 			return err
 		}
 		// bbolt initialises the empty temporary file as a new database.
-		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: defaultTimeout, NoSync: true})
+		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: defaultTimeout, NoSync: true, NoGrowSync: true})
 		if err != nil {
 			return err
 		}
-		if err := bolt.Compact(dst, db.bolt, 64<<20); err != nil {
+		if err := bolt.Compact(dst, db.bolt, compactTxSize); err != nil {
 			_ = dst.Close()
 			return err
 		}
-		if err := dst.Sync(); err != nil {
+		// The data ends at the high-water mark (the meta page's page
+		// count); everything after it is bbolt's growth ahead of need.
+		var size int64
+		if err := dst.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
 			_ = dst.Close()
 			return err
 		}
 		if err := dst.Close(); err != nil {
 			return err
 		}
+		if err := os.Truncate(tmp, size); err != nil {
+			return err
+		}
 		return ctx.Err()
 	})
 }
+
+// compactTxSize is how many bytes of keys and values Compact writes per
+// transaction: bounded memory on large files, few commits (and so few
+// freed pages left in the copy) on everyday ones.
+const compactTxSize = 256 << 20
 
 // writeAtomic creates a temporary file beside path, lets write fill it
 // (write may close it), syncs it and renames it to path. On any error the

@@ -29,7 +29,7 @@ var (
 	ErrKeyConflict = errors.New("store: key stored under another id")
 	// ErrInvalidMetadata: metadata that is not a JSON object, or larger
 	// than MaxMetadataLen bytes.
-	ErrInvalidMetadata = errors.New("store: metadata is not a JSON object")
+	ErrInvalidMetadata = errors.New("store: invalid metadata")
 	// ErrInvalidName: a collection name that is empty, longer than
 	// MaxNameLen bytes or not valid UTF-8.
 	ErrInvalidName = errors.New("store: invalid collection name")

@@ -110,9 +110,9 @@ func checkMetadata(key string, m json.RawMessage) ([]byte, error) {
 	case len(m) == 0 || string(m) == "null":
 		return nil, nil
 	case len(m) > MaxMetadataLen:
-		return nil, fmt.Errorf("%w: key %s: %d bytes, limit %d", ErrInvalidMetadata, quoteKey(key), len(m), MaxMetadataLen)
+		return nil, fmt.Errorf("%w: key %s: metadata too large (%d bytes, limit %d)", ErrInvalidMetadata, quoteKey(key), len(m), MaxMetadataLen)
 	case m[0] != '{' || !json.Valid(m):
-		return nil, fmt.Errorf("%w: key %s", ErrInvalidMetadata, quoteKey(key))
+		return nil, fmt.Errorf("%w: key %s: not a JSON object", ErrInvalidMetadata, quoteKey(key))
 	}
 	return m, nil
 }

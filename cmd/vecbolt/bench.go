@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -272,7 +273,49 @@ func (opts *benchOptions) check() error {
 			return usageErr(fmt.Errorf("--out %s: want a .json or .csv file", o))
 		}
 	}
+	return checkOutputs(opts.Out, opts.WorkDir)
+}
+
+// checkOutputs checks, before a long run, that every file in outs can be
+// written (an existing one is replaced) and that workDir, when given, is a
+// writable directory, so that no result is lost at the end.
+func checkOutputs(outs []string, workDir string) error {
+	for _, o := range outs {
+		dest, err := resolveOutput(o, "", true)
+		if err != nil {
+			return err
+		}
+		if !dest.special {
+			if err := probeDir(filepath.Dir(dest.path)); err != nil {
+				return fmt.Errorf("--out %s: %w", o, err)
+			}
+		}
+	}
+	if workDir != "" {
+		if fi, err := os.Stat(workDir); err != nil {
+			return pathError("--work-dir "+workDir, err)
+		} else if !fi.IsDir() {
+			return usageErr(fmt.Errorf("--work-dir %s is not a directory", workDir))
+		}
+		if err := probeDir(workDir); err != nil {
+			return fmt.Errorf("--work-dir %s: %w", workDir, err)
+		}
+	}
 	return nil
+}
+
+// probeDir checks that a file can be created in dir.
+func probeDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".vecbolt-probe-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return &hintError{msg: fmt.Sprintf("cannot write in %s: %v", dir, pe.Err), err: err}
+		}
+		return err
+	}
+	_ = f.Close()
+	return os.Remove(f.Name())
 }
 
 // load reads or generates the data set and its ground truth.

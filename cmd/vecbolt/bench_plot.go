@@ -58,6 +58,9 @@ func runBenchPlot(_ context.Context, opts *benchPlotOptions, out io.Writer) erro
 			return usageErr(fmt.Errorf("--out %s: want a .png or .svg file", o))
 		}
 	}
+	if err := checkOutputs(opts.Out, ""); err != nil {
+		return err
+	}
 	var (
 		rows     []bench.Row
 		datasets []string

@@ -300,6 +300,9 @@ func TestBenchBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.fvecs")
+	if err := os.Mkdir(filepath.Join(dir, "d.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		code int
@@ -322,10 +325,23 @@ func TestBenchBadInputs(t *testing.T) {
 		{"bad out", exitUsage, []string{"--synthetic", "100,4", "--out", "r.txt"}, []string{".json or .csv"}},
 		{"holdout too large", exitUsage, []string{"--dataset", writeFile(t, dir, "tiny.txt", []byte("a 1 2\nb 3 4\n")), "--holdout", "5"}, []string{"hold out 5 of 2"}},
 		{"malformed dataset", exitInvalid, []string{"--dataset", writeFile(t, dir, "bad.txt", []byte("a 1 2\nb 3 x\n")), "--holdout", "1"}, []string{"bad.txt:2"}},
+		{"out in a missing directory", exitNotFound, []string{"--synthetic", "100,4", "--out", filepath.Join(dir, "nope", "r.json")}, []string{"directory " + filepath.Join(dir, "nope") + " does not exist"}},
+		{"out is a directory", exitUsage, []string{"--synthetic", "100,4", "--out", filepath.Join(dir, "d.json")}, []string{"is a directory"}},
+		{"second out in a missing directory", exitNotFound, []string{"--synthetic", "100,4", "--out", filepath.Join(dir, "ok.json"), "--out", filepath.Join(dir, "nope", "r.csv")}, []string{"nope"}},
 		{"two inputs", exitUsage, []string{"--synthetic", "100,4", "--base", base, "--queries", queries}, []string{"synthetic"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fails(t, tc.code, append([]string{"bench", "--work-dir", dir}, tc.args...), tc.want...)
+			r := fails(t, tc.code, append([]string{"bench", "--work-dir", dir}, tc.args...), tc.want...)
+			if strings.Contains(r.stderr, "bench: building") {
+				t.Errorf("the benchmark ran before the error:\n%s", r.stderr)
+			}
 		})
+	}
+	// Bench plot checks its outputs before reading its inputs, and the
+	// work directory is checked before any data is loaded.
+	fails(t, exitNotFound, []string{"bench", "plot", missing, "--out", filepath.Join(dir, "nope", "p.png")}, "directory "+filepath.Join(dir, "nope")+" does not exist")
+	fails(t, exitNotFound, []string{"bench", "--synthetic", "100,4", "--work-dir", filepath.Join(dir, "nope")}, "--work-dir")
+	if _, err := os.Stat(filepath.Join(dir, "ok.json")); err == nil {
+		t.Error("a failed bench wrote ok.json")
 	}
 }

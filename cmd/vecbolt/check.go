@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/store"
 )
 
@@ -63,7 +66,9 @@ func runCheck(ctx context.Context, opts *checkOptions, out io.Writer) (err error
 	add := func(err error) {
 		var ce *store.CheckError
 		if errors.As(err, &ce) {
-			problems = append(problems, ce.Problems...)
+			for _, p := range ce.Problems {
+				problems = append(problems, translateBolt(p))
+			}
 			if n := ce.Total - len(ce.Problems); n > 0 {
 				problems = append(problems, fmt.Sprintf("... and %d more", n))
 			}
@@ -71,7 +76,7 @@ func runCheck(ctx context.Context, opts *checkOptions, out io.Writer) (err error
 		}
 		for _, line := range strings.Split(err.Error(), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
-				problems = append(problems, line)
+				problems = append(problems, cleanMessage(translateBolt(line)))
 			}
 		}
 	}
@@ -94,15 +99,22 @@ func runCheck(ctx context.Context, opts *checkOptions, out io.Writer) (err error
 				bar.Describe("checking " + n)
 			}
 			c, err := db.Collection(ctx, n)
+			if errors.Is(err, index.ErrOptions) {
+				add(legacyOptions(n, err))
+				continue
+			}
 			if err != nil {
-				add(err)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				add(namedCollection(n, err))
 				continue
 			}
 			if err := c.Check(ctx); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				add(err)
+				add(namedCollection(n, err))
 			}
 			records += c.Len()
 		}
@@ -118,4 +130,45 @@ func runCheck(ctx context.Context, opts *checkOptions, out io.Writer) (err error
 	fmt.Fprintf(out, "ok: %s, %s, %d collection(s), %d record(s), checked in %v\n",
 		opts.DB, humanBytes(size), len(names), records, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// namedCollection makes sure an error about collection name says which.
+func namedCollection(name string, err error) error {
+	if strings.Contains(err.Error(), strconv.Quote(name)) {
+		return err
+	}
+	return fmt.Errorf("collection %q: %w", name, err)
+}
+
+// boltProblems translates the text of bbolt's page-level check (tx_check.go
+// in go.etcd.io/bbolt) into plain words; the stack of parent pages it
+// appends is dropped.
+var boltProblems = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`^page (\d+): unreachable unfreed$`), "page $1 is neither in use nor free: leaked space, harmless ('vecbolt compact' reclaims it)"},
+	{regexp.MustCompile(`^page (\d+): already freed$`), "page $1 is listed as free twice"},
+	{regexp.MustCompile(`^page (\d+): reachable freed$`), "page $1 is in use but also listed as free: a later write could overwrite live data"},
+	{regexp.MustCompile(`^page (\d+): multiple references.*$`), "page $1 is used by two parts of the file"},
+	{regexp.MustCompile(`^page (\d+): invalid type: (\S+).*$`), "page $1 has an unknown page type ($2)"},
+	{regexp.MustCompile(`^page (\d+): out of bounds: (\d+).*$`), "page $1 points past the end of the file (to page $2)"},
+	{regexp.MustCompile(`^page ID \((\d+)\) out of range \[\d+, (\d+)\)$`), "a link points to page $1, past the end of the file ($2 pages)"},
+	{regexp.MustCompile(`^unexpected page type \(flags: (\w+)\) for pgId:(\d+)$`), "page $2 has an unexpected page type (flags $1)"},
+	{regexp.MustCompile(`^(?:the first )?key\[\d+\]=\(hex\)\w* on \w+ page\((\d+)\) needs to be.*$`), "page $1 holds keys out of order: the page tree is damaged"},
+}
+
+// translateBolt rewrites one problem line of bbolt's check, with or without
+// its "bbolt: " prefix; other lines pass unchanged.
+func translateBolt(line string) string {
+	t, ok := strings.CutPrefix(line, "bbolt: ")
+	if !ok {
+		return line
+	}
+	for _, p := range boltProblems {
+		if p.re.MatchString(t) {
+			return "file: " + p.re.ReplaceAllString(t, p.with)
+		}
+	}
+	return "file: " + t
 }

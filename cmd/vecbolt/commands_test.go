@@ -297,6 +297,7 @@ func TestParseVector(t *testing.T) {
 		{" [0.1, -0.2, 0.3] ", []float32{0.1, -0.2, 0.3}},
 		{"0.1 -0.2\t0.3", []float32{0.1, -0.2, 0.3}},
 		{"[1e-3 , 2E2]", []float32{1e-3, 200}},
+		{"+1.,-.5,1e+2,007", []float32{1, -0.5, 100, 7}},
 	} {
 		got, err := parseVector(tc.in)
 		if err != nil || len(got) != len(tc.want) {
@@ -309,7 +310,8 @@ func TestParseVector(t *testing.T) {
 			}
 		}
 	}
-	for _, in := range []string{"", "[]", "[1,2", "1,,2", ",1", "1,", "a", "1,NaN", "Inf", "1e40"} {
+	for _, in := range []string{"", "[]", "[1,2", "1,,2", ",1", "1,", "a", "1,NaN", "Inf", "1e40",
+		"1_0", "0x1p3", "0x10", "0b1", "0o7", "1_000.5", "infinity", "-inf", "nan", ".", "-", "1e", "e3", "1.2.3", "١"} {
 		if v, err := parseVector(in); err == nil || exitCode(err) != exitInvalid {
 			t.Errorf("parseVector(%q) = %v, %v; want an invalid-input error", in, v, err)
 		}

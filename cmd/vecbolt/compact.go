@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,8 +45,9 @@ left alone and the copy goes to a new file.`,
 func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err error) {
 	start := time.Now()
 	inPlace := opts.Output == ""
+	output := opts.Output
 	if !inPlace {
-		if err := refuseExisting(opts.Output); err != nil {
+		if output, err = refuseExisting(opts.Output); err != nil {
 			return err
 		}
 	}
@@ -60,7 +62,7 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 	if err != nil {
 		return err
 	}
-	dest := opts.Output
+	dest := output
 	if inPlace {
 		dest = tempBeside(opts.DB, "compact")
 	}
@@ -81,10 +83,16 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 	close(stop)
 	<-done
 	if err != nil {
-		return fmt.Errorf("compact %s: %w (the database is unchanged)", opts.DB, err)
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return writeFailure("compact", opts.DB, err, " (the database is unchanged)")
 	}
 	finishBar(bar)
-	if err := verifyFile(ctx, dest); err != nil {
+	warning := ""
+	if err := verifyCopy(ctx, db, opts.DB, dest); errors.Is(err, errSameProblems) {
+		warning = fmt.Sprintf("; the database fails its check and the copy keeps the same problems: run 'vecbolt --db %s check'", opts.DB)
+	} else if err != nil {
 		if !inPlace {
 			_ = os.Remove(dest)
 		}
@@ -93,18 +101,32 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 	after := fileSize(dest)
 	if inPlace {
 		if err := os.Rename(dest, opts.DB); err != nil {
-			return fmt.Errorf("compact %s: %w (the database is unchanged)", opts.DB, err)
+			return writeFailure("compact", opts.DB, err, " (the database is unchanged)")
 		}
 		syncDir(filepath.Dir(opts.DB))
-	}
-	saved := ""
-	if before > 0 {
-		saved = fmt.Sprintf(" (%.0f%% smaller)", 100*(1-float64(after)/float64(before)))
 	}
 	target := opts.DB
 	if !inPlace {
 		target = opts.DB + " into " + opts.Output
 	}
-	fmt.Fprintf(out, "compacted %s: %s -> %s%s in %v\n", target, humanBytes(before), humanBytes(after), saved, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "compacted %s: %s in %v%s\n", target, sizeChange(before, after), time.Since(start).Round(time.Millisecond), warning)
 	return nil
+}
+
+// sizeChange describes a file going from before to after bytes in honest
+// words: "38.2 MiB -> 20.6 MiB, 46% smaller", "no smaller", or "larger"
+// (which compaction avoids, but a report must not turn into a negative
+// saving).
+func sizeChange(before, after int64) string {
+	s := humanBytes(before) + " -> " + humanBytes(after)
+	switch pct := 100 * (1 - float64(after)/float64(before)); {
+	case before <= 0 || after == before:
+		return s + ", no smaller"
+	case after > before:
+		return fmt.Sprintf("%s, %.0f%% larger", s, -pct)
+	case pct < 1:
+		return s + ", less than 1% smaller"
+	default:
+		return fmt.Sprintf("%s, %.0f%% smaller", s, pct)
+	}
 }

@@ -8,8 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 )
+
+// maxEf bounds --ef and --ef-construction: a beam wider than this costs
+// memory and time for no recall a graph of any size can give back.
+const maxEf = 1 << 16
 
 // indexFlags are the HNSW parameters shared by create and import.
 type indexFlags struct {
@@ -36,11 +41,15 @@ func (f *indexFlags) config(dim int) (query.CollectionConfig, error) {
 		return query.CollectionConfig{}, usageErr(fmt.Errorf("--metric %q: want cosine, dot or l2", f.Metric))
 	}
 	for _, p := range []struct {
-		name string
-		v    int
-	}{{"--m", f.M}, {"--ef-construction", f.EfConstruction}, {"--ef", f.Ef}} {
-		if p.v <= 0 {
-			return query.CollectionConfig{}, usageErr(fmt.Errorf("%s must be positive, got %d", p.name, p.v))
+		name      string
+		v, lo, hi int
+	}{
+		{"--m", f.M, 2, index.MaxM},
+		{"--ef-construction", f.EfConstruction, 1, maxEf},
+		{"--ef", f.Ef, 1, maxEf},
+	} {
+		if p.v < p.lo || p.v > p.hi {
+			return query.CollectionConfig{}, usageErr(fmt.Errorf("%s is %d, want %d to %s", p.name, p.v, p.lo, humanCount(int64(p.hi))))
 		}
 	}
 	return query.CollectionConfig{Dim: dim, Metric: m, M: f.M, EfConstruction: f.EfConstruction, Ef: f.Ef}, nil
@@ -85,8 +94,8 @@ func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err err
 	if opts.Name != "" {
 		name = opts.Name
 	}
-	if opts.Dim <= 0 {
-		return usageErr(fmt.Errorf("--dim must be positive, got %d", opts.Dim))
+	if opts.Dim <= 0 || opts.Dim > index.MaxDim {
+		return usageErr(fmt.Errorf("--dim is %d, want 1 to %s", opts.Dim, humanCount(index.MaxDim)))
 	}
 	cfg, err := opts.config(opts.Dim)
 	if err != nil {

@@ -6,19 +6,20 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// Exit codes of the vecbolt command.
+// Exit codes of the vecbolt command, as the README lists them.
 const (
 	exitOK       = 0
-	exitFailure  = 1   // any other failure
-	exitUsage    = 2   // bad flags or arguments
-	exitNotFound = 3   // missing key, collection, database or input file
+	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk
+	exitUsage    = 2   // bad flags or arguments; an output file that exists (export without --force)
+	exitNotFound = 3   // missing key, collection, database, input file, or output directory
 	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error
-	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, corrupt
+	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, damaged
 	exitCanceled = 130 // interrupted (SIGINT)
 )
 
@@ -64,7 +65,8 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrLocked),
 		errors.Is(err, store.ErrNotVecbolt),
 		errors.Is(err, store.ErrVersion),
-		errors.Is(err, store.ErrCorrupt):
+		errors.Is(err, store.ErrCorrupt),
+		errors.Is(err, index.ErrCorrupt):
 		return exitDatabase
 	case errors.Is(err, store.ErrKeyNotFound),
 		errors.Is(err, store.ErrUnknownCollection),
@@ -109,4 +111,39 @@ func isCobraUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// packageNames are the "pkg: " prefixes of the library's errors. They tell
+// a Go caller which layer spoke; on the command line they are noise between
+// the parts of one sentence.
+var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true}
+
+// cleanMessage turns a chain of wrapped errors into one sentence for the
+// command line: it drops the package prefixes at the start of each part
+// (outside quoted keys) and a part that repeats the one before it, as in
+// "read x: read x: is a directory".
+func cleanMessage(s string) string {
+	var parts []string
+	start, inQuote := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && inQuote:
+			i++
+		case s[i] == '"':
+			inQuote = !inQuote
+		case !inQuote && strings.HasPrefix(s[i:], ": "):
+			parts = append(parts, s[start:i])
+			start = i + 2
+			i++
+		}
+	}
+	parts = append(parts, s[start:])
+	out := parts[:0]
+	for _, p := range parts {
+		if packageNames[p] || (len(out) > 0 && out[len(out)-1] == p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ": ")
 }

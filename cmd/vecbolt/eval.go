@@ -74,7 +74,7 @@ does: the answer is the best of the top 5 results of b - a + c (3CosAdd) with
 the question words excluded; a question with a word outside the vocabulary is
 skipped and counted. --method mul uses 3CosMul; --exact scans the vocabulary
 instead of searching the HNSW graph. Questions run on all cores.`,
-		Example: `  vecbolt --db words.db -c glove eval analogies questions-words.txt
+		Example: `  vecbolt --db words.db eval analogies questions-words.txt
   vecbolt --db words.db eval analogies questions-words.txt --method mul --exact --json
   vecbolt --db words.db eval analogies questions-words.txt --restrict 30000 --ef 128`,
 		Args: cobra.ExactArgs(1),

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 type exportOptions struct {
@@ -20,6 +21,7 @@ type exportOptions struct {
 	File   string // positional; "-" is standard output
 	Format string
 	Gzip   bool
+	Force  bool
 }
 
 func newExportCommand(g *globalOptions) *cobra.Command {
@@ -35,10 +37,17 @@ FILE "-" writes to standard output (give --format).
 Vectors are written as stored, exactly: importing the file again gives the
 same keys and bit-identical vectors, and the same metadata for the formats
 that carry it (JSON Lines and CSV). fvecs keeps no keys: rows are numbered.
-The file is written under a temporary name and renamed when complete.`,
+
+A new FILE is written under a temporary name and renamed when complete, so
+an interrupted export leaves nothing. An existing file is refused unless
+--force is given; then it is replaced the same way, and a symbolic link is
+followed (the link stays, its target is replaced). The database itself is
+never a destination, under any name (symbolic or hard links included).
+FIFOs and devices (/dev/stdout, /dev/null) are written into, not replaced.`,
 		Example: `  vecbolt --db words.db export words.txt.gz
   vecbolt --db words.db export --format jsonl - | head -3
-  vecbolt export vectors.fvecs`,
+  vecbolt export vectors.fvecs
+  vecbolt --db words.db export --force words.jsonl`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -47,6 +56,7 @@ The file is written under a temporary name and renamed when complete.`,
 	}
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "", "output format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
 	cmd.Flags().BoolVar(&opts.Gzip, "gzip", false, "gzip the output (implied by a .gz file name)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace FILE if it exists")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
 }
@@ -58,6 +68,12 @@ func runExport(ctx context.Context, opts *exportOptions, out io.Writer) (err err
 		return err
 	}
 	gz := opts.Gzip || strings.HasSuffix(strings.ToLower(opts.File), ".gz")
+	var dest outputFile
+	if opts.File != "-" {
+		if dest, err = resolveOutput(opts.File, opts.DB, opts.Force); err != nil {
+			return err
+		}
+	}
 	db, err := opts.open(true)
 	if err != nil {
 		return err
@@ -71,12 +87,14 @@ func runExport(ctx context.Context, opts *exportOptions, out io.Writer) (err err
 	report := out
 	if opts.File == "-" {
 		report = opts.stderr
-		err = write(out)
+		if err = write(out); err != nil {
+			err = pathError(outputName(opts.File), err)
+		}
 	} else {
-		err = writeFileAtomic(opts.File, write)
+		err = dest.write(write)
 	}
 	if err != nil {
-		return fmt.Errorf("export %s: %w", outputName(opts.File), err)
+		return fmt.Errorf("export: %w", err)
 	}
 	note := ""
 	if f == format.FVecs {
@@ -103,34 +121,14 @@ func exportTo(ctx context.Context, db *query.DB, collection string, dim int, w i
 		return err
 	}
 	if err := db.ForEach(ctx, collection, func(r query.Record) error {
-		return fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+		err := fw.Write(format.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+		if errors.Is(err, format.ErrNotFinite) {
+			// Every write path refuses NaN and Inf: the file is damaged.
+			return &exitError{code: exitDatabase, err: fmt.Errorf("record %s in the database holds a NaN or infinite component, which no write accepts: the file is damaged (run 'vecbolt check'): %w", strconv.Quote(r.Key), store.ErrCorrupt)}
+		}
+		return err
 	}); err != nil {
 		return err
 	}
 	return fw.Close()
-}
-
-// writeFileAtomic writes path through fn under a temporary name in the same
-// directory and renames it into place only when fn and the close succeed.
-func writeFileAtomic(path string, fn func(w io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := fn(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -31,15 +31,19 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// refuseExisting returns an error if path exists: the maintenance commands
-// never overwrite a file.
-func refuseExisting(path string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return usageErr(fmt.Errorf("%s already exists; remove it or choose another name: %w", path, fs.ErrExist))
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
+// refuseExisting checks path as the destination of a new file that the
+// maintenance commands write (they never overwrite, not even a device):
+// it must not exist (exit 2) and its directory must (exit 1). It returns
+// the path to write, a symbolic link to a missing file resolved.
+func refuseExisting(path string) (string, error) {
+	o, err := resolveOutput(path, "", false)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	if o.special {
+		return "", usageErr(&hintError{msg: fmt.Sprintf("%s already exists; remove it or choose another name", path), err: fs.ErrExist})
+	}
+	return o.path, nil
 }
 
 // tempBeside returns an unused name in path's directory for a file that
@@ -56,6 +60,29 @@ func verifyFile(ctx context.Context, path string) error {
 	}
 	defer db.Close()
 	return db.Check(ctx)
+}
+
+// errSameProblems marks a copy that fails its check with exactly the
+// problems of the database it was copied from: the copy is faithful, and
+// is kept (backup and compact say so and exit 0).
+var errSameProblems = errors.New("the copy has the same problems as the database")
+
+// verifyCopy checks the copy at path of src (whose file is srcPath). A copy
+// that passes returns nil. A copy that fails is compared with src: when
+// src fails its check in the same words (a collection an older version
+// saved with options this one refuses, say) the copy is as good as the
+// original and verifyCopy returns an error wrapping errSameProblems;
+// otherwise the copy's problems.
+func verifyCopy(ctx context.Context, src *query.DB, srcPath, path string) error {
+	err := verifyFile(ctx, path)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	srcErr := src.Check(ctx)
+	if srcErr != nil && strings.ReplaceAll(err.Error(), path, srcPath) == srcErr.Error() {
+		return fmt.Errorf("%w (run 'vecbolt check' on it): %w", errSameProblems, err)
+	}
+	return &exitError{code: exitDatabase, err: err}
 }
 
 // countingWriter forwards writes and moves a bar.

@@ -29,8 +29,8 @@ normalised mean of all of them, and the least similar is the odd one.
 one is the last row; ties are broken by key, descending, as in gensim. --json
 prints the odd one and the ranking. A key given twice counts twice. Every key
 must be stored: an unknown one is an error naming it.`,
-		Example: `  vecbolt --db words.db odd breakfast cereal dinner lunch
-  vecbolt --db words.db doesnt-match paris berlin london banana -v
+		Example: `  vecbolt --db words.db odd breakfast lunch dinner car
+  vecbolt --db words.db doesnt-match paris berlin london coffee -v
   vecbolt --db words.db odd red green blue dog --json`,
 		Args: cobra.MinimumNArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +17,11 @@ import (
 
 // errBadVector is wrapped by every --vector parse error.
 var errBadVector = errors.New("invalid vector")
+
+// plainDecimal is the syntax of one --vector component: a decimal number
+// with an optional exponent. Go's ParseFloat also takes "1_0", "0x1p3",
+// "Inf" and "NaN", which no one means on a command line.
+var plainDecimal = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
 
 // parseVector parses a vector given on the command line: numbers separated
 // by commas and/or spaces, optionally inside brackets, as in
@@ -39,9 +45,12 @@ func parseVector(s string) ([]float32, error) {
 	}
 	vec := make([]float32, len(fields))
 	for i, f := range fields {
+		if !plainDecimal.MatchString(f) {
+			return nil, invalidErr(fmt.Errorf("%w: component %d is %q, want a decimal number such as -0.25 or 1e-3", errBadVector, i+1, f))
+		}
 		x, err := strconv.ParseFloat(f, 32)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, invalidErr(fmt.Errorf("%w: component %d is %q, want a finite number", errBadVector, i+1, f))
+			return nil, invalidErr(fmt.Errorf("%w: component %d is %q, outside the float32 range", errBadVector, i+1, f))
 		}
 		vec[i] = float32(x)
 	}

@@ -7,12 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 )
 
@@ -32,6 +34,14 @@ type globalOptions struct {
 	// dbExplicit is true when --db was given on the command line (demo
 	// builds in a temporary directory otherwise).
 	dbExplicit bool
+	// mustExist is set for the commands that may not create the database
+	// file (all but createsDatabase): they refuse a missing one. A runX
+	// called directly (tests, bench) may create it.
+	mustExist bool
+	// created is set by open when it created the database file; a command
+	// that then fails removes it again (execute), so a failed command
+	// leaves no empty database behind.
+	created bool
 
 	stdin  io.Reader
 	stderr io.Writer
@@ -50,16 +60,28 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// cobra's completion command binds the output stream when it is made:
+	// make it now, then give it a usage error for an unknown shell.
+	root.InitDefaultCompletionCmd(args...)
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		requireSubcommand(c)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if g.created {
+		// The command created the file and then failed: nothing it was
+		// asked to do is in it. Every command closes the database before
+		// it returns.
+		_ = os.Remove(g.DB)
 	}
 	code := exitCode(err)
 	if code == exitCanceled {
 		fmt.Fprintln(stderr, "vecbolt: interrupted")
 		return code
 	}
-	fmt.Fprintf(stderr, "vecbolt: %v\n", err)
+	fmt.Fprintf(stderr, "vecbolt: %s\n", cleanMessage(err.Error()))
 	if code == exitUsage && cmd != nil {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
@@ -95,6 +117,7 @@ collection. Start with "vecbolt demo".`,
 			if f := cmd.Flags().Lookup("db"); f != nil {
 				g.dbExplicit = f.Changed
 			}
+			g.mustExist = !createsDatabase[cmd.Name()]
 		},
 	}
 	pf := root.PersistentFlags()
@@ -130,13 +153,54 @@ collection. Start with "vecbolt demo".`,
 		newVersionCommand(g),
 		newRenameCommand(g),
 	)
+	root.InitDefaultHelpCmd()
+	if help, _, err := root.Find([]string{"help"}); err == nil && help != root && help.Run != nil {
+		show := help.Run
+		help.Run = nil
+		help.Example = "  vecbolt help search\n  vecbolt help bench plot"
+		help.RunE = func(c *cobra.Command, args []string) error {
+			if cmd, _, err := c.Root().Find(args); cmd == nil || err != nil {
+				return usageErr(fmt.Errorf("no help topic %q: run 'vecbolt help' for the commands", strings.Join(args, " ")))
+			}
+			show(c, args)
+			return nil
+		}
+	}
 	root.Version = readBuildInfo().String()
 	root.SetVersionTemplate("{{.Version}}\n")
 	_ = root.RegisterFlagCompletionFunc("collection", completeCollections(g))
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
+		requireSubcommand(c)
 	}
 	return root
+}
+
+// requireSubcommand makes each command under c that only groups
+// subcommands (eval, completion; bench runs on its own) fail with a usage
+// error, exit 2, when its subcommand is missing or unknown: cobra would
+// print the help and exit 0, so "vecbolt completion tcsh" seemed to work.
+func requireSubcommand(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	want := strings.Join(names, ", ")
+	c.Args = nil
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErr(fmt.Errorf("%s needs one of: %s", cmd.CommandPath(), want))
+		}
+		return usageErr(fmt.Errorf("%s has no %q: want one of %s", cmd.CommandPath(), args[0], want))
+	}
 }
 
 // completeValues returns a flag completion function offering fixed values.
@@ -163,13 +227,25 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// open opens the database file. A read-only open of a missing file says so
-// instead of creating it.
+// createsDatabase names the commands that may create the database file.
+// Every other command, read-only or not, says that a missing file does not
+// exist and creates nothing.
+var createsDatabase = map[string]bool{"create": true, "import": true, "demo": true}
+
+// open opens the database file, read-only or read-write. Only the commands
+// in createsDatabase create a missing file (and record that they did, so
+// that a failure removes it again); the others say it does not exist.
 func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
-	if readOnly {
-		if _, err := os.Stat(g.DB); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("database %s does not exist (create it with 'vecbolt create' or 'vecbolt import'): %w", g.DB, fs.ErrNotExist)
-		}
+	switch {
+	case strings.TrimSpace(g.DB) == "":
+		return nil, usageErr(errors.New("--db is empty: give the database file"))
+	case g.Collection == "":
+		return nil, usageErr(errors.New("-c is empty: give a collection name"))
+	}
+	_, statErr := os.Stat(g.DB)
+	missing := errors.Is(statErr, fs.ErrNotExist)
+	if missing && (readOnly || g.mustExist) {
+		return nil, &hintError{msg: fmt.Sprintf("database %s does not exist (create it with 'vecbolt create' or 'vecbolt import')", g.DB), err: fs.ErrNotExist}
 	}
 	timeout := g.LockTimeout
 	if timeout == 0 {
@@ -177,7 +253,10 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 	}
 	db, err := query.Open(g.DB, query.Options{ReadOnly: readOnly, Timeout: timeout})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", g.DB, err)
+		return nil, openError(g.DB, missing, err)
+	}
+	if missing {
+		g.created = true
 	}
 	if w := db.Store().MetaDamage(); w != nil && g.stderr != nil {
 		fmt.Fprintf(g.stderr, "vecbolt: warning: %v\n", w) // a read-only open of a file with a damaged meta page
@@ -185,11 +264,43 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 	return db, nil
 }
 
+// openError says in one sentence why the database file at path could not be
+// opened or created. File system errors lose the layers of "open PATH:" that
+// the store and the os package each add; the others already name the file.
+func openError(path string, creating bool, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		verb := "open"
+		if creating {
+			verb = "create"
+		}
+		if creating && errors.Is(pe.Err, fs.ErrNotExist) {
+			return &hintError{msg: fmt.Sprintf("cannot create database %s: directory %s does not exist", path, filepath.Dir(path)), err: pe.Err}
+		}
+		return fmt.Errorf("cannot %s database %s: %w", verb, path, pe.Err)
+	}
+	return err
+}
+
 // collection returns the collection named by -c, or an error listing the
 // collections that exist.
 func (g *globalOptions) collection(ctx context.Context, db *query.DB) (*query.Collection, error) {
 	c, err := db.Collection(ctx, g.Collection)
+	if errors.Is(err, index.ErrOptions) {
+		return nil, legacyOptions(g.Collection, err)
+	}
 	return c, g.unknownCollection(db, err)
+}
+
+// legacyOptions explains a collection that older versions saved with index
+// options that the graph refuses (M of 1, say): it cannot be searched, but
+// its records can still be exported and the collection dropped.
+func legacyOptions(name string, err error) error {
+	return &exitError{code: exitDatabase, err: &hintError{
+		msg: fmt.Sprintf("collection %q was saved by an older vecbolt with index options it cannot search with (%s); "+
+			"'vecbolt export' still reads its records and 'vecbolt drop' removes it", name, cleanMessage(err.Error())),
+		err: err,
+	}}
 }
 
 // collectionInfo is collection for commands that only read records: it

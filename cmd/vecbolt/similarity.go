@@ -29,7 +29,7 @@ gives the cosine distance (1 - similarity, gensim's distance).
 of their stored vectors (not of their unit vectors), as gensim's n_similarity
 does. Every key must be stored, and a list must not be empty.`,
 		Example: `  vecbolt --db words.db similarity coffee tea
-  vecbolt --db words.db similarity --sets "breakfast lunch" "dinner supper"
+  vecbolt --db words.db similarity --sets "breakfast lunch" "bread butter"
   vecbolt --db words.db similarity king queen --json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -3,11 +3,14 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 )
 
 // MaxDim is the largest vector dimension the readers accept from a header,
@@ -94,6 +97,7 @@ type Reader struct {
 	csvCols int         // number of columns of the header, 0 if no header
 
 	vbuf []byte // binary vector buffer
+	gzip bool   // the input is gzip-compressed
 }
 
 // NewReader returns a Reader for records in format f from r. A gzip stream
@@ -115,6 +119,7 @@ func NewReader(r io.Reader, f Format, opts ReaderOptions) (*Reader, error) {
 	rd := &Reader{f: f, name: opts.Name, dim: opts.Dim, cnt: -1, csvMeta: -1}
 	br := bufio.NewReaderSize(r, bufSize)
 	if magic, _ := br.Peek(len(gzipMagic)); string(magic) == gzipMagic {
+		rd.gzip = true
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, rd.ioError(err)
@@ -210,8 +215,20 @@ func (r *Reader) errorf(col int, err error) *ParseError {
 
 // ioError wraps a read error in a final error naming the file.
 func (r *Reader) ioError(err error) error {
-	if err == io.ErrUnexpectedEOF {
-		err = fmt.Errorf("%w: unexpected end of compressed stream", ErrTruncated)
+	var corrupt flate.CorruptInputError
+	switch {
+	case r.gzip && (errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)):
+		err = fmt.Errorf("%w: starts like gzip (1f 8b 08) but is not a valid gzip stream (%v)", ErrMalformed, err)
+	case r.gzip && err == io.ErrUnexpectedEOF:
+		err = fmt.Errorf("%w: the gzip stream ends early (an incomplete download?)", ErrTruncated)
+	case err == io.ErrUnexpectedEOF:
+		err = fmt.Errorf("%w: unexpected end of input", ErrTruncated)
+	}
+	// An *fs.PathError names the file again ("read x: is a directory"):
+	// keep its cause only.
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == r.name {
+		err = pe.Err
 	}
 	name := r.name
 	switch name {

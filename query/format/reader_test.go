@@ -237,6 +237,23 @@ func TestGzipSniffing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cut.txt.gz") || !errors.Is(err, format.ErrTruncated) {
 		t.Errorf("truncated gzip: %v", err)
 	}
+	// Gzip's magic bytes followed by anything but a gzip stream say so,
+	// whether the header or the deflate data is bad.
+	good := gz(t, plain)
+	flipped := bytes.Clone(good)
+	flipped[12] ^= 0xff // inside the deflate stream
+	for name, in := range map[string][]byte{
+		"magic only":   []byte("\x1f\x8b\x08"),
+		"garbage":      []byte("\x1f\x8b\x08\x00garbage that is not deflate at all, long enough to read"),
+		"bad deflate":  flipped,
+		"bad checksum": append(bytes.Clone(good[:len(good)-8]), 0, 0, 0, 0, good[len(good)-4], good[len(good)-3], good[len(good)-2], good[len(good)-1]),
+	} {
+		_, _, err := readAll(t, in, format.GloVe, format.ReaderOptions{Name: "x.gz"})
+		if err == nil || !strings.Contains(err.Error(), "x.gz") ||
+			!(strings.Contains(err.Error(), "not a valid gzip stream") || strings.Contains(err.Error(), "gzip stream ends early")) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
 
 func TestDimOption(t *testing.T) {
