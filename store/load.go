@@ -46,9 +46,9 @@ func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, v
 			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
 		}
 		id := binary.BigEndian.Uint32(k)
-		d, err := decodeRecord(v)
+		d, err := c.decodeRecordValue(id, k, v)
 		if err != nil {
-			return corruptID(c.name, "records", id, "%v", err)
+			return err
 		}
 		for vk != nil && bytes.Compare(vk, k) < 0 {
 			vk, vv = vc.Next() // orphan vector: Check reports it
@@ -56,7 +56,7 @@ func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, v
 		if !bytes.Equal(vk, k) {
 			return corruptID(c.name, "vectors", id, "record has no vector")
 		}
-		if err := c.decodeVectorValue(id, vv, vec); err != nil {
+		if err := c.decodeVectorValue(id, vk, vv, vec); err != nil {
 			return err
 		}
 		vk, vv = vc.Next()
@@ -68,7 +68,10 @@ func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, v
 			if !bytes.Equal(gk, k) || gv == nil {
 				return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
 			}
-			node = gv
+			var ok bool
+			if node, ok = unseal(gk, gv); !ok || len(node) == 0 {
+				return corruptID(c.name, "graph", id, "node fails its checksum")
+			}
 			gk, gv = gc.Next()
 		}
 		if err := fn(id, &d, vec, node); err != nil {
