@@ -196,3 +196,45 @@ func (db *DB) DropCollection(name string) error {
 	delete(db.cols, name)
 	return nil
 }
+
+// RenameCollection gives collection oldName the name newName in one small
+// transaction, whatever the collection's size (O(1): collections are
+// stored under ids). An unknown oldName gives ErrUnknownCollection, an
+// existing newName ErrCollectionExists, an invalid one an error wrapping
+// store.ErrInvalidName. A loaded *Collection for oldName stays valid and
+// answers to newName afterwards.
+func (db *DB) RenameCollection(ctx context.Context, oldName, newName string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	c, loaded := db.cols[oldName]
+	if loaded {
+		c.wmu.Lock() // no write in flight while the name changes
+		defer c.wmu.Unlock()
+	}
+	if err := db.st.Update(func(tx *store.Tx) error { return tx.RenameCollection(oldName, newName) }); err != nil {
+		return err
+	}
+	if loaded {
+		c.mu.Lock()
+		c.name = newName
+		c.mu.Unlock()
+		delete(db.cols, oldName)
+		db.cols[newName] = c
+	}
+	return nil
+}
+
+// Upgrade rewrites the database file at path from an older format version
+// into the current one (see store.Upgrade): the new file is written beside
+// it, checked, and renamed over it, so a crash at any point leaves the old
+// file readable. It returns the version found; a current file is left
+// alone. The file must not be open. Cost: O(file size).
+func Upgrade(ctx context.Context, path string, timeout time.Duration) (from uint32, err error) {
+	return store.Upgrade(ctx, path, timeout)
+}
