@@ -196,4 +196,3 @@ func TestUpgradeRefusesDamage(t *testing.T) {
 func v1Bucket(btx *bolt.Tx, sub string) *bolt.Bucket {
 	return btx.Bucket([]byte("vecbolt")).Bucket([]byte("collections")).Bucket([]byte("words")).Bucket([]byte(sub))
 }
-
