@@ -158,3 +158,8 @@ func decodeConfig(name string, version, data []byte) (Config, error) {
 	}
 	return cfg, nil
 }
+
+// ValidateName reports whether name is acceptable as a collection name:
+// 1..MaxNameLen bytes of valid UTF-8, not starting with a NUL byte (such
+// names are reserved for staged collections). Errors wrap ErrInvalidName.
+func ValidateName(name string) error { return validateName(name) }

@@ -15,9 +15,6 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// upgradeChunk is how many entries Upgrade copies per transaction.
-const upgradeChunk = 20000
-
 // UpgradeSuffix is appended to the database path to name the file Upgrade
 // writes before renaming it over the original. A leftover one (from an
 // upgrade that was killed) is removed by the next Upgrade.
@@ -168,61 +165,29 @@ func upgradeCollection(ctx context.Context, src *bolt.DB, dst *DB, name string) 
 		return fmt.Errorf("collection %q: %w", name, err)
 	}
 	for _, sub := range [][]byte{keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket} {
-		var after []byte // last key copied
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
+		err := copyChunked(ctx, src, func(btx *bolt.Tx) (*bolt.Bucket, error) {
+			b, err := v1(btx)
+			if err != nil {
+				return nil, err
 			}
-			var batch [][2][]byte
-			if err := src.View(func(btx *bolt.Tx) error {
-				b, err := v1(btx)
-				if err != nil {
-					return err
-				}
-				sb := b.Bucket(sub)
-				if sb == nil {
-					return corrupt(name, string(sub), "bucket missing")
-				}
-				cur := sb.Cursor()
-				k, v := cur.First()
-				if after != nil {
-					if k, v = cur.Seek(after); bytes.Equal(k, after) {
-						k, v = cur.Next()
-					}
-				}
-				for ; k != nil && len(batch) < upgradeChunk; k, v = cur.Next() {
-					if v == nil {
-						return corrupt(name, string(sub), "nested bucket %q", k)
-					}
-					if err := checkV1Value(name, sub, cfg, k, v); err != nil {
-						return err
-					}
-					batch = append(batch, [2][]byte{bytes.Clone(k), sealCopy(k, v)})
-				}
-				return nil
-			}); err != nil {
-				return err
+			if sb := b.Bucket(sub); sb != nil {
+				return sb, nil
 			}
-			if len(batch) == 0 {
-				break
+			return nil, corrupt(name, string(sub), "bucket missing")
+		}, dst, func(tx *Tx) (*bolt.Bucket, error) {
+			c, err := tx.Collection(hidden)
+			if err != nil {
+				return nil, err
 			}
-			after = batch[len(batch)-1][0]
-			if err := dst.Update(func(tx *Tx) error {
-				c, err := tx.Collection(hidden)
-				if err != nil {
-					return err
-				}
-				b := c.b.Bucket(sub)
-				b.FillPercent = 1.0
-				for _, kv := range batch {
-					if err := b.Put(kv[0], kv[1]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				return fmt.Errorf("collection %q: %w", name, err)
+			return c.b.Bucket(sub), nil
+		}, func(k, v []byte) ([]byte, error) {
+			if err := checkV1Value(name, sub, cfg, k, v); err != nil {
+				return nil, err
 			}
+			return sealCopy(k, v), nil
+		})
+		if err != nil {
+			return fmt.Errorf("collection %q: %w", name, err)
 		}
 	}
 	return dst.Update(func(tx *Tx) error {
