@@ -29,9 +29,18 @@ type Options struct {
 type DB struct {
 	st *store.DB
 
-	mu     sync.Mutex             // protects cols and closed
-	cols   map[string]*Collection // loaded collections by name
-	closed bool
+	mu      sync.Mutex             // protects cols, loading and closed
+	cols    map[string]*Collection // loaded collections by name
+	loading map[string]*loadCall   // loads in progress, by name
+	closed  bool
+}
+
+// loadCall is one collection load in progress: later callers for the same
+// name wait for it instead of loading again.
+type loadCall struct {
+	done chan struct{} // closed when c and err are set
+	c    *Collection
+	err  error
 }
 
 // Open opens the database at path, creating it unless opts.ReadOnly is set.
@@ -42,7 +51,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{st: st, cols: make(map[string]*Collection)}, nil
+	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall)}, nil
 }
 
 // Close releases the file. Collections obtained from db must not be used
@@ -146,21 +155,48 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 
 // Collection returns the named collection, loading its graph from the file
 // on first use (never rebuilding it). Later calls return the same value.
+// The load (O(n), decoded on all cores) does not hold the database's lock:
+// other collections can be opened meanwhile, and concurrent callers for
+// the same name wait for the one load (or for ctx).
 func (db *DB) Collection(ctx context.Context, name string) (*Collection, error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	if db.closed {
+		db.mu.Unlock()
 		return nil, ErrClosed
 	}
 	if c, ok := db.cols[name]; ok {
+		db.mu.Unlock()
 		return c, nil
 	}
-	c := &Collection{db: db, name: name}
-	if err := c.load(ctx); err != nil {
-		return nil, err
+	if l, ok := db.loading[name]; ok {
+		db.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.c, l.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	db.cols[name] = c
-	return c, nil
+	l := &loadCall{done: make(chan struct{})}
+	db.loading[name] = l
+	db.mu.Unlock()
+
+	c := &Collection{db: db, name: name}
+	err := c.load(ctx)
+	db.mu.Lock()
+	delete(db.loading, name)
+	switch {
+	case err != nil:
+		l.err = err
+	case db.closed:
+		l.err = ErrClosed
+	default:
+		l.c = c
+		db.cols[name] = c
+	}
+	db.mu.Unlock()
+	close(l.done)
+	return l.c, l.err
 }
 
 // Collections lists the collection names in the file, sorted.

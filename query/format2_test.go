@@ -122,3 +122,39 @@ func TestUpgradeThenSearch(t *testing.T) {
 		t.Errorf("search = %v, want %v", keys, want)
 	}
 }
+
+// TestConcurrentCollectionLoads: callers asking for the same collection at
+// once share one load and get the same handle; others load alongside.
+func TestConcurrentCollectionLoads(t *testing.T) {
+	db, path := openTemp(t)
+	for _, name := range []string{"a", "b"} {
+		c, err := db.CreateCollection(ctx, name, query.CollectionConfig{Dim: 4, Metric: query.L2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill(t, c, clustered(5, 3000, 4))
+	}
+	db.Close()
+	db2, err := query.Open(path, query.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	got := make([]*query.Collection, 8)
+	errs := make([]error, 8)
+	done := make(chan int)
+	for i := range got {
+		go func() {
+			got[i], errs[i] = db2.Collection(ctx, []string{"a", "b"}[i%2])
+			done <- i
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for i := range got {
+		if errs[i] != nil || got[i] != got[i%2] || got[i].Len() != 3000 {
+			t.Fatalf("caller %d: %p, %v (first: %p)", i, got[i], errs[i], got[i%2])
+		}
+	}
+}
