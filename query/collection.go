@@ -74,10 +74,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		}
 	}()
 	var (
-		g    *index.Graph
-		cfg  CollectionConfig
-		keys []string
-		seqs []uint64
+		g      *index.Graph
+		cfg    CollectionConfig
+		keys   []string
+		seqs   []uint64
 		ids    map[string]uint32
 		mix    metaIndex
 		metric index.Metric
