@@ -123,13 +123,14 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
 		// Decode on every core, straight into the graph's slabs. Keys are
-		// copied into per-worker arenas of 1 MiB, not one string each;
+		// copied into per-worker arenas of up to 1 MiB, not one string each;
 		// metadata (rare in bulk vector sets) is parsed afterwards, in
 		// id order, because its intern table is not concurrent.
 		workers := runtime.GOMAXPROCS(0)
 		arenas := make([][]byte, workers)
 		metas := make([][]metaAt, workers)
 		cosine := cfg.Metric == Cosine
+		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
 		if err := sc.ForEachLoadParallel(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
 			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
@@ -141,7 +142,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 				return fmt.Errorf("query: collection %q: record %q: %w", c.name, key, err)
 			}
 			if cap(arenas[w])-len(arenas[w]) < len(key) {
-				arenas[w] = make([]byte, 0, max(1<<20, len(key)))
+				arenas[w] = make([]byte, 0, max(arenaSize, len(key)))
 			}
 			at := len(arenas[w])
 			arenas[w] = append(arenas[w], key...)
@@ -184,8 +185,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		return err
 	}
 	// Hand the loader's garbage back to the OS at once: a freshly opened
-	// database should cost its working set, not a GC cycle's headroom.
-	debug.FreeOSMemory()
+	// database should cost its working set, not a GC cycle's headroom. A
+	// forced GC costs tens of milliseconds: small collections skip it.
+	if len(keys) >= 1<<16 {
+		debug.FreeOSMemory()
+	}
 	c.mu.Lock()
 	c.cfg, c.metric = cfg, metric
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids

@@ -117,7 +117,7 @@ func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn Lo
 	for i := range vecs {
 		vecs[i] = make([]float32, c.cfg.Dim)
 	}
-	block := make([]loadEntry, 0, loadBlock)
+	block := make([]loadEntry, 0, min(loadBlock, c.Len()+1))
 	rc, vc, gc := c.records.Cursor(), c.vectors.Cursor(), c.graph.Cursor()
 	vk, vv := vc.First()
 	gk, gv := gc.First()
