@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -21,6 +22,7 @@ const (
 	BadFreeSlot    ViolationKind = "free slot inconsistent with the free list"
 	StaleTombstone ViolationKind = "tombstone outside Delete"
 	BadCount       ViolationKind = "live count differs from the live nodes"
+	BadInLinks     ViolationKind = "in-link index disagrees with the lists"
 )
 
 // Violation is one broken invariant at one node.
@@ -87,8 +89,9 @@ func (c *checker) add(kind ViolationKind, id uint32, level int, format string, a
 // above 0 and 2*M on level 0, links only to live nodes whose level is at
 // least the link's level, the entry point live and on the top level (the
 // highest level of any live node), free slots exactly those on the free
-// list, no tombstones, and every live node reachable from the entry point
-// on level 0. Check is exclusive (it waits for searches and inserts) and
+// list, no tombstones, the in-link index and per-level counts that local
+// repair keeps agreeing with the lists, no insert left uncertified, and
+// every live node reachable from the entry point on level 0. Check is exclusive (it waits for searches and inserts) and
 // costs a pass over every link.
 func (g *Graph) Check() error {
 	g.mu.Lock()
@@ -148,6 +151,9 @@ func (g *Graph) Check() error {
 			}
 		}
 	}
+	if c.err.Total == 0 {
+		g.checkInLinks(&c)
+	}
 	if int64(live) != g.live.Load() {
 		c.add(BadCount, NoID, -1, "Len %d, %d live nodes", g.live.Load(), live)
 	}
@@ -171,4 +177,56 @@ func (g *Graph) Check() error {
 		return &c.err
 	}
 	return nil
+}
+
+// checkInLinks compares the in-link index, the per-level counts and the
+// pending set with the lists. Caller holds mu for writing; the lists passed
+// the other checks.
+func (g *Graph) checkInLinks(c *checker) {
+	n := g.next.Load()
+	var counts [MaxLevel + 1]int64
+	for id := uint32(0); id < n; id++ {
+		if g.isPending(id) {
+			c.add(BadInLinks, id, -1, "insert still pending outside a write")
+		}
+		if !g.liveLocked(id) {
+			if len(g.rep.in0[id]) != 0 || len(g.rep.inU[id]) != 0 {
+				c.add(BadInLinks, id, -1, "slot not live but has %d in-links", len(g.rep.in0[id])+len(g.rep.inU[id]))
+			}
+			continue
+		}
+		counts[g.levels[id]]++
+		// Every in-link recorded must be a link, once.
+		for _, src := range g.rep.in0[id] {
+			if !g.liveLocked(src) || !slices.Contains(g.links(nil, src, 0), id) {
+				c.add(BadInLinks, id, 0, "recorded in-link from %d is not a link", src)
+			}
+		}
+		for _, e := range g.rep.inU[id] {
+			src, l := uint32(e), int(e>>32)
+			if !g.liveLocked(src) || int(g.levels[src]) < l || !slices.Contains(g.links(nil, src, l), id) {
+				c.add(BadInLinks, id, l, "recorded in-link from %d is not a link", src)
+			}
+		}
+	}
+	for l := range counts {
+		if got := g.rep.levelCount[l].Load(); got != counts[l] {
+			c.add(BadInLinks, NoID, l, "level count %d, %d live nodes on it", got, counts[l])
+		}
+	}
+	// Every link must be recorded: the totals agree, and each recorded
+	// in-link is a distinct link (lists hold no duplicates).
+	var links, recorded int
+	for id := uint32(0); id < n; id++ {
+		if !g.liveLocked(id) {
+			continue
+		}
+		for l := 0; l <= int(g.levels[id]); l++ {
+			links += g.degree(id, l)
+		}
+		recorded += len(g.rep.in0[id]) + len(g.rep.inU[id])
+	}
+	if links != recorded {
+		c.add(BadInLinks, NoID, -1, "%d links, %d recorded in-links", links, recorded)
+	}
 }

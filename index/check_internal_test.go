@@ -77,10 +77,18 @@ func TestCheckCatchesCorruption(t *testing.T) {
 							keep = append(keep, Neighbor{ID: x})
 						}
 					}
-					g.setLinks(id, l, keep)
+					g.writeList(nil, id, l, keep)
 				}
 			}
 			return victim
+		}},
+		{"in-link index", BadInLinks, func(g *Graph) uint32 {
+			g.rep.in0[13] = append(g.rep.in0[13], 14)
+			return 13
+		}},
+		{"pending", BadInLinks, func(g *Graph) uint32 {
+			g.setPending(15)
+			return 15
 		}},
 		{"tombstone", StaleTombstone, func(g *Graph) uint32 {
 			g.state[11] = stateDeleted

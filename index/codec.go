@@ -263,6 +263,7 @@ func (r *Restorer) Finish() (*Graph, error) {
 			g.free = append(g.free, id-1)
 		}
 	}
+	g.rebuildInLinks()
 	r.g = nil
 	return g, nil
 }

@@ -7,21 +7,29 @@ import (
 
 // Delete removes the given live nodes. It is exclusive: it waits for
 // running searches and inserts, and no search sees a half-repaired graph.
-// In order, it
+// For each id in turn it
 //
-//   - tombstones every id, so none is returned by Search or Exact again;
-//   - scans every live node once and rebuilds, with the neighbour-selection
-//     heuristic, each list that links to a deleted node, from the list's
-//     live members plus the live neighbours of the deleted nodes it linked
-//     to, level by level, and links the newly chosen neighbours back;
-//   - frees the slots (Add reuses them before growing MaxID);
-//   - moves the entry point to a live node on the highest remaining level
-//     if it was deleted;
-//   - re-links any live node no longer reachable from the entry point.
+//   - tombstones the id, so it is never returned by Search or Exact again;
+//   - rebuilds with the neighbour-selection heuristic the list of every
+//     node that links to it (found in the in-link index, no scan), from the
+//     list's live members plus the deleted node's live neighbours, level by
+//     level, and links the newly chosen neighbours back;
+//   - moves the entry point to a live neighbour on the highest remaining
+//     level if it was the entry point;
+//   - frees the slot (Add reuses it before growing MaxID);
+//   - proves by local repair (doc.go) that every live node is still
+//     reachable from the entry point, adding links where a bounded walk
+//     does not find a path.
+//
+// Cost per id: O(d·(M+EfConstruction)·M) distance computations and O(d·M)
+// nodes rewritten, where d is the node's in-degree (about 2*M), whatever the
+// graph's size. Only when local repair gives up (counted in RepairStats)
+// does it run the full repair, a traversal of level 0.
 //
 // If any id is not live, Delete returns a *NotFoundError and changes
-// nothing. Duplicate ids are allowed. Batch ids into one call where
-// possible: the cost is dominated by the scan over all nodes.
+// nothing. Duplicate ids are allowed. If even the full repair cannot make
+// every node reachable, Delete returns an error wrapping ErrRepair; the
+// nodes are deleted and the graph fails Check.
 func (g *Graph) Delete(ids ...uint32) error {
 	if len(ids) == 0 {
 		return nil
@@ -33,31 +41,95 @@ func (g *Graph) Delete(ids ...uint32) error {
 			return &NotFoundError{ID: id}
 		}
 	}
-	removed := make([]uint32, 0, len(ids))
-	for _, id := range ids {
-		if atomic.LoadUint32(&g.state[id]) == stateLive {
-			atomic.StoreUint32(&g.state[id], stateDeleted)
-			removed = append(removed, id)
-		}
-	}
-	g.live.Add(-int64(len(removed)))
 	s := g.getSearcher()
 	defer g.putSearcher(s)
-	g.repairLocked(s, removed)
-	for _, id := range removed {
-		g.freeLocked(id)
+	g.beginSnapshot()
+	defer g.endSnapshot(NoID)
+	ok := true
+	for _, id := range ids {
+		if g.liveLocked(id) && !g.deleteOneLocked(s, id) {
+			ok = false
+		}
 	}
-	g.fixEntryLocked()
-	g.reconnectLocked(s)
+	if !ok {
+		return g.fullRepairLocked(s)
+	}
 	return nil
 }
 
+// deleteOneLocked deletes live node x and repairs around it. It returns
+// false if local repair gave up. Caller holds mu for writing.
+func (g *Graph) deleteOneLocked(s *searcher, x uint32) bool {
+	s.removed = s.removed[:0]
+	g.touch(x)
+	atomic.StoreUint32(&g.state[x], stateDeleted)
+	g.live.Add(-1)
+	us, ys := g.detachLocked(s, x)
+	if ep, _ := unpackEntry(g.entry.Load()); ep == x {
+		e, el := g.newEntryLocked(s, x)
+		if e == NoID {
+			g.entry.Store(noEntry)
+		} else {
+			g.entry.Store(packEntry(e, el))
+			us = append(us, e)
+		}
+	}
+	g.freeLocked(x)
+	g.queueHubPairs(s, us, ys)
+	return g.certify(s, nil, nil)
+}
+
+// detachLocked removes every link to and from x (which is not live): it
+// rebuilds the lists of x's in-neighbours on each level and clears x's own
+// lists. It returns x's former live level-0 in- and out-neighbours.
+// Caller holds mu for writing.
+func (g *Graph) detachLocked(s *searcher, x uint32) (us, ys []uint32) {
+	level := int(g.levels[x])
+	us = g.inLinks(nil, x, 0)
+	ys = g.links(nil, x, 0)
+	for l := 0; l <= level; l++ {
+		ins := g.inLinks(nil, x, l)
+		for _, u := range ins {
+			if g.liveLocked(u) {
+				g.rebuildLocked(s, u, l)
+			}
+		}
+	}
+	for l := 0; l <= level; l++ {
+		g.writeList(nil, x, l, nil)
+	}
+	// A list rebuilt from its live members no longer holds x; a stale
+	// in-link left here would be a bug in the index, which Check reports.
+	us = slices.DeleteFunc(us, func(u uint32) bool { return !g.liveLocked(u) })
+	ys = slices.DeleteFunc(ys, func(y uint32) bool { return !g.liveLocked(y) })
+	return us, ys
+}
+
+// queueHubPairs queues the proofs that stand in for the paths u -> x -> y
+// through a removed node x: every u in us reaches the hub us[0], and the hub
+// reaches every y in ys.
+func (g *Graph) queueHubPairs(s *searcher, us, ys []uint32) {
+	if len(us) == 0 {
+		return // x had no live in-link: no path went through it
+	}
+	h := us[0]
+	for _, u := range us[1:] {
+		s.removed = append(s.removed, edge{u, h})
+	}
+	for _, y := range ys {
+		s.removed = append(s.removed, edge{h, y})
+	}
+}
+
 // Update replaces node id's vector with a copy of vec and re-links it: the
-// lists that linked to id are repaired as if id were deleted, then id is
-// linked again from the entry point like a new node on its old level, and
-// any node left unreachable is re-linked. The id keeps its slot and level.
-// Update is exclusive (it waits for searches and inserts) and scans every
-// node once. Errors: *DimensionError, *NotFoundError.
+// lists that linked to id are rebuilt as if id were deleted (found in the
+// in-link index, no scan), then id is linked again from the entry point
+// like a new node on its old level, and local repair proves every node
+// reachable. The id keeps its slot and level. Update is exclusive (it waits
+// for searches and inserts); it costs what a Delete plus an Add cost,
+// independent of the graph's size, unless local repair gives up and runs
+// the full repair. Errors: *DimensionError, *NotFoundError, and ErrRepair
+// as for Delete.
 func (g *Graph) Update(id uint32, vec []float32) error {
 	if err := g.checkVec(vec); err != nil {
 		return err
@@ -69,24 +141,32 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	}
 	s := g.getSearcher()
 	defer g.putSearcher(s)
+	g.beginSnapshot()
+	defer g.endSnapshot(id)
+	s.removed = s.removed[:0]
 	atomic.StoreUint32(&g.state[id], stateDeleted)
-	g.repairLocked(s, []uint32{id})
+	us, ys := g.detachLocked(s, id)
+	// The links to id just removed need no proof: id is certified below
+	// as a new node.
+	s.removed = slices.DeleteFunc(s.removed, func(e edge) bool { return e.b == id })
 	atomic.StoreUint32(&g.state[id], stateLive)
-	level := int(g.levels[id])
-	for l := 0; l <= level; l++ {
-		g.setLinks(id, l, nil)
-	}
 	copy(g.vec(id), vec)
 	g.markDirty(id)
+	level := int(g.levels[id])
 	if ep, _ := unpackEntry(g.entry.Load()); ep == id {
-		best, bestLevel := g.highestLocked(id)
+		best, bestLevel := g.newEntryLocked(s, id)
 		if best == NoID {
 			return nil // id is the only node
 		}
 		g.entry.Store(packEntry(best, bestLevel))
+		us = append(us, best)
 	}
 	g.link(s, id, level)
-	g.reconnectLocked(s)
+	g.queueHubPairs(s, us, ys)
+	fresh, from := [1]uint32{id}, [1]uint32{g.certifySource(id, s.levelSel[0])}
+	if !g.certify(s, fresh[:], from[:]) {
+		return g.fullRepairLocked(s)
+	}
 	return nil
 }
 
@@ -94,37 +174,16 @@ func (g *Graph) liveLocked(id uint32) bool {
 	return atomic.LoadUint32(&g.state[id]) == stateLive
 }
 
-// repairLocked rebuilds every live list that links to a node that is not
-// live (the nodes in removed, whose own lists are still intact). Caller
+// rebuildLocked removes the links of node u's list on level to nodes that
+// are not live, keeps its live members, and fills the freed slots with
+// the live neighbours of the removed members that pass the
+// neighbour-selection heuristic against the list (closest first). It then
+// links the newly chosen neighbours back to u, as an insert would, so that
+// in-degrees lost with the removed nodes are restored. Keeping the live
+// members (instead of re-selecting the whole list, which drops links and
+// the in-degree of their targets each time a neighbour is deleted) keeps
+// recall after many single deletes as good as after one batch. Caller
 // holds mu for writing.
-func (g *Graph) repairLocked(s *searcher, removed []uint32) {
-	if len(removed) == 0 {
-		return
-	}
-	n := g.next.Load()
-	for u := uint32(0); u < n; u++ {
-		if !g.liveLocked(u) {
-			continue
-		}
-		for l := 0; l <= int(g.levels[u]); l++ {
-			blk := g.block(u, l)
-			cnt := int(blk[0])
-			for i := 1; i <= cnt; i++ {
-				if !g.liveLocked(blk[i]) {
-					g.rebuildLocked(s, u, l)
-					g.markDirty(u)
-					break
-				}
-			}
-		}
-	}
-}
-
-// rebuildLocked replaces node u's list on level by the heuristic's choice
-// among its live neighbours and the live neighbours of its removed
-// neighbours (the EfConstruction closest of them), then links the newly
-// chosen neighbours back to u, as an insert would, so that in-degrees lost
-// with the removed nodes are restored. Caller holds mu for writing.
 func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 	uv := g.vec(u)
 	s.visited.reset(g.capacity)
@@ -137,6 +196,7 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 			cands = append(cands, Neighbor{x, distance(g.metric, uv, g.vec(x))})
 		}
 	}
+	nKeep := len(cands)
 	for _, x := range old {
 		if g.liveLocked(x) {
 			continue
@@ -149,12 +209,29 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 		}
 	}
 	s.ndist += uint64(len(cands))
-	sortNeighbors(cands)
-	if len(cands) > g.opts.EfConstruction {
-		cands = cands[:g.opts.EfConstruction]
+	extra := cands[nKeep:]
+	sortNeighbors(extra)
+	sel := append(s.sel[:0], cands[:nKeep]...)
+	maxM := g.maxLinks(level)
+	for _, c := range extra {
+		if len(sel) >= maxM {
+			break
+		}
+		cv := g.vec(c.ID)
+		good := true
+		for _, r := range sel {
+			s.ndist++
+			if distance(g.metric, cv, g.vec(r.ID)) < c.Dist {
+				good = false
+				break
+			}
+		}
+		if good {
+			sel = append(sel, c)
+		}
 	}
-	sel := g.selectNeighbors(s, cands, g.maxLinks(level), s.sel[:0])
-	g.setLinks(u, level, sel)
+	s.sel = sel
+	g.writeList(s, u, level, sel)
 	s.cands = cands
 	// s.sel is reused by addLink: copy the new members out first.
 	added := s.stack[:0]
@@ -173,8 +250,11 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 // for writing.
 func (g *Graph) freeLocked(id uint32) {
 	for l := 0; l <= int(g.levels[id]); l++ {
-		g.setLinks(id, l, nil)
+		g.writeList(nil, id, l, nil)
 	}
+	g.rep.levelCount[g.levels[id]].Add(-1)
+	g.rep.in0[id] = g.rep.in0[id][:0]
+	g.rep.inU[id] = g.rep.inU[id][:0]
 	g.upper[id] = nil
 	g.levels[id] = 0
 	clear(g.vec(id))
@@ -196,22 +276,6 @@ func (g *Graph) highestLocked(except uint32) (uint32, int) {
 		}
 	}
 	return best, bestLevel
-}
-
-// fixEntryLocked moves the entry point to a live node on the highest level
-// if it is not live. Caller holds mu for writing.
-func (g *Graph) fixEntryLocked() {
-	if e := g.entry.Load(); e != noEntry {
-		if ep, _ := unpackEntry(e); g.liveLocked(ep) {
-			return
-		}
-	}
-	best, bestLevel := g.highestLocked(NoID)
-	if best == NoID {
-		g.entry.Store(noEntry)
-		return
-	}
-	g.entry.Store(packEntry(best, bestLevel))
 }
 
 // unreachableLocked returns the live nodes not reachable from the entry
@@ -243,95 +307,4 @@ func (g *Graph) unreachableLocked(s *searcher) []uint32 {
 		}
 	}
 	return out
-}
-
-// reconnectLocked makes every live node reachable from the entry point
-// again: unreachable nodes are unlinked and linked again like new nodes (a
-// few rounds, since a shrinking neighbour may drop the new back-link); any
-// still unreachable are then attached to the closest reachable node with a
-// free level-0 slot (or replace that node's farthest link). Caller holds mu
-// for writing.
-func (g *Graph) reconnectLocked(s *searcher) {
-	for round := 0; round < 16; round++ {
-		lost := g.unreachableLocked(s)
-		if len(lost) == 0 {
-			return
-		}
-		for _, u := range lost {
-			if round < 3 {
-				for l := 0; l <= int(g.levels[u]); l++ {
-					g.setLinks(u, l, nil)
-				}
-				g.link(s, u, int(g.levels[u]))
-			} else {
-				g.attachLocked(s, u)
-			}
-			g.markDirty(u)
-		}
-	}
-}
-
-// attachLocked adds a level-0 link to u from the closest node a search
-// from the entry point finds, preferring nodes with a free slot. Caller
-// holds mu for writing.
-func (g *Graph) attachLocked(s *searcher, u uint32) {
-	e := g.entry.Load()
-	if e == noEntry {
-		return
-	}
-	// Search level 0 from the entry point itself, not from where a descent
-	// through the upper levels lands: that node may sit in a part of
-	// level 0 the entry point does not reach, and linking u there would
-	// not help.
-	ep, _ := unpackEntry(e)
-	q := g.vec(u)
-	cur, curDist := ep, g.dist(q, ep)
-	// A wide beam: the nearest nodes are usually full, and taking a slot
-	// that is free spares a link that keeps another node reachable.
-	g.searchLayer(s, q, cur, curDist, max(g.opts.EfConstruction, 4*g.m0), 0, nil)
-	sorted := removeID(s.res.drainSorted(s.sorted[:0]), u)
-	s.sorted = sorted
-	if len(sorted) == 0 {
-		return
-	}
-	for _, v := range sorted {
-		blk := g.block(v.ID, 0)
-		cnt := int(blk[0])
-		if slices.Contains(blk[1:1+cnt], u) {
-			// v joined the reachable part earlier in this round and
-			// already links to u: u is reachable again.
-			return
-		}
-		if cnt < g.m0 {
-			atomic.StoreUint32(&blk[1+cnt], u)
-			atomic.StoreUint32(&blk[0], uint32(cnt+1))
-			g.markDirty(v.ID)
-			return
-		}
-	}
-	v := sorted[0].ID
-	vv := g.vec(v)
-	list := g.links(s.ids[:0], v, 0)
-	s.ids = list
-	far := slices.IndexFunc(list, func(x uint32) bool { return x == u })
-	if far >= 0 {
-		return
-	}
-	worst := float32(-1)
-	for i, x := range list {
-		if d := distance(g.metric, vv, g.vec(x)); d > worst {
-			worst, far = d, i
-		}
-	}
-	x := list[far]
-	atomic.StoreUint32(&g.block(v, 0)[1+far], u)
-	g.markDirty(v)
-	// v no longer links to x: let u, reachable through v now, link to x so
-	// that x does not become the next lost node.
-	ub := g.block(u, 0)
-	if c := int(ub[0]); c < g.m0 && x != u && !slices.Contains(ub[1:1+c], x) {
-		atomic.StoreUint32(&ub[1+c], x)
-		atomic.StoreUint32(&ub[0], uint32(c+1))
-		g.markDirty(u)
-	}
 }

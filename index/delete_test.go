@@ -30,6 +30,7 @@ func TestDeleteRecallMatchesFreshBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCheck(t, g)
+	t.Logf("%+v", g.RepairStats())
 	survivors := make(map[uint32][]float32, len(byID))
 	var survVecs [][]float32
 	for id := uint32(0); id < uint32(n); id++ {

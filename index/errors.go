@@ -26,6 +26,10 @@ var (
 	// ErrFull: the graph cannot hold more nodes (ids are uint32, and
 	// MaxNodes is the hard limit).
 	ErrFull = errors.New("index: graph is full")
+	// ErrRepair: a write (or Reconnect) could not make every live node
+	// reachable from the entry point again; the graph fails Check until a
+	// later Reconnect succeeds or it is rebuilt.
+	ErrRepair = errors.New("index: graph repair failed")
 )
 
 // DimensionError reports a vector of the wrong length.

@@ -82,6 +82,8 @@ type Graph struct {
 
 	searchers searcherPool
 	ndist     atomic.Uint64 // distance computations, all operations
+
+	rep repairState // in-link index and state of local repair (repair.go)
 }
 
 // New returns an empty graph for vectors of dim components compared with
@@ -202,6 +204,7 @@ func (g *Graph) growLocked(n int) {
 	copy(state, g.state)
 	g.vecs, g.links0, g.upper, g.levels, g.state = vecs, links0, upper, levels, state
 	g.nodeMu = make([]sync.Mutex, n)
+	g.rep.grow(n)
 	g.capacity = n
 }
 

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -26,11 +27,22 @@ func (g *Graph) add(vec []float32, level int) (uint32, error) {
 		return 0, err
 	}
 	g.initNode(id, vec, level)
+	g.rep.levelCount[level].Add(1)
+	g.setPending(id)
 	s := g.getSearcher()
+	s.removed = s.removed[:0]
 	g.link(s, id, level)
+	fresh, from := [1]uint32{id}, [1]uint32{g.certifySource(id, s.levelSel[0])}
+	ok := g.certify(s, fresh[:], from[:])
+	g.clearPending(id)
 	g.mu.RUnlock()
 	g.putSearcher(s)
 	g.markDirty(id)
+	if !ok {
+		if err := g.fullRepair(); err != nil {
+			return id, err
+		}
+	}
 	return id, nil
 }
 
@@ -101,6 +113,9 @@ func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, pro
 					return
 				}
 				id, err := g.add(vecs[i], int(levels[i]))
+				if err != nil && errors.Is(err, ErrRepair) {
+					ids[i] = id // added, but the graph needs repair
+				}
 				if err != nil {
 					errMu.Lock()
 					if firstErr == nil {
@@ -134,6 +149,10 @@ func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, pro
 // current top. Caller holds mu (read or write); the entry point is not id.
 func (g *Graph) link(s *searcher, id uint32, level int) {
 	q := g.vec(id)
+	if len(s.levelSel) < MaxLevel+1 {
+		s.levelSel = make([][]Neighbor, MaxLevel+1)
+	}
+	s.levelSel[0] = s.levelSel[0][:0]
 	e := g.entry.Load()
 	if e == noEntry {
 		g.epMu.Lock()
@@ -146,13 +165,19 @@ func (g *Graph) link(s *searcher, id uint32, level int) {
 		e = g.entry.Load()
 	}
 	ep, top := unpackEntry(e)
+	if level > top {
+		// This insert may raise the top level. Hold topMu until it is
+		// the entry point, and read the top again under it: a concurrent
+		// insert above the old top then waits and links its upper levels
+		// to this node instead of leaving them empty.
+		g.rep.topMu.Lock()
+		defer g.rep.topMu.Unlock()
+		ep, top = unpackEntry(g.entry.Load())
+	}
 	cur, curDist := ep, g.dist(q, ep)
 	s.ndist++
 	for l := top; l > level; l-- {
 		cur, curDist = g.greedy(s, q, cur, curDist, l)
-	}
-	if len(s.levelSel) < MaxLevel+1 {
-		s.levelSel = make([][]Neighbor, MaxLevel+1)
 	}
 	low := min(level, top)
 	for l := low; l >= 0; l-- {
@@ -167,7 +192,7 @@ func (g *Graph) link(s *searcher, id uint32, level int) {
 	}
 	g.nodeMu[id].Lock()
 	for l := low; l >= 0; l-- {
-		g.setLinks(id, l, s.levelSel[l])
+		g.writeList(nil, id, l, s.levelSel[l])
 	}
 	g.nodeMu[id].Unlock()
 	for l := low; l >= 0; l-- {
@@ -177,8 +202,11 @@ func (g *Graph) link(s *searcher, id uint32, level int) {
 	}
 	if level > top {
 		g.epMu.Lock()
-		if _, t := unpackEntry(g.entry.Load()); level > t {
+		if old, t := unpackEntry(g.entry.Load()); level > t {
 			g.entry.Store(packEntry(id, level))
+			// Every node was reachable from the old entry point: it must
+			// be reachable from the new one (repair.go).
+			s.removed = append(s.removed, edge{id, old})
 		}
 		g.epMu.Unlock()
 	}
@@ -196,7 +224,8 @@ func removeID(ns []Neighbor, id uint32) []Neighbor {
 
 // addLink adds a link from node n to node id (at distance d) on level.
 // If n's list is full, it is shrunk with the heuristic over the old links
-// plus id. Caller holds mu; addLink takes nodeMu[n].
+// plus id, and the level-0 links it drops are queued in s.removed. Caller
+// holds mu; addLink takes nodeMu[n].
 func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
 	maxM := g.maxLinks(level)
 	g.nodeMu[n].Lock()
@@ -209,8 +238,11 @@ func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
 		}
 	}
 	if cnt < maxM {
+		g.touch(n)
 		atomic.StoreUint32(&blk[1+cnt], id)
 		atomic.StoreUint32(&blk[0], uint32(cnt+1))
+		g.inAdd(id, n, level)
+		g.markDirty(n)
 	} else {
 		nv := g.vec(n)
 		cands := append(s.cands[:0], Neighbor{id, d})
@@ -222,8 +254,9 @@ func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
 		sortNeighbors(cands)
 		s.cands = cands
 		s.sel = g.selectNeighbors(s, cands, maxM, s.sel[:0])
-		g.setLinks(n, level, s.sel)
+		// Links the heuristic drops are queued in s.removed: their
+		// targets must stay reachable (repair.go).
+		g.writeList(s, n, level, s.sel)
 	}
 	g.nodeMu[n].Unlock()
-	g.markDirty(n)
 }

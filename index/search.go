@@ -18,12 +18,24 @@ type Filter func(id uint32) bool
 // holds ef allowed nodes or the graph is exhausted, so a selective filter
 // still yields min(k, allowed live nodes) results (it may then visit the
 // whole graph). q must have Dim() components (the result is empty
-// otherwise) and, under Cosine, unit length. Safe for concurrent use.
+// otherwise) and, under Cosine, unit length. k and ef larger than MaxID()
+// count as MaxID(), so any int is safe (math.MaxInt allocates nothing
+// extra). Safe for concurrent use. Cost: O(ef·M) distance computations.
 func (g *Graph) Search(q []float32, k, ef int, filter Filter) []Neighbor {
+	k = g.clampK(k)
 	if k <= 0 {
 		return nil
 	}
 	return g.SearchInto(make([]Neighbor, 0, k), q, k, ef, filter)
+}
+
+// clampK returns k limited to MaxID(), the most results any query can
+// have, so that a huge k never sizes an allocation.
+func (g *Graph) clampK(k int) int {
+	if n := int(g.next.Load()); k > n {
+		return n
+	}
+	return k
 }
 
 // SearchInto is Search writing into dst[:0]: it returns dst[:n] with the n
@@ -31,15 +43,14 @@ func (g *Graph) Search(q []float32, k, ef int, filter Filter) []Neighbor {
 // allocate.
 func (g *Graph) SearchInto(dst []Neighbor, q []float32, k, ef int, filter Filter) []Neighbor {
 	dst = dst[:0]
+	k = g.clampK(k)
 	if k <= 0 || len(q) != g.dim {
 		return dst
 	}
 	if ef <= 0 {
 		ef = g.opts.Ef
 	}
-	if ef < k {
-		ef = k
-	}
+	ef = max(g.clampK(ef), k)
 	g.mu.RLock()
 	e := g.entry.Load()
 	if e == noEntry {
@@ -156,8 +167,11 @@ func (g *Graph) searchLayer(s *searcher, q []float32, ep uint32, epDist float32,
 // Exact returns the k nearest live nodes to q allowed by filter, by brute
 // force over every live node with the same kernels as Search. Results are
 // sorted by distance, ties by id; the caller owns the slice. q must have
-// Dim() components (the result is empty otherwise). Safe for concurrent use.
+// Dim() components (the result is empty otherwise); k larger than MaxID()
+// counts as MaxID(). Safe for concurrent use. Cost: O(n) distance
+// computations.
 func (g *Graph) Exact(q []float32, k int, filter Filter) []Neighbor {
+	k = g.clampK(k)
 	if k <= 0 || len(q) != g.dim {
 		return nil
 	}

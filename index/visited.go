@@ -55,6 +55,7 @@ type searcher struct {
 	stack    []uint32     // scratch: removed nodes to walk, BFS queue
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	batch    []uint32     // scratch: unvisited neighbours of one node, prefetched
+	removed  []edge       // level-0 links removed by the current write, to prove reachable (repair.go)
 	ndist    uint64       // distance computations since taken from the pool
 }
 
@@ -72,5 +73,6 @@ func (p *searcherPool) get() *searcher {
 func (p *searcherPool) put(s *searcher) {
 	s.cand = s.cand[:0]
 	s.res = s.res[:0]
+	s.removed = s.removed[:0]
 	p.pool.Put(s)
 }

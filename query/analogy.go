@@ -86,8 +86,12 @@ type AnalogyOptions struct {
 // 3CosMul objective for CosMul), whatever the collection's metric. As in
 // gensim, a literal [vector] term is used as given, not normalised, and
 // 3CosMul uses only the sign of a weight (most_similar_cosmul has no
-// weights). Under cosine the graph answers; under dot and l2 the graph's
-// order is not cosine order, so the scan is exact.
+// weights). A term with a zero vector, or terms that cancel out ("king -
+// king", "0*king"), give an error wrapping ErrZeroVector; records with a
+// zero vector (possible under dot and l2) are never answers. Under cosine the graph answers; under dot and l2 the graph's
+// order is not cosine order, so the scan is exact. k (and
+// opts.Candidates, opts.Ef) beyond the collection's size count as its size.
+// Cost: O(ef·M) distance computations over the graph, O(n) when exact.
 func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOptions) ([]Result, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -104,6 +108,7 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	g := c.g
+	k = clampK(g, k)
 	// Unit vectors of the terms.
 	units := make([][]float32, len(e.Terms))
 	var exclude []uint32
@@ -123,24 +128,47 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 			v = append([]float32(nil), g.Vector(id)...)
 			normalize(v)
 		}
+		if isZero(v) { // only possible under dot and l2
+			return nil, &zeroQueryError{fmt.Sprintf("query: term %s at column %d has a zero vector, which has no direction", termName(t), t.Column)}
+		}
 		units[i] = v
 	}
-	mean := make([]float32, c.cfg.Dim)
+	// The weighted sum, in float64 so that large weights cannot overflow
+	// before the normalisation.
+	sum := make([]float64, c.cfg.Dim)
 	for i, t := range e.Terms {
-		w := float32(t.Weight)
 		for j, x := range units[i] {
-			mean[j] += w * x
+			sum[j] += t.Weight * float64(x)
 		}
 	}
-	normalize(mean)
+	var sq, big float64
+	for _, x := range sum {
+		big = max(big, math.Abs(x))
+	}
+	for _, x := range sum {
+		if big > 0 {
+			sq += (x / big) * (x / big)
+		}
+	}
+	if math.IsInf(big, 0) || math.IsNaN(big) {
+		return nil, fmt.Errorf("query: the expression's weighted sum overflows: %w", ErrInvalidVector)
+	}
+	if big == 0 {
+		return nil, &zeroQueryError{"query: the expression's terms cancel out to a zero vector, which has no direction"}
+	}
+	mean := make([]float32, c.cfg.Dim)
+	for j, x := range sum {
+		mean[j] = float32(x / big / math.Sqrt(sq))
+	}
 	ef := opts.Ef
 	if ef == 0 {
 		ef = c.cfg.Ef
 	}
-	cand := max(CosMulCandidates, 10*k)
+	cand := max(CosMulCandidates, 10*k) // k <= MaxID < 2^32: no overflow
 	if opts.Candidates > 0 {
 		cand = max(opts.Candidates, k)
 	}
+	cand, ef = clampK(g, cand), clampK(g, ef)
 	if opts.Method == CosMul {
 		ef = max(ef, cand)
 	}
@@ -221,8 +249,9 @@ func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, scor
 		}
 		v := g.Vector(id)
 		if unit != nil {
-			copy(unit, v)
-			normalize(unit)
+			if !unitInto(unit, v) {
+				continue // no direction: never an answer to a cosine question
+			}
 			v = unit
 		}
 		sc := score(v)
@@ -241,6 +270,48 @@ func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, scor
 		top = top[:k]
 	}
 	return top
+}
+
+// zeroQueryError is a cosine question about a zero vector, in one sentence.
+// It wraps ErrZeroVector.
+type zeroQueryError struct{ msg string }
+
+func (e *zeroQueryError) Error() string { return e.msg }
+func (e *zeroQueryError) Unwrap() error { return ErrZeroVector }
+
+// isZero reports whether v is the zero vector (or so close to it that its
+// squared length underflows float64).
+func isZero(v []float32) bool {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return s == 0
+}
+
+// unitInto sets dst to src scaled to unit length, as normalize does, and
+// reports false (leaving dst unspecified) when src is the zero vector.
+func unitInto(dst, src []float32) bool {
+	var s float64
+	for _, x := range src {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return false
+	}
+	inv := 1 / math.Sqrt(s)
+	for i, x := range src {
+		dst[i] = float32(float64(x) * inv)
+	}
+	return true
+}
+
+// termName quotes a term's key, or says "[vector]" for a literal.
+func termName(t Term) string {
+	if t.Vector != nil {
+		return "[vector]"
+	}
+	return fmt.Sprintf("%q", t.Key)
 }
 
 // sortResults orders by descending score, then key, so ties are stable.
@@ -296,8 +367,10 @@ func (c *Collection) filter(exclude []uint32, restrict int) index.Filter {
 // vectors to the normalised mean of those unit vectors, most central first
 // (gensim's rank_by_centrality); ties are broken by key, descending, as
 // gensim's sort of (similarity, key) pairs does. Every key must exist: an
-// unknown one gives a *KeyError (gensim would skip it with a warning). A key
-// given twice counts twice in the mean and appears twice.
+// unknown one gives a *KeyError (gensim would skip it with a warning), and a
+// key whose vector is zero (possible under dot and l2) an error wrapping
+// ErrZeroVector. A key given twice counts twice in the mean and appears
+// twice. Cost: O(len(keys)·dim).
 func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Result, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -317,6 +390,10 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 			return nil, &KeyError{Collection: c.name, Key: k}
 		}
 		units[i] = append([]float32(nil), c.g.Vector(id)...)
+		if isZero(units[i]) { // only possible under dot and l2
+			c.mu.RUnlock()
+			return nil, &zeroQueryError{fmt.Sprintf("query: key %q has a zero vector, which has no direction to compare", k)}
+		}
 	}
 	c.mu.RUnlock()
 	mean := make([]float32, c.cfg.Dim)

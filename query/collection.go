@@ -190,8 +190,15 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	if len(keys) >= 1<<16 {
 		debug.FreeOSMemory()
 	}
+	// cfg and metric are fixed at creation and read without locks: set them
+	// on the first load only, while c is not yet shared (c.g is written
+	// only here, under wmu, so reading it is safe).
+	if c.g == nil {
+		c.cfg, c.metric = cfg, metric
+	} else if cfg != c.cfg || metric != c.metric {
+		return fmt.Errorf("query: collection %q: configuration changed on disk while open: %w", c.name, store.ErrCorrupt)
+	}
 	c.mu.Lock()
-	c.cfg, c.metric = cfg, metric
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix
 	c.gen++

@@ -193,7 +193,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		want   string // in one of the errors
 	}{
 		{"graph node removed", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "graph").Delete(be32(50)) }),
-			`graph id 50: record has no graph node`},
+			`graph id 50: record "k50" has no graph node`},
 		{"link to a node beyond the graph", raw(func(btx *bolt.Tx) error {
 			return editNode(btx, 60, func(l [][]uint32) [][]uint32 { l[0] = append(l[0][:len(l[0])-1], 5000); return l })
 		}), "link to 5000 beyond"},

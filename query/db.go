@@ -55,7 +55,8 @@ func Open(path string, opts Options) (*DB, error) {
 }
 
 // Close releases the file. Collections obtained from db must not be used
-// afterwards. Close waits for writes in progress.
+// afterwards: their methods return ErrClosed. Close waits for writes in
+// progress; a writer still waiting for its turn returns ErrClosed.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -63,8 +64,9 @@ func (db *DB) Close() error {
 		return nil
 	}
 	for _, c := range db.cols {
-		c.wmu.Lock() // wait for a writer in flight; never released: c is dead
+		c.wmu.Lock() // wait for a writer in flight
 		c.closed.Store(true)
+		c.wmu.Unlock() // writers queued behind it see closed and return ErrClosed
 	}
 	db.closed = true
 	return db.st.Close()

@@ -80,6 +80,27 @@ type AnalogyReport struct {
 	// word outside the vocabulary (not answered, not in any score).
 	Questions int `json:"questions"`
 	Skipped   int `json:"skipped"`
+	// Malformed counts the non-blank lines that are neither a section
+	// header nor four words (ignored, as gensim does); MalformedLines lists
+	// the first few line numbers.
+	Malformed      int   `json:"malformed"`
+	MalformedLines []int `json:"malformed_lines,omitempty"`
+}
+
+// maxListedLines caps the line numbers a report lists.
+const maxListedLines = 10
+
+// linesNote describes n malformed lines whose first numbers are listed.
+func linesNote(n int, lines []int) string {
+	s := make([]string, len(lines))
+	for i, l := range lines {
+		s[i] = strconv.Itoa(l)
+	}
+	more := ""
+	if n > len(lines) {
+		more = ", ..."
+	}
+	return fmt.Sprintf("%d malformed line(s) (line %s%s)", n, strings.Join(s, ", "), more)
 }
 
 // SkippedShare returns Skipped/Questions (gensim logs it as a percentage).
@@ -151,7 +172,10 @@ type analogyQuestion struct {
 //
 // Questions run on opts.Workers goroutines. Collection must use cosine for
 // the graph to be used; otherwise the scan is exact. A question line before
-// the first section header gives an error wrapping ErrEvalInput.
+// the first section header gives an error wrapping ErrEvalInput, and so does
+// an input with no question, or none with all four words in the vocabulary
+// (nothing to score: gensim would report 0% accuracy). Malformed lines are
+// counted in the report. Cost: O(questions·ef·M), O(questions·n) when exact.
 func (c *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts AnalogyEvalOptions) (*AnalogyReport, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -178,7 +202,13 @@ func (c *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts An
 		}
 		f := strings.Fields(s)
 		if len(f) != 4 {
-			continue // gensim: "Skipping invalid line"
+			if len(f) > 0 { // gensim: "Skipping invalid line"
+				rep.Malformed++
+				if len(rep.MalformedLines) < maxListedLines {
+					rep.MalformedLines = append(rep.MalformedLines, line)
+				}
+			}
+			continue
 		}
 		rep.Questions++
 		for i := range f {
@@ -196,6 +226,14 @@ func (c *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts An
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("query: reading analogies: line %d: %w", line+1, err)
+	}
+	switch {
+	case rep.Questions == 0 && rep.Malformed > 0:
+		return nil, fmt.Errorf("%w: no question lines \"a b c d\", only %s", ErrEvalInput, linesNote(rep.Malformed, rep.MalformedLines))
+	case rep.Questions == 0:
+		return nil, fmt.Errorf("%w: no questions (%d lines, %d section headers)", ErrEvalInput, line, len(rep.Sections))
+	case len(qs) == 0:
+		return nil, fmt.Errorf("%w: none of the %d questions has all four words in the first %d records", ErrEvalInput, rep.Questions, voc.n)
 	}
 
 	aopts := AnalogyOptions{Method: opts.Method, Exact: opts.Exact, Ef: opts.Ef, Restrict: voc.n0, Candidates: opts.Candidates}
@@ -265,17 +303,46 @@ type PairsEvalOptions struct {
 	Delimiter string
 }
 
+// Correlation is a correlation coefficient, or NaN when it is undefined
+// (fewer than two pairs, or constant scores). It marshals to JSON as a
+// number, or null when undefined (JSON has no NaN).
+type Correlation float64
+
+// Defined reports whether the coefficient is a number.
+func (r Correlation) Defined() bool {
+	return !math.IsNaN(float64(r)) && !math.IsInf(float64(r), 0)
+}
+
+// MarshalJSON writes the coefficient, or null when undefined.
+func (r Correlation) MarshalJSON() ([]byte, error) {
+	if !r.Defined() {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(r), 'g', -1, 64), nil
+}
+
 // PairsReport is the outcome of EvaluateWordPairs.
 type PairsReport struct {
 	// Pearson and Spearman correlate the model's cosine similarities with
 	// the human scores over the Pairs pairs in the vocabulary (Spearman
-	// with average ranks for ties, as scipy's spearmanr).
-	Pearson  float64 `json:"pearson"`
-	Spearman float64 `json:"spearman"`
-	Pairs    int     `json:"pairs"`
+	// with average ranks for ties, as scipy's spearmanr). Both are
+	// undefined (NaN, JSON null) with fewer than two pairs or constant
+	// scores; Undefined then says why.
+	Pearson   Correlation `json:"pearson"`
+	Spearman  Correlation `json:"spearman"`
+	Undefined string      `json:"undefined,omitempty"`
+	Pairs     int         `json:"pairs"`
 	// OOV counts the pairs with a word outside the vocabulary, skipped.
-	OOV        int `json:"oov"`
-	Vocabulary int `json:"vocabulary"`
+	OOV int `json:"oov"`
+	// ZeroVector counts the pairs skipped because a word's vector is zero
+	// (possible under dot and l2), which has no cosine similarity.
+	ZeroVector int `json:"zero_vector,omitempty"`
+	// Malformed counts the lines that are not "word1, word2, score" with a
+	// numeric score (skipped, as gensim does); MalformedLines lists the
+	// first few line numbers.
+	Malformed      int   `json:"malformed"`
+	MalformedLines []int `json:"malformed_lines,omitempty"`
+	Vocabulary     int   `json:"vocabulary"`
 }
 
 // OOVShare returns OOV/(Pairs+OOV), gensim's "Pairs with unknown words
@@ -290,10 +357,13 @@ func (r *PairsReport) OOVShare() float64 {
 // EvaluateWordPairs correlates cosine similarity with human judgement as
 // gensim's evaluate_word_pairs does: lines starting with '#' are comments;
 // every other line must split on the delimiter into exactly "word1, word2,
-// score" (other lines are ignored, as gensim skips them); a pair with a word
-// outside the vocabulary (the first Restrict records, case-folded unless
-// CaseSensitive, first variant winning) is counted in OOV and skipped.
-// It returns an error wrapping ErrEvalInput when no pair can be scored.
+// score" with a numeric score (other lines are counted in Malformed and
+// skipped, as gensim skips them; blank lines are ignored); a pair with a
+// word outside the vocabulary (the first Restrict records, case-folded
+// unless CaseSensitive, first variant winning) is counted in OOV and
+// skipped, and so is a pair with a zero vector (ZeroVector). It returns an
+// error wrapping ErrEvalInput, naming the malformed lines, when no pair
+// can be scored. Cost: O(lines·dim) after an O(n log n) vocabulary sort.
 func (c *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts PairsEvalOptions) (*PairsReport, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -316,15 +386,20 @@ func (c *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts Pa
 			}
 		}
 		s := sc.Text()
-		if strings.HasPrefix(s, "#") {
+		if strings.HasPrefix(s, "#") || strings.TrimSpace(s) == "" {
 			continue
 		}
 		f := strings.Split(s, delim)
-		if len(f) != 3 {
-			continue
+		var score float64
+		var err error
+		if len(f) == 3 {
+			score, err = strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
 		}
-		score, err := strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
-		if err != nil {
+		if len(f) != 3 || err != nil || math.IsNaN(score) || math.IsInf(score, 0) {
+			rep.Malformed++
+			if len(rep.MalformedLines) < maxListedLines {
+				rep.MalformedLines = append(rep.MalformedLines, line)
+			}
 			continue
 		}
 		a, b := f[0], f[1]
@@ -337,19 +412,62 @@ func (c *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts Pa
 			rep.OOV++
 			continue
 		}
+		cos := c.cosine(ia, ib)
+		if math.IsNaN(cos) {
+			rep.ZeroVector++
+			continue
+		}
 		gold = append(gold, score)
-		model = append(model, c.cosine(ia, ib))
+		model = append(model, cos)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("query: reading word pairs: line %d: %w", line+1, err)
 	}
 	if len(gold) == 0 {
-		return nil, fmt.Errorf("%w: no word pair with both words in the vocabulary (%d out of vocabulary)", ErrEvalInput, rep.OOV)
+		var why []string
+		if rep.Malformed > 0 {
+			why = append(why, linesNote(rep.Malformed, rep.MalformedLines)+fmt.Sprintf(": want word1%sword2%sscore", delimName(delim), delimName(delim)))
+		}
+		why = append(why, fmt.Sprintf("%d pair(s) with a word outside the first %d records", rep.OOV, voc.n))
+		if rep.ZeroVector > 0 {
+			why = append(why, fmt.Sprintf("%d with a zero vector", rep.ZeroVector))
+		}
+		return nil, fmt.Errorf("%w: no word pair to score: %s", ErrEvalInput, strings.Join(why, "; "))
 	}
 	rep.Pairs = len(gold)
-	rep.Pearson = Pearson(gold, model)
-	rep.Spearman = Spearman(gold, model)
+	rep.Pearson = Correlation(Pearson(gold, model))
+	rep.Spearman = Correlation(Spearman(gold, model))
+	switch {
+	case rep.Pearson.Defined():
+	case len(gold) < 2:
+		rep.Undefined = "a correlation needs at least 2 scored pairs"
+	case variance(gold) == 0:
+		rep.Undefined = "the human scores are all equal"
+	default:
+		rep.Undefined = "the model's similarities are all equal"
+	}
 	return rep, nil
+}
+
+// variance returns the sum of squared deviations from the mean of x.
+func variance(x []float64) float64 {
+	var m, s float64
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return s
+}
+
+// delimName shows a delimiter in a message.
+func delimName(d string) string {
+	if d == "\t" {
+		return "<TAB>"
+	}
+	return d
 }
 
 // cosine returns the cosine similarity of two records' vectors.

@@ -147,7 +147,7 @@ func TestGloVe50kWordPairs(t *testing.T) {
 		}
 		wp, ws := pearsonRef(gold, model), pearsonRef(rankRef(gold), rankRef(model))
 		t.Logf("%s: Pearson %.4f, Spearman %.4f, %d pairs, OOV %d (%.1f%%)", name, rep.Pearson, rep.Spearman, rep.Pairs, rep.OOV, 100*rep.OOVShare())
-		if rep.Pairs != len(gold) || rep.OOV != oov || math.Abs(rep.Pearson-wp) > 1e-5 || math.Abs(rep.Spearman-ws) > 1e-5 {
+		if rep.Pairs != len(gold) || rep.OOV != oov || math.Abs(float64(rep.Pearson)-wp) > 1e-5 || math.Abs(float64(rep.Spearman)-ws) > 1e-5 {
 			t.Errorf("%s: got %+v; reference pairs %d, oov %d, Pearson %.6f, Spearman %.6f", name, rep, len(gold), oov, wp, ws)
 		}
 	}

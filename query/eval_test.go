@@ -290,7 +290,7 @@ func TestEvaluateWordPairs(t *testing.T) {
 	if rep.Pairs != len(gold) || rep.OOV != oov || rep.Pairs != 7 || rep.OOV != 1 {
 		t.Fatalf("%d pairs, %d OOV; reference %d, %d", rep.Pairs, rep.OOV, len(gold), oov)
 	}
-	if math.Abs(rep.Pearson-pearsonRef(gold, model)) > 1e-6 || math.Abs(rep.Spearman-pearsonRef(rankRef(gold), rankRef(model))) > 1e-6 {
+	if math.Abs(float64(rep.Pearson)-pearsonRef(gold, model)) > 1e-6 || math.Abs(float64(rep.Spearman)-pearsonRef(rankRef(gold), rankRef(model))) > 1e-6 {
 		t.Fatalf("pearson %v spearman %v; reference %v %v", rep.Pearson, rep.Spearman, pearsonRef(gold, model), pearsonRef(rankRef(gold), rankRef(model)))
 	}
 	if got := rep.OOVShare(); math.Abs(got-1.0/8) > 1e-12 {

@@ -43,7 +43,10 @@ type SearchOptions struct {
 
 // Search returns the k records nearest to vec, closest first. vec must have
 // the collection's dimension and finite components; under cosine it need not
-// be unit length (it is normalised) but must not be zero.
+// be unit length (it is normalised) but must not be zero. k must be
+// positive; a k beyond the collection's size returns every record (k, like
+// opts.Ef, is clamped to the collection's size). Cost: O(ef·M) distance
+// computations for a graph search, O(n) for an exact one.
 func (c *Collection) Search(ctx context.Context, vec []float32, k int, opts SearchOptions) ([]Result, error) {
 	if err := c.checkQuery(vec, k); err != nil {
 		return nil, err
@@ -108,6 +111,7 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	}
 	c.mu.RLock()
 	g := c.g
+	k, ef = clampK(g, k), clampK(g, ef)
 	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact, max(k, ef))
 	var ns []index.Neighbor
 	if scan {
@@ -126,6 +130,13 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 		}
 	}
 	return out, nil
+}
+
+// clampK limits a result count or beam width to the graph's id range, the
+// most results any query can have, so that no k (math.MaxInt included)
+// sizes an allocation or overflows arithmetic such as 10*k.
+func clampK(g *index.Graph, k int) int {
+	return min(k, int(g.MaxID()))
 }
 
 // visible returns the filter a search needs: only committed records (a

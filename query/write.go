@@ -118,11 +118,6 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 			ids[freshAt[j]] = id
 		}
 	}
-	if len(fresh) > 0 {
-		// Inserts can leave older nodes with no in-link; the persisted
-		// graph must pass Check, so re-link them before committing.
-		g.Reconnect()
-	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}

@@ -68,13 +68,17 @@ func (db *DB) Check(ctx context.Context) (err error) {
 	defer func() { _ = btx.Rollback() }()
 
 	report := &CheckError{Path: db.path}
+	if d := readMetaDamage(db.path); d != nil { // bbolt uses the other page without a word
+		report.add("%s; copy what remains with 'vecbolt backup' and run 'vecbolt check' on the copy", d.problem())
+	}
+	base := report.Total // the meta pages do not stop the checks below
 	// bbolt's check follows page ids through its memory map without
 	// bounds checks, in a goroutine of its own: a damaged id faults and
 	// kills the process. Walk the page tree safely first.
 	if err := walkPages(btx, db.path, db.bolt.Info().PageSize, report.add); err != nil {
 		return fmt.Errorf("store: check %s: %w", db.path, err)
 	}
-	if report.Total > 0 {
+	if report.Total > base {
 		return report
 	}
 	for err := range btx.Check() {
@@ -83,7 +87,7 @@ func (db *DB) Check(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if report.Total > 0 {
+	if report.Total > base {
 		// Reading damaged pages through cursors makes bbolt panic or
 		// fault: the page-level report is all there is to say.
 		return report
@@ -157,7 +161,7 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 			report.add("%s: records: id %d: seq %d has no order entry pointing at it (order holds %x)", prefix, id, d.seq, got)
 		}
 		if err := c.vector(id, vec); err != nil {
-			report.add("%s: %v", prefix, err)
+			report.add("%s: record %s: %v", prefix, quoteKey(string(d.key)), err)
 			continue
 		}
 		var sum float64

@@ -52,9 +52,10 @@ type Options struct {
 type DB struct {
 	// All fields are set by Open and never change, so DB needs no lock of
 	// its own; bbolt serialises writers and guards its mmap.
-	bolt     *bolt.DB
-	path     string
-	readOnly bool
+	bolt       *bolt.DB
+	path       string
+	readOnly   bool
+	metaDamage *MetaPageError // a damaged meta page found by a read-only Open
 }
 
 // allocSize is how far bbolt grows the file beyond its data when it must.
@@ -66,8 +67,10 @@ const allocSize = 4 << 20
 // Errors: ErrLocked if another handle holds the lock beyond opts.Timeout;
 // ErrNotVecbolt for an empty file, a file that is not a bbolt database, or a
 // bbolt database without the vecbolt magic; *VersionError (ErrVersion) for a
-// newer format; ErrCorrupt for a truncated file. A garbage file gives an
-// error, never a panic.
+// newer format; ErrCorrupt for a truncated file; a *MetaPageError
+// (ErrCorrupt) for a read-write open of a file whose first or second bbolt
+// meta page is damaged (a read-only open proceeds and reports it from
+// MetaDamage). A garbage file gives an error, never a panic.
 func Open(path string, opts Options) (db *DB, err error) {
 	created := false
 	switch info, statErr := os.Stat(path); {
@@ -132,6 +135,20 @@ func Open(path string, opts Options) (db *DB, err error) {
 		db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
 	}()
 
+	// bbolt silently falls back to the other meta page when one is
+	// damaged, losing commits; refuse to write on top of that.
+	var damage *MetaPageError
+	if !created {
+		if damage, err = checkMetaPages(path, timeout); err != nil {
+			return nil, err
+		}
+		if damage != nil && !opts.ReadOnly {
+			return nil, damage
+		}
+		if damage != nil {
+			damage.ReadOnly = true
+		}
+	}
 	bdb, err = bolt.Open(path, mode, bopts)
 	if err != nil {
 		switch {
@@ -158,7 +175,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 	// keeps small databases small on disk at the cost of a few more
 	// truncate calls during a large import.
 	bdb.AllocSize = allocSize
-	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly}
+	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly, metaDamage: damage}
 	if created {
 		err = bdb.Update(initFile)
 		if err != nil {

@@ -52,8 +52,14 @@
 //   - Many new keys in one transaction: use Collection.PutBatch, which
 //     writes each bucket in key order (bbolt splits pages only at commit,
 //     so random-order inserts cost quadratic time).
-//   - Keys are byte strings of 1..MaxKeyLen (4096) bytes; they need not be
-//     valid UTF-8. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
+//   - Keys are 1..MaxKeyLen (4096) bytes of valid UTF-8: Put refuses other
+//     bytes with ErrKeyNotUTF8 (JSON, the export formats and terminals need
+//     text). Files written before this rule may hold such keys; reads return
+//     them as stored. Collection names are 1..MaxNameLen (255) bytes of UTF-8.
+//   - A vector's squared length must be 0 or within [MinSquaredNorm,
+//     MaxSquaredNorm] (lengths of about 1.1e-19 to 9.2e18), so that every
+//     distance between stored vectors is a finite, normal float32; Put
+//     refuses others with a *NormError (ErrInvalidVector).
 //   - The Config fields M, EfConstruction, Ef and Seed are stored exactly as
 //     given: fill in defaults before CreateCollection so that a later
 //     CreateCollection with the same intent compares equal.
@@ -63,6 +69,11 @@
 //     Check verifies every page, but bbolt trusts the pages it reads: a file
 //     damaged inside a page after Open can still make bbolt panic. Run Check
 //     on files of unknown provenance.
+//   - bbolt keeps two meta pages and silently uses the other one when one
+//     is damaged, hiding the commits after it. Open checks both: a
+//     read-write Open refuses such a file with a *MetaPageError, a
+//     read-only Open proceeds and reports it from DB.MetaDamage, and Check
+//     lists it. The way forward is a backup taken read-only.
 //   - Do not start a transaction (Update, View, Batch, Check, Stats,
 //     Backup, Compact) from inside another one on the same goroutine:
 //     Update inside Update deadlocks, and Update inside View can deadlock

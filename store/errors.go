@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of these (often
@@ -11,8 +12,9 @@ var (
 	// ErrDimension: a vector's length differs from the collection's
 	// dimension. Returned inside a *DimensionError.
 	ErrDimension = errors.New("store: wrong vector dimension")
-	// ErrInvalidVector: a vector component is NaN or ±Inf, or a Norm given
-	// with a cosine vector is not usable. Returned inside a *VectorError.
+	// ErrInvalidVector: a vector component is NaN or ±Inf (inside a
+	// *VectorError), or the vector's length is too large or too small for
+	// float32 arithmetic (inside a *NormError).
 	ErrInvalidVector = errors.New("store: invalid vector")
 	// ErrZeroVector: an all-zero vector in a cosine collection, which has
 	// no direction.
@@ -21,6 +23,8 @@ var (
 	ErrEmptyKey = errors.New("store: empty key")
 	// ErrKeyTooLong: a record key is longer than MaxKeyLen bytes.
 	ErrKeyTooLong = errors.New("store: key too long")
+	// ErrKeyNotUTF8: a record key that is not valid UTF-8.
+	ErrKeyNotUTF8 = errors.New("store: key is not valid UTF-8")
 	// ErrKeyConflict: Put of a key that is already stored under another ID.
 	ErrKeyConflict = errors.New("store: key stored under another id")
 	// ErrInvalidMetadata: metadata that is not a JSON object, or larger
@@ -92,6 +96,25 @@ func (e *VectorError) Error() string {
 }
 
 func (e *VectorError) Unwrap() error { return ErrInvalidVector }
+
+// NormError reports a vector whose Euclidean length is outside the range
+// float32 arithmetic handles (see MaxSquaredNorm and MinSquaredNorm). It
+// wraps ErrInvalidVector.
+type NormError struct {
+	Key  string  // the record key, if known
+	Norm float64 // the vector's length, computed in float64
+}
+
+func (e *NormError) Error() string {
+	if e.Norm*e.Norm > MaxSquaredNorm {
+		return fmt.Sprintf("store: %svector length %.3g is too large: distances would overflow float32 (limit %.3g; scale the vectors down)",
+			keyPrefix(e.Key), e.Norm, math.Sqrt(MaxSquaredNorm))
+	}
+	return fmt.Sprintf("store: %svector length %.3g is too small for float32 arithmetic (nonzero vectors need at least %.3g; scale the vectors up)",
+		keyPrefix(e.Key), e.Norm, math.Sqrt(MinSquaredNorm))
+}
+
+func (e *NormError) Unwrap() error { return ErrInvalidVector }
 
 // ConfigMismatchError is returned by CreateCollection when the collection
 // exists with a different configuration. It wraps ErrCollectionExists.

@@ -141,7 +141,11 @@ func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn Lo
 				return corrupt(c.name, "graph", "graph node %x has no record", gk)
 			}
 			if !bytes.Equal(gk, k) || gv == nil {
-				return corruptID(c.name, "graph", binary.BigEndian.Uint32(k), "record has no graph node")
+				id := binary.BigEndian.Uint32(k)
+				if d, err := c.decodeRecordValue(id, k, v); err == nil {
+					return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
+				}
+				return corruptID(c.name, "graph", id, "record has no graph node")
 			}
 			block = append(block, loadEntry{k: k, rec: v, vec: vv, node: gv})
 			vk, vv = vc.Next()

@@ -239,7 +239,16 @@ func runEvalSimilarity(ctx context.Context, opts *evalOptions, out io.Writer) (e
 	if opts.JSON {
 		return writeJSON(out, evalSimilarityJSON{Collection: opts.Collection, File: opts.File, PairsReport: rep, OOVShare: rep.OOVShare()})
 	}
-	_, err = fmt.Fprintf(out, "Pearson   %.4f\nSpearman  %.4f\npairs     %d scored, %d with a word outside the first %d records (%.1f%%)\n",
-		rep.Pearson, rep.Spearman, rep.Pairs, rep.OOV, rep.Vocabulary, 100*rep.OOVShare())
+	corr := func(r query.Correlation) string {
+		if !r.Defined() {
+			return "undefined (" + rep.Undefined + ")"
+		}
+		return fmt.Sprintf("%.4f", float64(r))
+	}
+	_, err = fmt.Fprintf(out, "Pearson   %s\nSpearman  %s\npairs     %d scored, %d with a word outside the first %d records (%.1f%%)\n",
+		corr(rep.Pearson), corr(rep.Spearman), rep.Pairs, rep.OOV, rep.Vocabulary, 100*rep.OOVShare())
+	if err == nil && rep.Malformed > 0 {
+		_, err = fmt.Fprintf(out, "%d malformed line(s) skipped (first: line %d)\n", rep.Malformed, rep.MalformedLines[0])
+	}
 	return err
 }

@@ -168,6 +168,9 @@ func (g *globalOptions) open(readOnly bool) (*query.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", g.DB, err)
 	}
+	if w := db.Store().MetaDamage(); w != nil && g.stderr != nil {
+		fmt.Fprintf(g.stderr, "vecbolt: warning: %v\n", w) // a read-only open of a file with a damaged meta page
+	}
 	return db, nil
 }
 

@@ -1,0 +1,471 @@
+package index
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Local repair keeps every live node reachable from the entry point on
+// level 0 after each write, doing work bounded by the neighbourhood the
+// write changed. The argument (see doc.go, "Local repair"):
+//
+// If every live node was reachable before a write, and after it, for every
+// level-0 edge a->b the write removed (b still live), b can be reached from
+// a, then every node that was reachable is still reachable: in any old path
+// from the entry point, replace each removed edge by its a ~> b path. A
+// deleted node x is handled like a pair of removed edges: its live
+// in-neighbours U and out-neighbours Y are joined through one hub h of U
+// (u ~> h for every u, h ~> y for every y), and a new entry point joins U.
+// An insert that becomes the entry point must reach the old one.
+// A new (or moved) node is reachable once a node that is itself certified
+// links to it; nodes whose insert is still running are not certified
+// (pending), so two concurrent inserts cannot certify each other.
+//
+// Each "a ~> b" is proved by a breadth-first walk from a on level 0,
+// bounded by pathBudget expansions and costing no distance computation,
+// then if need be by a beam search of width 2*M from a towards b. A search
+// that does not meet b adds a link to b from the node closest to b it found
+// that has a free slot (so a ~> c -> b); if all are full, the closest
+// replaces its farthest link by b, and the evicted edge joins the queue. After maxRepairSteps such steps a write falls back to
+// the full repair (Reconnect's traversal), counted in RepairStats.
+
+// pathBudget is the number of nodes a walk a ~> b expands before giving up
+// and adding a link.
+const pathBudget = 32
+
+// maxRepairSteps bounds the links one write may add before it falls back
+// to the full repair.
+const maxRepairSteps = 256
+
+// inStripes is the number of locks guarding the in-link lists.
+const inStripes = 64
+
+// edge is a level-0 link from a to b, or a pair "b must be reachable from a".
+type edge struct{ a, b uint32 }
+
+// repairState holds what local repair needs beside the link lists: the
+// in-link index (who links to each node, per level), the nodes whose insert
+// is not yet certified, and per-level node counts.
+type repairState struct {
+	// topMu serialises inserts that raise the top level: such an insert
+	// holds it from reading the top level until it has become the entry
+	// point, so a concurrent one links its upper levels to it (hnswlib
+	// holds its global lock the same way). Order: after mu, before nodeMu.
+	topMu sync.Mutex
+
+	// inMu[t%inStripes] protects in0[t] and inU[t]. A leaf lock: taken
+	// under nodeMu of the node whose list changes, never nested.
+	inMu [inStripes]sync.Mutex
+	in0  [][]uint32 // per node: the nodes that link to it on level 0
+	inU  [][]uint64 // per node: upper-level in-links, src | level<<32
+
+	pending []uint32 // bitset: inserts not yet certified reachable; atomic
+
+	levelCount [MaxLevel + 1]atomic.Int64 // live nodes per exact level
+
+	// snap and snapDirty are set only during an exclusive write (mu held
+	// for writing): the lists of each node it touched, as they were, and
+	// whether the node was already dirty (dirty.go).
+	snap      map[uint32][]uint32
+	snapDirty map[uint32]bool
+
+	localSteps atomic.Uint64 // links added by local repair
+	fullRuns   atomic.Uint64 // falls back to the full repair
+}
+
+// RepairStats counts the work of local repair since New or Restore.
+type RepairStats struct {
+	// LinksAdded is the number of links local repair added to keep a node
+	// reachable (a walk a ~> b that failed within its budget).
+	LinksAdded uint64
+	// FullRepairs is the number of writes whose local repair gave up and
+	// ran the full repair (a traversal of level 0) instead.
+	FullRepairs uint64
+}
+
+// RepairStats returns the counters of local repair. Safe for concurrent
+// use; O(1).
+func (g *Graph) RepairStats() RepairStats {
+	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load()}
+}
+
+// grow sizes the repair state for n nodes. Caller holds mu for writing.
+func (r *repairState) grow(n int) {
+	in0 := make([][]uint32, n)
+	copy(in0, r.in0)
+	r.in0 = in0
+	inU := make([][]uint64, n)
+	copy(inU, r.inU)
+	r.inU = inU
+	p := make([]uint32, (n+31)/32)
+	copy(p, r.pending)
+	r.pending = p
+}
+
+func (g *Graph) setPending(id uint32) {
+	atomic.OrUint32(&g.rep.pending[id>>5], 1<<(id&31))
+}
+
+func (g *Graph) clearPending(id uint32) {
+	atomic.AndUint32(&g.rep.pending[id>>5], ^uint32(1<<(id&31)))
+}
+
+func (g *Graph) isPending(id uint32) bool {
+	return atomic.LoadUint32(&g.rep.pending[id>>5])&(1<<(id&31)) != 0
+}
+
+// inAdd records that src links to t on level. Caller holds mu.
+func (g *Graph) inAdd(t, src uint32, level int) {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	if level == 0 {
+		g.rep.in0[t] = append(g.rep.in0[t], src)
+	} else {
+		g.rep.inU[t] = append(g.rep.inU[t], uint64(src)|uint64(level)<<32)
+	}
+	mu.Unlock()
+}
+
+// inRemove forgets that src links to t on level. Caller holds mu.
+func (g *Graph) inRemove(t, src uint32, level int) {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	if level == 0 {
+		l := g.rep.in0[t]
+		if i := slices.Index(l, src); i >= 0 {
+			l[i] = l[len(l)-1]
+			g.rep.in0[t] = l[:len(l)-1]
+		}
+	} else {
+		l := g.rep.inU[t]
+		if i := slices.Index(l, uint64(src)|uint64(level)<<32); i >= 0 {
+			l[i] = l[len(l)-1]
+			g.rep.inU[t] = l[:len(l)-1]
+		}
+	}
+	mu.Unlock()
+}
+
+// inLinks appends to dst the nodes that link to t on level. Caller holds mu.
+func (g *Graph) inLinks(dst []uint32, t uint32, level int) []uint32 {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	if level == 0 {
+		dst = append(dst, g.rep.in0[t]...)
+	} else {
+		for _, e := range g.rep.inU[t] {
+			if int(e>>32) == level {
+				dst = append(dst, uint32(e))
+			}
+		}
+	}
+	mu.Unlock()
+	return dst
+}
+
+// hasCertifiedInLink reports whether a node other than t whose insert is
+// certified links to t on level 0. Caller holds mu.
+func (g *Graph) hasCertifiedInLink(t uint32) bool {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	defer mu.Unlock()
+	for _, src := range g.rep.in0[t] {
+		if src != t && !g.isPending(src) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeList replaces node id's list on level by list, keeps the in-link
+// index in step, marks id dirty if the list changed and, when s is not
+// nil, queues the removed level-0 links in s.removed. Caller holds
+// nodeMu[id] (or mu for writing).
+func (g *Graph) writeList(s *searcher, id uint32, level int, list []Neighbor) {
+	blk := g.block(id, level)
+	cnt := int(atomic.LoadUint32(&blk[0]))
+	old := blk[1 : 1+cnt]
+	changed := cnt != len(list)
+	for i, n := range list {
+		if !changed && old[i] != n.ID {
+			changed = true
+		}
+	}
+	if !changed {
+		return
+	}
+	g.touch(id)
+	// Copy the old members out before the slots are overwritten.
+	var buf [64]uint32
+	prev := append(buf[:0], old...)
+	g.setLinks(id, level, list)
+	for _, o := range prev {
+		if !slices.ContainsFunc(list, func(n Neighbor) bool { return n.ID == o }) {
+			g.inRemove(o, id, level)
+			if s != nil && level == 0 {
+				s.removed = append(s.removed, edge{id, o})
+			}
+		}
+	}
+	for _, n := range list {
+		if !slices.Contains(prev, n.ID) {
+			g.inAdd(n.ID, id, level)
+		}
+	}
+	g.markDirty(id)
+}
+
+// appendLink adds x to node id's level-0 list if it is not there and the
+// list has room. It reports whether id now links to x. Caller holds mu;
+// appendLink takes nodeMu[id].
+func (g *Graph) appendLink(id, x uint32) bool {
+	g.nodeMu[id].Lock()
+	defer g.nodeMu[id].Unlock()
+	blk := g.block(id, 0)
+	cnt := int(atomic.LoadUint32(&blk[0]))
+	for i := 1; i <= cnt; i++ {
+		if atomic.LoadUint32(&blk[i]) == x {
+			return true
+		}
+	}
+	if cnt >= g.m0 {
+		return false
+	}
+	g.touch(id)
+	atomic.StoreUint32(&blk[1+cnt], x)
+	atomic.StoreUint32(&blk[0], uint32(cnt+1))
+	g.inAdd(x, id, 0)
+	g.markDirty(id)
+	return true
+}
+
+// replaceFarthest makes node c link to x on level 0 in place of one of
+// c's links, and queues the evicted link for its proof. It evicts the link
+// whose target has the most other in-links (the farthest among those), as
+// that target most likely stays reachable without it; evicting by distance
+// alone can start a chain of evictions on sparse graphs. Caller holds mu;
+// it takes nodeMu[c].
+func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
+	g.nodeMu[c].Lock()
+	defer g.nodeMu[c].Unlock()
+	cv := g.vec(c)
+	list := g.links(s.ids[:0], c, 0)
+	s.ids = list
+	if slices.Contains(list, x) {
+		return
+	}
+	g.touch(c)
+	if len(list) < g.m0 {
+		blk := g.block(c, 0)
+		atomic.StoreUint32(&blk[1+len(list)], x)
+		atomic.StoreUint32(&blk[0], uint32(len(list)+1))
+		g.inAdd(x, c, 0)
+		g.markDirty(c)
+		return
+	}
+	far, bestIn, worst := 0, -1, float32(-1)
+	for i, y := range list {
+		in := g.inDegree0(y)
+		d := distance(g.metric, cv, g.vec(y))
+		if in > bestIn || (in == bestIn && d > worst) {
+			far, bestIn, worst = i, in, d
+		}
+	}
+	s.ndist += uint64(len(list))
+	z := list[far]
+	atomic.StoreUint32(&g.block(c, 0)[1+far], x)
+	g.inRemove(z, c, 0)
+	g.inAdd(x, c, 0)
+	g.markDirty(c)
+	s.removed = append(s.removed, edge{c, z})
+}
+
+// inDegree0 returns the number of level-0 in-links of t. Caller holds mu.
+func (g *Graph) inDegree0(t uint32) int {
+	mu := &g.rep.inMu[t%inStripes]
+	mu.Lock()
+	defer mu.Unlock()
+	return len(g.rep.in0[t])
+}
+
+// ensurePath makes b reachable from a on level 0. It first walks from a,
+// breadth first, expanding at most pathBudget nodes (no distance
+// computation); most proofs end there, within two hops. Otherwise it runs
+// a beam search of width 2*M from a towards b's vector: if the search
+// meets b, b is reachable from a. It returns true in both cases. Otherwise
+// it links b from the node closest to b the search found with a free slot
+// (or, if all are full, from the closest, evicting its farthest link into
+// s.removed) and returns false. Caller holds mu.
+func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
+	if a == b {
+		return true
+	}
+	s.visited.reset(g.capacity)
+	s.visited.visit(a)
+	queue := append(s.stack[:0], a)
+	for i := 0; i < len(queue) && i < pathBudget; i++ {
+		blk := g.block(queue[i], 0)
+		n := int(atomic.LoadUint32(&blk[0]))
+		for j := 1; j <= n; j++ {
+			nb := atomic.LoadUint32(&blk[j])
+			if nb == b {
+				s.stack = queue[:0]
+				return true
+			}
+			if !s.visited.visit(nb) {
+				queue = append(queue, nb)
+			}
+		}
+	}
+	s.stack = queue[:0]
+	bv := g.vec(b)
+	s.ndist++
+	g.searchLayer(s, bv, a, g.dist(bv, a), g.m0, 0, nil)
+	if s.visited.tags[b] == s.visited.gen {
+		return true
+	}
+	// Every node the search found is reachable from a.
+	cands := removeID(s.res.drainSorted(s.sorted[:0]), b)
+	s.sorted = cands
+	g.rep.localSteps.Add(1)
+	for _, c := range cands {
+		if g.appendLink(c.ID, b) {
+			return false
+		}
+	}
+	g.replaceFarthest(s, cands[0].ID, b)
+	return false
+}
+
+// certify runs the queued proofs of s.removed (and any pairs the caller
+// queued there) and certifies the new or moved nodes in fresh: each must
+// have a level-0 in-link from a certified node, else a path from from[i]
+// (a certified node, or the entry point) is ensured. It returns false if
+// the write needed more than maxRepairSteps added links: the caller must
+// then run the full repair. Caller holds mu.
+func (g *Graph) certify(s *searcher, fresh, from []uint32) bool {
+	steps := 0
+	for i, x := range fresh {
+		if !g.isLive(x) || g.hasCertifiedInLink(x) {
+			continue
+		}
+		if e := g.entry.Load(); e != noEntry {
+			if ep, _ := unpackEntry(e); ep == x {
+				continue
+			}
+		}
+		if !g.ensurePath(s, from[i], x) {
+			steps++
+		}
+	}
+	for i := 0; i < len(s.removed); i++ {
+		e := s.removed[i]
+		if e.a == e.b || !g.isLive(e.a) || !g.isLive(e.b) {
+			continue
+		}
+		if !g.ensurePath(s, e.a, e.b) {
+			steps++
+			if steps > maxRepairSteps {
+				s.removed = s.removed[:0]
+				return false
+			}
+		}
+	}
+	s.removed = s.removed[:0]
+	return true
+}
+
+// certifySource returns a node from which a path to the new node id proves
+// it reachable: the closest certified level-0 neighbour it chose, else the
+// entry point. Caller holds mu.
+func (g *Graph) certifySource(id uint32, sel []Neighbor) uint32 {
+	for _, n := range sel {
+		if n.ID != id && !g.isPending(n.ID) {
+			return n.ID
+		}
+	}
+	ep, _ := unpackEntry(g.entry.Load())
+	return ep
+}
+
+// rebuildInLinks recomputes the in-link index and level counts from the
+// lists, for a restored graph. Caller holds mu for writing or owns g.
+func (g *Graph) rebuildInLinks() {
+	for i := range g.rep.in0 {
+		g.rep.in0[i] = g.rep.in0[i][:0]
+		g.rep.inU[i] = g.rep.inU[i][:0]
+	}
+	for l := range g.rep.levelCount {
+		g.rep.levelCount[l].Store(0)
+	}
+	n := g.next.Load()
+	for id := uint32(0); id < n; id++ {
+		if g.stateAt(id) != stateLive {
+			continue
+		}
+		level := int(g.levels[id])
+		g.rep.levelCount[level].Add(1)
+		for l := 0; l <= level; l++ {
+			blk := g.block(id, l)
+			for i := 1; i <= int(blk[0]); i++ {
+				if l == 0 {
+					g.rep.in0[blk[i]] = append(g.rep.in0[blk[i]], id)
+				} else {
+					g.rep.inU[blk[i]] = append(g.rep.inU[blk[i]], uint64(id)|uint64(l)<<32)
+				}
+			}
+		}
+	}
+}
+
+// topLevelExcept returns the highest level of a live node other than x
+// (whose level is lx), or -1. O(MaxLevel).
+func (g *Graph) topLevelExcept(lx int) int {
+	for l := MaxLevel; l >= 0; l-- {
+		c := g.rep.levelCount[l].Load()
+		if l == lx {
+			c--
+		}
+		if c > 0 {
+			return l
+		}
+	}
+	return -1
+}
+
+// newEntryLocked picks the entry point that replaces x: the live node of
+// the highest level among x's out- and in-neighbours, or, if none of them
+// is on the top level of the other nodes, the result of a scan over all
+// nodes (O(n), rare: the top level's nodes link to each other). It returns
+// NoID if x is the only live node. Caller holds mu for writing.
+func (g *Graph) newEntryLocked(s *searcher, x uint32) (uint32, int) {
+	lx := int(g.levels[x])
+	top := g.topLevelExcept(lx)
+	if top < 0 {
+		return NoID, -1
+	}
+	best, bestLevel := NoID, -1
+	consider := func(y uint32) {
+		if y == x || !g.liveLocked(y) {
+			return
+		}
+		if l := int(g.levels[y]); l > bestLevel || (l == bestLevel && y < best) {
+			best, bestLevel = y, l
+		}
+	}
+	for l := lx; l >= 0 && bestLevel < top; l-- {
+		for _, y := range g.links(s.ids[:0], x, l) {
+			consider(y)
+		}
+		ins := g.inLinks(s.ids[:0], x, l)
+		s.ids = ins
+		for _, y := range ins {
+			consider(y)
+		}
+	}
+	if bestLevel == top {
+		return best, bestLevel
+	}
+	return g.highestLocked(x)
+}
