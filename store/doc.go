@@ -86,6 +86,13 @@
 //     2 s in Updates of 5,000 (dimension 100, one core).
 //   - Options.NoSync trades durability for speed; use it for bulk loads you
 //     can redo.
+//   - Files written by format 1 do not open (ErrNeedsUpgrade): Upgrade
+//     rewrites them beside themselves and renames the result over the
+//     original, so a crash leaves the old file readable. Format-1 builds
+//     refuse format-2 files with ErrVersion.
+//   - For an all-or-nothing load spanning many transactions, write into a
+//     staged collection (Tx.CreateStaged, or DB.StageCopy to start from a
+//     copy) and swap it in with Tx.CommitStaged.
 //
 // # On-disk layout
 //
