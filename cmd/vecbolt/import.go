@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -128,8 +129,18 @@ var (
 	importBatchMin   = 1024
 )
 
+// importGCPercent is the garbage collector's target during an import
+// (unless GOGC is set): the graph's slabs are long-lived and pointer-free,
+// so collecting more often costs little CPU and keeps the peak RSS near
+// the live heap. Measured on 100,000 × 100 on 2 cores: peak RSS 577 MB at
+// the default 100, 387 MB at 25, CPU time 28.3 s and 25.3 s.
+const importGCPercent = 25
+
 func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err error) {
 	start := time.Now()
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
+	}
 	f, err := resolveFormat(opts.Format, opts.File, "reading")
 	if err != nil {
 		return err
