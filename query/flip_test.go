@@ -173,6 +173,15 @@ func flipDetected(t *testing.T, path string, off int) (found bool) {
 		return true
 	}
 	defer db.Close()
+	if raceEnabled && db.Check(ctx) != nil {
+		// bbolt reads a page's elements through unsafe.Slice without
+		// checking its count: on a damaged page the race detector's
+		// checkptr turns that read into a fatal error that recover
+		// cannot catch (without -race the load reports it). Check walks
+		// the pages safely first, so under -race load only files it
+		// passes. See the caveat in store/doc.go.
+		return true
+	}
 	for _, name := range []string{"c", "d"} {
 		c, err := db.Collection(ctx, name)
 		if err != nil {
