@@ -121,7 +121,19 @@ collection. Start with "vecbolt demo".`,
 		newCheckCommand(g),
 		newBenchCommand(g),
 		newUpgradeCommand(g),
+		newCollectionsCommand(g),
+		newDropCommand(g),
+		newKeysCommand(g),
+		newSimilarityCommand(g),
+		newRankCommand(g),
+		newCloserThanCommand(g),
+		newSimilarCommand(g),
+		newVersionCommand(g),
+		newRenameCommand(g),
 	)
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
+	_ = root.RegisterFlagCompletionFunc("collection", completeCollections(g))
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
 	}
