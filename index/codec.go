@@ -135,12 +135,15 @@ func Restore(dim int, metric Metric, opts Options, meta []byte, n uint32) (*Rest
 // Node restores node id from its vector (copied) and its MarshalNode
 // bytes. It checks lengths, level, counts against the degree limits, ids
 // against n and for self-loops and duplicates, and returns an error
-// wrapping ErrCorrupt; it never panics on bad bytes.
+// wrapping ErrCorrupt; it never panics on bad bytes. It allocates nothing
+// for a level-0 node. Node may be called from several goroutines at once
+// for distinct ids (a loader decoding on all cores); Finish must wait for
+// all of them.
 func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
-	if r.g == nil {
+	g := r.g
+	if g == nil {
 		return fmt.Errorf("index: Restorer.Node after Finish")
 	}
-	g := r.g
 	if id >= r.n {
 		return corruptf("node %d beyond %d nodes", id, r.n)
 	}
@@ -157,7 +160,7 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if level > MaxLevel {
 		return corruptf("node %d: level %d, limit %d", id, level, MaxLevel)
 	}
-	lists := make([][]Neighbor, level+1)
+	// Validate everything before touching the graph.
 	p := node[1:]
 	for l := 0; l <= level; l++ {
 		if len(p) < 2 {
@@ -171,8 +174,7 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 		if len(p) < 4*cnt {
 			return corruptf("node %d level %d: truncated links", id, l)
 		}
-		list := make([]Neighbor, cnt)
-		for i := range list {
+		for i := 0; i < cnt; i++ {
 			x := binary.LittleEndian.Uint32(p[4*i:])
 			if x >= r.n {
 				return corruptf("node %d level %d: link to %d beyond %d nodes", id, l, x, r.n)
@@ -180,14 +182,12 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 			if x == id {
 				return corruptf("node %d level %d: self-loop", id, l)
 			}
-			for _, y := range list[:i] {
-				if y.ID == x {
+			for j := 0; j < i; j++ {
+				if binary.LittleEndian.Uint32(p[4*j:]) == x {
 					return corruptf("node %d level %d: duplicate link to %d", id, l, x)
 				}
 			}
-			list[i].ID = x
 		}
-		lists[l] = list
 		p = p[4*cnt:]
 	}
 	if len(p) != 0 {
@@ -199,8 +199,16 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 		}
 	}
 	g.initNode(id, vec, level)
-	for l, list := range lists {
-		g.setLinks(id, l, list)
+	p = node[1:]
+	for l := 0; l <= level; l++ {
+		cnt := int(binary.LittleEndian.Uint16(p))
+		p = p[2:]
+		blk := g.block(id, l)
+		for i := 0; i < cnt; i++ {
+			blk[1+i] = binary.LittleEndian.Uint32(p[4*i:])
+		}
+		atomic.StoreUint32(&blk[0], uint32(cnt))
+		p = p[4*cnt:]
 	}
 	r.seen[id] = true
 	return nil

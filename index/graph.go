@@ -51,10 +51,14 @@ type Graph struct {
 	// Add and the codec hold it for reading; growth, Update and Delete hold
 	// it for writing. Contents of the slabs are protected as documented on
 	// each field.
+	//
+	// vecs and links0 are chunked (see chunkShift): growing the graph
+	// allocates new chunks and copies at most the last, partial one, so no
+	// insert copies all vectors.
 	mu       sync.RWMutex // protects vecs, links0, upper, levels, state, nodeMu headers, capacity
 	capacity int
-	vecs     []float32    // dim*capacity; row id written once before the node is published, and by Update/Delete under mu write lock
-	links0   []uint32     // stride0*capacity; level-0 lists, accessed with sync/atomic
+	vecs     [][]float32  // chunks of dim*chunkNodes; row id written once before the node is published, and by Update/Delete under mu write lock
+	links0   [][]uint32   // chunks of stride0*chunkNodes; level-0 lists, accessed with sync/atomic
 	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
 	levels   []uint8      // level of each node; written before the node is published
 	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
@@ -145,16 +149,53 @@ func (g *Graph) Reserve(n int) {
 	g.mu.Unlock()
 }
 
-// growLocked reallocates the slabs to hold n nodes. Caller holds mu for
-// writing, so no node mutex is held and none needs copying.
+// Vectors and level-0 lists live in chunks of chunkNodes nodes: every
+// chunk but the last is full, and the last grows by doubling until it is.
+const (
+	chunkShift = 16
+	chunkNodes = 1 << chunkShift
+	chunkMask  = chunkNodes - 1
+)
+
+// growChunks extends chunks of stride words per node to hold n nodes,
+// copying at most the last, partial chunk.
+func growChunks[T any](chunks [][]T, n, stride int) [][]T {
+	for c := 0; c*chunkNodes < n; c++ {
+		want := min(n-c*chunkNodes, chunkNodes) * stride
+		if c < len(chunks) {
+			if len(chunks[c]) < want {
+				grown := make([]T, want)
+				copy(grown, chunks[c])
+				chunks[c] = grown
+			}
+			continue
+		}
+		chunks = append(chunks, make([]T, want))
+	}
+	return chunks
+}
+
+// nextCapacity is the capacity acquire grows a full graph of capacity c
+// to: doubling within the first chunk, then a chunk or an eighth more,
+// whichever is larger, rounded to whole chunks.
+func nextCapacity(c int) int {
+	if c < chunkNodes {
+		return min(max(2*c, 1024), chunkNodes)
+	}
+	n := c + max(chunkNodes, c/8)
+	return (n + chunkMask) &^ chunkMask
+}
+
+// growLocked grows the slabs to hold n nodes. Vectors and level-0 lists
+// gain chunks (only a partial last chunk is copied); the small per-node
+// arrays are copied. Caller holds mu for writing, so no node mutex is held
+// and none needs copying.
 func (g *Graph) growLocked(n int) {
 	if n <= g.capacity {
 		return
 	}
-	vecs := make([]float32, n*g.dim)
-	copy(vecs, g.vecs)
-	links0 := make([]uint32, n*g.stride0)
-	copy(links0, g.links0)
+	vecs := growChunks(g.vecs, n, g.dim)
+	links0 := growChunks(g.links0, n, g.stride0)
 	upper := make([][]uint32, n)
 	copy(upper, g.upper)
 	levels := make([]uint8, n)
@@ -192,7 +233,7 @@ func (g *Graph) acquire() (uint32, error) {
 		}
 		g.mu.Lock()
 		if int(g.next.Load()) >= g.capacity {
-			g.growLocked(min(max(2*c, 1024), MaxNodes))
+			g.growLocked(min(nextCapacity(c), MaxNodes))
 		}
 		g.mu.Unlock()
 	}
@@ -217,9 +258,9 @@ func levelFor(u, mL float64) int {
 // initNode stores vec and level in slot id and marks it live. The node is
 // not linked yet, and not reachable by searches. Caller holds mu.
 func (g *Graph) initNode(id uint32, vec []float32, level int) {
-	copy(g.vecs[int(id)*g.dim:int(id+1)*g.dim], vec)
+	copy(g.vec(id), vec)
 	g.levels[id] = uint8(level)
-	atomic.StoreUint32(&g.links0[int(id)*g.stride0], 0)
+	atomic.StoreUint32(&g.block(id, 0)[0], 0)
 	if level > 0 {
 		g.upper[id] = make([]uint32, level*g.strideU)
 	} else {
@@ -231,16 +272,16 @@ func (g *Graph) initNode(id uint32, vec []float32, level int) {
 
 // vec returns node id's row of the vector slab. Caller holds mu.
 func (g *Graph) vec(id uint32) []float32 {
-	b := int(id) * g.dim
-	return g.vecs[b : b+g.dim : b+g.dim]
+	b := int(id&chunkMask) * g.dim
+	return g.vecs[id>>chunkShift][b : b+g.dim : b+g.dim]
 }
 
 // block returns node id's link list on level: word 0 is the count, the
 // rest are slots. Caller holds mu; levels[id] >= level.
 func (g *Graph) block(id uint32, level int) []uint32 {
 	if level == 0 {
-		b := int(id) * g.stride0
-		return g.links0[b : b+g.stride0 : b+g.stride0]
+		b := int(id&chunkMask) * g.stride0
+		return g.links0[id>>chunkShift][b : b+g.stride0 : b+g.stride0]
 	}
 	b := (level - 1) * g.strideU
 	return g.upper[id][b : b+g.strideU : b+g.strideU]

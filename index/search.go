@@ -76,8 +76,7 @@ func (g *Graph) SearchInto(dst []Neighbor, q []float32, k, ef int, filter Filter
 
 // dist is the distance from q to node id. Caller holds mu.
 func (g *Graph) dist(q []float32, id uint32) float32 {
-	b := int(id) * g.dim
-	v := g.vecs[b : b+g.dim : b+g.dim]
+	v := g.vec(id)
 	switch g.metric {
 	case Cosine:
 		return 1 - DotProduct(q, v)
@@ -144,7 +143,7 @@ func (g *Graph) searchLayer(s *searcher, q []float32, ep uint32, epDist float32,
 				continue
 			}
 			batch = append(batch, nb)
-			prefetchVec(&g.vecs[int(nb)*g.dim], lines)
+			prefetchVec(&g.vec(nb)[0], lines)
 		}
 		s.batch = batch
 		for _, nb := range batch {

@@ -1,12 +1,17 @@
 package query
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/store"
@@ -72,11 +77,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	var (
 		g      *index.Graph
 		cfg    CollectionConfig
-		metric index.Metric
 		keys   []string
 		seqs   []uint64
 		ids    map[string]uint32
 		mix    metaIndex
+		metric index.Metric
 	)
 	err = c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
@@ -84,8 +89,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			return err
 		}
 		cfg = configFromStore(sc.Config()).withDefaults()
-		metric, err = index.ParseMetric(string(cfg.Metric))
-		if err != nil {
+		if metric, err = index.ParseMetric(string(cfg.Metric)); err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
 
@@ -104,7 +108,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		keys = make([]string, maxID)
 		seqs = make([]uint64, maxID)
 		ids = make(map[string]uint32, sc.Len())
-		meta := sc.GraphMeta()
+		meta, err := sc.ReadGraphMeta()
+		if err != nil {
+			return err
+		}
 		if meta == nil {
 			if sc.Len() != 0 || maxID != 0 {
 				return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
@@ -116,35 +123,55 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		n := 0
-		unit := make([]float32, cfg.Dim)
-		mix = metaIndex{intern: make(map[string]string)}
-		if err := sc.ForEachLoad(func(id uint32, key string, seq uint64, vec []float32, node, meta []byte) error {
-			if n&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			n++
+		// Decode on every core, straight into the graph's slabs. Keys are
+		// copied into per-worker arenas of up to 1 MiB, not one string each;
+		// metadata (rare in bulk vector sets) is parsed afterwards, in
+		// id order, because its intern table is not concurrent.
+		workers := runtime.GOMAXPROCS(0)
+		arenas := make([][]byte, workers)
+		metas := make([][]metaAt, workers)
+		cosine := cfg.Metric == Cosine
+		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
+		if err := sc.ForEachLoadParallel(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
 			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
 			}
-			copy(unit, vec)
-			if cfg.Metric == Cosine {
-				normalize(unit)
+			if cosine {
+				normalize(vec)
 			}
-			if err := r.Node(id, unit, node); err != nil {
+			if err := r.Node(id, vec, node); err != nil {
 				return fmt.Errorf("query: collection %q: record %q: %w", c.name, key, err)
 			}
-			keys[id] = key
+			if cap(arenas[w])-len(arenas[w]) < len(key) {
+				arenas[w] = make([]byte, 0, max(arenaSize, len(key)))
+			}
+			at := len(arenas[w])
+			arenas[w] = append(arenas[w], key...)
+			keys[id] = unsafe.String(&arenas[w][at], len(key))
 			seqs[id] = seq
-			ids[key] = id
 			if len(meta) > 0 {
-				mix.set(id, parseMeta(meta, mix.intern))
+				metas[w] = append(metas[w], metaAt{id, bytes.Clone(meta)})
 			}
 			return nil
 		}); err != nil {
 			return err
+		}
+		for id, k := range keys {
+			if k != "" {
+				if _, dup := ids[k]; dup {
+					return fmt.Errorf("query: collection %q: key %q stored twice: %w", c.name, k, store.ErrCorrupt)
+				}
+				ids[k] = uint32(id)
+			}
+		}
+		mix = metaIndex{intern: make(map[string]string)}
+		var all []metaAt
+		for _, m := range metas {
+			all = append(all, m...)
+		}
+		slices.SortFunc(all, func(a, b metaAt) int { return cmp.Compare(a.id, b.id) })
+		for _, m := range all {
+			mix.set(m.id, parseMeta(m.raw, mix.intern))
 		}
 		g, err = r.Finish()
 		if err != nil {
@@ -159,8 +186,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		return err
 	}
 	// Hand the loader's garbage back to the OS at once: a freshly opened
-	// database should cost its working set, not a GC cycle's headroom.
-	debug.FreeOSMemory()
+	// database should cost its working set, not a GC cycle's headroom. A
+	// forced GC costs tens of milliseconds: small collections skip it.
+	if len(keys) >= 1<<16 {
+		debug.FreeOSMemory()
+	}
 	// cfg and metric are fixed at creation and read without locks: set them
 	// on the first load only, while c is not yet shared (c.g is written
 	// only here, under wmu, so reading it is safe).
@@ -175,6 +205,12 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	c.gen++
 	c.mu.Unlock()
 	return nil
+}
+
+// metaAt is one record's metadata, copied out of the file during a load.
+type metaAt struct {
+	id  uint32
+	raw []byte
 }
 
 // Record is a stored record as returned to callers.

@@ -1,9 +1,11 @@
 package query_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -86,7 +88,9 @@ func copyFile(t testing.TB, src, dst string) {
 // rawBucket returns sub-bucket sub of collection "c" ("" for the
 // collection's own bucket).
 func rawBucket(btx *bolt.Tx, sub string) *bolt.Bucket {
-	b := btx.Bucket([]byte("vecbolt")).Bucket([]byte("collections")).Bucket([]byte("c"))
+	root := btx.Bucket([]byte("vecbolt"))
+	id := root.Bucket([]byte("names")).Get([]byte("c"))[:4]
+	b := root.Bucket([]byte("collections")).Bucket(id)
 	if sub != "" {
 		b = b.Bucket([]byte(sub))
 	}
@@ -106,6 +110,17 @@ func rawUpdate(t testing.TB, path string, fn func(btx *bolt.Tx) error) {
 }
 
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+// sealed is value v under key k as format 2 stores it: v, then
+// CRC32C(k || v) little-endian (written out here, independently of the
+// store's code).
+func sealed(k, v []byte) []byte {
+	sum := crc32.Checksum(append(append([]byte{}, k...), v...), crc32.MakeTable(crc32.Castagnoli))
+	return binary.LittleEndian.AppendUint32(append([]byte{}, v...), sum)
+}
+
+// putSealed stores v under k in b, sealed.
+func putSealed(b *bolt.Bucket, k, v []byte) error { return b.Put(k, sealed(k, v)) }
 
 // nodeLists decodes an index node (level, then per level a uint16 LE count
 // and that many uint32 LE ids), written out here independently of package
@@ -143,7 +158,7 @@ func editNode(btx *bolt.Tx, id uint32, edit func(lists [][]uint32) [][]uint32) e
 	if v == nil {
 		return fmt.Errorf("no node %d", id)
 	}
-	return g.Put(be32(id), encodeNode(edit(nodeLists(v))))
+	return putSealed(g, be32(id), encodeNode(edit(nodeLists(v[:len(v)-4]))))
 }
 
 // openAndCheck opens path, loads every collection and runs Check,
@@ -178,7 +193,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		want   string // in one of the errors
 	}{
 		{"graph node removed", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "graph").Delete(be32(50)) }),
-			`"k50" has no graph node`},
+			`graph id 50: record "k50" has no graph node`},
 		{"link to a node beyond the graph", raw(func(btx *bolt.Tx) error {
 			return editNode(btx, 60, func(l [][]uint32) [][]uint32 { l[0] = append(l[0][:len(l[0])-1], 5000); return l })
 		}), "link to 5000 beyond"},
@@ -195,7 +210,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 			type kv struct{ k, v []byte }
 			var edits []kv
 			if err := g.ForEach(func(k, v []byte) error {
-				lists := nodeLists(v)
+				lists := nodeLists(v[:len(v)-4])
 				changed := false
 				for l := range lists {
 					kept := lists[l][:0]
@@ -209,7 +224,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 					lists[l] = kept
 				}
 				if changed {
-					edits = append(edits, kv{append([]byte(nil), k...), encodeNode(lists)})
+					edits = append(edits, kv{append([]byte(nil), k...), sealed(k, encodeNode(lists))})
 				}
 				return nil
 			}); err != nil {
@@ -223,19 +238,31 @@ func TestCheckCatchesCorruption(t *testing.T) {
 			return nil
 		}), "node 70 level 0: not reachable"},
 		{"graph node without a record", raw(func(btx *bolt.Tx) error {
-			return rawBucket(btx, "graph").Put(be32(25), encodeNode([][]uint32{{0}}))
+			return putSealed(rawBucket(btx, "graph"), be32(25), encodeNode([][]uint32{{0}}))
 		}), "has no record"},
 		{"graph node far beyond every record", raw(func(btx *bolt.Tx) error {
-			return rawBucket(btx, "graph").Put(be32(0xFFFFFF00), encodeNode([][]uint32{{0}}))
+			return putSealed(rawBucket(btx, "graph"), be32(0xFFFFFF00), encodeNode([][]uint32{{0}}))
 		}), "has no record"},
-		{"graph meta garbage", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "").Put([]byte("graphmeta"), []byte{1, 2, 3}) }),
+		{"graph meta garbage", raw(func(btx *bolt.Tx) error { return putSealed(rawBucket(btx, ""), []byte("graphmeta"), []byte{1, 2, 3}) }),
 			"graph meta"},
-		{"record encoding broken", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "records").Put(be32(80), []byte("junk")) }),
+		{"graph meta checksum", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "").Put([]byte("graphmeta"), []byte{1, 2, 3, 4, 5}) }),
+			"graph metadata fails its checksum"},
+		{"one byte of a record's vector changed", raw(func(btx *bolt.Tx) error {
+			v := bytes.Clone(rawBucket(btx, "vectors").Get(be32(100)))
+			v[5] ^= 0x01 // the issue's case: a component moves in its last digits
+			return rawBucket(btx, "vectors").Put(be32(100), v)
+		}), `bucket vectors id 100: vector fails its checksum`},
+		{"one byte of a graph node changed", raw(func(btx *bolt.Tx) error {
+			v := bytes.Clone(rawBucket(btx, "graph").Get(be32(100)))
+			v[3] ^= 0x10
+			return rawBucket(btx, "graph").Put(be32(100), v)
+		}), `bucket graph id 100: node fails its checksum`},
+		{"record encoding broken", raw(func(btx *bolt.Tx) error { return putSealed(rawBucket(btx, "records"), be32(80), []byte("junk")) }),
 			"id 80"},
 		{"key mapping deleted", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "keys").Delete([]byte("k90")) }),
 			`key "k90" does not map back`},
 		{"vector overwritten", raw(func(btx *bolt.Tx) error {
-			return rawBucket(btx, "vectors").Put(be32(100), make([]byte, 12))
+			return putSealed(rawBucket(btx, "vectors"), be32(100), make([]byte, 12))
 		}), "vector has 12 bytes"},
 		{"page header smashed", smashPages("leaf"), "page"},
 		{"branch page smashed", smashPages("branch"), "page"},

@@ -29,9 +29,18 @@ type Options struct {
 type DB struct {
 	st *store.DB
 
-	mu     sync.Mutex             // protects cols and closed
-	cols   map[string]*Collection // loaded collections by name
-	closed bool
+	mu      sync.Mutex             // protects cols, loading and closed
+	cols    map[string]*Collection // loaded collections by name
+	loading map[string]*loadCall   // loads in progress, by name
+	closed  bool
+}
+
+// loadCall is one collection load in progress: later callers for the same
+// name wait for it instead of loading again.
+type loadCall struct {
+	done chan struct{} // closed when c and err are set
+	c    *Collection
+	err  error
 }
 
 // Open opens the database at path, creating it unless opts.ReadOnly is set.
@@ -42,7 +51,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{st: st, cols: make(map[string]*Collection)}, nil
+	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall)}, nil
 }
 
 // Close releases the file. Collections obtained from db must not be used
@@ -157,21 +166,48 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 
 // Collection returns the named collection, loading its graph from the file
 // on first use (never rebuilding it). Later calls return the same value.
+// The load (O(n), decoded on all cores) does not hold the database's lock:
+// other collections can be opened meanwhile, and concurrent callers for
+// the same name wait for the one load (or for ctx).
 func (db *DB) Collection(ctx context.Context, name string) (*Collection, error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	if db.closed {
+		db.mu.Unlock()
 		return nil, ErrClosed
 	}
 	if c, ok := db.cols[name]; ok {
+		db.mu.Unlock()
 		return c, nil
 	}
-	c := &Collection{db: db, name: name}
-	if err := c.load(ctx); err != nil {
-		return nil, err
+	if l, ok := db.loading[name]; ok {
+		db.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.c, l.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	db.cols[name] = c
-	return c, nil
+	l := &loadCall{done: make(chan struct{})}
+	db.loading[name] = l
+	db.mu.Unlock()
+
+	c := &Collection{db: db, name: name}
+	err := c.load(ctx)
+	db.mu.Lock()
+	delete(db.loading, name)
+	switch {
+	case err != nil:
+		l.err = err
+	case db.closed:
+		l.err = ErrClosed
+	default:
+		l.c = c
+		db.cols[name] = c
+	}
+	db.mu.Unlock()
+	close(l.done)
+	return l.c, l.err
 }
 
 // Collections lists the collection names in the file, sorted.
@@ -206,4 +242,46 @@ func (db *DB) DropCollection(name string) error {
 	}
 	delete(db.cols, name)
 	return nil
+}
+
+// RenameCollection gives collection oldName the name newName in one small
+// transaction, whatever the collection's size (O(1): collections are
+// stored under ids). An unknown oldName gives ErrUnknownCollection, an
+// existing newName ErrCollectionExists, an invalid one an error wrapping
+// store.ErrInvalidName. A loaded *Collection for oldName stays valid and
+// answers to newName afterwards.
+func (db *DB) RenameCollection(ctx context.Context, oldName, newName string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	c, loaded := db.cols[oldName]
+	if loaded {
+		c.wmu.Lock() // no write in flight while the name changes
+		defer c.wmu.Unlock()
+	}
+	if err := db.st.Update(func(tx *store.Tx) error { return tx.RenameCollection(oldName, newName) }); err != nil {
+		return err
+	}
+	if loaded {
+		c.mu.Lock()
+		c.name = newName
+		c.mu.Unlock()
+		delete(db.cols, oldName)
+		db.cols[newName] = c
+	}
+	return nil
+}
+
+// Upgrade rewrites the database file at path from an older format version
+// into the current one (see store.Upgrade): the new file is written beside
+// it, checked, and renamed over it, so a crash at any point leaves the old
+// file readable. It returns the version found; a current file is left
+// alone. The file must not be open. Cost: O(file size).
+func Upgrade(ctx context.Context, path string, timeout time.Duration) (from uint32, err error) {
+	return store.Upgrade(ctx, path, timeout)
 }

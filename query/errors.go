@@ -26,6 +26,7 @@ var (
 	ErrReadOnly          = store.ErrReadOnly
 	ErrLocked            = store.ErrLocked
 	ErrNotVecbolt        = store.ErrNotVecbolt
+	ErrNeedsUpgrade      = store.ErrNeedsUpgrade
 )
 
 // KeyError reports a key that is not in a collection.

@@ -110,23 +110,8 @@ func (db *DB) Check(ctx context.Context) (err error) {
 		report.add("%v", err)
 		return report
 	}
-	cur := tx.cols.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if v != nil {
-			report.add("collections: stray key %q (not a bucket)", k)
-			continue
-		}
-		c, err := tx.Collection(string(k))
-		if err != nil {
-			report.add("%v", err)
-			continue
-		}
-		if err := c.check(ctx, report); err != nil {
-			return err
-		}
+	if err := tx.checkNames(ctx, report); err != nil {
+		return err
 	}
 	if report.Total > 0 {
 		return report
@@ -138,6 +123,9 @@ func (db *DB) Check(ctx context.Context) (err error) {
 // only ctx's error.
 func (c *Collection) check(ctx context.Context, report *CheckError) error {
 	prefix := fmt.Sprintf("collection %q", c.name)
+	if IsStaged(c.name) {
+		prefix = fmt.Sprintf("staged collection %q", c.name[len(stagedPrefix):])
+	}
 	vec := make([]float32, c.cfg.Dim)
 	seqOf := make(map[uint32]uint64, c.count)
 	var n uint64
@@ -156,23 +144,24 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 			continue
 		}
 		id := binary.BigEndian.Uint32(k)
-		d, err := decodeRecord(v)
+		d, err := c.decodeRecordValue(id, k, v)
 		if err != nil {
-			report.add("%s: records: id %d: %v", prefix, id, err)
+			report.add("%s: %v", prefix, err)
 			continue
 		}
 		seqOf[id] = d.seq
 		if d.seq >= c.nextSeq {
 			report.add("%s: records: id %d: seq %d not below next seq %d", prefix, id, d.seq, c.nextSeq)
 		}
-		if got := c.keys.Get(d.key); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
+		if got, _ := unseal(d.key, c.keys.Get(d.key)); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
 			report.add("%s: records: id %d: key %q does not map back to it (keys holds %x)", prefix, id, d.key, got)
 		}
-		if got := c.order.Get(seqKey(d.seq)); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
+		sk := seqKey(d.seq)
+		if got, _ := unseal(sk, c.order.Get(sk)); len(got) != 4 || binary.BigEndian.Uint32(got) != id {
 			report.add("%s: records: id %d: seq %d has no order entry pointing at it (order holds %x)", prefix, id, d.seq, got)
 		}
 		if err := c.vector(id, vec); err != nil {
-			report.add("%s: %v", prefix, err)
+			report.add("%s: record %s: %v", prefix, quoteKey(string(d.key)), err)
 			continue
 		}
 		var sum float64
@@ -194,8 +183,9 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 	// keys -> records
 	cur = c.keys.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(v) != 4 {
-			report.add("%s: keys: key %q maps to %d bytes, want 4", prefix, k, len(v))
+		v, ok := unseal(k, v)
+		if !ok || len(v) != 4 {
+			report.add("%s: keys: entry for key %q fails its checksum", prefix, k)
 			continue
 		}
 		id := binary.BigEndian.Uint32(v)
@@ -212,8 +202,9 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 	cur = c.order.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
 		orderN++
-		if len(k) != 8 || len(v) != 4 {
-			report.add("%s: order: entry of %d/%d bytes, want 8/4", prefix, len(k), len(v))
+		v, ok := unseal(k, v)
+		if len(k) != 8 || !ok || len(v) != 4 {
+			report.add("%s: order: entry %x fails its checksum", prefix, k)
 			continue
 		}
 		seq, id := binary.BigEndian.Uint64(k), binary.BigEndian.Uint32(v)
@@ -239,11 +230,77 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 		}
 	}
 
-	// graph keys
+	// graph nodes and graph metadata
 	cur = c.graph.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 4 || len(v) == 0 {
+		if len(k) != 4 || v == nil {
 			report.add("%s: graph: bad entry (key %d bytes, value %d bytes)", prefix, len(k), len(v))
+			continue
+		}
+		if p, ok := unseal(k, v); !ok || len(p) == 0 {
+			report.add("%s: graph: node %d fails its checksum", prefix, binary.BigEndian.Uint32(k))
+		}
+	}
+	if _, err := c.ReadGraphMeta(); err != nil {
+		report.add("%v", err)
+	}
+	if p, ok := unseal(nameKey, c.b.Get(nameKey)); !ok || string(p) != c.name {
+		report.add("%s: its bucket records the name %q (checksum ok: %t)", prefix, p, ok)
+	}
+	return nil
+}
+
+// checkNames checks the names table against the collections bucket (every
+// name points at a bucket, every bucket has exactly one name) and then
+// every collection, staged ones included. It returns only ctx's error.
+func (tx *Tx) checkNames(ctx context.Context, report *CheckError) error {
+	named := make(map[uint32]string)
+	cur := tx.names.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if v == nil {
+			report.add("names: stray bucket %q", k)
+			continue
+		}
+		id, _, err := tx.lookup(string(k))
+		if err != nil {
+			report.add("%v", err)
+			continue
+		}
+		if other, dup := named[id]; dup {
+			report.add("names: %q and %q both point at collection id %d", other, k, id)
+			continue
+		}
+		named[id] = string(k)
+		c, err := tx.Collection(string(k))
+		if err != nil {
+			report.add("%v", err)
+			continue
+		}
+		if err := c.check(ctx, report); err != nil {
+			return err
+		}
+	}
+	cur = tx.cols.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if v != nil || len(k) != 4 {
+			report.add("collections: stray key %q", k)
+			continue
+		}
+		if _, ok := named[binary.BigEndian.Uint32(k)]; !ok {
+			report.add("collections: collection id %d has no name", binary.BigEndian.Uint32(k))
+		}
+	}
+	if p, ok := unseal(nextColKey, tx.root.Get(nextColKey)); !ok || len(p) != 4 {
+		report.add("the collection id counter fails its checksum")
+	} else {
+		next := binary.BigEndian.Uint32(p)
+		for id := range named {
+			if id >= next {
+				report.add("collection id %d is not below the id counter %d", id, next)
+			}
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 type Collection struct {
 	tx   *Tx
 	name string
+	id   uint32 // the collection's id (its bucket's key)
 	cfg  Config
 
 	b       *bolt.Bucket // the collection's own bucket (meta, graphmeta)
@@ -32,8 +33,8 @@ type Collection struct {
 	count   uint64 // number of records; mirrors the meta key
 }
 
-func openCollection(tx *Tx, name string, b *bolt.Bucket) (*Collection, error) {
-	c := &Collection{tx: tx, name: name, b: b}
+func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection, error) {
+	c := &Collection{tx: tx, name: name, id: id, b: b}
 	for _, sb := range []struct {
 		name []byte
 		dst  **bolt.Bucket
@@ -53,7 +54,11 @@ func openCollection(tx *Tx, name string, b *bolt.Bucket) (*Collection, error) {
 	if c.cfg, err = decodeConfig(name, cb.Get(configVersionKey), cb.Get(configKey)); err != nil {
 		return nil, err
 	}
-	if c.nextSeq, c.count, err = decodeMeta(b.Get(metaKey)); err != nil {
+	meta, ok := unseal(metaKey, b.Get(metaKey))
+	if !ok {
+		return nil, corrupt(name, "", "meta fails its checksum")
+	}
+	if c.nextSeq, c.count, err = decodeMeta(meta); err != nil {
 		return nil, corrupt(name, "", "%v", err)
 	}
 	// Ids are mostly allocated upwards and seqs strictly so: pack those
@@ -81,7 +86,7 @@ func (c *Collection) Len() int { return int(c.count) }
 func (c *Collection) NextSeq() uint64 { return c.nextSeq }
 
 func (c *Collection) writeMeta() error {
-	return c.b.Put(metaKey, encodeMeta(c.nextSeq, c.count))
+	return c.b.Put(metaKey, seal(metaKey, encodeMeta(c.nextSeq, c.count)))
 }
 
 // Put stores r under r.Key with the caller's r.ID (insert or replace).
@@ -241,8 +246,9 @@ func (c *Collection) plan(r *Record) (putPlan, error) {
 	}
 	idk := idKey(r.ID)
 	if v := c.keys.Get(p.key); v != nil {
-		if len(v) != 4 {
-			return putPlan{}, corrupt(c.name, "keys", "key %s maps to %d bytes", quoteKey(r.Key), len(v))
+		v, ok := unseal(p.key, v)
+		if !ok || len(v) != 4 {
+			return putPlan{}, corrupt(c.name, "keys", "entry for key %s fails its checksum", quoteKey(r.Key))
 		}
 		if id := binary.BigEndian.Uint32(v); id != r.ID {
 			return putPlan{}, fmt.Errorf("%w: key %s is stored under id %d, Put gave id %d", ErrKeyConflict, quoteKey(r.Key), id, r.ID)
@@ -271,10 +277,10 @@ func (c *Collection) plan(r *Record) (putPlan, error) {
 // putRecord writes the record and vector of p.
 func (c *Collection) putRecord(p *putPlan) error {
 	idk := idKey(p.id)
-	if err := c.records.Put(idk, encodeRecord(nil, p.seq, p.norm, string(p.key), p.meta)); err != nil {
+	if err := c.records.Put(idk, seal(idk, encodeRecord(nil, p.seq, p.norm, string(p.key), p.meta))); err != nil {
 		return err
 	}
-	return c.vectors.Put(idk, encodeVector(p.vec))
+	return c.vectors.Put(idk, seal(idk, encodeVector(p.vec)))
 }
 
 // putKey maps a new key (unmapping an evicted one) and, for Put, its order
@@ -293,22 +299,34 @@ func (c *Collection) putKey(p *putPlan) error {
 	} else {
 		c.count++
 	}
-	return c.keys.Put(p.key, idKey(p.id))
+	return c.keys.Put(p.key, seal(p.key, idKey(p.id)))
 }
 
 func (c *Collection) putOrder(p *putPlan) error {
 	if !p.newKey {
 		return nil
 	}
-	return c.order.Put(seqKey(p.seq), idKey(p.id))
+	sk := seqKey(p.seq)
+	return c.order.Put(sk, seal(sk, idKey(p.id)))
 }
 
 // record reads and decodes the record under id; a missing record is
 // ErrKeyNotFound. key and meta alias bbolt memory.
 func (c *Collection) record(id uint32) (decodedRecord, error) {
-	v := c.records.Get(idKey(id))
+	idk := idKey(id)
+	v := c.records.Get(idk)
 	if v == nil {
 		return decodedRecord{}, fmt.Errorf("%w: no record with id %d in collection %q", ErrKeyNotFound, id, c.name)
+	}
+	return c.decodeRecordValue(id, idk, v)
+}
+
+// decodeRecordValue verifies and decodes the records-bucket value v under
+// key k (id).
+func (c *Collection) decodeRecordValue(id uint32, k, v []byte) (decodedRecord, error) {
+	v, ok := unseal(k, v)
+	if !ok {
+		return decodedRecord{}, corruptID(c.name, "records", id, "record fails its checksum")
 	}
 	d, err := decodeRecord(v)
 	if err != nil {
@@ -319,12 +337,19 @@ func (c *Collection) record(id uint32) (decodedRecord, error) {
 
 // vector reads the vector under id into dst (len Dim).
 func (c *Collection) vector(id uint32, dst []float32) error {
-	return c.decodeVectorValue(id, c.vectors.Get(idKey(id)), dst)
+	k := idKey(id)
+	return c.decodeVectorValue(id, k, c.vectors.Get(k), dst)
 }
 
-func (c *Collection) decodeVectorValue(id uint32, v []byte, dst []float32) error {
+// decodeVectorValue verifies the vectors-bucket value v under key k (id)
+// and decodes it into dst.
+func (c *Collection) decodeVectorValue(id uint32, k, v []byte, dst []float32) error {
 	if v == nil {
 		return corruptID(c.name, "vectors", id, "record has no vector")
+	}
+	v, ok := unseal(k, v)
+	if !ok {
+		return corruptID(c.name, "vectors", id, "vector fails its checksum")
 	}
 	if len(v) != 4*c.cfg.Dim {
 		return corruptID(c.name, "vectors", id, "vector has %d bytes, want %d", len(v), 4*c.cfg.Dim)
@@ -365,8 +390,8 @@ func (c *Collection) ID(key string) (uint32, bool) {
 	if key == "" || len(key) > MaxKeyLen {
 		return 0, false
 	}
-	v := c.keys.Get([]byte(key))
-	if len(v) != 4 {
+	v, ok := unseal([]byte(key), c.keys.Get([]byte(key)))
+	if !ok || len(v) != 4 {
 		return 0, false
 	}
 	return binary.BigEndian.Uint32(v), true
@@ -416,8 +441,9 @@ func (c *Collection) ForEach(fn func(r *Record) error) error {
 	r := &Record{Vector: make([]float32, c.cfg.Dim)}
 	cur := c.order.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 8 || len(v) != 4 {
-			return corrupt(c.name, "order", "entry of %d/%d bytes, want 8/4", len(k), len(v))
+		v, ok := unseal(k, v)
+		if len(k) != 8 || !ok || len(v) != 4 {
+			return corrupt(c.name, "order", "entry %x fails its checksum or has %d/%d bytes, want 8/4", k, len(k), len(v))
 		}
 		seq, id := binary.BigEndian.Uint64(k), binary.BigEndian.Uint32(v)
 		d, err := c.record(id)
@@ -457,7 +483,8 @@ func (c *Collection) PutNode(id uint32, node []byte) error {
 	if len(node) == 0 {
 		return fmt.Errorf("store: collection %q: empty graph node for id %d", c.name, id)
 	}
-	return c.graph.Put(idKey(id), bytes.Clone(node))
+	k := idKey(id)
+	return c.graph.Put(k, sealCopy(k, node))
 }
 
 // DeleteNode removes the graph node for id; a missing node is not an error.
@@ -468,9 +495,26 @@ func (c *Collection) DeleteNode(id uint32) error {
 	return c.graph.Delete(idKey(id))
 }
 
-// Node returns a copy of the graph node stored for id, or nil if none.
+// Node returns a copy of the graph node stored for id, or nil if none or
+// if it fails its checksum (ReadNode tells the two apart). O(log n).
 func (c *Collection) Node(id uint32) []byte {
-	return bytes.Clone(c.graph.Get(idKey(id)))
+	b, _ := c.ReadNode(id)
+	return b
+}
+
+// ReadNode returns a copy of the graph node stored for id, or nil if none.
+// A node that fails its checksum is an error wrapping ErrCorrupt. O(log n).
+func (c *Collection) ReadNode(id uint32) ([]byte, error) {
+	k := idKey(id)
+	v := c.graph.Get(k)
+	if v == nil {
+		return nil, nil
+	}
+	p, ok := unseal(k, v)
+	if !ok || len(p) == 0 {
+		return nil, corruptID(c.name, "graph", id, "node fails its checksum")
+	}
+	return bytes.Clone(p), nil
 }
 
 // ForEachNode calls fn for every graph node in ascending id order. node is
@@ -482,7 +526,12 @@ func (c *Collection) ForEachNode(fn func(id uint32, node []byte) error) error {
 		if len(k) != 4 || v == nil {
 			return corrupt(c.name, "graph", "entry with %d-byte key (nested bucket: %t)", len(k), v == nil)
 		}
-		if err := fn(binary.BigEndian.Uint32(k), v); err != nil {
+		id := binary.BigEndian.Uint32(k)
+		p, ok := unseal(k, v)
+		if !ok || len(p) == 0 {
+			return corruptID(c.name, "graph", id, "node fails its checksum")
+		}
+		if err := fn(id, p); err != nil {
 			return err
 		}
 	}
@@ -498,11 +547,26 @@ func (c *Collection) SetGraphMeta(b []byte) error {
 	if len(b) == 0 {
 		return c.b.Delete(graphMetaKey)
 	}
-	return c.b.Put(graphMetaKey, bytes.Clone(b))
+	return c.b.Put(graphMetaKey, sealCopy(graphMetaKey, b))
 }
 
 // GraphMeta returns a copy of the graph metadata blob, or nil if none was
-// set.
+// set or it fails its checksum (ReadGraphMeta tells the two apart).
 func (c *Collection) GraphMeta() []byte {
-	return bytes.Clone(c.b.Get(graphMetaKey))
+	b, _ := c.ReadGraphMeta()
+	return b
+}
+
+// ReadGraphMeta returns a copy of the graph metadata blob, or nil if none
+// was set. A blob that fails its checksum is an error wrapping ErrCorrupt.
+func (c *Collection) ReadGraphMeta() ([]byte, error) {
+	v := c.b.Get(graphMetaKey)
+	if v == nil {
+		return nil, nil
+	}
+	p, ok := unseal(graphMetaKey, v)
+	if !ok || len(p) == 0 {
+		return nil, corrupt(c.name, "", "graph metadata fails its checksum")
+	}
+	return bytes.Clone(p), nil
 }

@@ -33,6 +33,10 @@ const (
 	L2     = "l2"
 )
 
+// EncodingNone is the vector encoding that keeps float32 vectors as they
+// are (Config.Encoding "" means the same).
+const EncodingNone = "none"
+
 // Config is a collection's fixed configuration, stored in the file when the
 // collection is created and returned unchanged afterwards. The store
 // interprets only Dim and Metric; M, EfConstruction, Ef and Seed are kept
@@ -46,6 +50,12 @@ type Config struct {
 	EfConstruction int    // HNSW build beam width; >= 0
 	Ef             int    // HNSW default search beam width; >= 0
 	Seed           int64  // random seed for level assignment
+	// Encoding is how the graph holds vectors in memory: "" or "none"
+	// (float32) for now. Reserved for the quantization codecs (FP16,
+	// INT8); EncodingParams is their parameter blob (JSON text, opaque
+	// here). Both are stored and compared like the other fields.
+	Encoding       string
+	EncodingParams string
 }
 
 // storedConfig is the JSON form of Config in the config bucket.
@@ -56,6 +66,8 @@ type storedConfig struct {
 	EfConstruction int    `json:"ef_construction"`
 	Ef             int    `json:"ef"`
 	Seed           int64  `json:"seed"`
+	Encoding       string `json:"encoding,omitempty"`
+	EncodingParams string `json:"encoding_params,omitempty"`
 }
 
 // Validate reports whether cfg is acceptable for CreateCollection. Errors
@@ -72,6 +84,8 @@ func (cfg Config) Validate() error {
 		return fmt.Errorf("%w: EfConstruction is %d", ErrInvalidConfig, cfg.EfConstruction)
 	case cfg.Ef < 0:
 		return fmt.Errorf("%w: Ef is %d", ErrInvalidConfig, cfg.Ef)
+	case cfg.Encoding != "" && cfg.Encoding != EncodingNone:
+		return fmt.Errorf("%w: unknown vector encoding %q, this build knows %q", ErrInvalidConfig, cfg.Encoding, EncodingNone)
 	}
 	return nil
 }
@@ -91,6 +105,10 @@ func (cfg Config) mismatch(req Config) (field, stored, requested string, differ 
 		return "Ef", strconv.Itoa(cfg.Ef), strconv.Itoa(req.Ef), true
 	case cfg.Seed != req.Seed:
 		return "Seed", strconv.FormatInt(cfg.Seed, 10), strconv.FormatInt(req.Seed, 10), true
+	case cfg.Encoding != req.Encoding:
+		return "Encoding", strconv.Quote(cfg.Encoding), strconv.Quote(req.Encoding), true
+	case cfg.EncodingParams != req.EncodingParams:
+		return "EncodingParams", strconv.Quote(cfg.EncodingParams), strconv.Quote(req.EncodingParams), true
 	}
 	return "", "", "", false
 }
@@ -103,6 +121,8 @@ func validateName(name string) error {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidName, len(name), MaxNameLen)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidName, name)
+	case name[0] == 0:
+		return fmt.Errorf("%w: %q starts with a NUL byte (reserved for staged collections)", ErrInvalidName, name)
 	}
 	return nil
 }
@@ -113,6 +133,13 @@ func encodeConfig(cfg Config) ([]byte, error) {
 
 // decodeConfig decodes and validates the config bucket's values.
 func decodeConfig(name string, version, data []byte) (Config, error) {
+	version, ok := unseal(configVersionKey, version)
+	if !ok {
+		return Config{}, corrupt(name, "config", "version fails its checksum")
+	}
+	if data, ok = unseal(configKey, data); !ok {
+		return Config{}, corrupt(name, "config", "config fails its checksum")
+	}
 	if len(version) != 4 {
 		return Config{}, corrupt(name, "config", "version has %d bytes, want 4", len(version))
 	}
@@ -131,3 +158,8 @@ func decodeConfig(name string, version, data []byte) (Config, error) {
 	}
 	return cfg, nil
 }
+
+// ValidateName reports whether name is acceptable as a collection name:
+// 1..MaxNameLen bytes of valid UTF-8, not starting with a NUL byte (such
+// names are reserved for staged collections). Errors wrap ErrInvalidName.
+func ValidateName(name string) error { return validateName(name) }

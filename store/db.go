@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,8 +17,9 @@ import (
 const defaultTimeout = time.Second
 
 // FormatVersion is the on-disk format version this package writes and the
-// newest it reads. Files with a newer version are refused with ErrVersion.
-const FormatVersion uint32 = 1
+// only one it opens. Files with a newer version are refused with
+// ErrVersion; format-1 files with ErrNeedsUpgrade (see Upgrade).
+const FormatVersion uint32 = 2
 
 // Names of the root bucket and its keys; see the on-disk layout in doc.go.
 var (
@@ -205,20 +204,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 	bdb.AllocSize = allocSize
 	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly, metaDamage: damage}
 	if created {
-		err = bdb.Update(func(btx *bolt.Tx) error {
-			root, err := btx.CreateBucket(rootBucket)
-			if err != nil {
-				return err
-			}
-			if err := root.Put(magicKey, magic); err != nil {
-				return err
-			}
-			if err := root.Put(versionKey, binary.BigEndian.AppendUint32(nil, FormatVersion)); err != nil {
-				return err
-			}
-			_, err = root.CreateBucket(collectionsBucket)
-			return err
-		})
+		err = bdb.Update(initFile)
 		if err != nil {
 			_ = bdb.Close()
 			_ = os.Remove(path)
@@ -230,6 +216,12 @@ func Open(path string, opts Options) (db *DB, err error) {
 		_ = bdb.Close()
 		return nil, err
 	}
+	if !opts.ReadOnly {
+		if err := db.dropStaged(); err != nil {
+			_ = bdb.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -238,38 +230,6 @@ func freelistType(f Freelist) bolt.FreelistType {
 		return bolt.FreelistMapType
 	}
 	return bolt.FreelistArrayType
-}
-
-// checkHeader verifies the file size, the root bucket, magic and version.
-func checkHeader(btx *bolt.Tx, path string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if info.Size() < btx.Size() {
-		return fmt.Errorf("%w: %s is truncated: %d bytes, the database needs %d", ErrCorrupt, path, info.Size(), btx.Size())
-	}
-	root := btx.Bucket(rootBucket)
-	if root == nil {
-		return fmt.Errorf("%w: %s: bbolt file without the %q bucket", ErrNotVecbolt, path, rootBucket)
-	}
-	if !bytes.Equal(root.Get(magicKey), magic) {
-		return fmt.Errorf("%w: %s: bad magic", ErrNotVecbolt, path)
-	}
-	v := root.Get(versionKey)
-	if len(v) != 4 {
-		return fmt.Errorf("%w: %s: format version has %d bytes, want 4", ErrCorrupt, path, len(v))
-	}
-	switch ver := binary.BigEndian.Uint32(v); {
-	case ver == 0:
-		return fmt.Errorf("%w: %s: format version 0", ErrCorrupt, path)
-	case ver > FormatVersion:
-		return &VersionError{What: "file " + path, Got: ver, Supported: FormatVersion}
-	}
-	if root.Bucket(collectionsBucket) == nil {
-		return fmt.Errorf("%w: %s: no %q bucket", ErrCorrupt, path, collectionsBucket)
-	}
-	return nil
 }
 
 // Close releases the file and its lock. It waits for open transactions to

@@ -294,10 +294,45 @@ func TestOpenNotVecbolt(t *testing.T) {
 			if err := createDB(p); err != nil {
 				return err
 			}
+			return rawUpdate(p, func(btx *bolt.Tx) error { return setVersion(btx, store.FormatVersion+1, true) })
+		}, store.ErrVersion},
+		{"version from a newer format without a sealed copy", func(p string) error {
+			if err := createDB(p); err != nil {
+				return err
+			}
 			return rawUpdate(p, func(btx *bolt.Tx) error {
-				return btx.Bucket([]byte("vecbolt")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, store.FormatVersion+1))
+				if err := btx.Bucket([]byte("vecbolt")).Delete([]byte("versioncrc")); err != nil {
+					return err
+				}
+				return setVersion(btx, store.FormatVersion+5, false)
 			})
 		}, store.ErrVersion},
+		{"version field damaged upwards", func(p string) error {
+			if err := createDB(p); err != nil {
+				return err
+			}
+			return rawUpdate(p, func(btx *bolt.Tx) error { return setVersion(btx, store.FormatVersion|0x80, false) })
+		}, store.ErrCorrupt},
+		{"version field damaged to 1", func(p string) error {
+			if err := createDB(p); err != nil {
+				return err
+			}
+			return rawUpdate(p, func(btx *bolt.Tx) error { return setVersion(btx, 1, false) })
+		}, store.ErrCorrupt},
+		{"version field damaged to 0", func(p string) error {
+			if err := createDB(p); err != nil {
+				return err
+			}
+			return rawUpdate(p, func(btx *bolt.Tx) error { return setVersion(btx, 0, false) })
+		}, store.ErrCorrupt},
+		{"version checksum damaged", func(p string) error {
+			if err := createDB(p); err != nil {
+				return err
+			}
+			return rawUpdate(p, func(btx *bolt.Tx) error {
+				return btx.Bucket([]byte("vecbolt")).Put([]byte("versioncrc"), []byte{0, 0, 0, 2, 1, 2, 3, 4})
+			})
+		}, store.ErrCorrupt},
 		{"version missing", func(p string) error {
 			if err := createDB(p); err != nil {
 				return err
@@ -337,9 +372,7 @@ func TestOpenVersionError(t *testing.T) {
 	if err := createDB(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := rawUpdate(path, func(btx *bolt.Tx) error {
-		return btx.Bucket([]byte("vecbolt")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 7))
-	}); err != nil {
+	if err := rawUpdate(path, func(btx *bolt.Tx) error { return setVersion(btx, 7, true) }); err != nil {
 		t.Fatal(err)
 	}
 	_, err := store.Open(path, store.Options{})
@@ -449,4 +482,18 @@ func fillRandom(t testing.TB, db *store.DB, name string, dim, n int) {
 		}
 		return c.SetGraphMeta([]byte("graph-meta"))
 	})
+}
+
+// setVersion writes format version v into the root bucket, and with
+// sealed also its checksummed copy, as a writer of that version would.
+// Without sealed it imitates a damaged version field.
+func setVersion(btx *bolt.Tx, v uint32, sealedCopy bool) error {
+	root := btx.Bucket([]byte("vecbolt"))
+	ver := binary.BigEndian.AppendUint32(nil, v)
+	if sealedCopy {
+		if err := root.Put([]byte("versioncrc"), sealed([]byte("versioncrc"), ver)); err != nil {
+			return err
+		}
+	}
+	return root.Put([]byte("version"), ver)
 }

@@ -86,6 +86,13 @@
 //     2 s in Updates of 5,000 (dimension 100, one core).
 //   - Options.NoSync trades durability for speed; use it for bulk loads you
 //     can redo.
+//   - Files written by format 1 do not open (ErrNeedsUpgrade): Upgrade
+//     rewrites them beside themselves and renames the result over the
+//     original, so a crash leaves the old file readable. Format-1 builds
+//     refuse format-2 files with ErrVersion.
+//   - For an all-or-nothing load spanning many transactions, write into a
+//     staged collection (Tx.CreateStaged, or DB.StageCopy to start from a
+//     copy) and swap it in with Tx.CommitStaged.
 //
 // # Commit costs
 //
@@ -120,20 +127,39 @@
 //
 // # On-disk layout
 //
-// Format version 1 (FormatVersion). Integers used as keys are big-endian so
+// Format version 2 (FormatVersion). Integers used as keys are big-endian so
 // that bbolt's byte order is numeric order; float32 values are IEEE-754
 // little-endian.
 //
+// Every value, except the root's magic and version, is sealed: its payload
+// is followed by a 4-byte CRC32C (Castagnoli) of the value's key and the
+// payload, little-endian. Reads verify the checksum of what they decode
+// (records, vectors, graph nodes, key and order entries, configs, metas),
+// and Check verifies every one, so a flipped bit in a key or a value is
+// reported with its collection, bucket and key or id (ErrCorrupt), never
+// read as data.
+//
 //	vecbolt/                       root bucket
-//	  magic       "vecbolt\x00db\x00\x01\x02\x03\x04" (16 bytes)
-//	  version     uint32 BE, the format version
+//	  magic       "vecbolt\x00db\x00\x01\x02\x03\x04" (16 bytes, unsealed)
+//	  version     uint32 BE, the format version (unsealed, as format 1
+//	              wrote it, so format-1 code refuses a newer file)
+//	  versioncrc  the version again, sealed: a damaged version field
+//	              disagrees with it and the file is refused (ErrCorrupt)
+//	  nextcol     uint32 BE: the next collection id
+//	  names/      collection name -> collection id uint32 BE
 //	  collections/
-//	    <name>/                    one bucket per collection
+//	    <id>/                      one bucket per collection, keyed by id
+//	                               uint32 BE, so that renaming a collection
+//	                               or swapping in a staged one rewrites one
+//	                               names entry, not the collection
+//	      name        the collection's name (Check compares it with names/)
 //	      meta        nextSeq uint64 BE | count uint64 BE
 //	      graphmeta   the index's graph metadata blob (absent until set)
 //	      config/
 //	        version   uint32 BE, config encoding version (1)
-//	        config    JSON {"dim","metric","m","ef_construction","ef","seed"}
+//	        config    JSON {"dim","metric","m","ef_construction","ef","seed",
+//	                  "encoding","encoding_params"}; the last two are
+//	                  reserved for vector quantization (absent: float32)
 //	      keys/       key bytes -> id uint32 BE
 //	      records/    id uint32 BE -> seq uint64 BE | norm float32 LE |
 //	                  keylen uint32 BE | key | metadata (empty or a JSON object)
@@ -141,14 +167,25 @@
 //	      order/      seq uint64 BE -> id uint32 BE
 //	      graph/      id uint32 BE -> the index's node bytes (opaque here)
 //
-// Invariants, verified by DB.Check: keys and records map to each other
-// both ways; every record has a vector of 4×dim bytes; order holds exactly
-// one entry per record, at the record's seq; every seq is below nextSeq;
-// count is the number of records. The records, vectors and order buckets
-// are written with a high bbolt FillPercent because ids and seqs grow
-// mostly upwards.
+// (each value above is followed by its 4-byte checksum).
+//
+// Names starting with a NUL byte are reserved: "\x00staged\x00<id>\x00<target>"
+// names a staged collection (Tx.CreateStaged), which Collections does not
+// list. Tx.CommitStaged swaps it in under its target name in one
+// transaction; an import that dies before that leaves a staged collection
+// that the next read-write Open drops.
+//
+// Invariants, verified by DB.Check: every value's checksum; every name
+// points at a collection bucket holding that name, and every collection
+// bucket has exactly one name, with an id below nextcol; keys and records
+// map to each other both ways; every record has a vector of 4×dim bytes;
+// order holds exactly one entry per record, at the record's seq; every seq
+// is below nextSeq; count is the number of records. The records, vectors
+// and order buckets are written with a high bbolt FillPercent because ids
+// and seqs grow mostly upwards.
 //
 // A file without the root bucket or with the wrong magic is ErrNotVecbolt;
-// a newer version is ErrVersion. Decoders validate lengths and return
+// a newer version is ErrVersion; format 1 is ErrNeedsUpgrade (Upgrade, or
+// `vecbolt upgrade`, rewrites it). Decoders validate lengths and return
 // ErrCorrupt (inside a *CorruptError naming collection, bucket and id).
 package store

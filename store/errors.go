@@ -50,6 +50,10 @@ var (
 	// format version than this package reads. Returned inside a
 	// *VersionError.
 	ErrVersion = errors.New("store: unsupported format version")
+	// ErrNeedsUpgrade: the file has an older format version; Upgrade (the
+	// `vecbolt upgrade` command) rewrites it. Returned inside an
+	// *UpgradeError.
+	ErrNeedsUpgrade = errors.New("store: database needs an upgrade")
 	// ErrLocked: another DB handle (this process or another) holds the
 	// file's lock and did not release it within Options.Timeout.
 	ErrLocked = errors.New("store: database locked by another process")
@@ -140,6 +144,19 @@ func (e *VersionError) Error() string {
 }
 
 func (e *VersionError) Unwrap() error { return ErrVersion }
+
+// UpgradeError reports a file in an older format version, which this
+// package reads only through Upgrade. It wraps ErrNeedsUpgrade.
+type UpgradeError struct {
+	Path string
+	Got  uint32 // the file's format version
+}
+
+func (e *UpgradeError) Error() string {
+	return fmt.Sprintf("store: %s has format version %d, this build uses %d: run `vecbolt upgrade` (it rewrites the file; keep a backup)", e.Path, e.Got, FormatVersion)
+}
+
+func (e *UpgradeError) Unwrap() error { return ErrNeedsUpgrade }
 
 // CorruptError reports stored bytes that fail validation. It wraps
 // ErrCorrupt.

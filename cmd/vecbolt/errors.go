@@ -64,7 +64,7 @@ func exitCode(err error) int {
 		return exitCanceled
 	case errors.Is(err, store.ErrLocked),
 		errors.Is(err, store.ErrNotVecbolt),
-		errors.Is(err, store.ErrVersion),
+		errors.Is(err, store.ErrVersion), errors.Is(err, store.ErrNeedsUpgrade),
 		errors.Is(err, store.ErrCorrupt),
 		errors.Is(err, index.ErrCorrupt):
 		return exitDatabase

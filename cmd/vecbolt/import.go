@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -45,9 +46,12 @@ with "key", "vector" and optional "metadata") and csv (.csv: key,v1,...,vd).
 The format comes from --format, otherwise from the file name. Gzipped input
 is detected by its content. FILE "-" reads standard input (give --format).
 
-The whole file is read and checked before anything is written: a malformed or
-invalid record stops the import with its file and line, and the database is
-left as it was. With --skip-invalid such records are skipped and counted
+The file is streamed in batches into a staged copy of the collection, which
+replaces it in one commit at the end: a malformed or invalid record stops the
+import with its file and line, and the database is left as it was, as it is
+after Ctrl-C or a crash (an import into a new collection leaves no collection
+behind). Importing into an existing collection copies it first, so it needs
+free disk space for a second copy while it runs. With --skip-invalid such records are skipped and counted
 instead. Existing keys are replaced; a key repeated in the file keeps its
 last record.`,
 		Example: `  vecbolt --db words.db import glove.6B.100d.txt.gz
@@ -115,8 +119,28 @@ type importSummary struct {
 	RecordsPerSec float64  `json:"records_per_second"`
 }
 
+// importBatchBytes is how much vector data import hands to the index per
+// transaction (at least importBatchMin records): large enough that the
+// graph is built on all cores with few commits, small enough that memory
+// stays bounded whatever the file size. Variables so tests can make
+// batches small.
+var (
+	importBatchBytes = 64 << 20
+	importBatchMin   = 1024
+)
+
+// importGCPercent is the garbage collector's target during an import
+// (unless GOGC is set): the graph's slabs are long-lived and pointer-free,
+// so collecting more often costs little CPU and keeps the peak RSS near
+// the live heap. Measured on 100,000 × 100 on 2 cores: peak RSS 577 MB at
+// the default 100, 387 MB at 25, CPU time 28.3 s and 25.3 s.
+const importGCPercent = 25
+
 func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err error) {
 	start := time.Now()
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
+	}
 	f, err := resolveFormat(opts.Format, opts.File, "reading")
 	if err != nil {
 		return err
@@ -149,7 +173,6 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 		return err
 	}
 	var (
-		c       *query.Collection
 		cfg     query.CollectionConfig
 		created = !slices.Contains(names, opts.Collection)
 	)
@@ -158,10 +181,11 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 			return err
 		}
 	} else {
-		if c, err = opts.collection(ctx, db); err != nil {
+		// The configuration only: the records are copied into the stage
+		// when the first batch is ready.
+		if cfg, _, err = opts.collectionInfo(db); err != nil {
 			return err
 		}
-		cfg = c.Config()
 		if opts.indexFlagsSet {
 			want, err := opts.config(cfg.Dim)
 			if err != nil {
@@ -175,44 +199,59 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	}
 
 	sum := importSummary{Collection: opts.Collection, File: opts.File, Format: f.String(), Created: created}
-	readBar := newBytesBar(opts.progress && !opts.JSON, opts.stderr, size, "reading ")
+	readBar := newBytesBar(opts.progress && !opts.JSON, opts.stderr, size, "importing ")
 	if readBar != nil {
 		in = io.TeeReader(in, readBar)
 	}
-	recs, err := readRecords(ctx, in, f, opts, &cfg, &sum)
+	// Stream the file in batches into a staged collection (a copy of an
+	// existing one) and swap it in with one commit at the end: an error,
+	// Ctrl-C or a kill before that leaves the database as it was.
+	var stage *query.Staged
+	defer func() {
+		if err != nil && stage != nil {
+			_ = stage.Abort()
+		}
+	}()
+	seen := make(map[string]struct{})
+	flush := func(batch []query.Record) error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if stage == nil {
+			var err error
+			if stage, err = db.Stage(ctx, opts.Collection, cfg, query.StageOptions{Copy: !created}); err != nil {
+				return err
+			}
+		}
+		c := stage.Collection()
+		for _, r := range batch {
+			if _, dup := seen[r.Key]; dup {
+				sum.Duplicates++
+				continue
+			}
+			seen[r.Key] = struct{}{}
+			if c.Has(r.Key) {
+				sum.Replaced++
+			}
+		}
+		if err := c.UpsertBatch(ctx, batch, query.BatchOptions{}); err != nil {
+			return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
+		}
+		return nil
+	}
+	err = readRecords(ctx, in, f, opts, &cfg, &sum, flush)
 	finishBar(readBar)
 	if err != nil {
 		return err
 	}
 	sum.Dim = cfg.Dim
-
-	seen := make(map[string]struct{}, len(recs))
-	for _, r := range recs {
-		if _, dup := seen[r.Key]; dup {
-			continue
-		}
-		seen[r.Key] = struct{}{}
-		if c != nil && c.Has(r.Key) {
-			sum.Replaced++
-		}
-	}
 	sum.Records = len(seen)
-	sum.Duplicates = len(recs) - len(seen)
-	if len(recs) > 0 {
-		if created {
-			if c, err = db.CreateCollection(ctx, opts.Collection, cfg); err != nil {
-				return err
-			}
-		}
-		// The graph links new keys; replaced ones are re-linked without
-		// reporting progress.
-		buildBar := newCountBar(opts.progress && !opts.JSON, opts.stderr, sum.Records-sum.Replaced, "indexing")
-		err = c.UpsertBatch(ctx, recs, query.BatchOptions{Progress: barProgress(buildBar)})
-		finishBar(buildBar)
-		if err != nil {
+	switch {
+	case stage != nil:
+		if err := stage.Commit(ctx); err != nil {
 			return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
 		}
-	} else if created {
+	case created:
 		return invalidErr(fmt.Errorf("import %s: no valid records; collection %q not created", displayName(opts.File), opts.Collection))
 	}
 	sum.Seconds = time.Since(start).Seconds()
@@ -222,20 +261,22 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	return printImportSummary(out, opts, &sum)
 }
 
-// readRecords reads and validates every record of the input. Without
-// --skip-invalid the first bad record is an error naming its position; with
-// it, bad records are counted in sum. cfg.Dim is set from the data when
-// zero.
-func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *importOptions, cfg *query.CollectionConfig, sum *importSummary) ([]query.Record, error) {
+// readRecords reads and validates the input, handing valid records to
+// flush in batches of about importBatchBytes of vectors. Without
+// --skip-invalid the first bad record is an error naming its position;
+// with it, bad records are counted in sum. cfg.Dim is set from the data
+// when zero.
+func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *importOptions, cfg *query.CollectionConfig, sum *importSummary, flush func([]query.Record) error) error {
 	name := opts.File
 	rd, err := format.NewReader(in, f, format.ReaderOptions{Name: name, Dim: cfg.Dim})
 	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
+		return fmt.Errorf("import: %w", err)
 	}
 	var (
-		recs []query.Record
-		n    int   // records read, valid or not
-		last error // the previous error, to stop on a sticky one
+		batch []query.Record
+		max   int   // records per batch, once the dimension is known
+		n     int   // records read, valid or not
+		last  error // the previous error, to stop on a sticky one
 	)
 	bad := func(err error) error {
 		if !opts.SkipInvalid {
@@ -250,7 +291,7 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 	for {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		r, err := rd.Read()
@@ -261,11 +302,11 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 		if err != nil {
 			var pe *format.ParseError
 			if !errors.As(err, &pe) || errors.Is(err, format.ErrTruncated) || err == last {
-				return nil, fmt.Errorf("import: %w (nothing imported)", err)
+				return fmt.Errorf("import: %w (nothing imported)", err)
 			}
 			last = err
 			if err := bad(err); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
@@ -279,13 +320,25 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 				where = fmt.Sprintf("%s:%d", displayName(name), line)
 			}
 			if err := bad(invalidErr(fmt.Errorf("%s: %w", where, verr))); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
-		recs = append(recs, qr)
+		if max == 0 {
+			max = importBatchBytes / (4 * cfg.Dim)
+			if max < importBatchMin {
+				max = importBatchMin
+			}
+		}
+		batch = append(batch, qr)
+		if len(batch) >= max {
+			if err := flush(batch); err != nil {
+				return err
+			}
+			batch = nil
+		}
 	}
-	return recs, nil
+	return flush(batch)
 }
 
 func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) error {

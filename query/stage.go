@@ -1,0 +1,168 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/vecbolt/vecbolt/store"
+)
+
+// Staged is an all-or-nothing load into a collection: records go to a
+// hidden staged collection, over as many transactions as the caller likes,
+// and Commit swaps it in under the target name in one transaction. Until
+// then the target is untouched and no other reader sees the staged
+// records; if the process dies first, the next read-write Open drops the
+// staged collection. A Staged is safe for concurrent use, like a
+// Collection; Commit and Abort end it.
+type Staged struct {
+	db     *DB
+	c      *Collection
+	target string
+	hidden string
+	held   *Collection // the loaded target, whose writers wait until the end
+
+	mu   sync.Mutex // protects done
+	done bool
+}
+
+// StageOptions configures DB.Stage.
+type StageOptions struct {
+	// Copy starts the staged collection as a copy of the existing target
+	// (records and graph), so Commit adds to it. Without Copy, or when the
+	// target does not exist, the staged collection starts empty and Commit
+	// replaces the target wholesale.
+	Copy bool
+}
+
+// Stage starts an all-or-nothing load into collection target. cfg is the
+// configuration of a new (or replacing) collection; with opts.Copy and an
+// existing target, the target's configuration is kept and cfg is ignored.
+// Writers of a loaded target wait until Commit or Abort, so no write to it
+// is lost by the swap. Cost: O(1) for an empty stage; O(size of target)
+// with opts.Copy (the copy is written and loaded; it needs that much free
+// disk space).
+func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, opts StageOptions) (s *Staged, err error) {
+	if db.st.ReadOnly() {
+		return nil, ErrReadOnly
+	}
+	if err := store.ValidateName(target); err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil, ErrClosed
+	}
+	held := db.cols[target]
+	db.mu.Unlock()
+	if held != nil {
+		held.wmu.Lock()
+		defer func() {
+			if err != nil {
+				held.wmu.Unlock()
+			}
+		}()
+	}
+	names, err := db.Collections()
+	if err != nil {
+		return nil, err
+	}
+	exists := false
+	for _, n := range names {
+		exists = exists || n == target
+	}
+	var hidden string
+	if opts.Copy && exists {
+		if hidden, err = db.st.StageCopy(ctx, target); err != nil {
+			return nil, err
+		}
+	} else {
+		cfg = cfg.withDefaults()
+		if err := db.st.Update(func(tx *store.Tx) error {
+			var err error
+			hidden, _, err = tx.CreateStaged(target, cfg.storeConfig())
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	c := &Collection{db: db, name: hidden}
+	if err := c.load(ctx); err != nil {
+		_ = db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(hidden) })
+		return nil, err
+	}
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held}, nil
+}
+
+// Collection returns the staged collection: write to it (UpsertBatch,
+// Delete) and search it like any other. It stops working after Commit or
+// Abort; after Commit use DB.Collection(target).
+func (s *Staged) Collection() *Collection { return s.c }
+
+// Target returns the name the staged collection will take.
+func (s *Staged) Target() string { return s.target }
+
+// errStageDone is returned by Commit or Abort after either has run.
+var errStageDone = errors.New("query: staged load already committed or aborted")
+
+// Commit swaps the staged collection in under the target name in one
+// transaction, dropping the previous target if there was one (its pages are
+// freed: O(its pages)). After Commit, DB.Collection(target) returns the
+// staged collection, already loaded. If Commit fails, the target is as it
+// was and the staged collection is dropped.
+func (s *Staged) Commit(ctx context.Context) error {
+	if err := s.finish(); err != nil {
+		return err
+	}
+	c := s.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	if s.held != nil {
+		defer s.held.wmu.Unlock()
+	}
+	if s.db.closed {
+		return ErrClosed
+	}
+	if err := s.db.st.Update(func(tx *store.Tx) error { return tx.CommitStaged(s.hidden, s.target) }); err != nil {
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
+	if old := s.db.cols[s.target]; old != nil {
+		old.closed.Store(true)
+	}
+	c.mu.Lock()
+	c.name = s.target
+	c.mu.Unlock()
+	s.db.cols[s.target] = c
+	return nil
+}
+
+// Abort drops the staged collection; the target is left as it was. Abort
+// after Commit or Abort returns an error and does nothing.
+func (s *Staged) Abort() error {
+	if err := s.finish(); err != nil {
+		return err
+	}
+	s.c.wmu.Lock()
+	defer s.c.wmu.Unlock()
+	if s.held != nil {
+		defer s.held.wmu.Unlock()
+	}
+	s.c.closed.Store(true)
+	return s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+}
+
+func (s *Staged) finish() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return errStageDone
+	}
+	s.done = true
+	return nil
+}

@@ -1,0 +1,254 @@
+package query_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vecbolt/vecbolt/query"
+)
+
+// stageCrashEnv selects the child mode of the test binary for
+// TestStageAndUpgradeSurviveSIGKILL: "import|<path>", "fresh|<path>" or
+// "upgrade|<path>".
+const stageCrashEnv = "VECBOLT_STAGE_CRASH"
+
+var stageCrashCfg = query.CollectionConfig{Dim: 6, Metric: query.L2, M: 8, EfConstruction: 40}
+
+// stageCrashBatches is what the child imports, in this many transactions.
+func stageCrashBatches() [][]query.Record {
+	var bs [][]query.Record
+	for i := 0; i < 6; i++ {
+		bs = append(bs, stageRecords(fmt.Sprintf("b%d-", i), 150, uint64(10+i)))
+	}
+	return bs
+}
+
+// TestStageCrashChild is not a test: it is the child process of
+// TestStageAndUpgradeSurviveSIGKILL.
+func TestStageCrashChild(t *testing.T) {
+	spec := os.Getenv(stageCrashEnv)
+	if spec == "" {
+		t.Skip("child process only")
+	}
+	mode, path, _ := strings.Cut(spec, "|")
+	if err := stageCrashChild(mode, path); err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func stageCrashChild(mode, path string) error {
+	if mode == "upgrade" {
+		fmt.Println("START")
+		if _, err := query.Upgrade(ctx, path, 0); err != nil {
+			return err
+		}
+		fmt.Println("DONE")
+		return nil
+	}
+	db, err := query.Open(path, query.Options{})
+	if err != nil {
+		return err
+	}
+	target := map[string]string{"import": "c", "fresh": "fresh"}[mode]
+	fmt.Println("START")
+	s, err := db.Stage(ctx, target, stageCrashCfg, query.StageOptions{Copy: true})
+	if err != nil {
+		return err
+	}
+	for _, b := range stageCrashBatches() {
+		if err := s.Collection().UpsertBatch(ctx, b, query.BatchOptions{Workers: 1}); err != nil {
+			return err
+		}
+	}
+	if err := s.Commit(ctx); err != nil {
+		return err
+	}
+	fmt.Println("DONE")
+	return db.Close()
+}
+
+// TestStageAndUpgradeSurviveSIGKILL kills a child at random moments of a
+// staged import into an existing collection, of one into a new
+// collection, and of an upgrade. Afterwards the file opens, passes Check,
+// and holds the old state or the complete new one, never anything between;
+// an import into a new collection leaves no collection behind.
+func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SIGKILL trials are long; run without -short")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := stageRecords("old", 300, 1)
+	var newKeys []string
+	for _, b := range stageCrashBatches() {
+		newKeys = append(newKeys, keysOf(b)...)
+	}
+	v1, err := os.ReadFile(filepath.Join("..", "store", "testdata", "v1.vecbolt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.db")
+	{
+		db, err := query.Open(base, query.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.CreateCollection(ctx, "c", stageCrashCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	baseBytes, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, mode := range []string{"import", "fresh", "upgrade"} {
+		t.Run(mode, func(t *testing.T) {
+			var full time.Duration // a run to completion, to spread the kills over
+			killed, completed := 0, 0
+			for trial := 0; trial < 12; trial++ {
+				path := filepath.Join(dir, fmt.Sprintf("%s-%d.db", mode, trial))
+				data := baseBytes
+				if mode == "upgrade" {
+					data = v1
+				}
+				if err := os.WriteFile(path, data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command(exe, "-test.run=^TestStageCrashChild$")
+				cmd.Env = append(os.Environ(), stageCrashEnv+"="+mode+"|"+path)
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				sc := bufio.NewScanner(out)
+				if !sc.Scan() || sc.Text() != "START" {
+					_ = cmd.Process.Kill()
+					_ = cmd.Wait()
+					t.Fatalf("child did not start: %q", sc.Text())
+				}
+				started := time.Now()
+				lines := make(chan string, 4)
+				go func() {
+					for sc.Scan() {
+						lines <- sc.Text()
+					}
+					close(lines)
+				}()
+				var wait time.Duration
+				if trial > 0 {
+					wait = time.Duration(rng.Int64N(int64(full) + 1))
+				} else {
+					wait = time.Hour // the first trial runs to completion
+				}
+				done := false
+				select {
+				case l, ok := <-lines:
+					done = ok && l == "DONE"
+					if ok && !done {
+						t.Fatalf("child: %s", l)
+					}
+				case <-time.After(wait):
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+					killed++
+				}
+				_ = cmd.Wait()
+				if l, ok := <-lines; ok && l == "DONE" {
+					done = true
+				}
+				if trial == 0 {
+					if !done {
+						t.Fatalf("the first trial did not complete")
+					}
+					full = time.Since(started)
+				}
+				if done {
+					completed++
+				}
+				verifyStageCrash(t, mode, path, done, old, newKeys)
+			}
+			t.Logf("%s: %d killed, %d completed, full run %v", mode, killed, completed, full)
+		})
+	}
+}
+
+func verifyStageCrash(t *testing.T, mode, path string, done bool, old []query.Record, newKeys []string) {
+	t.Helper()
+	if mode == "upgrade" {
+		db, err := query.Open(path, query.Options{ReadOnly: true})
+		if errors.Is(err, query.ErrNeedsUpgrade) {
+			if done {
+				t.Fatalf("upgrade acknowledged, but the file is still format 1")
+			}
+			if _, err := query.Upgrade(ctx, path, 0); err != nil {
+				t.Fatalf("upgrade after a kill: %v", err)
+			}
+			db, err = query.Open(path, query.Options{ReadOnly: true})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(collectionKeys(t, db, "words")); n != 280 {
+			t.Fatalf("words has %d keys after upgrade, want 280", n)
+		}
+		return
+	}
+	db, err := query.Open(path, query.Options{}) // read-write: drops a leftover stage
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := db.Collections()
+	oldKeys := keysOf(old)
+	switch mode {
+	case "import":
+		got := collectionKeys(t, db, "c")
+		full := append(append([]string{}, oldKeys...), newKeys...)
+		switch {
+		case reflect.DeepEqual(got, full):
+		case !done && reflect.DeepEqual(got, oldKeys):
+		default:
+			t.Fatalf("collection c has %d keys (done %v): neither the old %d nor the new %d", len(got), done, len(oldKeys), len(full))
+		}
+	case "fresh":
+		if !reflect.DeepEqual(names, []string{"c", "fresh"}) {
+			if done || !reflect.DeepEqual(names, []string{"c"}) {
+				t.Fatalf("collections %q after a killed import into a new one (done %v)", names, done)
+			}
+			return
+		}
+		if got := collectionKeys(t, db, "fresh"); !reflect.DeepEqual(got, newKeys) {
+			t.Fatalf("fresh has %d keys, want %d", len(got), len(newKeys))
+		}
+	}
+}
