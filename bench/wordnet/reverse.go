@@ -52,7 +52,7 @@ type ReverseReport struct {
 	LemmaInGloss int          `json:"lemma_in_gloss"`
 	Queries      int          `json:"queries"` // synsets drawn and evaluated
 	Depth        int          `json:"depth"`
-	OOVWords     int          `json:"oov_words"`  // definition words not in the vocabulary (per drawn query, counted once)
+	OOVWords     int          `json:"oov_words"`   // definition words not in the vocabulary (per drawn query, counted once)
 	GlossWords   int          `json:"gloss_words"` // definition words of the drawn queries
 	Rows         []ReverseRow `json:"rows"`
 	Targets      []string     `json:"-"` // target word of each query, in draw order
