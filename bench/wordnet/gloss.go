@@ -3,6 +3,7 @@ package wordnet
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -31,7 +32,8 @@ type GlossOptions struct {
 	// component (otherwise it is fitted on all the definitions, the
 	// documents, and removed from documents and queries alike).
 	Mean, NoPC bool
-	// Exact scans the document vectors instead of searching the graph.
+	// Exact ranks the documents by an exact cosine scan of their vectors
+	// held in memory, O(N·d) per query, and builds no vecbolt collection.
 	Exact bool
 	// Dir is where the temporary vecbolt database of the document vectors
 	// is made (and removed); "" means os.TempDir().
@@ -175,40 +177,18 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 		}
 		ix.Put(uint64(i), text.Terms(toks))
 	}
-	// Vector collection in a temporary database.
-	dir, err := os.MkdirTemp(opts.Dir, "vecbolt-gloss-")
-	if err != nil {
-		return nil, fmt.Errorf("wordnet: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	db, err := query.Open(filepath.Join(dir, "gloss.db"), query.Options{NoSync: true})
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if cerr := db.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
-	c, err := db.CreateCollection(ctx, "gloss", query.CollectionConfig{Dim: v.Dim(), Seed: 1})
-	if err != nil {
-		return nil, err
-	}
-	const batch = 10000
-	for lo := 0; lo < len(vecs); lo += batch {
-		hi := min(lo+batch, len(vecs))
-		recs := make([]query.Record, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			recs = append(recs, query.Record{Key: docKey(i), Vector: vecs[i]})
-		}
-		if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+	search := func(q []float32) ([]text.Scored[uint64], error) { return scanCosine(vecs, q, opts.Depth), nil }
+	if !opts.Exact {
+		var done func() error
+		if search, done, err = glossCollection(ctx, vecs, v.Dim(), opts); err != nil {
 			return nil, err
 		}
-		if opts.Progress != nil {
-			opts.Progress(hi, len(vecs))
-		}
+		defer func() {
+			if derr := done(); err == nil && derr != nil {
+				err = derr
+			}
+		}()
 	}
-
 	rows := []GlossRow{{Mode: "keyword"}, {Mode: "vector"}, {Mode: "hybrid"}}
 	for i := range rows {
 		rows[i].ranks = make([]int, len(perm))
@@ -235,13 +215,9 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 		if err != nil {
 			return nil, err
 		}
-		res, err := c.Search(ctx, qv, opts.Depth, query.SearchOptions{Exact: opts.Exact})
+		vl, err := search(qv)
 		if err != nil {
 			return nil, err
-		}
-		vl := make([]text.Scored[uint64], len(res))
-		for j, x := range res {
-			vl[j] = text.Scored[uint64]{ID: keyDoc(x.Key), Score: float64(x.Score)}
 		}
 		t2 := time.Now()
 		fused, err := text.RRF([][]text.Scored[uint64]{kw, vl}, text.FuseOptions{K: opts.RRFK})
@@ -286,4 +262,86 @@ func rankIn(l []text.Scored[uint64], id uint64) int {
 		}
 	}
 	return 0
+}
+
+// glossCollection puts vecs in a vecbolt collection (cosine, default HNSW
+// parameters, level seed 1) of a temporary database and returns a search
+// over its graph, and a function that closes and removes the database.
+// Cost: the HNSW build, O(N·log N·M·ef_construction·d) distance work.
+func glossCollection(ctx context.Context, vecs [][]float32, dim int, opts GlossOptions) (search func([]float32) ([]text.Scored[uint64], error), done func() error, err error) {
+	dir, err := os.MkdirTemp(opts.Dir, "vecbolt-gloss-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("wordnet: %w", err)
+	}
+	db, err := query.Open(filepath.Join(dir, "gloss.db"), query.Options{NoSync: true})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	done = func() error {
+		err := db.Close()
+		if rerr := os.RemoveAll(dir); err == nil && rerr != nil {
+			err = fmt.Errorf("wordnet: %w", rerr)
+		}
+		return err
+	}
+	defer func() {
+		if err != nil {
+			done()
+		}
+	}()
+	c, err := db.CreateCollection(ctx, "gloss", query.CollectionConfig{Dim: dim, Seed: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	const batch = 10000
+	for lo := 0; lo < len(vecs); lo += batch {
+		hi := min(lo+batch, len(vecs))
+		recs := make([]query.Record, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			recs = append(recs, query.Record{Key: docKey(i), Vector: vecs[i]})
+		}
+		if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+			return nil, nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(hi, len(vecs))
+		}
+	}
+	search = func(q []float32) ([]text.Scored[uint64], error) {
+		res, err := c.Search(ctx, q, opts.Depth, query.SearchOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]text.Scored[uint64], len(res))
+		for j, x := range res {
+			out[j] = text.Scored[uint64]{ID: keyDoc(x.Key), Score: float64(x.Score)}
+		}
+		return out, nil
+	}
+	return search, done, nil
+}
+
+// scanCosine ranks every document vector by cosine with q, best first
+// (ties by lower index), and returns the first depth. Cost: O(N·d + N log N).
+func scanCosine(vecs [][]float32, q []float32, depth int) []text.Scored[uint64] {
+	qn := math.Sqrt(dot64(q, q))
+	out := make([]text.Scored[uint64], len(vecs))
+	for i, v := range vecs {
+		s := dot64(q, v) / (qn * math.Sqrt(dot64(v, v)))
+		if math.IsNaN(s) {
+			s = math.Inf(-1) // a zero vector is never close
+		}
+		out[i] = text.Scored[uint64]{ID: uint64(i), Score: s}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out[:min(depth, len(out))]
+}
+
+func dot64(a, b []float32) float64 {
+	s := 0.0
+	for i, x := range a {
+		s += float64(x) * float64(b[i])
+	}
+	return s
 }
