@@ -38,6 +38,9 @@ type GlossOptions struct {
 	// Dir is where the temporary vecbolt database of the document vectors
 	// is made (and removed); "" means os.TempDir().
 	Dir string
+	// Collection names the word collection in the embedder's spec; ""
+	// means "words".
+	Collection string
 	// Progress, if set, is called with the number of documents indexed.
 	Progress func(done, total int)
 }
@@ -98,7 +101,10 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	if opts.Depth < 10 {
 		return nil, fmt.Errorf("%w: depth %d is below the 10 of recall@10", ErrOption, opts.Depth)
 	}
-	wo := embed.WordsOptions{Collection: "words", Pool: embed.SIF}
+	wo := embed.WordsOptions{Collection: opts.Collection, Pool: embed.SIF}
+	if wo.Collection == "" {
+		wo.Collection = "words"
+	}
 	if opts.Mean {
 		wo.Pool = embed.Mean
 	}

@@ -111,7 +111,7 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 		return err
 	}
 	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss vectors")
-	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Exact: opts.Exact}
+	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Exact: opts.Exact, Collection: opts.Collection}
 	if bar != nil {
 		gopts.Progress = func(done, total int) {
 			bar.ChangeMax(total)
