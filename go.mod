@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	codeberg.org/sbinet/npyio v0.14.0
+	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/rivo/uniseg v0.4.7
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2

@@ -265,7 +265,7 @@ func TestSearchOffsetWithVectors(t *testing.T) {
 func TestScanPrefixIsKeyOrderNotInsertion(t *testing.T) {
 	db, _ := openTemp(t)
 	c, _ := db.CreateCollection(ctx, "c", query.CollectionConfig{Dim: 2})
-	for _, k := range []string{"b", "a\xff", "a", "a\x00", "c"} {
+	for _, k := range []string{"b", "a\u00ff", "a", "a\x00", "c"} {
 		if err := c.Upsert(ctx, k, []float32{1, float32(len(k))}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +274,7 @@ func TestScanPrefixIsKeyOrderNotInsertion(t *testing.T) {
 	for k := range c.Scan(ctx, query.ScanOptions{Prefix: "a"}).Keys() {
 		got = append(got, k)
 	}
-	if want := []string{"a", "a\x00", "a\xff"}; !slices.Equal(got, want) {
+	if want := []string{"a", "a\x00", "a\u00ff"}; !slices.Equal(got, want) {
 		t.Errorf("prefix a: %q, want %q", got, want)
 	}
 }
