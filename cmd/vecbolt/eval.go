@@ -47,7 +47,7 @@ variants winning.`,
   vecbolt --db words.db eval similarity wordsim353.tsv --json`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newEvalAnalogiesCommand(g), newEvalSimilarityCommand(g))
+	cmd.AddCommand(newEvalAnalogiesCommand(g), newEvalSimilarityCommand(g), newEvalTextCommand(g))
 	for _, c := range cmd.Commands() {
 		c.Args = usageArgs(c.Args)
 	}
