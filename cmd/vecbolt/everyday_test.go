@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecbolt/vecbolt/query"
 )
 
 // decode parses out as JSON into v, failing the test if it does not parse.
@@ -477,16 +476,6 @@ func TestRename(t *testing.T) {
 	ok(t, "--db", db, "create", "--dim", "3")
 	ok(t, "--db", db, "create", "other", "--dim", "2")
 	importRecords(t, db, randomRecords(10, 3, 8))
-	qdb, err := query.Open(db, query.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, can := any(qdb).(collectionRenamer)
-	qdb.Close()
-	if !can {
-		fails(t, exitFailure, []string{"--db", db, "rename", "default", "words"}, "version-2")
-		t.Skip("query.DB has no RenameCollection yet (the version-2 file format, issue 10)")
-	}
 	// Onto an existing name: refused, nothing changes.
 	fails(t, exitInvalid, []string{"--db", db, "rename", "default", "other"}, `"other" exists`)
 	fails(t, exitNotFound, []string{"--db", db, "rename", "nosuch", "x"}, `"nosuch"`, "default, other")

@@ -49,26 +49,13 @@ type renameJSON struct {
 	New string `json:"new"`
 }
 
-// collectionRenamer is the method the version-2 file format adds to
-// query.DB (issue 10); until it lands, rename says it is not available.
-type collectionRenamer interface {
-	RenameCollection(ctx context.Context, oldName, newName string) error
-}
-
-// errNoRename is returned by rename on a build without collection ids.
-var errNoRename = errors.New("rename needs the version-2 file format, which this build does not have")
-
 func runRename(ctx context.Context, opts *renameOptions, out io.Writer) (err error) {
 	db, err := opts.open(false)
 	if err != nil {
 		return err
 	}
 	defer closeDB(db, &err)
-	r, ok := any(db).(collectionRenamer)
-	if !ok {
-		return errNoRename
-	}
-	if err := r.RenameCollection(ctx, opts.Old, opts.New); err != nil {
+	if err := db.RenameCollection(ctx, opts.Old, opts.New); err != nil {
 		if errors.Is(err, query.ErrUnknownCollection) {
 			g := *opts.globalOptions
 			g.Collection = opts.Old
