@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
 )
 
 // decode parses out as JSON into v, failing the test if it does not parse.
