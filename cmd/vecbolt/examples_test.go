@@ -109,6 +109,8 @@ var runElsewhere = map[string]string{
 	"vecbolt --db words.db rename glove glove-6b --json":                                                                  "the demo has no collection scratch; TestRename renames both ways and onto an existing name",
 	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet":                                               "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
 	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet --synsets 5000 --queries 1000 --seed 1 --json": "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
+	"vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab":                             "the demo has no vectors.txt; TestVocabRoundTrip imports gensim's word2vec text and counts files",
+	"vecbolt --db words.db -c w2v export vectors.txt --format word2vec --vocab vectors.vocab":                             "the demo has no w2v collection; TestVocabRoundTrip exports the counts file and compares it with gensim's",
 	`vecbolt --db words.db similar --vector "0.1 0.2 ..." --restrict 10000 --json`:                                        "the vector is a placeholder (the demo's have 100 components)",
 }
 

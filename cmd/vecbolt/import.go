@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,6 +28,10 @@ type importOptions struct {
 	Format      string
 	SkipInvalid bool
 	JSON        bool
+	Vocab       string // a word2vec counts file ("word count" lines), or ""
+
+	// counts holds the --vocab file's counts by key.
+	counts map[string]int64
 
 	// indexFlagsSet is true when --metric, --m, --ef-construction or --ef
 	// was given: they must then agree with an existing collection.
@@ -53,11 +59,16 @@ after Ctrl-C or a crash (an import into a new collection leaves no collection
 behind). Importing into an existing collection copies it first, so it needs
 free disk space for a second copy while it runs. With --skip-invalid such records are skipped and counted
 instead. Existing keys are replaced; a key repeated in the file keeps its
-last record.`,
+last record.
+
+--vocab FILE reads a word2vec counts file as gensim's save_word2vec_format
+writes it ("word count" lines) and stores each word's count in its record's
+metadata as {"count": N}; export --vocab writes it back.`,
 		Example: `  vecbolt --db words.db import glove.6B.100d.txt.gz
   vecbolt --db words.db -c w2v import GoogleNews-vectors-negative300.bin --metric cosine
   zcat vectors.jsonl.gz | vecbolt import --format jsonl -
-  vecbolt import --skip-invalid messy.csv`,
+  vecbolt import --skip-invalid messy.csv
+  vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -72,6 +83,7 @@ last record.`,
 	fs.StringVarP(&opts.Format, "format", "f", "", "input format: glove, word2vec, word2vec-binary, fvecs, jsonl, csv (default: from the file name)")
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
+	fs.StringVar(&opts.Vocab, "vocab", "", "a word2vec counts file (\"word count\" lines); counts go into the metadata as {\"count\": N}")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
 }
@@ -115,6 +127,7 @@ type importSummary struct {
 	SkippedErrors []string `json:"skipped_errors,omitempty"`
 	Created       bool     `json:"created"`
 	Dim           int      `json:"dim"`
+	Counts        int      `json:"counts,omitempty"`
 	Seconds       float64  `json:"seconds"`
 	RecordsPerSec float64  `json:"records_per_second"`
 }
@@ -144,6 +157,11 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	f, err := resolveFormat(opts.Format, opts.File, "reading")
 	if err != nil {
 		return err
+	}
+	if opts.Vocab != "" {
+		if opts.counts, err = readCounts(opts.Vocab); err != nil {
+			return err
+		}
 	}
 	var (
 		in   io.Reader
@@ -314,6 +332,12 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 			cfg.Dim = len(r.Vector)
 		}
 		qr := query.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+		if count, ok := opts.counts[r.Key]; ok {
+			if qr.Metadata, err = withCount(qr.Metadata, count); err != nil {
+				return fmt.Errorf("import %s: record %d (%q): %w", displayName(name), n, r.Key, err)
+			}
+			sum.Counts++
+		}
 		if verr := cfg.ValidateRecord(qr); verr != nil {
 			where := fmt.Sprintf("%s: record %d", displayName(name), n)
 			if line := rd.Line(); line > 0 {
@@ -357,6 +381,9 @@ func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) 
 	if sum.Duplicates > 0 {
 		fmt.Fprintf(out, "; %d repeated keys kept their last record", sum.Duplicates)
 	}
+	if sum.Counts > 0 {
+		fmt.Fprintf(out, "; %s counts from the vocabulary file", humanCount(int64(sum.Counts)))
+	}
 	fmt.Fprintf(out, "; skipped %d\n", sum.Skipped)
 	if sum.Skipped > 0 {
 		fmt.Fprintf(out, "skipped %d invalid records", sum.Skipped)
@@ -369,4 +396,35 @@ func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) 
 		}
 	}
 	return nil
+}
+
+// readCounts reads a word2vec counts file (format.ReadVocab) into a map.
+// O(entries) time and memory.
+func readCounts(path string) (map[string]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := format.ReadVocab(f, path)
+	if err != nil {
+		return nil, invalidErr(err)
+	}
+	counts := make(map[string]int64, len(entries))
+	for _, e := range entries {
+		counts[e.Word] = e.Count
+	}
+	return counts, nil
+}
+
+// withCount returns meta (a JSON object or nil) with "count" set to count.
+func withCount(meta json.RawMessage, count int64) (json.RawMessage, error) {
+	obj := map[string]json.RawMessage{}
+	if len(meta) > 0 {
+		if err := json.Unmarshal(meta, &obj); err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+	}
+	obj["count"] = json.RawMessage(strconv.FormatInt(count, 10))
+	return json.Marshal(obj)
 }
