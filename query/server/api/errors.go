@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/store"
 )
@@ -63,6 +64,8 @@ var Codes = []ErrorCode{
 	{"invalid_metadata", http.StatusBadRequest, store.ErrInvalidMetadata},
 	{"invalid_name", http.StatusBadRequest, store.ErrInvalidName},
 	{"invalid_config", http.StatusBadRequest, store.ErrInvalidConfig},
+	{"unknown_metric", http.StatusBadRequest, index.ErrMetric},
+	{"invalid_index_options", http.StatusBadRequest, index.ErrOptions},
 	{"invalid_k", http.StatusBadRequest, query.ErrInvalidK},
 	{"empty_query", http.StatusBadRequest, query.ErrEmptyQuery},
 	{"syntax_error", http.StatusBadRequest, query.ErrSyntax},
