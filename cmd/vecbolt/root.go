@@ -120,6 +120,7 @@ collection. Start with "vecbolt demo".`,
 		newCompactCommand(g),
 		newCheckCommand(g),
 		newBenchCommand(g),
+		newServeCommand(g),
 	)
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
