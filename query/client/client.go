@@ -360,4 +360,6 @@ func (cl *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts q
 
 // Check verifies the collection; problems found give an error wrapping
 // ErrCheck.
-func (cl *Collection) Check(ctx context.Context) error { return cl.c.check(ctx, collPath(cl.name, "check")) }
+func (cl *Collection) Check(ctx context.Context) error {
+	return cl.c.check(ctx, collPath(cl.name, "check"))
+}
