@@ -120,7 +120,7 @@ func ref(schemas map[string]any, t reflect.Type) map[string]any {
 	name := t.Name()
 	if _, ok := schemas[name]; !ok {
 		schemas[name] = nil // a placeholder against recursion
-		schemas[name] = schemaOf(t, schemas)
+		schemas[name] = structSchema(t, schemas)
 	}
 	return map[string]any{"$ref": "#/components/schemas/" + name}
 }
@@ -156,11 +156,16 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
 	case reflect.Struct:
 		if schemas != nil && t.Name() != "" {
-			if _, ok := schemas[t.Name()]; ok {
-				return map[string]any{"$ref": "#/components/schemas/" + t.Name()}
-			}
 			return ref(schemas, t)
 		}
+		return structSchema(t, schemas)
+	}
+	return map[string]any{}
+}
+
+// structSchema describes a struct's JSON object.
+func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
+	{
 		props := map[string]any{}
 		var names []string
 		for i := range t.NumField() {
@@ -181,5 +186,4 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		sort.Strings(names)
 		return map[string]any{"type": "object", "properties": props}
 	}
-	return map[string]any{}
 }
