@@ -17,6 +17,8 @@ import (
 var routes = []*route{
 	{Method: "GET", Path: "/healthz", Scope: Public, Summary: "Liveness: the process answers.", Response: api.StatusResponse{}, handle: (*Server).health},
 	{Method: "GET", Path: "/readyz", Scope: Public, Summary: "Readiness: the database is open and the server is not draining (503 otherwise).", Response: api.StatusResponse{}, handle: (*Server).ready},
+	{Method: "GET", Path: "/ui/", Scope: Public, Summary: "The web page: search, analogies, a PCA picture of a neighbourhood (uses this API).", ResponseType: "text/html", handle: (*Server).webIndex},
+	{Method: "GET", Path: "/ui/app.js", Scope: Public, Summary: "The web page's script.", ResponseType: "text/javascript", handle: (*Server).webApp},
 	{Method: "GET", Path: "/openapi.json", Scope: Public, Summary: "This description.", ResponseType: "application/json", handle: (*Server).openAPI},
 	{Method: "GET", Path: "/metrics", Scope: Read, Summary: "Prometheus metrics: requests, errors and latency by route, records by collection.", ResponseType: "text/plain", handle: (*Server).metricsHandler},
 	{Method: "GET", Path: "/v1/collections", Scope: Read, Summary: "List the collections the key may read, with their record counts and configurations.", Response: api.CollectionList{}, handle: (*Server).listCollections},
