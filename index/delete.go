@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"slices"
 	"sync/atomic"
 )
@@ -74,8 +75,8 @@ func (g *Graph) deleteOneLocked(s *searcher, x uint32) bool {
 			us = append(us, e)
 		}
 	}
+	g.queueHubPairs(s, g.vec(x), us, ys)
 	g.freeLocked(x)
-	g.queueHubPairs(s, us, ys)
 	return g.certify(s, nil, nil)
 }
 
@@ -106,14 +107,22 @@ func (g *Graph) detachLocked(s *searcher, x uint32) (us, ys []uint32) {
 }
 
 // queueHubPairs queues the proofs that stand in for the paths u -> x -> y
-// through a removed node x: every u in us reaches the hub us[0], and the hub
-// reaches every y in ys.
-func (g *Graph) queueHubPairs(s *searcher, us, ys []uint32) {
+// through a removed node x (vector xv): every u in us reaches a hub, and the
+// hub reaches every y in ys. The hub is the y closest to x: the in-neighbours'
+// rebuilt lists drew on x's neighbours, so they usually link to it
+// directly, and x's other neighbours lie around it.
+func (g *Graph) queueHubPairs(s *searcher, xv []float32, us, ys []uint32) {
 	if len(us) == 0 {
 		return // x had no live in-link: no path went through it
 	}
-	h := us[0]
-	for _, u := range us[1:] {
+	h, best := us[0], float32(math.Inf(1))
+	for _, y := range ys {
+		if d := distance(g.metric, xv, g.vec(y)); d < best {
+			h, best = y, d
+		}
+	}
+	s.ndist += uint64(len(ys))
+	for _, u := range us {
 		s.removed = append(s.removed, edge{u, h})
 	}
 	for _, y := range ys {
@@ -150,19 +159,21 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	// as a new node.
 	s.removed = slices.DeleteFunc(s.removed, func(e edge) bool { return e.b == id })
 	atomic.StoreUint32(&g.state[id], stateLive)
-	copy(g.vec(id), vec)
-	g.markDirty(id)
-	level := int(g.levels[id])
 	if ep, _ := unpackEntry(g.entry.Load()); ep == id {
 		best, bestLevel := g.newEntryLocked(s, id)
 		if best == NoID {
+			copy(g.vec(id), vec)
+			g.markDirty(id)
 			return nil // id is the only node
 		}
 		g.entry.Store(packEntry(best, bestLevel))
 		us = append(us, best)
 	}
+	g.queueHubPairs(s, g.vec(id), us, ys)
+	copy(g.vec(id), vec)
+	g.markDirty(id)
+	level := int(g.levels[id])
 	g.link(s, id, level)
-	g.queueHubPairs(s, us, ys)
 	fresh, from := [1]uint32{id}, [1]uint32{g.certifySource(id, s.levelSel[0])}
 	if !g.certify(s, fresh[:], from[:]) {
 		return g.fullRepairLocked(s)
@@ -227,6 +238,17 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 			}
 		}
 		if good {
+			sel = append(sel, c)
+		}
+	}
+	// Keep the list as long as it was: top it up with the closest
+	// candidates the heuristic passed over, so that deletes do not thin
+	// the graph out.
+	for _, c := range extra {
+		if len(sel) >= len(old) {
+			break
+		}
+		if !slices.ContainsFunc(sel, func(n Neighbor) bool { return n.ID == c.ID }) {
 			sel = append(sel, c)
 		}
 	}

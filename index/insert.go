@@ -14,6 +14,13 @@ import (
 // *DimensionError) and, under Cosine, unit length. Safe for concurrent use
 // with searches and other Adds; the node becomes visible to concurrent
 // searches while it is being linked, and fully linked when Add returns.
+//
+// Add keeps every live node reachable (local repair, see the package
+// documentation): once no write is running, Check passes without a call to
+// Reconnect. Cost: O(M·EfConstruction) distance computations and O(M) nodes
+// rewritten, independent of n. If local repair gives up, Add runs the full
+// repair (O(n), counted in RepairStats); if that fails too, it returns the
+// id with an error wrapping ErrRepair.
 func (g *Graph) Add(vec []float32) (uint32, error) {
 	if err := g.checkVec(vec); err != nil {
 		return 0, err
@@ -56,7 +63,9 @@ func (g *Graph) add(vec []float32, level int) (uint32, error) {
 //
 // If ctx is cancelled, AddBatch stops starting new inserts and returns
 // ctx's error with the ids added so far; positions not added hold NoID.
-// Safe for concurrent use like Add.
+// Each insert repairs locally as Add does, so the cost is that of len(vecs)
+// Adds. An error wrapping ErrRepair comes with the id of the vector that
+// caused it. Safe for concurrent use like Add.
 func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, progress func(done int)) ([]uint32, error) {
 	for i, v := range vecs {
 		if err := g.checkVec(v); err != nil {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,14 @@ import (
 // pathBudget is the number of nodes a walk a ~> b expands before giving up
 // and adding a link.
 const pathBudget = 32
+
+// probeBudget is the number of nodes a proof a ~> b expands from a before
+// it also follows in-links back from b.
+const probeBudget = 4
+
+// backBudget is the number of nodes whose in-links a proof a ~> b follows
+// backwards from b before walking forwards from a.
+const backBudget = 16
 
 // maxRepairSteps bounds the links one write may add before it falls back
 // to the full repair.
@@ -70,6 +79,7 @@ type repairState struct {
 	snap      map[uint32][]uint32
 	snapDirty map[uint32]bool
 
+	visited    atomic.Uint64 // nodes local repair's proofs expanded or measured
 	localSteps atomic.Uint64 // links added by local repair
 	fullRuns   atomic.Uint64 // falls back to the full repair
 }
@@ -82,12 +92,15 @@ type RepairStats struct {
 	// FullRepairs is the number of writes whose local repair gave up and
 	// ran the full repair (a traversal of level 0) instead.
 	FullRepairs uint64
+	// NodesVisited is the number of nodes local repair's proofs looked at:
+	// the nodes its walks expanded plus those its searches measured.
+	NodesVisited uint64
 }
 
 // RepairStats returns the counters of local repair. Safe for concurrent
 // use; O(1).
 func (g *Graph) RepairStats() RepairStats {
-	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load()}
+	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load(), NodesVisited: g.rep.visited.Load()}
 }
 
 // grow sizes the repair state for n nodes. Caller holds mu for writing.
@@ -301,7 +314,51 @@ func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
 	if a == b {
 		return true
 	}
+	// Most proofs end within two hops of a: look there first.
 	s.visited.reset(g.capacity)
+	s.visited.visit(a)
+	probe := append(s.stack[:0], a)
+	for i := 0; i < len(probe) && i < probeBudget; i++ {
+		blk := g.block(probe[i], 0)
+		n := int(atomic.LoadUint32(&blk[0]))
+		for j := 1; j <= n; j++ {
+			nb := atomic.LoadUint32(&blk[j])
+			if nb == b {
+				s.stack = probe[:0]
+				g.rep.visited.Add(uint64(i + 1))
+				return true
+			}
+			if !s.visited.visit(nb) {
+				probe = append(probe, nb)
+			}
+		}
+	}
+	s.stack = probe[:0]
+	g.rep.visited.Add(uint64(min(len(probe), probeBudget)))
+	// Mark the nodes that reach b within a few in-links (tag back), then
+	// walk forward from a until the walk meets one of them.
+	s.visited.reset(g.capacity)
+	if s.visited.gen == math.MaxUint16 {
+		s.visited.reset(g.capacity) // the next reset must not clear the tags
+	}
+	s.visited.visit(b)
+	back := append(s.back[:0], b)
+	for i := 0; i < len(back) && i < backBudget; i++ {
+		preds := g.inLinks(s.ids[:0], back[i], 0)
+		s.ids = preds
+		for _, p := range preds {
+			if !s.visited.visit(p) {
+				back = append(back, p)
+			}
+		}
+	}
+	s.back = back[:0]
+	tag := s.visited.gen
+	s.visited.reset(g.capacity)
+	if s.visited.tags[a] == tag {
+		g.rep.visited.Add(uint64(min(len(back), backBudget)))
+		return true
+	}
 	s.visited.visit(a)
 	queue := append(s.stack[:0], a)
 	for i := 0; i < len(queue) && i < pathBudget; i++ {
@@ -309,8 +366,9 @@ func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
 		n := int(atomic.LoadUint32(&blk[0]))
 		for j := 1; j <= n; j++ {
 			nb := atomic.LoadUint32(&blk[j])
-			if nb == b {
+			if s.visited.tags[nb] == tag {
 				s.stack = queue[:0]
+				g.rep.visited.Add(uint64(i + 1 + min(len(back), backBudget)))
 				return true
 			}
 			if !s.visited.visit(nb) {
@@ -321,7 +379,9 @@ func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
 	s.stack = queue[:0]
 	bv := g.vec(b)
 	s.ndist++
+	before := s.ndist
 	g.searchLayer(s, bv, a, g.dist(bv, a), g.m0, 0, nil)
+	g.rep.visited.Add(uint64(min(len(queue), pathBudget)) + s.ndist - before + 1)
 	if s.visited.tags[b] == s.visited.gen {
 		return true
 	}

@@ -42,8 +42,11 @@ func storedForms(g *index.Graph) [][]byte {
 // graph goes through the codec and the test continues on the restored one.
 func TestLocalRepairKeepsInvariant(t *testing.T) {
 	writes := 1200
-	if testing.Short() || raceEnabled {
+	if testing.Short() {
 		writes = 400
+	}
+	if raceEnabled {
+		writes = 150
 	}
 	type cfg struct {
 		metric index.Metric

@@ -55,6 +55,7 @@ type searcher struct {
 	stack    []uint32     // scratch: removed nodes to walk, BFS queue
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	batch    []uint32     // scratch: unvisited neighbours of one node, prefetched
+	back     []uint32     // scratch: nodes that reach a proof's target (repair.go)
 	removed  []edge       // level-0 links removed by the current write, to prove reachable (repair.go)
 	ndist    uint64       // distance computations since taken from the pool
 }

@@ -36,6 +36,22 @@
 // EvaluateAnalogies and EvaluateWordPairs follow gensim's
 // evaluate_word_analogies and evaluate_word_pairs.
 //
+// gensim's other KeyedVectors questions have the same names here
+// (keyedvectors.go): Similarity, NSimilarity, Distance, Distances, Rank,
+// CloserThan, MostSimilar, MostSimilarCosmul, SimilarByVector,
+// MostSimilarToGiven, RelativeCosineSimilarity. With Exact they give
+// gensim 4.2's answers, checked against gensim itself on seeded queries
+// (keyedvectors_parity_test.go, fixtures from bench/gensim/parity.py).
+//
+// # Keys and records
+//
+// Scan walks keys or records in key order in one read transaction, with a
+// prefix, a start after a key and a limit for paging; range over its Keys
+// or All iterator, then check Err. GetMany reads several records at once,
+// DeleteKeys deletes with MissingOK, and KeysWhere and DeleteWhere select
+// records by a Filter. SearchOptions.Offset pages search results and
+// WithVectors returns the stored vectors.
+//
 // # Filters
 //
 // A [Filter] ([Eq], [In], [Range], [Exists], [And], [Or], [Not], or text

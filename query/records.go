@@ -1,8 +1,11 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"slices"
 
 	"github.com/vecbolt/vecbolt/store"
 )
@@ -72,4 +75,119 @@ func (db *DB) ForEach(ctx context.Context, collection string, fn func(r Record) 
 			return fn(Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
 		})
 	})
+}
+
+// GetMany returns the records stored under keys, in the order of keys, read
+// in one transaction from the file without loading the graph. A missing key
+// gives a *KeyError naming it and no records. The slices belong to the
+// caller. Cost: O(len(keys)·(log n + d)).
+func (db *DB) GetMany(ctx context.Context, collection string, keys []string) ([]Record, error) {
+	out := make([]Record, len(keys))
+	err := db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(collection)
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if i&1023 == 1023 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			r, err := sc.Get(k)
+			if err != nil {
+				if errorsIsNotFound(err) {
+					return &KeyError{Collection: collection, Key: k}
+				}
+				return err
+			}
+			out[i] = Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetMany returns the records stored under keys, in order; see DB.GetMany.
+func (c *Collection) GetMany(ctx context.Context, keys []string) ([]Record, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	return c.db.GetMany(ctx, c.name, keys)
+}
+
+// DeleteOptions tunes DeleteKeys. The zero value behaves as Delete.
+type DeleteOptions struct {
+	// MissingOK skips keys that are not stored instead of failing.
+	MissingOK bool
+}
+
+// DeleteKeys removes the records under keys in one transaction, as Delete,
+// and returns how many it removed. With opts.MissingOK a key that is not
+// stored is skipped (a key deleted by another writer meanwhile too);
+// otherwise it gives a *KeyError and nothing is deleted. Cost: as Delete.
+func (c *Collection) DeleteKeys(ctx context.Context, keys []string, opts DeleteOptions) (int, error) {
+	if !opts.MissingOK {
+		return c.Delete(ctx, keys...)
+	}
+	for {
+		c.mu.RLock()
+		present := make([]string, 0, len(keys))
+		for _, k := range keys {
+			if _, ok := c.ids[k]; ok {
+				present = append(present, k)
+			}
+		}
+		c.mu.RUnlock()
+		n, err := c.Delete(ctx, present...)
+		var ke *KeyError
+		if errors.As(err, &ke) {
+			continue // deleted by another writer since we looked: look again
+		}
+		return n, err
+	}
+}
+
+// KeysWhere returns the keys of the records whose metadata f matches, in
+// insertion order, from the parsed metadata in memory. Cost: O(n) filter
+// tests plus a sort of the matches.
+func (c *Collection) KeysWhere(ctx context.Context, f Filter) ([]string, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	pred := f.compile()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var ids []uint32
+	for id, k := range c.keys {
+		if k != "" && pred(c.meta.get(uint32(id))) {
+			ids = append(ids, uint32(id))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ids, func(a, b uint32) int { return cmp.Compare(c.seqs[a], c.seqs[b]) })
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = c.keys[id]
+	}
+	return out, nil
+}
+
+// DeleteWhere removes every record whose metadata f matches, in one
+// transaction, and returns how many it removed. A zero Filter matches every
+// record. Cost: KeysWhere plus Delete of the matches.
+func (c *Collection) DeleteWhere(ctx context.Context, f Filter) (int, error) {
+	keys, err := c.KeysWhere(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	return c.DeleteKeys(ctx, keys, DeleteOptions{MissingOK: true})
 }

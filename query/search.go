@@ -18,6 +18,9 @@ type Result struct {
 	Score float32
 	// Metadata is set only when SearchOptions.WithMetadata is true.
 	Metadata json.RawMessage
+	// Vector is the stored vector (as written), set only when
+	// SearchOptions.WithVectors is true. It belongs to the caller.
+	Vector []float32
 }
 
 // SearchOptions tunes a query. The zero value searches the HNSW graph with
@@ -30,6 +33,13 @@ type SearchOptions struct {
 	Ef int
 	// WithMetadata fills Result.Metadata (one read per result).
 	WithMetadata bool
+	// WithVectors fills Result.Vector with the stored vector (one read per
+	// result).
+	WithVectors bool
+	// Offset skips that many of the closest results, for paging: a query
+	// with k and Offset returns results Offset+1 .. Offset+k of a query with
+	// k+Offset (the graph search uses max(k+Offset, Ef)).
+	Offset int
 	// Restrict, when positive, answers only from the first Restrict records
 	// in insertion order.
 	Restrict int
@@ -105,6 +115,11 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	if err := opts.Filter.Err(); err != nil {
 		return nil, err
 	}
+	if opts.Offset < 0 {
+		return nil, fmt.Errorf("query: offset must not be negative (got %d)", opts.Offset)
+	}
+	skip := opts.Offset
+	k += skip
 	ef := opts.Ef
 	if ef == 0 {
 		ef = c.cfg.Ef
@@ -124,8 +139,9 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 		out = append(out, Result{Key: c.keys[n.ID], Score: c.score(n.Dist)})
 	}
 	c.mu.RUnlock()
-	if opts.WithMetadata {
-		if err := c.fillMetadata(out); err != nil {
+	out = out[min(skip, len(out)):]
+	if opts.WithMetadata || opts.WithVectors {
+		if err := c.fillRecords(out, opts.WithMetadata, opts.WithVectors); err != nil {
 			return nil, err
 		}
 	}
@@ -174,6 +190,12 @@ func (c *Collection) score(d float32) float32 {
 }
 
 func (c *Collection) fillMetadata(rs []Result) error {
+	return c.fillRecords(rs, true, false)
+}
+
+// fillRecords sets the metadata and/or the stored vector of each result in
+// one read transaction.
+func (c *Collection) fillRecords(rs []Result, meta, vectors bool) error {
 	return c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
@@ -187,8 +209,11 @@ func (c *Collection) fillMetadata(rs []Result) error {
 				}
 				return err
 			}
-			if r.Metadata != nil {
-				rs[i].Metadata = append(json.RawMessage(nil), r.Metadata...)
+			if meta && r.Metadata != nil {
+				rs[i].Metadata = r.Metadata
+			}
+			if vectors {
+				rs[i].Vector = r.Vector
 			}
 		}
 		return nil

@@ -29,7 +29,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", exitUsage, []string{"--db", db, "search", "--nope"}, "--nope"},
 		{"unknown command", exitUsage, []string{"--db", db, "serch"}, "serch"},
 		{"missing argument", exitUsage, []string{"--db", db, "get"}, "arg"},
-		{"too many arguments", exitUsage, []string{"--db", db, "get", "a", "b"}, "arg"},
+		{"too many arguments", exitUsage, []string{"--db", db, "rank", "a", "b", "c"}, "arg"},
 		{"missing required flag", exitUsage, []string{"--db", db, "create"}, "dim"},
 		{"bad metric", exitUsage, []string{"--db", db, "create", "x", "--dim", "2", "--metric", "hamming"}, "hamming"},
 		{"bad int flag", exitUsage, []string{"--db", db, "search", "--key", "a", "-k", "ten"}, "ten"},

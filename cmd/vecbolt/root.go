@@ -120,8 +120,20 @@ collection. Start with "vecbolt demo".`,
 		newCompactCommand(g),
 		newCheckCommand(g),
 		newBenchCommand(g),
+		newCollectionsCommand(g),
+		newDropCommand(g),
+		newKeysCommand(g),
+		newSimilarityCommand(g),
+		newRankCommand(g),
+		newCloserThanCommand(g),
+		newSimilarCommand(g),
+		newVersionCommand(g),
+		newRenameCommand(g),
 		newServeCommand(g),
 	)
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
+	_ = root.RegisterFlagCompletionFunc("collection", completeCollections(g))
 	for _, c := range root.Commands() {
 		c.Args = usageArgs(c.Args)
 	}

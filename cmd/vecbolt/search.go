@@ -29,6 +29,8 @@ type searchOptions struct {
 	Batch       string  // --batch FILE, "-" for standard input
 	BatchFormat string  // --batch-format: auto, key or vector
 	Expr        string  // --expr
+	WithVectors bool    // --with-vectors
+	Offset      int     // --offset
 
 	thresholdSet bool // --threshold was given
 	kSet         bool // -k was given
@@ -93,6 +95,9 @@ stops the batch before any search, and the error names it.`,
 	fs.StringVar(&opts.Expr, "expr", "", `search near a vector expression such as "king - man + woman"`)
 	fs.StringVar(&opts.Batch, "batch", "", `run one query per line of this file ("-": standard input)`)
 	fs.StringVar(&opts.BatchFormat, "batch-format", batchAuto, "how --batch lines read: auto, key or vector")
+	fs.BoolVar(&opts.WithVectors, "with-vectors", false, "show each result's stored vector")
+	fs.IntVar(&opts.Offset, "offset", 0, "skip the N closest results (paging: --offset 10 -k 10 is the second page)")
+	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(g))
 	_ = cmd.RegisterFlagCompletionFunc("batch-format", completeValues(batchAuto, batchKey, batchVector))
 	return cmd
 }
@@ -107,6 +112,9 @@ type searchJSON struct {
 
 func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err error) {
 	if err := opts.checkModes(); err != nil {
+		return err
+	}
+	if err := opts.checkPage(); err != nil {
 		return err
 	}
 	if opts.K <= 0 {
@@ -153,6 +161,7 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	so := query.SearchOptions{
 		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
 		WithMetadata: opts.Metadata || opts.JSON,
+		WithVectors:  opts.WithVectors, Offset: opts.Offset,
 	}
 	switch {
 	case opts.Batch != "":
@@ -177,6 +186,9 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		return err
 	}
 	metric := c.Config().Metric
+	if opts.WithVectors || opts.Offset > 0 {
+		return writePage(out, opts, res, metric, q)
+	}
 	if opts.JSON {
 		return writeJSON(out, searchJSON{Collection: opts.Collection, Metric: string(metric), Query: q, Results: resultsJSON(res)})
 	}

@@ -29,6 +29,12 @@
 //     object per row (an empty cell means none); the other columns after the
 //     first are the vector, in order. Numbers may have surrounding spaces.
 //
+// A word2vec vocabulary ("counts") file, one "word count" a line as
+// word2vec's -save-vocab and gensim's save_word2vec_format(fvocab=...)
+// write it, is read by ReadVocab and written by WriteVocab. gensim 4.2's
+// word2vec text, binary and vocabulary files read exactly, and gensim reads
+// this package's back exactly (testdata/gensim, bench/gensim/parity.py).
+//
 // Metadata is returned compacted (json.Compact), so a record read, written
 // and read again has byte-identical metadata.
 //
