@@ -43,8 +43,9 @@
 // # Not done yet
 //
 // Search by text (needs an embedder per collection, issue 14); `vecbolt
-// --server URL` (the CLI as a client); a SIGKILL-during-writes test of the
-// server; load figures on GloVe 50k.
+// --server URL` (the CLI as a client); load figures on GloVe 50k; the
+// README section. cmd/vecbolt's TestServeSIGKILL kills the server during
+// a write load and finds every acknowledged write afterwards.
 //
 // # Security model
 //
