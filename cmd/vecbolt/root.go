@@ -153,6 +153,7 @@ collection. Start with "vecbolt demo".`,
 		newSimilarCommand(g),
 		newVersionCommand(g),
 		newRenameCommand(g),
+		newServeCommand(g),
 	)
 	root.InitDefaultHelpCmd()
 	if help, _, err := root.Find([]string{"help"}); err == nil && help != root && help.Run != nil {

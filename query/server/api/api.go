@@ -1,0 +1,179 @@
+// Package api holds the wire types of vecbolt's HTTP API and its one error
+// table, shared by the server (query/server) and the Go client
+// (query/client), so the two cannot disagree on a field name or an error
+// code.
+//
+// Every request and response body is JSON. Field names are snake_case.
+// Records and hits convert to and from query.Record and query.Result
+// without loss.
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/vecbolt/vecbolt/query"
+)
+
+// Record is a stored record on the wire: query.Record with JSON names.
+type Record struct {
+	Key      string          `json:"key"`
+	Vector   []float32       `json:"vector,omitempty"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// Hit is one neighbour on the wire: query.Result with JSON names.
+type Hit struct {
+	Key      string          `json:"key"`
+	Score    float32         `json:"score"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// FromRecord converts a query.Record; the slices are shared, not copied.
+func FromRecord(r query.Record) Record {
+	return Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+}
+
+// ToRecord converts to a query.Record; the slices are shared, not copied.
+func (r Record) ToRecord() query.Record {
+	return query.Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+}
+
+// FromResults converts query results to hits; never nil. O(len(rs)).
+func FromResults(rs []query.Result) []Hit {
+	hs := make([]Hit, len(rs))
+	for i, r := range rs {
+		hs[i] = Hit{Key: r.Key, Score: r.Score, Metadata: r.Metadata}
+	}
+	return hs
+}
+
+// ToResults converts hits to query results; never nil. O(len(hs)).
+func ToResults(hs []Hit) []query.Result {
+	rs := make([]query.Result, len(hs))
+	for i, h := range hs {
+		rs[i] = query.Result{Key: h.Key, Score: h.Score, Metadata: h.Metadata}
+	}
+	return rs
+}
+
+// CollectionInfo describes a collection in a listing, read from the file
+// without loading its graph.
+type CollectionInfo struct {
+	Name    string                 `json:"name"`
+	Records int                    `json:"records"`
+	Config  query.CollectionConfig `json:"config"`
+}
+
+// CollectionList answers GET /v1/collections.
+type CollectionList struct {
+	Collections []CollectionInfo `json:"collections"`
+}
+
+// CreateCollectionRequest is the body of POST /v1/collections.
+type CreateCollectionRequest struct {
+	Name   string                 `json:"name"`
+	Config query.CollectionConfig `json:"config"`
+}
+
+// UpsertRequest is the body of POST /v1/collections/{name}/records: the
+// records are written in one transaction, all or none.
+type UpsertRequest struct {
+	Records []Record `json:"records"`
+}
+
+// UpsertResponse answers an upsert.
+type UpsertResponse struct {
+	Upserted int `json:"upserted"`
+}
+
+// KeysRequest is the body of the batch get and delete routes.
+type KeysRequest struct {
+	Keys []string `json:"keys"`
+}
+
+// GetResponse answers a batch get: the records found, in request order,
+// and the keys that were not.
+type GetResponse struct {
+	Records []Record `json:"records"`
+	Missing []string `json:"missing"`
+}
+
+// DeleteResponse answers a delete.
+type DeleteResponse struct {
+	Deleted int `json:"deleted"`
+}
+
+// SearchRequest is the body of POST /v1/collections/{name}/search. Exactly
+// one of Vector, Key, Expr and Text is the query. With Threshold set the
+// search returns every record that passes it (SearchWithin), capped by
+// Limit, and K is ignored; otherwise it returns the K nearest.
+type SearchRequest struct {
+	Vector       []float32 `json:"vector,omitempty"`
+	Key          string    `json:"key,omitempty"`
+	Expr         string    `json:"expr,omitempty"`
+	Text         string    `json:"text,omitempty"`
+	K            int       `json:"k,omitempty"`
+	Threshold    *float32  `json:"threshold,omitempty"`
+	Limit        int       `json:"limit,omitempty"`
+	Exact        bool      `json:"exact,omitempty"`
+	Ef           int       `json:"ef,omitempty"`
+	Restrict     int       `json:"restrict,omitempty"`
+	Filter       string    `json:"filter,omitempty"` // query.ParseFilter syntax
+	WithMetadata bool      `json:"with_metadata,omitempty"`
+}
+
+// SearchResponse answers a search.
+type SearchResponse struct {
+	Hits []Hit `json:"hits"`
+}
+
+// BatchSearchRequest is the body of POST /v1/collections/{name}/search/batch:
+// one search per vector, or per key when Keys is set.
+type BatchSearchRequest struct {
+	Vectors      [][]float32 `json:"vectors,omitempty"`
+	Keys         []string    `json:"keys,omitempty"`
+	K            int         `json:"k,omitempty"`
+	Exact        bool        `json:"exact,omitempty"`
+	Ef           int         `json:"ef,omitempty"`
+	Restrict     int         `json:"restrict,omitempty"`
+	Filter       string      `json:"filter,omitempty"`
+	WithMetadata bool        `json:"with_metadata,omitempty"`
+}
+
+// BatchSearchResponse answers a batch search, one list per query in
+// request order.
+type BatchSearchResponse struct {
+	Batch [][]Hit `json:"batch"`
+}
+
+// AnalogyRequest is the body of POST /v1/collections/{name}/analogy: either
+// Expr ("king - man + woman") or Positive and Negative keys.
+type AnalogyRequest struct {
+	Expr         string   `json:"expr,omitempty"`
+	Positive     []string `json:"positive,omitempty"`
+	Negative     []string `json:"negative,omitempty"`
+	K            int      `json:"k,omitempty"`
+	Method       string   `json:"method,omitempty"` // "3cosadd" (default) or "3cosmul"
+	Exact        bool     `json:"exact,omitempty"`
+	Ef           int      `json:"ef,omitempty"`
+	Restrict     int      `json:"restrict,omitempty"`
+	Filter       string   `json:"filter,omitempty"`
+	WithMetadata bool     `json:"with_metadata,omitempty"`
+	Candidates   int      `json:"candidates,omitempty"`
+}
+
+// DoesntMatchResponse answers POST /v1/collections/{name}/doesnt_match.
+type DoesntMatchResponse struct {
+	Key string `json:"key"`
+}
+
+// CheckResponse answers the check routes: OK, or the problems found.
+type CheckResponse struct {
+	OK       bool   `json:"ok"`
+	Problems string `json:"problems,omitempty"`
+}
+
+// StatusResponse answers /healthz and /readyz.
+type StatusResponse struct {
+	Status string `json:"status"`
+}

@@ -1,0 +1,112 @@
+package server_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/vecbolt/vecbolt/query/server"
+)
+
+// findBrowser returns Debian's chromium (or another Chrome) or "".
+func findBrowser() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestWebPage drives the embedded page in headless Chromium: type a word
+// and see its neighbours and their PCA picture; type an analogy and see
+// queen. It writes the page's screenshot to $VECBOLT_SCREENSHOT when set.
+func TestWebPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped under -short")
+	}
+	browser := findBrowser()
+	if browser == "" {
+		t.Skip("no chromium installed (apt-get install -y chromium); skipping the browser test")
+	}
+	db, _ := sampleDB(t, 2500)
+	ts := httptest.NewServer(server.New(db, server.Options{}))
+	defer ts.Close()
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(browser),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
+		chromedp.WindowSize(1000, 1200),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	step := func(a chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, a); err != nil {
+			page, perr := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body.innerText"))
+			t.Fatalf("%v; the page says (%v):\n%s", err, perr, page)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	// The first action starts the browser, bound to the context it runs in.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	step(chromedp.Navigate(ts.URL + "/ui/"))
+	step(chromedp.WaitReady(`#collection > option`))
+	step(chromedp.SendKeys(`#query`, "king"))
+	step(chromedp.Click(`#search-form > button`))
+	step(chromedp.WaitVisible(`#plot > circle`))
+	table := text(`#results > tbody`)
+	plotted, err := chromedp.Run(ctx, chromedp.TextContent(`#plot`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(chromedp.SendKeys(`#expr`, "king - man + woman"))
+	step(chromedp.Click(`#analogy-form > button`))
+	step(chromedp.WaitVisible(`//h2[@id="results-title" and contains(., "woman")]`))
+	analogy := text(`#results > tbody > tr:first-child`)
+	if !strings.Contains(table, "prince") && !strings.Contains(table, "queen") {
+		t.Errorf("neighbours of king:\n%s", table)
+	}
+	if !strings.Contains(plotted, "king") {
+		t.Errorf("PCA plot labels: %q", plotted)
+	}
+	if !strings.Contains(analogy, "queen") {
+		t.Errorf("king - man + woman: first row %q", analogy)
+	}
+	if p := os.Getenv("VECBOLT_SCREENSHOT"); p != "" {
+		if err := os.WriteFile(p, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package server_test
+
+import (
+	"bufio"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/sample"
+)
+
+// sampleDB opens a database holding the first n words of the shipped GloVe
+// sample (100 dimensions, cosine) in collection "words".
+func sampleDB(t testing.TB, n int) (*query.DB, []query.Record) {
+	sc := bufio.NewScanner(sample.GloVe())
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var recs []query.Record
+	for len(recs) < n && sc.Scan() {
+		f := strings.Fields(sc.Text())
+		v := make([]float32, len(f)-1)
+		for i, s := range f[1:] {
+			x, err := strconv.ParseFloat(s, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v[i] = float32(x)
+		}
+		recs = append(recs, query.Record{Key: f[0], Vector: v})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := query.Open(filepath.Join(t.TempDir(), "words.db"), query.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	c, err := db.CreateCollection(t.Context(), "words", query.CollectionConfig{Dim: len(recs[0].Vector), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpsertBatch(t.Context(), recs, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return db, recs
+}
