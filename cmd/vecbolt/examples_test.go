@@ -103,15 +103,18 @@ var runElsewhere = map[string]string{
 	"vecbolt demo": "TestDemo builds the demo in a temporary directory, as this example does",
 	// delete.go belongs to the everyday branch, whose delete takes
 	// --missing-ok and whose example says so: this line goes with the merge.
-	"vecbolt --db words.db delete foo bar baz":                                                                            "foo and baz are not in the demo; the everyday branch adds --missing-ok to this example",
-	"vecbolt --db words.db drop -c scratch":                                                                               "asks on a terminal (the --yes example runs)",
-	"vecbolt --db words.db rename scratch glove":                                                                          "the demo has no collection scratch; TestRename renames both ways and onto an existing name",
-	"vecbolt --db words.db rename glove glove-6b --json":                                                                  "the demo has no collection scratch; TestRename renames both ways and onto an existing name",
-	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet":                                               "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
-	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet --synsets 5000 --queries 1000 --seed 1 --json": "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
-	"vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab":                             "the demo has no vectors.txt; TestVocabRoundTrip imports gensim's word2vec text and counts files",
-	"vecbolt --db words.db -c w2v export vectors.txt --format word2vec --vocab vectors.vocab":                             "the demo has no w2v collection; TestVocabRoundTrip exports the counts file and compares it with gensim's",
-	`vecbolt --db words.db similar --vector "0.1 0.2 ..." --restrict 10000 --json`:                                        "the vector is a placeholder (the demo's have 100 components)",
+	"vecbolt --db words.db delete foo bar baz":                                                                                 "foo and baz are not in the demo; the everyday branch adds --missing-ok to this example",
+	"vecbolt --db words.db drop -c scratch":                                                                                    "asks on a terminal (the --yes example runs)",
+	"vecbolt --db words.db rename scratch glove":                                                                               "the demo has no collection scratch; TestRename renames both ways and onto an existing name",
+	"vecbolt --db words.db rename glove glove-6b --json":                                                                       "the demo has no collection scratch; TestRename renames both ways and onto an existing name",
+	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet":                                                    "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
+	"vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet --synsets 5000 --queries 1000 --seed 1 --json":      "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
+	"vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab":                                  "the demo has no vectors.txt; TestVocabRoundTrip imports gensim's word2vec text and counts files",
+	"vecbolt --db words.db -c w2v export vectors.txt --format word2vec --vocab vectors.vocab":                                  "the demo has no w2v collection; TestVocabRoundTrip exports the counts file and compares it with gensim's",
+	"vecbolt --db words.db eval text --wordnet /usr/share/wordnet":                                                             "needs Debian's wordnet-base and takes minutes; TestEvalText runs the command on the committed WordNet sample",
+	"vecbolt --db words.db serve":                                                                                              "a server runs until it is stopped; TestServeSIGKILL starts it, and query/server's tests drive every route",
+	`VECBOLT_API_KEYS="$(cat keys.txt)" vecbolt --db words.db serve --addr 0.0.0.0:7070 --tls-cert cert.pem --tls-key key.pem`: "a server with keys and TLS; query/server's TLS and key tests cover it",
+	`vecbolt --db words.db similar --vector "0.1 0.2 ..." --restrict 10000 --json`:                                             "the vector is a placeholder (the demo's have 100 components)",
 }
 
 // prepare lists what a command's examples need that the demo lacks, run
