@@ -82,6 +82,7 @@ func exitCode(err error) int {
 		errors.Is(err, store.ErrZeroVector),
 		errors.Is(err, store.ErrEmptyKey),
 		errors.Is(err, store.ErrKeyTooLong),
+		errors.Is(err, store.ErrKeyNotUTF8),
 		errors.Is(err, store.ErrInvalidMetadata),
 		errors.Is(err, store.ErrInvalidName),
 		errors.Is(err, store.ErrInvalidConfig),

@@ -457,6 +457,7 @@ func TestExitCodesIssue12(t *testing.T) {
 		{"vector with an underscore", exitInvalid, []string{"search", "--vector", "1_0,2"}, `component 1 is "1_0", want a decimal number`, ""},
 		{"vector in hexadecimal", exitInvalid, []string{"search", "--vector", "0x1p3,2"}, `component 1 is "0x1p3"`, ""},
 		{"import of a directory", exitFailure, []string{"-c", "d", "import", filepath.Join(dir, "adir"), "-f", "glove"}, "reading " + filepath.Join(dir, "adir") + ": is a directory", "read " + filepath.Join(dir, "adir") + ":"},
+		{"put a key that is not UTF-8", exitInvalid, []string{"put", "caf\xe9", "--vector", "1,2"}, "not valid UTF-8", ""},
 		{"empty --db", exitUsage, []string{"--db", "", "stats"}, "--db is empty", ""},
 		{"empty -c", exitUsage, []string{"-c", "", "stats"}, "-c is empty", ""},
 		{"database in a missing directory", exitNotFound, []string{"--db", filepath.Join(dir, "nope", "x.db"), "create", "--dim", "2"}, "cannot create database", "open " + filepath.Join(dir, "nope")},
