@@ -229,10 +229,11 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// createsDatabase names the commands that may create the database file.
+// createsDatabase names the commands that may create the database file
+// (serve too: its clients create collections through the API).
 // Every other command, read-only or not, says that a missing file does not
 // exist and creates nothing.
-var createsDatabase = map[string]bool{"create": true, "import": true, "demo": true}
+var createsDatabase = map[string]bool{"create": true, "import": true, "demo": true, "serve": true}
 
 // open opens the database file, read-only or read-write. Only the commands
 // in createsDatabase create a missing file (and record that they did, so

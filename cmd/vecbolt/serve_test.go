@@ -18,7 +18,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	urls := make(chan string, 1)
-	opts := &serveOptions{globalOptions: &globalOptions{DB: path, LockTimeout: 0}, Addr: "127.0.0.1:0", ready: func(u string) { urls <- u }}
+	opts := &serveOptions{globalOptions: &globalOptions{DB: path, Collection: "default", LockTimeout: 0}, Addr: "127.0.0.1:0", ready: func(u string) { urls <- u }}
 	var out bytes.Buffer
 	errc := make(chan error, 1)
 	go func() { errc <- runServe(ctx, opts, &out) }()
