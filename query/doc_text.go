@@ -74,8 +74,19 @@ func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error)
 		}
 		wrote = true
 	}
-	for i, t := range r.texts {
+	for i := range r.recs {
+		var t *store.Text
+		if r.texts != nil {
+			t = r.texts[i]
+		}
 		if t == nil {
+			if r.isNew[i] {
+				// A new key in a reused id slot: no text of another
+				// record may stay behind (O(log n) when there is none).
+				if err := sc.DeleteText(r.ids[i]); err != nil {
+					return false, err
+				}
+			}
 			continue
 		}
 		old, ok, err := sc.TextInfo(r.ids[i])
