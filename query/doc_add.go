@@ -103,7 +103,8 @@ type docPlan struct {
 // no principal component yet, this call fits one on its texts (at most
 // FitSample of them, a seeded sample), stores it with the collection in
 // the same transaction, and applies it to these documents and to every
-// later document and query (Reembed refits it).
+// later document and query (Reembed refits it). That first call needs at
+// least two texts (ErrTooFewToFit).
 //
 // Errors, none of which writes anything: ErrNoEmbedder; a *TextError
 // naming the document for invalid UTF-8, a text over text.MaxTextBytes
@@ -365,8 +366,11 @@ func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) 
 // fitComponent pools a seeded sample of texts and fits SIF's principal
 // component on them.
 func (c *Collection) fitComponent(ctx context.Context, w *embed.WordsEmbedder, texts []string, opts DocumentOptions, from []int, plans []docPlan) (*text.Component, error) {
-	n := opts.FitSample
-	if n <= 0 {
+	if len(texts) < 2 {
+		return nil, fmt.Errorf("%w: collection %q fits SIF's component on its first AddDocuments, which has %d text(s); add at least 2", ErrTooFewToFit, c.name, len(texts))
+	}
+	n := max(opts.FitSample, 2)
+	if opts.FitSample <= 0 {
 		n = DefaultFitSample
 	}
 	idx := make([]int, len(texts))
