@@ -211,8 +211,10 @@ func validateText(t *Text) ([]TermFreq, error) {
 		if t.Start < 0 || t.Start > t.End || t.End > len(t.DocText) {
 			return nil, fmt.Errorf("%w: chunk span %d..%d outside document %s of %d bytes", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc), len(t.DocText))
 		}
-		if !utf8.ValidString(t.DocText) {
-			return nil, fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		// The whole document is checked once, when it is stored
+		// (addChunk); each chunk checks its span.
+		if !utf8.ValidString(t.DocText[t.Start:t.End]) {
+			return nil, fmt.Errorf("%w: chunk %d..%d of document %s is not valid UTF-8", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc))
 		}
 	} else {
 		if len(t.Text) > MaxTextLen {
@@ -243,6 +245,11 @@ func (c *Collection) PutText(id uint32, t *Text) error {
 	terms, err := validateText(t)
 	if err != nil {
 		return err
+	}
+	if t.Doc != "" {
+		if err := c.checkDocText(t); err != nil {
+			return err
+		}
 	}
 	if err := c.DeleteText(id); err != nil {
 		return err
@@ -285,10 +292,32 @@ func (c *Collection) addChunk(doc, text string) error {
 		if err := docs.Put(dk, sealCopy(dk, []byte(text))); err != nil {
 			return err
 		}
-	} else if v := docs.Get(dk); len(v) != len(text)+crcLen {
-		return fmt.Errorf("%w: document %s is stored with another text (%d bytes, this chunk's document has %d)", ErrInvalidText, quoteKey(doc), len(v)-crcLen, len(text))
 	}
 	return counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), n+1)))
+}
+
+// checkDocText checks a chunk's document text against the stored one: a
+// new document must be valid UTF-8 (O(size), once per document); a stored
+// one must have the same length (O(log n)).
+func (c *Collection) checkDocText(t *Text) error {
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(t.Doc))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if !utf8.ValidString(t.DocText) {
+			return fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		}
+		return nil
+	}
+	docs := c.b.Bucket(docsBucket)
+	if docs == nil {
+		return corrupt(c.name, "docs", "document %s has %d chunks but no docs bucket", quoteKey(t.Doc), n)
+	}
+	if v := docs.Get([]byte(t.Doc)); len(v) != len(t.DocText)+crcLen {
+		return fmt.Errorf("%w: document %s is stored with another text (%d bytes, this chunk's document has %d)", ErrInvalidText, quoteKey(t.Doc), len(v)-crcLen, len(t.DocText))
+	}
+	return nil
 }
 
 // chunkCount reads the number of chunks of document key (0: none).
