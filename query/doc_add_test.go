@@ -36,7 +36,7 @@ var wordVecs = []struct {
 
 // textDB creates a words collection and a docs collection embedding with
 // spec over it.
-func textDB(t *testing.T, spec string) (*query.DB, *query.Collection, string) {
+func textDB(t testing.TB, spec string) (*query.DB, *query.Collection, string) {
 	t.Helper()
 	db, path := openTemp(t)
 	words, err := db.CreateCollection(ctx, "words", query.CollectionConfig{Dim: 4})

@@ -68,6 +68,8 @@ func recordTexts(recs []Record) ([]*store.Text, error) {
 // anything. r.ids is set. The caller holds wmu.
 func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error) {
 	wrote := false
+	var ids []uint32
+	var texts []*store.Text
 	if r.extra != nil {
 		if err := r.extra(sc); err != nil {
 			return false, err
@@ -96,12 +98,18 @@ func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error)
 		if ok && old.Doc == t.Doc && old.Start == t.Start && old.End == t.End && (t.Doc != "" || old.Text == t.Text) {
 			continue
 		}
-		if err := sc.PutText(r.ids[i], t); err != nil {
-			return false, fmt.Errorf("query: record %q: %w", r.recs[i].Key, err)
-		}
-		wrote = true
+		ids = append(ids, r.ids[i])
+		texts = append(texts, t)
 	}
-	return wrote, nil
+	if len(ids) == 0 {
+		return wrote, nil
+	}
+	// One sorted pass per bucket: postings put one text at a time land at
+	// random places of one growing node and cost O(texts²) (store.PutTexts).
+	if err := sc.PutTexts(ids, texts); err != nil {
+		return false, fmt.Errorf("query: record texts: %w", err)
+	}
+	return true, nil
 }
 
 // checkTexts recomputes the BM25 terms of every stored text and compares

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -231,50 +232,206 @@ func validateText(t *Text) ([]TermFreq, error) {
 // and its BM25 postings, in this transaction. The record itself is not
 // touched (write it in the same transaction). A chunk (t.Doc set) stores
 // the document's text once, with the first of its chunks, and counts its
-// chunks; deleting the last chunk deletes the document.
+// chunks; deleting the last chunk deletes the document. Many texts in one
+// transaction: use PutTexts.
 //
 // Errors: ErrReadOnly; ErrInvalidText (bad UTF-8, a text over MaxTextLen,
 // a chunk span outside DocText, empty, long or repeated terms); a chunk of
-// an existing document whose stored text differs from DocText.
+// an existing document whose stored text has another length. Nothing is
+// written when it fails.
 // Cost: O((terms of the old and new text)·log n) page reads, plus the
 // text's bytes.
 func (c *Collection) PutText(id uint32, t *Text) error {
+	return c.PutTexts([]uint32{id}, []*Text{t})
+}
+
+// PutTexts stores texts[i] as the text of record ids[i], as PutText does
+// for each, validating all of them before writing anything. It writes
+// each bucket in key order: bbolt splits pages only at commit, so keys
+// put in random order into one transaction cost time quadratic in their
+// number (the postings of a batch of texts are spread over the whole
+// bucket), while sorted puts keep a bulk load linear. An id given twice is
+// an error (ErrInvalidText).
+// Cost: O(P·log P) to sort the batch's P postings plus O(P·log n) page
+// reads, the document frequencies once per distinct term, and the
+// statistics once.
+func (c *Collection) PutTexts(ids []uint32, texts []*Text) error {
 	if err := c.tx.checkWritable(); err != nil {
 		return err
 	}
-	terms, err := validateText(t)
-	if err != nil {
-		return err
+	if len(ids) != len(texts) {
+		return fmt.Errorf("%w: %d ids for %d texts", ErrInvalidText, len(ids), len(texts))
 	}
-	if t.Doc != "" {
+	if len(ids) == 0 {
+		return nil
+	}
+	// Validate everything first.
+	items := make([]textItem, len(ids))
+	seen := make(map[uint32]bool, len(ids))
+	newDocs := make(map[string]int) // document -> its text's length, checked once per batch
+	for i, t := range texts {
+		if seen[ids[i]] {
+			return fmt.Errorf("%w: id %d given twice in one batch", ErrInvalidText, ids[i])
+		}
+		seen[ids[i]] = true
+		terms, err := validateText(t)
+		if err != nil {
+			return err
+		}
+		items[i] = textItem{id: ids[i], t: t, terms: terms, kind: textInline}
+		if t.Doc == "" {
+			continue
+		}
+		items[i].kind = textChunk
+		if l, ok := newDocs[t.Doc]; ok {
+			if l != len(t.DocText) {
+				return fmt.Errorf("%w: document %s is given with texts of %d and %d bytes", ErrInvalidText, quoteKey(t.Doc), l, len(t.DocText))
+			}
+			continue
+		}
 		if err := c.checkDocText(t); err != nil {
 			return err
 		}
+		newDocs[t.Doc] = len(t.DocText)
 	}
-	if err := c.DeleteText(id); err != nil {
+	// What the batch replaces.
+	texts0 := c.b.Bucket(textsBucket)
+	var dels [][]byte // postings to delete
+	dfDelta := make(map[string]int)
+	docDelta := make(map[string]int)
+	docText := make(map[string]string)
+	var st TextStats
+	var err error
+	if st, err = c.TextStats(); err != nil {
 		return err
 	}
-	texts, err := c.textBucket(textsBucket, true)
+	for i := range items {
+		it := &items[i]
+		if texts0 != nil {
+			k := idKey(it.id)
+			if v := texts0.Get(k); v != nil {
+				old, err := c.decodeText(it.id, k, v)
+				if err != nil {
+					return err
+				}
+				for _, tf := range old.terms {
+					dels = append(dels, postingKey(tf.Term, it.id))
+					dfDelta[tf.Term]--
+				}
+				if old.length > 0 {
+					st.Docs--
+					st.Tokens -= uint64(old.length)
+				}
+				if old.kind == textChunk {
+					docDelta[string(old.doc)]--
+				}
+			}
+		}
+		for _, tf := range it.terms {
+			dfDelta[tf.Term]++
+		}
+		if it.t.Len > 0 {
+			st.Docs++
+			st.Tokens += uint64(it.t.Len)
+		}
+		if it.kind == textChunk {
+			docDelta[it.t.Doc]++
+			docText[it.t.Doc] = it.t.DocText
+		}
+	}
+	// Postings: deletes, then puts, each in key order.
+	postings, err := c.textBucket(postingsBucket, true)
 	if err != nil {
 		return err
 	}
-	kind := textInline
-	if t.Doc != "" {
-		kind = textChunk
-		if err := c.addChunk(t.Doc, t.DocText); err != nil {
+	slices.SortFunc(dels, bytes.Compare)
+	for _, k := range dels {
+		if err := postings.Delete(k); err != nil {
 			return err
 		}
 	}
-	k := idKey(id)
-	if err := texts.Put(k, seal(k, encodeTextEntry(kind, t, terms))); err != nil {
+	type kv struct{ k, v []byte }
+	var puts []kv
+	for _, it := range items {
+		for _, tf := range it.terms {
+			v := binary.BigEndian.AppendUint32(make([]byte, 0, 8+crcLen), uint32(tf.Freq))
+			v = binary.BigEndian.AppendUint32(v, uint32(it.t.Len))
+			pk := postingKey(tf.Term, it.id)
+			puts = append(puts, kv{pk, seal(pk, v)})
+		}
+	}
+	slices.SortFunc(puts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, p := range puts {
+		if err := postings.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	// Document frequencies, in term order.
+	dfs, err := c.textBucket(termsBucket, true)
+	if err != nil {
 		return err
 	}
-	return c.addPostings(id, terms, t.Len, +1)
+	terms := make([]string, 0, len(dfDelta))
+	for t, d := range dfDelta {
+		if d != 0 {
+			terms = append(terms, t)
+		}
+	}
+	slices.Sort(terms)
+	for _, t := range terms {
+		tk := []byte(t)
+		df, err := c.docFreq(dfs, tk)
+		if err != nil {
+			return err
+		}
+		n := int64(df) + int64(dfDelta[t])
+		if n <= 0 {
+			err = dfs.Delete(tk)
+		} else {
+			err = dfs.Put(tk, seal(tk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), uint32(n))))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// Text entries, in id order.
+	tb, err := c.textBucket(textsBucket, true)
+	if err != nil {
+		return err
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(items[a].id, items[b].id) })
+	for _, i := range order {
+		it := &items[i]
+		k := idKey(it.id)
+		if err := tb.Put(k, seal(k, encodeTextEntry(it.kind, it.t, it.terms))); err != nil {
+			return err
+		}
+	}
+	// Documents and their chunk counts, in key order.
+	if len(docDelta) > 0 {
+		if err := c.applyDocDeltas(docDelta, docText); err != nil {
+			return err
+		}
+	}
+	return c.putTextStats(st)
 }
 
-// addChunk counts one more chunk of document doc, storing its text if it
-// is new. O(log n), plus the text's size for a new document.
-func (c *Collection) addChunk(doc, text string) error {
+// textItem is one text of a PutTexts batch, validated.
+type textItem struct {
+	id    uint32
+	t     *Text
+	terms []TermFreq
+	kind  byte
+}
+
+// applyDocDeltas changes the chunk counts of documents by delta, storing
+// the text of a document that gets its first chunk and deleting one that
+// loses its last.
+func (c *Collection) applyDocDeltas(delta map[string]int, texts map[string]string) error {
 	docs, err := c.textBucket(docsBucket, true)
 	if err != nil {
 		return err
@@ -283,17 +440,41 @@ func (c *Collection) addChunk(doc, text string) error {
 	if err != nil {
 		return err
 	}
-	dk := []byte(doc)
-	n, err := c.chunkCount(counts, dk)
-	if err != nil {
-		return err
+	keys := make([]string, 0, len(delta))
+	for d := range delta {
+		keys = append(keys, d)
 	}
-	if n == 0 {
-		if err := docs.Put(dk, sealCopy(dk, []byte(text))); err != nil {
+	slices.Sort(keys)
+	for _, d := range keys {
+		if delta[d] == 0 {
+			continue
+		}
+		dk := []byte(d)
+		n, err := c.chunkCount(counts, dk)
+		if err != nil {
 			return err
 		}
+		m := int64(n) + int64(delta[d])
+		switch {
+		case m <= 0:
+			if err := counts.Delete(dk); err != nil {
+				return err
+			}
+			if err := docs.Delete(dk); err != nil {
+				return err
+			}
+		default:
+			if n == 0 {
+				if err := docs.Put(dk, sealCopy(dk, []byte(texts[d]))); err != nil {
+					return err
+				}
+			}
+			if err := counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), uint32(m)))); err != nil {
+				return err
+			}
+		}
 	}
-	return counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), n+1)))
+	return nil
 }
 
 // checkDocText checks a chunk's document text against the stored one: a
