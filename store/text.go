@@ -351,7 +351,11 @@ func (c *Collection) PutTexts(ids []uint32, texts []*Text) error {
 		}
 	}
 	type kv struct{ k, v []byte }
-	var puts []kv
+	nput := 0
+	for _, it := range items {
+		nput += len(it.terms)
+	}
+	puts := make([]kv, 0, nput)
 	for _, it := range items {
 		for _, tf := range it.terms {
 			v := binary.BigEndian.AppendUint32(make([]byte, 0, 8+crcLen), uint32(tf.Freq))
