@@ -8,7 +8,9 @@ import (
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/query/text"
 	"github.com/vecbolt/vecbolt/store"
 )
 
@@ -92,9 +94,11 @@ func exitCode(err error) int {
 		errors.Is(err, format.ErrNotFinite),
 		errors.Is(err, format.ErrInvalidKey),
 		errors.Is(err, format.ErrTruncated),
-		errors.Is(err, format.ErrHeader):
+		errors.Is(err, format.ErrHeader),
+		isTextInvalid(err):
 		return exitInvalid
-	case errors.Is(err, format.ErrUnknownFormat):
+	case errors.Is(err, format.ErrUnknownFormat), errors.Is(err, embed.ErrSpec),
+		errors.Is(err, embed.ErrOption), errors.Is(err, text.ErrOption):
 		return exitUsage
 	case isCobraUsage(err):
 		return exitUsage
@@ -117,7 +121,7 @@ func isCobraUsage(err error) bool {
 // packageNames are the "pkg: " prefixes of the library's errors. They tell
 // a Go caller which layer spoke; on the command line they are noise between
 // the parts of one sentence.
-var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true}
+var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true, "text": true, "embed": true}
 
 // cleanMessage turns a chain of wrapped errors into one sentence for the
 // command line: it drops the package prefixes at the start of each part
