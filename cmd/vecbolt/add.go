@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query/text"
+)
+
+type addOptions struct {
+	*globalOptions
+	embedFlags
+	chunkFlags
+	Key      string // positional
+	Text     string // --text
+	TextFile string // --text-file, "-" for standard input
+	Metadata string // --metadata
+	JSON     bool
+
+	textSet bool // --text was given (an empty one is an error, not a missing flag)
+}
+
+func newAddCommand(g *globalOptions) *cobra.Command {
+	opts := &addOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "add KEY (--text TEXT | --text-file FILE) [--metadata JSON]",
+		Short: "Add one document: its text, embedded by the collection's embedder",
+		Long: `Add a document to the collection named by -c, which must have been created with
+--embedder: the text is embedded the way the collection embeds every document
+and query, and stored with the record, so search --text returns it. Writing an
+existing KEY replaces its document.
+
+--chunk-tokens N splits the text into chunks of N tokens (--chunk-overlap M
+shared with the previous chunk), one vector each; the document is stored once
+and search merges its chunks. A text longer than 16 MiB is refused.
+
+Words the words embedder does not know are counted and listed, never
+dropped silently; a text with no known word at all is refused. For server
+embedders, --embed-url and --embed-key-file (or OLLAMA_HOST, OPENAI_BASE_URL,
+OPENAI_API_KEY) say where the server is.`,
+		Example: `  vecbolt --db words.db create notes --embedder words:glove
+  vecbolt --db words.db -c notes add n1 --text "The cat sat on the mat" --metadata '{"lang": "en"}'
+  printf "Coffee and tea at breakfast" | vecbolt --db words.db -c notes add n2 --text-file -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Key = args[0]
+			opts.textSet = cmd.Flags().Changed("text")
+			return runAdd(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.Text, "text", "", "the document's text")
+	fs.StringVar(&opts.TextFile, "text-file", "", `read the text from this file ("-": standard input)`)
+	fs.StringVar(&opts.Metadata, "metadata", "", "metadata: a JSON object")
+	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
+	opts.embedFlags.register(cmd)
+	opts.chunkFlags.register(cmd)
+	cmd.MarkFlagsOneRequired("text", "text-file")
+	cmd.MarkFlagsMutuallyExclusive("text", "text-file")
+	return cmd
+}
+
+// readTextArg returns the text of --text or --text-file, checked by
+// checkText (not blank, UTF-8, at most text.MaxTextBytes).
+func readTextArg(in io.Reader, textFlag string, textSet bool, file string) (string, error) {
+	s := textFlag
+	where := "--text"
+	if file != "" {
+		where = "--text-file " + displayName(file)
+		r := in
+		if file != "-" {
+			f, err := os.Open(file)
+			if err != nil {
+				return "", err
+			}
+			defer f.Close()
+			r = f
+		}
+		b, err := io.ReadAll(io.LimitReader(r, text.MaxTextBytes+1))
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", where, err)
+		}
+		s = string(b)
+	} else if !textSet {
+		return "", usageErr(errors.New("give --text or --text-file"))
+	}
+	if err := checkText(s); err != nil {
+		return "", invalidErr(fmt.Errorf("%s: %w", where, err))
+	}
+	return s, nil
+}
+
+// parseMetadataFlag checks --metadata: a JSON object, or "" for none.
+func parseMetadataFlag(s string) (json.RawMessage, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(s), &obj); err != nil || obj == nil {
+		return nil, invalidErr(fmt.Errorf("--metadata must be a JSON object: %w", orNotObject(err)))
+	}
+	return json.RawMessage(s), nil
+}
+
+// addSummary is the outcome of add and of import --text-field.
+type addSummary struct {
+	Collection string   `json:"collection"`
+	Embedder   string   `json:"embedder"`
+	Documents  int      `json:"documents"`
+	Replaced   int      `json:"replaced"`
+	Chunks     int      `json:"chunks"`
+	Words      int64    `json:"words"`
+	OOV        int64    `json:"oov"`
+	OOVWords   []string `json:"oov_words,omitempty"` // the first few, for the message
+	Records    int      `json:"records"`             // in the collection afterwards
+}
+
+func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {
+	if err := opts.chunkFlags.check(); err != nil {
+		return err
+	}
+	if opts.Key == "" {
+		return invalidErr(errors.New("the key is empty"))
+	}
+	txt, err := readTextArg(opts.stdin, opts.Text, opts.textSet, opts.TextFile)
+	if err != nil {
+		return err
+	}
+	meta, err := parseMetadataFlag(opts.Metadata)
+	if err != nil {
+		return err
+	}
+	db, err := opts.open(false)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	te, err := newTextEmbedding(ctx, db, c, &opts.embedFlags)
+	if err != nil {
+		return err
+	}
+	replaced := c.Has(opts.Key)
+	sum, err := te.add(ctx, c, []textDoc{{Key: opts.Key, Text: txt, Metadata: meta}}, opts.chunkFlags)
+	if err != nil {
+		return err
+	}
+	if replaced {
+		sum.Replaced = 1
+	}
+	sum.Records = c.Len()
+	if opts.JSON {
+		return writeJSON(out, sum)
+	}
+	verb := "added"
+	if replaced {
+		verb = "replaced"
+	}
+	fmt.Fprintf(out, "%s %q in %q", verb, opts.Key, opts.Collection)
+	if sum.Chunks > 1 {
+		fmt.Fprintf(out, " as %d chunks", sum.Chunks)
+	}
+	fmt.Fprintf(out, " (%s records)", humanCount(int64(sum.Records)))
+	writeOOV(out, sum)
+	fmt.Fprintln(out)
+	return nil
+}
+
+// writeOOV appends the out-of-vocabulary report of a words embedder, if
+// any word was unknown.
+func writeOOV(out io.Writer, sum *addSummary) {
+	if sum.OOV == 0 {
+		return
+	}
+	fmt.Fprintf(out, "; %s of %s words not in the vocabulary", humanCount(sum.OOV), humanCount(sum.Words))
+	if len(sum.OOVWords) > 0 {
+		fmt.Fprintf(out, " (%s", strings.Join(sum.OOVWords, ", "))
+		if sum.OOV > int64(len(sum.OOVWords)) {
+			fmt.Fprint(out, ", ...")
+		}
+		fmt.Fprint(out, ")")
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type reembedOptions struct {
+	*globalOptions
+	embedFlags
+	JSON bool
+}
+
+func newReembedCommand(g *globalOptions) *cobra.Command {
+	opts := &reembedOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "reembed",
+		Short: "Embed every document again (refitting SIF's principal component)",
+		Long: `Embed every document of the collection named by -c again with its embedder and
+rewrite the vectors. For a words embedder with SIF pooling the first principal
+component is fitted again on all the documents first (the first import fitted
+it on its own documents), and queries use the new one from then on.
+
+The vectors are rewritten in a staged copy of the collection that replaces it
+in one commit at the end: an error, an embedding server that fails, Ctrl-C or
+a crash leave the collection as it was. It needs free disk space for a second
+copy while it runs. Progress is drawn on a terminal.`,
+		Example: `  vecbolt --db words.db -c notes reembed
+  vecbolt --db words.db -c notes reembed --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReembed(cmd.Context(), opts, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
+	opts.embedFlags.register(cmd)
+	return cmd
+}
+
+// reembedSummary is the outcome of reembed.
+type reembedSummary struct {
+	Collection string  `json:"collection"`
+	Embedder   string  `json:"embedder"`
+	Documents  int     `json:"documents"`
+	Records    int     `json:"records"`
+	Component  bool    `json:"component_refitted"`
+	OOV        int64   `json:"oov"`
+	Words      int64   `json:"words"`
+	Seconds    float64 `json:"seconds"`
+}
+
+func runReembed(ctx context.Context, opts *reembedOptions, out io.Writer) (err error) {
+	start := time.Now()
+	db, err := opts.open(false)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	te, err := newTextEmbedding(ctx, db, c, &opts.embedFlags)
+	if err != nil {
+		return err
+	}
+	bar := newCountBar(opts.progress && !opts.JSON, opts.stderr, c.Len(), "re-embedding ")
+	sum, err := te.reembed(ctx, db, c, barProgress(bar))
+	finishBar(bar)
+	if err != nil {
+		return fmt.Errorf("reembed %q: %w (nothing changed)", opts.Collection, err)
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	if opts.JSON {
+		return writeJSON(out, sum)
+	}
+	fmt.Fprintf(out, "re-embedded %s documents (%s records) of %q with %s in %.2f s",
+		humanCount(int64(sum.Documents)), humanCount(int64(sum.Records)), sum.Collection, sum.Embedder, sum.Seconds)
+	if sum.Component {
+		fmt.Fprint(out, "; principal component refitted")
+	}
+	writeOOV(out, &addSummary{OOV: sum.OOV, Words: sum.Words})
+	fmt.Fprintln(out)
+	return nil
+}

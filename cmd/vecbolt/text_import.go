@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/format"
+)
+
+// importTextFlags are import's flags for documents (JSON Lines or CSV with
+// a text field).
+type importTextFlags struct {
+	TextField string // --text-field
+	KeyField  string // --key-field
+	chunkFlags
+	embedFlags
+}
+
+func (f *importTextFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.TextField, "text-field", "", "import documents: the JSON Lines field or CSV column holding each text, embedded by the collection's embedder")
+	fs.StringVar(&f.KeyField, "key-field", "id", "with --text-field: the field or column holding each key ('' numbers the documents 1, 2, ...)")
+	f.chunkFlags.register(cmd)
+	f.embedFlags.register(cmd)
+}
+
+// textOnly are the flags that apply to --text-field only.
+var textOnlyImportFlags = []string{"key-field", "chunk-tokens", "chunk-overlap", "embed-url", "embed-key-file", "embed-timeout", "embed-retries", "embed-batch"}
+
+// checkTextImport checks the text flags against the others before
+// anything is read.
+func (opts *importOptions) checkTextImport(cmd *cobra.Command) error {
+	if !cmd.Flags().Changed("text-field") {
+		for _, name := range textOnlyImportFlags {
+			if cmd.Flags().Changed(name) {
+				return usageErr(fmt.Errorf("--%s applies only to --text-field", name))
+			}
+		}
+		return nil
+	}
+	if opts.TextField == "" {
+		return usageErr(errors.New("--text-field is empty: name the field or column holding the text"))
+	}
+	for _, name := range []string{"skip-invalid", "vocab", "metric", "m", "ef-construction", "ef"} {
+		if cmd.Flags().Changed(name) {
+			return usageErr(fmt.Errorf("--%s does not apply to --text-field (documents go into a collection made by 'vecbolt create NAME --embedder SPEC')", name))
+		}
+	}
+	return opts.chunkFlags.check()
+}
+
+// docBatchBytes bounds the text handed to the embedder and written per
+// transaction by import --text-field (at least one document): large
+// enough for few commits, small enough that memory stays bounded whatever
+// the file size. A variable so tests can make batches small.
+var docBatchBytes = 4 << 20
+
+// docBatchMax bounds the documents per batch.
+var docBatchMax = 4096
+
+// runImportText imports documents: it streams them in batches into a
+// staged copy of the collection, embedding each batch, and swaps the copy
+// in with one commit at the end, so a bad document, an embedding server
+// that fails, Ctrl-C or a crash leave the collection as it was.
+func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err error) {
+	start := time.Now()
+	f, err := resolveFormat(opts.Format, opts.File, "reading")
+	if err != nil {
+		return err
+	}
+	if f != format.JSONL && f != format.CSV {
+		return usageErr(fmt.Errorf("--text-field reads JSON Lines or CSV, not %s", f))
+	}
+	var (
+		in   io.Reader
+		size int64 = -1
+	)
+	if opts.File == "-" {
+		in = opts.stdin
+	} else {
+		file, err := os.Open(opts.File)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		if st, err := file.Stat(); err == nil {
+			if st.IsDir() {
+				return usageErr(fmt.Errorf("%s is a directory", opts.File))
+			}
+			if st.Mode().IsRegular() {
+				size = st.Size()
+			}
+		}
+		in = file
+	}
+	db, err := opts.open(false)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	te, err := newTextEmbedding(ctx, db, c, &opts.embedFlags)
+	if err != nil {
+		return err
+	}
+	readBar := newBytesBar(opts.progress && !opts.JSON, opts.stderr, size, "importing ")
+	if readBar != nil {
+		in = io.TeeReader(in, readBar)
+	}
+	rd, err := newDocReader(in, f, opts.File, docFields{Text: opts.TextField, Key: opts.KeyField})
+	if err != nil {
+		finishBar(readBar)
+		return fmt.Errorf("import: %w (nothing imported)", err)
+	}
+
+	var stage *query.Staged
+	defer func() {
+		if err != nil && stage != nil {
+			_ = stage.Abort()
+		}
+	}()
+	sum := &addSummary{Collection: opts.Collection, Embedder: c.Config().Embedder}
+	seen := make(map[string]struct{})
+	duplicates := 0
+	var (
+		batch      []textDoc
+		batchBytes int
+		where      = map[string]int{} // key -> position in batch
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if stage == nil {
+			var err error
+			if stage, err = db.Stage(ctx, opts.Collection, c.Config(), query.StageOptions{Copy: true}); err != nil {
+				return err
+			}
+		}
+		s, err := te.add(ctx, stage.Collection(), batch, opts.chunkFlags)
+		if err != nil {
+			var de *docIndexError
+			if errors.As(err, &de) && de.Index >= 0 && de.Index < len(batch) {
+				d := batch[de.Index]
+				err = fmt.Errorf("%s:%d: document %q: %w", displayName(opts.File), d.Line, d.Key, de.Err)
+			}
+			return fmt.Errorf("import: %w (nothing imported)", err)
+		}
+		sum.merge(s)
+		batch, batchBytes = batch[:0], 0
+		clear(where)
+		return nil
+	}
+	for n := 0; ; n++ {
+		if n&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				finishBar(readBar)
+				return err
+			}
+		}
+		d, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			finishBar(readBar)
+			return fmt.Errorf("import: %w (nothing imported)", err)
+		}
+		if _, dup := seen[d.Key]; dup {
+			duplicates++
+			if i, ok := where[d.Key]; ok {
+				// Both in this batch: the later one wins.
+				batchBytes += len(d.Text) - len(batch[i].Text)
+				batch[i] = d
+				continue
+			}
+		}
+		seen[d.Key] = struct{}{}
+		if c.Has(d.Key) {
+			sum.Replaced++
+		}
+		where[d.Key] = len(batch)
+		batch = append(batch, d)
+		batchBytes += len(d.Text)
+		if batchBytes >= docBatchBytes || len(batch) >= docBatchMax {
+			if err := flush(); err != nil {
+				finishBar(readBar)
+				return err
+			}
+		}
+	}
+	err = flush()
+	finishBar(readBar)
+	if err != nil {
+		return err
+	}
+	if stage == nil {
+		return invalidErr(fmt.Errorf("import %s: no documents", displayName(opts.File)))
+	}
+	if err := stage.Commit(ctx); err != nil {
+		return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
+	}
+	sum.Documents = len(seen)
+	cfg, n, err := db.CollectionInfo(opts.Collection)
+	if err == nil {
+		sum.Records = n
+		sum.Embedder = cfg.Embedder
+	}
+	return printTextImport(out, opts, sum, duplicates, time.Since(start))
+}
+
+// merge adds the counts of one batch.
+func (s *addSummary) merge(b *addSummary) {
+	s.Chunks += b.Chunks
+	s.Words += b.Words
+	s.OOV += b.OOV
+	for _, w := range b.OOVWords {
+		s.noteOOV(w)
+	}
+}
+
+// noteOOV adds w to the unknown words shown, unless it is there or the
+// list is full.
+func (s *addSummary) noteOOV(w string) {
+	if len(s.OOVWords) < maxOOVShown && !slices.Contains(s.OOVWords, w) {
+		s.OOVWords = append(s.OOVWords, w)
+	}
+}
+
+// maxOOVShown is how many unknown words a summary lists.
+const maxOOVShown = 8
+
+// textImportJSON is the --json summary of import --text-field.
+type textImportJSON struct {
+	addSummary
+	File       string  `json:"file"`
+	Format     string  `json:"format"`
+	Duplicates int     `json:"duplicates"`
+	Seconds    float64 `json:"seconds"`
+}
+
+func printTextImport(out io.Writer, opts *importOptions, sum *addSummary, duplicates int, elapsed time.Duration) error {
+	if opts.JSON {
+		f, _ := resolveFormat(opts.Format, opts.File, "reading")
+		return writeJSON(out, textImportJSON{addSummary: *sum, File: opts.File, Format: f.String(), Duplicates: duplicates, Seconds: elapsed.Seconds()})
+	}
+	fmt.Fprintf(out, "imported %s documents into %q from %s in %.2f s", humanCount(int64(sum.Documents)), sum.Collection, displayName(opts.File), elapsed.Seconds())
+	if sum.Chunks > sum.Documents {
+		fmt.Fprintf(out, " as %s chunks", humanCount(int64(sum.Chunks)))
+	}
+	if sum.Replaced > 0 {
+		fmt.Fprintf(out, ", %s of them replacing existing keys", humanCount(int64(sum.Replaced)))
+	}
+	if duplicates > 0 {
+		fmt.Fprintf(out, "; %d repeated keys kept their last document", duplicates)
+	}
+	writeOOV(out, sum)
+	fmt.Fprintln(out)
+	return nil
+}
