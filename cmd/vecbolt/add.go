@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/text"
 )
 
@@ -120,6 +121,8 @@ type addSummary struct {
 	OOV        int64    `json:"oov"`
 	OOVWords   []string `json:"oov_words,omitempty"` // the first few, for the message
 	Records    int      `json:"records"`             // in the collection afterwards
+	Fitted     bool     `json:"fitted_component,omitempty"`
+	FittedOn   int      `json:"fitted_on,omitempty"` // documents of the batch it was fitted on (import)
 }
 
 func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {
@@ -150,15 +153,43 @@ func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	replaced := c.Has(opts.Key)
-	sum, err := te.add(ctx, c, []textDoc{{Key: opts.Key, Text: txt, Metadata: meta}}, opts.chunkFlags)
+	docs := []textDoc{{Key: opts.Key, Text: txt, Metadata: meta}}
+	replaced := c.Has(opts.Key) || c.Has(opts.Key+"#0")
+	// Replacing a chunked document deletes its chunks first: both go to a
+	// staged copy, so that a failure leaves the old document in place.
+	target := c
+	var stage *query.Staged
+	if len(replacedDocuments(c, docs, opts.chunkFlags)) > 0 {
+		if stage, err = db.Stage(ctx, opts.Collection, c.Config(), query.StageOptions{Copy: true}); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				_ = stage.Abort()
+			}
+		}()
+		target = stage.Collection()
+	}
+	sum, err := te.add(ctx, target, docs, opts.chunkFlags)
 	if err != nil {
+		var de *docIndexError
+		if errors.As(err, &de) {
+			err = de.Err
+		}
 		return err
+	}
+	if stage != nil {
+		if err := stage.Commit(ctx); err != nil {
+			return err
+		}
 	}
 	if replaced {
 		sum.Replaced = 1
 	}
-	sum.Records = c.Len()
+	sum.Collection, sum.Embedder = opts.Collection, c.Config().Embedder
+	if _, sum.Records, err = db.CollectionInfo(opts.Collection); err != nil {
+		return err
+	}
 	if opts.JSON {
 		return writeJSON(out, sum)
 	}
@@ -171,6 +202,9 @@ func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {
 		fmt.Fprintf(out, " as %d chunks", sum.Chunks)
 	}
 	fmt.Fprintf(out, " (%s records)", humanCount(int64(sum.Records)))
+	if sum.Fitted {
+		fmt.Fprint(out, "; fitted SIF's principal component")
+	}
 	writeOOV(out, sum)
 	fmt.Fprintln(out)
 	return nil

@@ -98,6 +98,7 @@ func exitCode(err error) int {
 		isTextInvalid(err):
 		return exitInvalid
 	case errors.Is(err, format.ErrUnknownFormat), errors.Is(err, embed.ErrSpec),
+		errors.Is(err, query.ErrNoEmbedder), errors.Is(err, query.ErrTextMode),
 		errors.Is(err, embed.ErrOption), errors.Is(err, text.ErrOption):
 		return exitUsage
 	case isCobraUsage(err):

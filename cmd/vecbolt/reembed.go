@@ -45,8 +45,8 @@ copy while it runs. Progress is drawn on a terminal.`,
 type reembedSummary struct {
 	Collection string  `json:"collection"`
 	Embedder   string  `json:"embedder"`
-	Documents  int     `json:"documents"`
-	Records    int     `json:"records"`
+	Records    int     `json:"records"` // re-embedded: the records with a text
+	Total      int     `json:"total"`   // records in the collection
 	Component  bool    `json:"component_refitted"`
 	OOV        int64   `json:"oov"`
 	Words      int64   `json:"words"`
@@ -69,7 +69,7 @@ func runReembed(ctx context.Context, opts *reembedOptions, out io.Writer) (err e
 		return err
 	}
 	bar := newCountBar(opts.progress && !opts.JSON, opts.stderr, c.Len(), "re-embedding ")
-	sum, err := te.reembed(ctx, db, c, barProgress(bar))
+	sum, err := te.reembed(ctx, c, barProgress(bar))
 	finishBar(bar)
 	if err != nil {
 		return fmt.Errorf("reembed %q: %w (nothing changed)", opts.Collection, err)
@@ -78,8 +78,8 @@ func runReembed(ctx context.Context, opts *reembedOptions, out io.Writer) (err e
 	if opts.JSON {
 		return writeJSON(out, sum)
 	}
-	fmt.Fprintf(out, "re-embedded %s documents (%s records) of %q with %s in %.2f s",
-		humanCount(int64(sum.Documents)), humanCount(int64(sum.Records)), sum.Collection, sum.Embedder, sum.Seconds)
+	fmt.Fprintf(out, "re-embedded %s of %s records of %q with %s in %.2f s",
+		humanCount(int64(sum.Records)), humanCount(int64(sum.Total)), sum.Collection, sum.Embedder, sum.Seconds)
 	if sum.Component {
 		fmt.Fprint(out, "; principal component refitted")
 	}

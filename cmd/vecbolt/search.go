@@ -241,9 +241,12 @@ func (opts *searchOptions) checkModes() error {
 	if !opts.thresholdSet {
 		return nil
 	}
+	if opts.Text != "" {
+		return opts.checkTextThreshold()
+	}
 	switch {
 	case opts.Batch != "" || opts.Expr != "":
-		return usageErr(errors.New("--threshold works with --key or --vector only"))
+		return usageErr(errors.New("--threshold works with --key, --vector or --text only"))
 	case opts.kSet:
 		return usageErr(errors.New("-k does not apply to --threshold; cap the results with --limit"))
 	case opts.Limit < 0:

@@ -64,7 +64,7 @@ func TestAddWords(t *testing.T) {
 
 	// Unknown words are counted and named, and left out of the mean.
 	out = ok(t, append(n, "add", "n2", "--text", "The zebra sat; the okapi ran")...)
-	if !strings.Contains(out, "2 of 6 words not in the vocabulary (zebra, okapi)") {
+	if !strings.Contains(out, "2 of 6 words not in the vocabulary (okapi, zebra)") {
 		t.Errorf("add with OOV: %q", out)
 	}
 	sameDirection(t, "n2", getVector(t, db, "notes", "n2"), meanVector(t, "the", "sat", "the", "ran"))

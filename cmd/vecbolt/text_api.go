@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"sync"
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/embed"
 )
 
-// textEmbedding is a collection's embedder, opened for one command, and
-// the calls of the text commands into package query.
+// textEmbedding is how a text command embeds for one collection: the
+// collection's own embedder for a words spec (resolved by package query,
+// with its stored SIF component), or a server client configured from the
+// flags and the environment, passed with each call.
 type textEmbedding struct {
-	spec  embed.Spec
-	e     embed.Embedder
-	words *embed.WordsEmbedder // the words embedder, for OOV reports; nil for servers
+	spec   embed.Spec
+	server embed.Embedder // nil for words specs
 }
 
 // docIndexError is an error about the document at Index of a batch.
@@ -31,8 +35,10 @@ func noEmbedder(name string) error {
 	return usageErr(fmt.Errorf("collection %q has no embedder: text goes into a collection made by 'vecbolt create NAME --embedder SPEC'", name))
 }
 
-// newTextEmbedding opens the embedder recorded with c.
-func newTextEmbedding(ctx context.Context, db *query.DB, c *query.Collection, flags *embedFlags) (*textEmbedding, error) {
+// newTextEmbedding prepares the embedding of texts for collection c.
+// Server clients take --embed-url, --embed-key-file and the others, over
+// OLLAMA_HOST, OPENAI_BASE_URL and OPENAI_API_KEY. Nothing is sent yet.
+func newTextEmbedding(_ context.Context, _ *query.DB, c *query.Collection, flags *embedFlags) (*textEmbedding, error) {
 	cfg := c.Config()
 	if cfg.Embedder == "" {
 		return nil, noEmbedder(c.Name())
@@ -42,97 +48,133 @@ func newTextEmbedding(ctx context.Context, db *query.DB, c *query.Collection, fl
 		return nil, err
 	}
 	te := &textEmbedding{spec: spec}
-	deps := embed.Deps{}
 	if spec.Provider == embed.Words {
-		wc, err := db.Collection(ctx, spec.Model)
-		if err != nil {
-			return nil, fmt.Errorf("the embedder %s: %w", spec, err)
-		}
-		if deps.Vocabulary, err = query.NewVocabulary(ctx, wc); err != nil {
-			return nil, err
-		}
-	} else if deps.Client, err = flags.clientOptions(spec.Provider); err != nil {
+		return te, nil
+	}
+	co, err := flags.clientOptions(spec.Provider)
+	if err != nil {
 		return nil, err
 	}
-	if deps.Client.Dim == 0 {
-		deps.Client.Dim = cfg.Dim
-	}
-	if te.e, err = embed.New(cfg.Embedder, deps); err != nil {
-		return nil, err
-	}
-	te.words, _ = te.e.(*embed.WordsEmbedder)
-	if err := embed.Check(cfg.Embedder, cfg.Dim, te.e); err != nil {
+	co.Dim = cfg.Dim
+	if te.server, err = embed.New(cfg.Embedder, embed.Deps{Client: co}); err != nil {
 		return nil, err
 	}
 	return te, nil
 }
 
-// add embeds docs and writes them to c in one batch.
+// add embeds docs and writes them to c, all or nothing, in one call of
+// AddDocuments. A key that is a chunked document, or any existing key
+// when chunking, is deleted first in the same collection (callers that
+// need the pair to be atomic pass a staged collection). Errors about one
+// document are *docIndexError values with its index in docs.
 func (te *textEmbedding) add(ctx context.Context, c *query.Collection, docs []textDoc, chunks chunkFlags) (*addSummary, error) {
-	if chunks.Tokens > 0 {
-		return nil, usageErr(errors.New("--chunk-tokens: not yet"))
-	}
-	texts := make([]string, len(docs))
+	qd := make([]query.Document, len(docs))
 	for i, d := range docs {
-		texts[i] = d.Text
+		qd[i] = query.Document{Key: d.Key, Text: d.Text, Metadata: d.Metadata}
 	}
-	sum := &addSummary{Documents: len(docs), Chunks: len(docs)}
-	var vecs [][]float32
-	if te.words != nil {
-		es, err := te.words.Embed(ctx, texts)
-		if err != nil {
-			var tx *embed.TextError
-			if errors.As(err, &tx) {
-				return nil, &docIndexError{Index: tx.Index, Err: err}
-			}
-			return nil, err
-		}
-		for _, e := range es {
-			vecs = append(vecs, e.Vector)
-			sum.Words += int64(e.Words)
-			sum.OOV += int64(len(e.OOV))
-			for _, w := range e.OOV {
-				sum.noteOOV(w)
-			}
-		}
-	} else {
-		var err error
-		if vecs, err = te.e.EmbedDocuments(ctx, texts); err != nil {
+	if old := replacedDocuments(c, docs, chunks); len(old) > 0 {
+		if _, err := c.DeleteDocuments(ctx, old...); err != nil {
 			return nil, err
 		}
 	}
-	recs := make([]query.Record, len(docs))
-	for i, d := range docs {
-		recs[i] = query.Record{Key: d.Key, Vector: vecs[i], Metadata: d.Metadata, Text: d.Text}
-	}
-	if err := c.UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+	rep, err := c.AddDocuments(ctx, qd, query.DocumentOptions{
+		ChunkTokens: chunks.Tokens, ChunkOverlap: chunks.Overlap, Embedder: te.server,
+	})
+	if err != nil {
+		var tx *query.TextError
+		if errors.As(err, &tx) && tx.Index >= 0 && tx.Index < len(docs) {
+			return nil, &docIndexError{Index: tx.Index, Err: tx.Err}
+		}
 		return nil, err
+	}
+	sum := &addSummary{Documents: rep.Documents, Chunks: rep.Records, Words: int64(rep.Words), OOV: int64(rep.OOV), Fitted: rep.Fitted}
+	for _, w := range rep.OOVWords {
+		sum.noteOOV(w)
 	}
 	return sum, nil
 }
 
-// search answers search --text.
-func (te *textEmbedding) search(ctx context.Context, c *query.Collection, opts *searchOptions, so query.SearchOptions) ([]textHit, error) {
-	if opts.Mode != modeVector {
-		return nil, usageErr(errors.New("--mode keyword and hybrid: not yet"))
+// replacedDocuments returns the keys of docs that AddDocuments would
+// refuse to replace: stored as chunked documents (their first chunk
+// "KEY#0" exists), or stored at all when the new ones are chunked.
+func replacedDocuments(c *query.Collection, docs []textDoc, chunks chunkFlags) []string {
+	var old []string
+	for _, d := range docs {
+		if c.Has(d.Key+"#0") || (chunks.Tokens > 0 && c.Has(d.Key)) {
+			old = append(old, d.Key)
+		}
 	}
-	v, err := te.e.EmbedQuery(ctx, opts.Text)
-	if err != nil {
-		return nil, err
-	}
+	return old
+}
+
+// search answers search --text through SearchText.
+func (te *textEmbedding) search(ctx context.Context, c *query.Collection, opts *searchOptions, so query.SearchOptions, stderr io.Writer) ([]textHit, error) {
+	f := &opts.textSearchFlags
 	so.WithText = true
-	res, err := c.Search(ctx, v, opts.K, so)
+	to := query.TextSearchOptions{SearchOptions: so, Mode: f.Mode, Chunks: f.Chunks, Embedder: te.server}
+	if f.Mode == modeHybrid {
+		to.Fusion, to.Weight = f.Fusion, f.Weight
+	}
+	if opts.thresholdSet {
+		th := float64(opts.Threshold)
+		to.Threshold = &th
+	}
+	if f.Mode != modeKeyword && te.server == nil && stderr != nil {
+		// The words embedder leaves unknown words out of the query's
+		// vector: say which.
+		if _, rep, err := c.EmbedQuery(ctx, f.Text, nil); err == nil && len(rep.OOV) > 0 {
+			fmt.Fprintf(stderr, "vecbolt: note: %d of the query's %d words are not in the vocabulary and do not count: %s\n",
+				len(rep.OOV), rep.Words, joinShort(rep.OOV, maxOOVShown))
+		}
+	}
+	res, err := c.SearchText(ctx, f.Text, opts.K, to)
 	if err != nil {
 		return nil, err
 	}
 	hits := make([]textHit, len(res))
 	for i, r := range res {
-		hits[i] = textHit{Key: r.Key, Score: r.Score, Text: r.Text, Metadata: r.Metadata}
+		hits[i] = textHit{Key: r.Key, Score: r.Score, Text: r.Text, Metadata: r.Metadata, Chunk: r.Chunk,
+			VectorScore: r.VectorScore, KeywordScore: r.KeywordScore, VectorRank: r.VectorRank, KeywordRank: r.KeywordRank}
 	}
 	return hits, nil
 }
 
-// reembed embeds every document of c again.
-func (te *textEmbedding) reembed(ctx context.Context, db *query.DB, c *query.Collection, progress func(int)) (*reembedSummary, error) {
-	return nil, errors.New("reembed: not yet")
+// reembed embeds every document of c again through Reembed, reporting the
+// graph updates to progress.
+func (te *textEmbedding) reembed(ctx context.Context, c *query.Collection, progress func(int)) (*reembedSummary, error) {
+	const perCommit = 5000
+	ro := query.ReembedOptions{Embedder: te.server, PerCommit: perCommit}
+	if progress != nil {
+		// Progress counts each commit's records from 0: carry the commits
+		// before it (calls within a commit may come slightly out of order).
+		var mu sync.Mutex // protects base, last
+		var base, last int
+		ro.Batch.Progress = func(done int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if done+perCommit/2 < last {
+				base += perCommit
+			}
+			last = done
+			progress(base + done)
+		}
+	}
+	rep, err := c.Reembed(ctx, ro)
+	if err != nil {
+		var tx *query.TextError
+		if errors.As(err, &tx) {
+			return nil, fmt.Errorf("record %q: %w", tx.Key, tx.Err)
+		}
+		return nil, err
+	}
+	return &reembedSummary{Collection: rep.Collection.Name(), Embedder: te.spec.String(), Records: rep.Records,
+		Total: rep.Collection.Len(), Component: rep.Fitted, Words: int64(rep.Words), OOV: int64(rep.OOV)}, nil
+}
+
+// joinShort joins at most n words with commas, "..." when there are more.
+func joinShort(words []string, n int) string {
+	if len(words) <= n {
+		return strings.Join(words, ", ")
+	}
+	return strings.Join(words[:n], ", ") + ", ..."
 }

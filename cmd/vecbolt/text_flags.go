@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/text"
 )
@@ -152,7 +153,9 @@ func parseEmbedderFlag(s string) (embed.Spec, error) {
 // input errors and exit 1.
 func isTextInvalid(err error) bool {
 	for _, s := range []error{errBlankText, embed.ErrEmptyText, embed.ErrNoKnownTokens,
-		text.ErrInvalidUTF8, text.ErrTooLarge, embed.ErrDimension, embed.ErrSpecMismatch} {
+		text.ErrInvalidUTF8, text.ErrTooLarge, embed.ErrDimension, embed.ErrSpecMismatch,
+		query.ErrInvalidText, query.ErrEmptyText, query.ErrTooManyTokens, query.ErrTooFewToFit,
+		query.ErrNoCounts, query.ErrDocumentExists, embed.ErrNoComponent} {
 		if errors.Is(err, s) {
 			return true
 		}

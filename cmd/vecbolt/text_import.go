@@ -131,6 +131,9 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 		}
 	}()
 	sum := &addSummary{Collection: opts.Collection, Embedder: c.Config().Embedder}
+	// A words embedder with pc=1 fits its component on the first batch
+	// written to an empty collection.
+	fitPending := te.spec.Params["pc"] == "1" && c.Len() == 0
 	seen := make(map[string]struct{})
 	duplicates := 0
 	var (
@@ -156,6 +159,9 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 				err = fmt.Errorf("%s:%d: document %q: %w", displayName(opts.File), d.Line, d.Key, de.Err)
 			}
 			return fmt.Errorf("import: %w (nothing imported)", err)
+		}
+		if s.Fitted {
+			sum.FittedOn = len(batch)
 		}
 		sum.merge(s)
 		batch, batchBytes = batch[:0], 0
@@ -193,7 +199,12 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 		where[d.Key] = len(batch)
 		batch = append(batch, d)
 		batchBytes += len(d.Text)
-		if batchBytes >= docBatchBytes || len(batch) >= docBatchMax {
+		maxDocs, maxBytes := docBatchMax, docBatchBytes
+		if fitPending && stage == nil {
+			// The first batch fits SIF's component: give it a sample.
+			maxDocs, maxBytes = max(maxDocs, query.DefaultFitSample), 16*maxBytes
+		}
+		if batchBytes >= maxBytes || len(batch) >= maxDocs {
 			if err := flush(); err != nil {
 				finishBar(readBar)
 				return err
@@ -222,6 +233,7 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 
 // merge adds the counts of one batch.
 func (s *addSummary) merge(b *addSummary) {
+	s.Fitted = s.Fitted || b.Fitted
 	s.Chunks += b.Chunks
 	s.Words += b.Words
 	s.OOV += b.OOV
@@ -264,6 +276,12 @@ func printTextImport(out io.Writer, opts *importOptions, sum *addSummary, duplic
 	}
 	if duplicates > 0 {
 		fmt.Fprintf(out, "; %d repeated keys kept their last document", duplicates)
+	}
+	if sum.Fitted {
+		fmt.Fprintf(out, "; fitted SIF's principal component on the first %s documents", humanCount(int64(sum.FittedOn)))
+		if sum.FittedOn < sum.Documents {
+			fmt.Fprint(out, " ('vecbolt reembed' refits it on all)")
+		}
 	}
 	writeOOV(out, sum)
 	fmt.Fprintln(out)

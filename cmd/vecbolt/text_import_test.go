@@ -161,10 +161,6 @@ func TestImportTextAndSearch(t *testing.T) {
 			t.Errorf("result %s has text %q, want %q", r.Key, r.Text, texts[r.Key])
 		}
 	}
-	if testing.Short() {
-		t.Skip("keyword and hybrid modes wait for SearchText (s17-docs)")
-	}
-
 	// Keyword: BM25 against the reference.
 	for _, q := range []string{"cat", "red mat", "the park", "car car"} {
 		got := textSearch(t, append(n, "search", "--text", q, "--mode", "keyword")...)

@@ -85,10 +85,10 @@ func (opts *searchOptions) checkTextFlags(cmd *cobra.Command) error {
 		return usageErr(fmt.Errorf("--fusion applies only to --mode hybrid, not %s", f.Mode))
 	case f.weightSet && f.Fusion != fusionWeighted:
 		return usageErr(errors.New("--weight applies only to --fusion weighted"))
-	case math.IsNaN(f.Weight) || f.Weight < 0 || f.Weight > 1:
-		return usageErr(fmt.Errorf("--weight must be between 0 and 1, got %v", f.Weight))
-	case opts.WithVectors || opts.Offset != 0:
-		return usageErr(errors.New("--with-vectors and --offset do not apply to --text"))
+	case math.IsNaN(f.Weight) || f.Weight <= 0 || f.Weight > 1:
+		return usageErr(fmt.Errorf("--weight must be more than 0 and at most 1, got %v (for keyword alone use --mode keyword)", f.Weight))
+	case opts.WithVectors:
+		return usageErr(errors.New("--with-vectors does not apply to --text"))
 	case opts.Exact && f.Mode == modeKeyword:
 		return usageErr(errors.New("--exact applies to the vector ranking; --mode keyword has none"))
 	case opts.Ef != 0 && f.Mode == modeKeyword:
@@ -97,21 +97,19 @@ func (opts *searchOptions) checkTextFlags(cmd *cobra.Command) error {
 	return nil
 }
 
-// textResultJSON is one result of search --text --json: the whole text.
+// textResultJSON is one result of search --text --json, with its whole
+// text (the best chunk's, for a chunked document).
 type textResultJSON struct {
-	Rank     int             `json:"rank"`
-	Key      string          `json:"key"`
-	Score    float32         `json:"score"`
-	Chunk    *chunkJSON      `json:"chunk,omitempty"`
-	Text     string          `json:"text"`
-	Metadata json.RawMessage `json:"metadata,omitempty"`
-}
-
-// chunkJSON places a chunk in its document.
-type chunkJSON struct {
-	Key   string `json:"key"` // the chunk record's key
-	Start int    `json:"start"`
-	End   int    `json:"end"`
+	Rank         int             `json:"rank"`
+	Key          string          `json:"key"`
+	Score        float64         `json:"score"`
+	Chunk        string          `json:"chunk,omitempty"` // the best chunk's record key, when not Key
+	VectorScore  *float64        `json:"vector_score,omitempty"`
+	VectorRank   int             `json:"vector_rank,omitempty"`
+	KeywordScore *float64        `json:"keyword_score,omitempty"`
+	KeywordRank  int             `json:"keyword_rank,omitempty"`
+	Text         string          `json:"text"`
+	Metadata     json.RawMessage `json:"metadata,omitempty"`
 }
 
 // textSearchJSON is the --json output of search --text.
@@ -126,11 +124,14 @@ type textSearchJSON struct {
 
 // textHit is one result of a text search as the CLI shows it.
 type textHit struct {
-	Key      string // the document's key
-	Score    float32
-	Text     string // the document's text, or the chunk's with --chunks
+	Key      string // the document's key (the chunk's with --chunks)
+	Score    float64
+	Text     string // the best chunk's text
 	Metadata json.RawMessage
-	Chunk    *chunkJSON // with --chunks
+	Chunk    string // the best chunk's record key
+
+	VectorScore, KeywordScore float64
+	VectorRank, KeywordRank   int
 }
 
 // tableTextWidth is how many characters of a text the table shows.
@@ -154,29 +155,17 @@ func snippet(s string, width int) string {
 	return strings.TrimRight(string(rs), " ") + "…"
 }
 
-// writeTextResults prints text hits as a table: rank, key, score, the
-// chunk's byte span with --chunks, and the start of the text.
-func writeTextResults(w io.Writer, hits []textHit, scoreHeader string, withMeta, chunks bool) error {
+// writeTextResults prints text hits as a table: rank, key, score and the
+// start of the text on one line (the best chunk's).
+func writeTextResults(w io.Writer, hits []textHit, scoreHeader string, withMeta bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := "RANK\tKEY\t" + scoreHeader
-	if chunks {
-		header += "\tBYTES"
-	}
-	header += "\tTEXT"
+	header := "RANK\tKEY\t" + scoreHeader + "\tTEXT"
 	if withMeta {
 		header += "\tMETADATA"
 	}
 	fmt.Fprintln(tw, header)
 	for i, h := range hits {
-		line := fmt.Sprintf("%d\t%s\t%.4f", i+1, tableKey(h.Key), h.Score)
-		if chunks {
-			span := "-"
-			if h.Chunk != nil {
-				span = fmt.Sprintf("%d-%d", h.Chunk.Start, h.Chunk.End)
-			}
-			line += "\t" + span
-		}
-		line += "\t" + snippet(h.Text, tableTextWidth)
+		line := fmt.Sprintf("%d\t%s\t%.4f\t%s", i+1, tableKey(h.Key), h.Score, snippet(h.Text, tableTextWidth))
 		if withMeta {
 			line += "\t" + string(h.Metadata)
 		}
@@ -206,14 +195,26 @@ func searchTextMode(ctx context.Context, opts *searchOptions, db *query.DB, c *q
 	if err != nil {
 		return err
 	}
-	hits, err := te.search(ctx, c, opts, so)
+	hits, err := te.search(ctx, c, opts, so, opts.stderr)
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
 		res := make([]textResultJSON, len(hits))
 		for i, h := range hits {
-			res[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Chunk: h.Chunk, Text: h.Text, Metadata: h.Metadata}
+			res[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Text: h.Text, Metadata: h.Metadata}
+			if h.Chunk != h.Key {
+				res[i].Chunk = h.Chunk
+			}
+			if f.Mode == modeHybrid {
+				res[i].VectorRank, res[i].KeywordRank = h.VectorRank, h.KeywordRank
+				if h.VectorRank > 0 {
+					res[i].VectorScore = &h.VectorScore
+				}
+				if h.KeywordRank > 0 {
+					res[i].KeywordScore = &h.KeywordScore
+				}
+			}
 		}
 		fusion := ""
 		if f.Mode == modeHybrid {
@@ -221,5 +222,19 @@ func searchTextMode(ctx context.Context, opts *searchOptions, db *query.DB, c *q
 		}
 		return writeJSON(out, textSearchJSON{Collection: opts.Collection, Embedder: c.Config().Embedder, Mode: f.Mode, Fusion: fusion, Query: f.Text, Results: res})
 	}
-	return writeTextResults(out, hits, textScoreName(f.Mode, f.Fusion, c.Config().Metric), opts.Metadata, f.Chunks)
+	return writeTextResults(out, hits, textScoreName(f.Mode, f.Fusion, c.Config().Metric), opts.Metadata)
+}
+
+// checkTextThreshold checks --threshold with --text: it keeps the results
+// of the k best whose score passes it (the score of the mode: similarity
+// or distance, BM25, or the fused score), so -k applies and --limit does
+// not.
+func (opts *searchOptions) checkTextThreshold() error {
+	switch {
+	case opts.Limit != 0:
+		return usageErr(errors.New("--limit does not apply to --text; -k caps the results"))
+	case math.IsNaN(float64(opts.Threshold)) || math.IsInf(float64(opts.Threshold), 0):
+		return usageErr(fmt.Errorf("--threshold must be a finite number, got %v", opts.Threshold))
+	}
+	return nil
 }
