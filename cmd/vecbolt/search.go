@@ -73,11 +73,17 @@ stops the batch before any search, and the error names it.
 for a text. --mode vector (the default) embeds it with the collection's
 embedder; keyword ranks the documents by BM25 (Lucene's, k1 = 1.2, b = 0.75)
 over their words; hybrid fuses both rankings by reciprocal rank fusion
-(--fusion rrf, k = 60) or by a weighted sum of min-max normalised scores
-(--fusion weighted --weight W, W for the vector ranking, 1 - W for keyword).
---filter and --restrict apply to both rankings before fusion. There is one
-result per document, scored by its best chunk, with its text (cut short in
-the table, whole with --json); --chunks lists the chunks instead.`,
+(--fusion rrf, k = 60: the score is the sum of 1/(60 + rank) over the two
+rankings) or by a weighted sum of min-max normalised scores (--fusion
+weighted, from 0 to 1); --weight W weighs the vector ranking W and the keyword
+one 1 - W (default 0.5). Each ranking goes 4k deep (at least 50) before
+fusion. --filter and --restrict apply to both rankings before fusion. There
+is one result per document, scored by its best chunk, with the text of that
+chunk (cut short in the table, whole with --json); --chunks lists the chunks
+instead. --threshold S keeps those of the k best whose score passes S: the
+similarity (at least S; at most S for an l2 distance) in vector mode, the BM25
+score in keyword mode, the fused score in hybrid mode (RRF's is at most
+2/61 = 0.0328 at the default weight).`,
 		Example: `  vecbolt --db words.db search --key coffee -k 5
   vecbolt search --vector "0.1, -0.2, 0.3" --exact
   vecbolt --db words.db search --key paris --ef 200 --json

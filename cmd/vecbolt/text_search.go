@@ -45,7 +45,7 @@ func (f *textSearchFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.Text, "text", "", "search near this text, embedded by the collection's embedder")
 	fs.StringVar(&f.Mode, "mode", modeVector, "with --text: vector, keyword (BM25) or hybrid (both, fused)")
 	fs.StringVar(&f.Fusion, "fusion", fusionRRF, "with --mode hybrid: rrf (reciprocal rank fusion, k = 60) or weighted (normalised scores)")
-	fs.Float64Var(&f.Weight, "weight", 0.5, "with --fusion weighted: the vector ranking's weight, 0 to 1 (keyword gets the rest)")
+	fs.Float64Var(&f.Weight, "weight", 0.5, "with --mode hybrid: the vector ranking's weight W, above 0 up to 1; keyword gets 1-W (rrf: reciprocal ranks weighted 2W and 2(1-W))")
 	fs.BoolVar(&f.Chunks, "chunks", false, "with --text: list matching chunks rather than one result per document")
 	f.embedFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("mode", completeValues(modeVector, modeKeyword, modeHybrid))
@@ -83,8 +83,8 @@ func (opts *searchOptions) checkTextFlags(cmd *cobra.Command) error {
 	switch {
 	case f.fusionSet && f.Mode != modeHybrid:
 		return usageErr(fmt.Errorf("--fusion applies only to --mode hybrid, not %s", f.Mode))
-	case f.weightSet && f.Fusion != fusionWeighted:
-		return usageErr(errors.New("--weight applies only to --fusion weighted"))
+	case f.weightSet && f.Mode != modeHybrid:
+		return usageErr(fmt.Errorf("--weight applies only to --mode hybrid, not %s", f.Mode))
 	case math.IsNaN(f.Weight) || f.Weight <= 0 || f.Weight > 1:
 		return usageErr(fmt.Errorf("--weight must be more than 0 and at most 1, got %v (for keyword alone use --mode keyword)", f.Weight))
 	case opts.WithVectors:
