@@ -86,7 +86,7 @@ the same way ('vecbolt add', 'import --text-field', 'search --text'):
 Without --dim a server embedder is asked once for its dimension.`,
 		Example: `  vecbolt create --dim 100
   vecbolt --db docs.db create articles --dim 384 --metric dot --m 32 --ef 128
-  vecbolt --db words.db create notes --embedder "words:glove?pool=sif"`,
+  vecbolt --db words.db create articles --embedder "words:glove?pool=sif"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
