@@ -123,6 +123,10 @@ type addSummary struct {
 	Records    int      `json:"records"`             // in the collection afterwards
 	Fitted     bool     `json:"fitted_component,omitempty"`
 	FittedOn   int      `json:"fitted_on,omitempty"` // documents of the batch it was fitted on (import)
+	// Skipped counts the documents import --skip-invalid left out;
+	// SkippedErrors says why for the first few.
+	Skipped       int      `json:"skipped,omitempty"`
+	SkippedErrors []string `json:"skipped_errors,omitempty"`
 }
 
 func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {

@@ -74,8 +74,9 @@ whose FIELD holds the text, embedded by the collection's embedder, and whose
 the metadata. --chunk-tokens N --chunk-overlap M split long texts into
 chunks. The import is all or nothing as above: a bad document (no text, no
 known word, invalid UTF-8, a text over 16 MiB) or an embedding server that
-fails stops it with the file and line, and nothing is written. Words the
-embedder does not know are counted in the summary.`,
+fails stops it with the file and line, and nothing is written; with
+--skip-invalid bad lines and documents the embedder refuses are left out and
+listed instead. Words the embedder does not know are counted in the summary.`,
 		Example: `  vecbolt --db words.db import glove.6B.100d.txt.gz
   vecbolt --db words.db -c w2v import GoogleNews-vectors-negative300.bin --metric cosine
   zcat vectors.jsonl.gz | vecbolt import --format jsonl -

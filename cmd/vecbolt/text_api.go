@@ -83,7 +83,7 @@ func (te *textEmbedding) add(ctx context.Context, c *query.Collection, docs []te
 	if err != nil {
 		var tx *query.TextError
 		if errors.As(err, &tx) && tx.Index >= 0 && tx.Index < len(docs) {
-			return nil, &docIndexError{Index: tx.Index, Err: tx.Err}
+			return nil, &docIndexError{Index: tx.Index, Err: plainTextError(tx.Err)}
 		}
 		return nil, err
 	}
@@ -177,4 +177,20 @@ func joinShort(words []string, n int) string {
 		return strings.Join(words, ", ")
 	}
 	return strings.Join(words[:n], ", ") + ", ..."
+}
+
+// plainTextError restates the words embedder's error about one text
+// without its position in the embedder's batch ("text 0 ..."), which
+// means nothing to the user: the caller names the document. It keeps the
+// sentinels for errors.Is.
+func plainTextError(err error) error {
+	var te *embed.TextError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msg := "the text has no words"
+	if errors.Is(te.Err, embed.ErrNoKnownTokens) {
+		msg = fmt.Sprintf("none of its %d words is in the vocabulary (%s)", te.Words, joinShort(te.OOV, maxOOVShown))
+	}
+	return &hintError{msg: msg, err: err}
 }

@@ -49,7 +49,7 @@ func (opts *importOptions) checkTextImport(cmd *cobra.Command) error {
 	if opts.TextField == "" {
 		return usageErr(errors.New("--text-field is empty: name the field or column holding the text"))
 	}
-	for _, name := range []string{"skip-invalid", "vocab", "metric", "m", "ef-construction", "ef"} {
+	for _, name := range []string{"vocab", "metric", "m", "ef-construction", "ef"} {
 		if cmd.Flags().Changed(name) {
 			return usageErr(fmt.Errorf("--%s does not apply to --text-field (documents go into a collection made by 'vecbolt create NAME --embedder SPEC')", name))
 		}
@@ -134,8 +134,21 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 	// A words embedder with pc=1 fits its component on the first batch
 	// written to an empty collection.
 	fitPending := te.spec.Params["pc"] == "1" && c.Len() == 0
-	seen := make(map[string]struct{})
+	seen := make(map[string]struct{})    // keys read
+	written := make(map[string]struct{}) // keys written
 	duplicates := 0
+	type skippedDoc struct {
+		line int
+		msg  string
+	}
+	var skipped []skippedDoc // the errors of the first maxSkipKept skipped documents
+	nSkipped := 0
+	skip := func(line int, err error) {
+		nSkipped++
+		if len(skipped) < maxSkipKept {
+			skipped = append(skipped, skippedDoc{line, cleanMessage(err.Error())})
+		}
+	}
 	var (
 		batch      []textDoc
 		batchBytes int
@@ -151,19 +164,34 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 				return err
 			}
 		}
-		s, err := te.add(ctx, stage.Collection(), batch, opts.chunkFlags)
-		if err != nil {
-			var de *docIndexError
-			if errors.As(err, &de) && de.Index >= 0 && de.Index < len(batch) {
-				d := batch[de.Index]
-				err = fmt.Errorf("%s:%d: document %q: %w", displayName(opts.File), d.Line, d.Key, de.Err)
+		for {
+			s, err := te.add(ctx, stage.Collection(), batch, opts.chunkFlags)
+			if err == nil {
+				if s.Fitted {
+					sum.FittedOn = len(batch)
+				}
+				sum.merge(s)
+				break
 			}
-			return fmt.Errorf("import: %w (nothing imported)", err)
+			var de *docIndexError
+			if !errors.As(err, &de) || de.Index < 0 || de.Index >= len(batch) {
+				return fmt.Errorf("import: %w (nothing imported)", err)
+			}
+			d := batch[de.Index]
+			err = fmt.Errorf("%s:%d: document %q: %w", displayName(opts.File), d.Line, d.Key, de.Err)
+			if !opts.SkipInvalid || !isTextInvalid(de.Err) {
+				return fmt.Errorf("import: %w (nothing imported%s)", err, skipHint(opts.SkipInvalid))
+			}
+			// Leave the document out and embed the batch again.
+			skip(d.Line, err)
+			batch = append(batch[:de.Index], batch[de.Index+1:]...)
+			if len(batch) == 0 {
+				break
+			}
 		}
-		if s.Fitted {
-			sum.FittedOn = len(batch)
+		for _, d := range batch {
+			written[d.Key] = struct{}{}
 		}
-		sum.merge(s)
 		batch, batchBytes = batch[:0], 0
 		clear(where)
 		return nil
@@ -180,8 +208,13 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 			break
 		}
 		if err != nil {
+			var pe *format.ParseError
+			if opts.SkipInvalid && errors.As(err, &pe) && !rd.Fatal() {
+				skip(pe.Line, err)
+				continue
+			}
 			finishBar(readBar)
-			return fmt.Errorf("import: %w (nothing imported)", err)
+			return fmt.Errorf("import: %w (nothing imported%s)", err, skipHint(opts.SkipInvalid && !rd.Fatal()))
 		}
 		if _, dup := seen[d.Key]; dup {
 			duplicates++
@@ -193,9 +226,6 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 			}
 		}
 		seen[d.Key] = struct{}{}
-		if c.Has(d.Key) {
-			sum.Replaced++
-		}
 		where[d.Key] = len(batch)
 		batch = append(batch, d)
 		batchBytes += len(d.Text)
@@ -216,19 +246,44 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 	if err != nil {
 		return err
 	}
-	if stage == nil {
-		return invalidErr(fmt.Errorf("import %s: no documents", displayName(opts.File)))
+	if len(written) == 0 {
+		if stage != nil {
+			_ = stage.Abort()
+			stage = nil
+		}
+		return invalidErr(fmt.Errorf("import %s: no documents (%d skipped)", displayName(opts.File), nSkipped))
 	}
 	if err := stage.Commit(ctx); err != nil {
 		return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
 	}
-	sum.Documents = len(seen)
+	sum.Documents = len(written)
+	for k := range written {
+		if c.Has(k) || c.Has(k+"#0") {
+			sum.Replaced++
+		}
+	}
 	cfg, n, err := db.CollectionInfo(opts.Collection)
 	if err == nil {
 		sum.Records = n
 		sum.Embedder = cfg.Embedder
 	}
+	// Documents the embedder refused are found after the lines read past
+	// them: list the first by line.
+	slices.SortStableFunc(skipped, func(a, b skippedDoc) int { return a.line - b.line })
+	sum.Skipped = nSkipped
+	for _, sd := range skipped[:min(len(skipped), maxReported)] {
+		sum.SkippedErrors = append(sum.SkippedErrors, sd.msg)
+	}
 	return printTextImport(out, opts, sum, duplicates, time.Since(start))
+}
+
+// skipHint is the end of an import error's message: --skip-invalid skips
+// such documents, unless it was given.
+func skipHint(given bool) string {
+	if given {
+		return ""
+	}
+	return "; --skip-invalid skips such documents"
 }
 
 // merge adds the counts of one batch.
@@ -250,6 +305,10 @@ func (s *addSummary) noteOOV(w string) {
 	}
 }
 
+// maxSkipKept is how many skipped documents import keeps to list the
+// first few by line.
+const maxSkipKept = 1000
+
 // maxOOVShown is how many unknown words a summary lists.
 const maxOOVShown = 8
 
@@ -268,8 +327,8 @@ func printTextImport(out io.Writer, opts *importOptions, sum *addSummary, duplic
 		return writeJSON(out, textImportJSON{addSummary: *sum, File: opts.File, Format: f.String(), Duplicates: duplicates, Seconds: elapsed.Seconds()})
 	}
 	fmt.Fprintf(out, "imported %s documents into %q from %s in %.2f s", humanCount(int64(sum.Documents)), sum.Collection, displayName(opts.File), elapsed.Seconds())
-	if sum.Chunks > sum.Documents {
-		fmt.Fprintf(out, " as %s chunks", humanCount(int64(sum.Chunks)))
+	if opts.chunkFlags.Tokens > 0 {
+		fmt.Fprintf(out, " as %s records (chunks)", humanCount(int64(sum.Chunks)))
 	}
 	if sum.Replaced > 0 {
 		fmt.Fprintf(out, ", %s of them replacing existing keys", humanCount(int64(sum.Replaced)))
@@ -284,6 +343,16 @@ func printTextImport(out io.Writer, opts *importOptions, sum *addSummary, duplic
 		}
 	}
 	writeOOV(out, sum)
-	fmt.Fprintln(out)
+	fmt.Fprintf(out, "; skipped %d\n", sum.Skipped)
+	if sum.Skipped > 0 {
+		fmt.Fprintf(out, "skipped %d invalid documents", sum.Skipped)
+		if sum.Skipped > len(sum.SkippedErrors) {
+			fmt.Fprintf(out, "; the first %d", len(sum.SkippedErrors))
+		}
+		fmt.Fprintln(out, ":")
+		for _, e := range sum.SkippedErrors {
+			fmt.Fprintf(out, "  %s\n", e)
+		}
+	}
 	return nil
 }

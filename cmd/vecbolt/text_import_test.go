@@ -327,3 +327,47 @@ func TestImportTextAllOrNothing(t *testing.T) {
 		t.Errorf("%d records, want 7", got)
 	}
 }
+
+// TestImportTextSkipInvalid checks that --skip-invalid leaves out and
+// reports bad lines and documents the embedder refuses, writes the others,
+// and still stops at what ends the file.
+func TestImportTextSkipInvalid(t *testing.T) {
+	defer func(m int) { docBatchMax = m }(docBatchMax)
+	docBatchMax = 3
+	db := wordsDB(t)
+	ok(t, "--db", db, "create", "notes", "--embedder", "words:glove")
+	n := []string{"--db", db, "-c", "notes"}
+	in := corpusJSONL() +
+		`{"id":"x1","body":"zebra okapi"}` + "\n" + // no known word
+		`{"id":"x2","body":` + "\n" + // malformed
+		`{"id":"x3","body":"..."}` + "\n" + // no word
+		`{"id":"x4","body":" "}` + "\n" + // blank
+		`{"id":"d1","body":"the red car"}` + "\n" + // a repeat, replacing d1
+		`{"id":"x5","body":"cat zebra"}` + "\n" // fine, one unknown word
+	path := writeFile(t, t.TempDir(), "docs.jsonl", []byte(in))
+	out := ok(t, append(n, "import", path, "--text-field", "body", "--skip-invalid")...)
+	for _, want := range []string{"imported 7 documents", "1 repeated keys kept their last document", "; skipped 4\n",
+		"skipped 4 invalid documents:\n", `docs.jsonl:7: document "x1": none of its 2 words is in the vocabulary (zebra, okapi)`,
+		"docs.jsonl:8:18: malformed input", `docs.jsonl:9: document "x3": invalid text: text has no words`, `docs.jsonl:10: document "x4": the text is empty`,
+		"1 of 41 words not in the vocabulary (zebra)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if i, j := strings.Index(out, "docs.jsonl:7:"), strings.Index(out, "docs.jsonl:10:"); i > j {
+		t.Errorf("skipped documents not in line order:\n%s", out)
+	}
+	if got := statsRecords(t, n...); got != 7 {
+		t.Errorf("%d records, want 7", got)
+	}
+	sameDirection(t, "d1", getVector(t, db, "notes", "d1"), meanVector(t, "the", "red", "car"))
+	for _, k := range []string{"x1", "x2", "x3", "x4"} {
+		fails(t, exitNotFound, append(n, "get", k), k)
+	}
+	// Nothing valid at all: nothing written, and an error.
+	bad := writeFile(t, t.TempDir(), "bad.jsonl", []byte(`{"id":"x1","body":"zebra"}`+"\n"))
+	fails(t, exitInvalid, append(n, "import", bad, "--text-field", "body", "--skip-invalid"), "no documents (1 skipped)")
+	if got := statsRecords(t, n...); got != 7 {
+		t.Errorf("%d records, want 7", got)
+	}
+}

@@ -61,7 +61,15 @@ type docReader struct {
 	keyCol   int
 	header   []string
 	nextLine int // where the next record starts (see markRecord)
+
+	fatal bool // the last error ends the reading (I/O, a line over the limit)
 }
+
+// Fatal reports whether the last error of Read ends the file: an I/O
+// error, a damaged gzip stream, or a line or record over maxDocLine. After
+// other errors (a malformed line, a bad document) Read goes on with the
+// next document.
+func (d *docReader) Fatal() bool { return d.fatal }
 
 // newDocReader returns a reader of documents in format f (format.JSONL or
 // format.CSV) from r, gzip-compressed or not. CSV needs a header row naming
@@ -114,6 +122,7 @@ func (d *docReader) readLine() ([]byte, error) {
 		d.long = append(d.long[:0], line...)
 		for err == bufio.ErrBufferFull {
 			if len(d.long) > maxDocLine {
+				d.fatal = true
 				return nil, d.errorf(d.line+1, 0, text.ErrTooLarge, "line longer than %s bytes (a document's text may hold at most %s bytes)",
 					humanCount(maxDocLine), humanCount(text.MaxTextBytes))
 			}
@@ -123,6 +132,7 @@ func (d *docReader) readLine() ([]byte, error) {
 		line = d.long
 	}
 	if len(line) > maxDocLine {
+		d.fatal = true
 		return nil, d.errorf(d.line+1, 0, text.ErrTooLarge, "line longer than %s bytes (a document's text may hold at most %s bytes)",
 			humanCount(maxDocLine), humanCount(text.MaxTextBytes))
 	}
@@ -138,6 +148,7 @@ func (d *docReader) readLine() ([]byte, error) {
 }
 
 func (d *docReader) ioError(err error) error {
+	d.fatal = true
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || err == io.ErrUnexpectedEOF {
 		return &format.ParseError{File: d.name, Line: d.line + 1, Err: fmt.Errorf("%w: the gzip stream is damaged or ends early (%v)", format.ErrTruncated, err)}
 	}
@@ -390,6 +401,7 @@ func (d *docReader) csvError(err error) error {
 		}
 		return d.errorf(pe.Line, pe.Column, format.ErrMalformed, "%v", pe.Err)
 	case errors.Is(err, errRecordTooLong):
+		d.fatal = true
 		return d.errorf(d.nextLine, 0, text.ErrTooLarge, "a record longer than %s bytes (an unclosed quote?); a document's text may hold at most %s bytes",
 			humanCount(maxDocLine), humanCount(text.MaxTextBytes))
 	}

@@ -186,7 +186,7 @@ func TestSearchTextChunks(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "docs.jsonl", []byte(docs))
 	out := ok(t, append(n, "import", path, "--text-field", "body", "--chunk-tokens", "6", "--chunk-overlap", "2")...)
 	// 18 words in steps of 4: chunks at 0, 4, 8, 12 (the last ends at 18); "short" is one record.
-	if !strings.Contains(out, "imported 2 documents") || !strings.Contains(out, "as 5 chunks") {
+	if !strings.Contains(out, "imported 2 documents") || !strings.Contains(out, "as 5 records (chunks)") {
 		t.Errorf("import: %q", out)
 	}
 	got := textSearch(t, append(n, "search", "--text", "red car", "--mode", "keyword")...)
