@@ -94,6 +94,38 @@ func (te *textEmbedding) add(ctx context.Context, c *query.Collection, docs []te
 	return sum, nil
 }
 
+// screen returns the documents of docs that a words embedder refuses (no
+// word, or no known word), by index, pooling each one alone: O(words·d)
+// per document. It lets import --skip-invalid leave them out before
+// AddDocuments, which stops at the first. Server embedders refuse no text
+// of their own accord: nil. c is the collection whose embedder is used.
+func (te *textEmbedding) screen(ctx context.Context, c *query.Collection, docs []textDoc) (map[int]error, error) {
+	if te.server != nil {
+		return nil, nil
+	}
+	e, err := c.Embedder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, ok := e.(*embed.WordsEmbedder)
+	if !ok {
+		return nil, nil
+	}
+	var bad map[int]error
+	for i, d := range docs {
+		if _, err := w.Pool(ctx, []string{d.Text}); err != nil {
+			if !isTextInvalid(err) {
+				return nil, err
+			}
+			if bad == nil {
+				bad = map[int]error{}
+			}
+			bad[i] = plainTextError(err)
+		}
+	}
+	return bad, nil
+}
+
 // replacedDocuments returns the keys of docs that AddDocuments would
 // refuse to replace: stored as chunked documents (their first chunk
 // "KEY#0" exists), or stored at all when the new ones are chunked.

@@ -164,6 +164,29 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 				return err
 			}
 		}
+		if opts.SkipInvalid {
+			bad, err := te.screen(ctx, c, batch)
+			if err != nil {
+				return fmt.Errorf("import: %w (nothing imported)", err)
+			}
+			if len(bad) > 0 {
+				kept := batch[:0]
+				for i, d := range batch {
+					if e, ok := bad[i]; ok {
+						skip(d.Line, fmt.Errorf("%s:%d: document %q: %w", displayName(opts.File), d.Line, d.Key, e))
+						continue
+					}
+					kept = append(kept, d)
+				}
+				batch = kept
+				if len(batch) == 0 {
+					clear(where)
+					return nil
+				}
+			}
+		}
+		// Chunks the screen cannot see (a chunk of unknown words) are left
+		// out one by one, embedding the batch again each time.
 		for {
 			s, err := te.add(ctx, stage.Collection(), batch, opts.chunkFlags)
 			if err == nil {

@@ -348,7 +348,7 @@ func TestImportTextSkipInvalid(t *testing.T) {
 	out := ok(t, append(n, "import", path, "--text-field", "body", "--skip-invalid")...)
 	for _, want := range []string{"imported 7 documents", "1 repeated keys kept their last document", "; skipped 4\n",
 		"skipped 4 invalid documents:\n", `docs.jsonl:7: document "x1": none of its 2 words is in the vocabulary (zebra, okapi)`,
-		"docs.jsonl:8:18: malformed input", `docs.jsonl:9: document "x3": invalid text: text has no words`, `docs.jsonl:10: document "x4": the text is empty`,
+		"docs.jsonl:8:18: malformed input", `docs.jsonl:9: document "x3": the text has no words`, `docs.jsonl:10: document "x4": the text is empty`,
 		"1 of 41 words not in the vocabulary (zebra)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -364,10 +364,19 @@ func TestImportTextSkipInvalid(t *testing.T) {
 	for _, k := range []string{"x1", "x2", "x3", "x4"} {
 		fails(t, exitNotFound, append(n, "get", k), k)
 	}
+	// A chunk of unknown words, which only AddDocuments sees: the batch
+	// is embedded again without its document.
+	chunked := writeFile(t, t.TempDir(), "chunked.jsonl", []byte(`{"id":"y1","body":"cat sat zebra okapi"}`+"\n"+`{"id":"y2","body":"the dog ran"}`+"\n"))
+	out = ok(t, append(n, "import", chunked, "--text-field", "body", "--skip-invalid", "--chunk-tokens", "2")...)
+	if !strings.Contains(out, "imported 1 documents") || !strings.Contains(out, `chunked.jsonl:1: document "y1": none of its 2 words is in the vocabulary (zebra, okapi)`) {
+		t.Errorf("chunk of unknown words:\n%s", out)
+	}
+	ok(t, append(n, "get", "y2#0")...)
+	fails(t, exitNotFound, append(n, "get", "y1#0"), "y1#0")
 	// Nothing valid at all: nothing written, and an error.
 	bad := writeFile(t, t.TempDir(), "bad.jsonl", []byte(`{"id":"x1","body":"zebra"}`+"\n"))
 	fails(t, exitInvalid, append(n, "import", bad, "--text-field", "body", "--skip-invalid"), "no documents (1 skipped)")
-	if got := statsRecords(t, n...); got != 7 {
+	if got := statsRecords(t, n...); got != 9 {
 		t.Errorf("%d records, want 7", got)
 	}
 }
