@@ -82,6 +82,9 @@ func readTextArg(in io.Reader, textFlag string, textSet bool, file string) (stri
 				return "", err
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				return "", usageErr(fmt.Errorf("%s is a directory", where))
+			}
 			r = f
 		}
 		b, err := io.ReadAll(io.LimitReader(r, text.MaxTextBytes+1))

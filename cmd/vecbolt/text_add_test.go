@@ -90,6 +90,7 @@ func TestAddWords(t *testing.T) {
 		{[]string{"add", "e", "--text", "cat \xff sat"}, exitInvalid, "--text: invalid UTF-8 at byte offset 4"},
 		{[]string{"add", "e", "--text-file", big}, exitInvalid, "exceeds the limit of 16777216 bytes"},
 		{[]string{"add", "e", "--text-file", "/nonexistent/t.txt"}, exitNotFound, "/nonexistent/t.txt"},
+		{[]string{"add", "e", "--text-file", "."}, exitUsage, "--text-file . is a directory"},
 		{[]string{"add", "e", "--text", "cat", "--metadata", "[1]"}, exitInvalid, "--metadata must be a JSON object"},
 		{[]string{"add", "e"}, exitUsage, "text"},
 		{[]string{"add", "e", "--text", "cat", "--text-file", "-"}, exitUsage, "text"},

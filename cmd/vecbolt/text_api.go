@@ -155,7 +155,7 @@ func (te *textEmbedding) search(ctx context.Context, c *query.Collection, opts *
 		// The words embedder leaves unknown words out of the query's
 		// vector: say which.
 		if _, rep, err := c.EmbedQuery(ctx, f.Text, nil); err == nil && len(rep.OOV) > 0 {
-			fmt.Fprintf(stderr, "vecbolt: note: %d of the query's %d words are not in the vocabulary and do not count: %s\n",
+			fmt.Fprintf(stderr, "vecbolt: note: words of the query not in the vocabulary do not count (%d of %d): %s\n",
 				len(rep.OOV), rep.Words, joinShort(rep.OOV, maxOOVShown))
 		}
 	}
