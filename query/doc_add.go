@@ -339,7 +339,7 @@ func (c *Collection) checkDocumentKeys(plans []docPlan) error {
 func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) error {
 	for _, p := range plans {
 		key := p.doc.Key
-		if _, _, ok, err := sc.Document(key); err != nil {
+		if ok, err := sc.HasDocument(key); err != nil {
 			return err
 		} else if ok {
 			return fmt.Errorf("%w: %q is stored as a chunked document in collection %q (DeleteDocuments first)", ErrDocumentExists, key, c.name)
@@ -348,7 +348,7 @@ func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) 
 			if p.chunks != nil {
 				return fmt.Errorf("%w: %q is stored as a record in collection %q; a chunked document cannot share its key", ErrDocumentExists, key, c.name)
 			}
-			if ti, ok, err := sc.TextInfo(id); err != nil {
+			if ti, ok, err := sc.TextRef(id); err != nil {
 				return err
 			} else if ok && ti.Doc != "" {
 				return fmt.Errorf("%w: %q is a chunk of document %q in collection %q", ErrDocumentExists, key, ti.Doc, c.name)
@@ -437,7 +437,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 			if sc.Has(key) {
 				del = append(del, key)
 			}
-			if _, _, ok, err := sc.Document(key); err != nil || !ok {
+			if ok, err := sc.HasDocument(key); err != nil || !ok {
 				if err != nil {
 					return err
 				}
@@ -447,7 +447,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 				if _, err := strconv.Atoi(strings.TrimPrefix(k, key+"#")); err != nil {
 					return nil
 				}
-				ti, ok, err := sc.TextInfo(id)
+				ti, ok, err := sc.TextRef(id)
 				if err == nil && ok && ti.Doc == key {
 					del = append(del, k)
 				}

@@ -89,7 +89,7 @@ func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error)
 			}
 			continue
 		}
-		old, ok, err := sc.TextInfo(r.ids[i])
+		old, ok, err := sc.TextRef(r.ids[i])
 		if err != nil {
 			return false, fmt.Errorf("query: record %q: %w", r.recs[i].Key, err)
 		}
@@ -109,6 +109,7 @@ func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error)
 // postings with those terms). The caller holds a read transaction on sc.
 func checkTexts(ctx context.Context, sc *store.Collection) []error {
 	var errs []error
+	var lastDoc, lastText string
 	n := 0
 	err := sc.ForEachID(func(id uint32, key string, _ uint64, _ []float32) error {
 		if n++; n&1023 == 0 {
@@ -119,13 +120,29 @@ func checkTexts(ctx context.Context, sc *store.Collection) []error {
 		if len(errs) > maxCheckProblems {
 			return nil
 		}
-		ti, ok, err := sc.TextInfo(id)
+		ti, ok, err := sc.TextRef(id)
 		if err != nil {
 			errs = append(errs, err)
 			return nil
 		}
 		if !ok {
 			return nil
+		}
+		if ti.Doc != "" {
+			// Chunks of one document have neighbouring ids: read each
+			// document once per run of its chunks.
+			if ti.Doc != lastDoc {
+				if lastText, _, _, err = sc.Document(ti.Doc); err != nil {
+					errs = append(errs, err)
+					return nil
+				}
+				lastDoc = ti.Doc
+			}
+			if ti.End > len(lastText) {
+				errs = append(errs, fmt.Errorf("record %q: chunk %d..%d beyond document %q of %d bytes", key, ti.Start, ti.End, ti.Doc, len(lastText)))
+				return nil
+			}
+			ti.Text = lastText[ti.Start:ti.End]
 		}
 		terms, length, err := analyze(ti.Text)
 		if err != nil {

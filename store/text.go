@@ -19,10 +19,11 @@ import (
 
 // Names of the text buckets and keys inside a collection's bucket.
 var (
-	textsBucket      = []byte("texts")    // id -> sealed text entry
-	docsBucket       = []byte("docs")     // document key -> chunks uint32 BE | text
-	postingsBucket   = []byte("postings") // termlen uint16 BE | term | id uint32 BE -> freq uint32 BE | len uint32 BE
-	termsBucket      = []byte("terms")    // term -> document frequency uint32 BE
+	textsBucket      = []byte("texts")     // id -> sealed text entry
+	docsBucket       = []byte("docs")      // document key -> text
+	docChunksBucket  = []byte("docchunks") // document key -> chunks uint32 BE
+	postingsBucket   = []byte("postings")  // termlen uint16 BE | term | id uint32 BE -> freq uint32 BE | len uint32 BE
+	termsBucket      = []byte("terms")     // term -> document frequency uint32 BE
 	textStatsKey     = []byte("textstats")
 	textComponentKey = []byte("textcomponent")
 )
@@ -58,7 +59,9 @@ type Text struct {
 	// under that key (in the collection's documents, not its records).
 	Doc string
 	// DocText is the document's whole text; it is stored by the first
-	// chunk written for Doc and must be the same for every chunk.
+	// chunk written for Doc and must be the same for every chunk (only its
+	// length is compared, so that a document of c chunks costs O(size),
+	// not O(c·size)).
 	DocText    string
 	Start, End int // the chunk's byte span in DocText
 	// Terms are the text's distinct BM25 terms with their frequencies, in
@@ -208,8 +211,10 @@ func validateText(t *Text) ([]TermFreq, error) {
 		if t.Start < 0 || t.Start > t.End || t.End > len(t.DocText) {
 			return nil, fmt.Errorf("%w: chunk span %d..%d outside document %s of %d bytes", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc), len(t.DocText))
 		}
-		if !utf8.ValidString(t.DocText) {
-			return nil, fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		// The whole document is checked once, when it is stored
+		// (addChunk); each chunk checks its span.
+		if !utf8.ValidString(t.DocText[t.Start:t.End]) {
+			return nil, fmt.Errorf("%w: chunk %d..%d of document %s is not valid UTF-8", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc))
 		}
 	} else {
 		if len(t.Text) > MaxTextLen {
@@ -241,6 +246,11 @@ func (c *Collection) PutText(id uint32, t *Text) error {
 	if err != nil {
 		return err
 	}
+	if t.Doc != "" {
+		if err := c.checkDocText(t); err != nil {
+			return err
+		}
+	}
 	if err := c.DeleteText(id); err != nil {
 		return err
 	}
@@ -263,39 +273,84 @@ func (c *Collection) PutText(id uint32, t *Text) error {
 }
 
 // addChunk counts one more chunk of document doc, storing its text if it
-// is new.
+// is new. O(log n), plus the text's size for a new document.
 func (c *Collection) addChunk(doc, text string) error {
 	docs, err := c.textBucket(docsBucket, true)
 	if err != nil {
 		return err
 	}
-	dk := []byte(doc)
-	n, stored, ok, err := c.document(docs, dk)
+	counts, err := c.textBucket(docChunksBucket, true)
 	if err != nil {
 		return err
 	}
-	if ok && string(stored) != text {
-		return fmt.Errorf("%w: document %s is stored with another text", ErrInvalidText, quoteKey(doc))
+	dk := []byte(doc)
+	n, err := c.chunkCount(counts, dk)
+	if err != nil {
+		return err
 	}
-	v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(text)+crcLen), n+1)
-	return docs.Put(dk, seal(dk, append(v, text...)))
+	if n == 0 {
+		if err := docs.Put(dk, sealCopy(dk, []byte(text))); err != nil {
+			return err
+		}
+	}
+	return counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), n+1)))
 }
 
-// document reads the docs entry under key: its chunk count and text
-// (aliasing bbolt memory).
-func (c *Collection) document(docs *bolt.Bucket, key []byte) (chunks uint32, text []byte, ok bool, err error) {
+// checkDocText checks a chunk's document text against the stored one: a
+// new document must be valid UTF-8 (O(size), once per document); a stored
+// one must have the same length (O(log n)).
+func (c *Collection) checkDocText(t *Text) error {
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(t.Doc))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if !utf8.ValidString(t.DocText) {
+			return fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		}
+		return nil
+	}
+	docs := c.b.Bucket(docsBucket)
 	if docs == nil {
-		return 0, nil, false, nil
+		return corrupt(c.name, "docs", "document %s has %d chunks but no docs bucket", quoteKey(t.Doc), n)
+	}
+	if v := docs.Get([]byte(t.Doc)); len(v) != len(t.DocText)+crcLen {
+		return fmt.Errorf("%w: document %s is stored with another text (%d bytes, this chunk's document has %d)", ErrInvalidText, quoteKey(t.Doc), len(v)-crcLen, len(t.DocText))
+	}
+	return nil
+}
+
+// chunkCount reads the number of chunks of document key (0: none).
+func (c *Collection) chunkCount(counts *bolt.Bucket, key []byte) (uint32, error) {
+	if counts == nil {
+		return 0, nil
+	}
+	v := counts.Get(key)
+	if v == nil {
+		return 0, nil
+	}
+	p, ok := unseal(key, v)
+	if !ok || len(p) != 4 {
+		return 0, corrupt(c.name, "docchunks", "chunk count of document %s fails its checksum", quoteKey(string(key)))
+	}
+	return binary.BigEndian.Uint32(p), nil
+}
+
+// document reads the text of document key (aliasing bbolt memory),
+// verifying its checksum: O(log n + its size).
+func (c *Collection) document(docs *bolt.Bucket, key []byte) (text []byte, ok bool, err error) {
+	if docs == nil {
+		return nil, false, nil
 	}
 	v := docs.Get(key)
 	if v == nil {
-		return 0, nil, false, nil
+		return nil, false, nil
 	}
 	p, good := unseal(key, v)
-	if !good || len(p) < 4 {
-		return 0, nil, false, corrupt(c.name, "docs", "document %s fails its checksum", quoteKey(string(key)))
+	if !good {
+		return nil, false, corrupt(c.name, "docs", "document %s fails its checksum", quoteKey(string(key)))
 	}
-	return binary.BigEndian.Uint32(p), p[4:], true, nil
+	return p, true, nil
 }
 
 // DeleteText removes the text of record id and its postings; a record
@@ -322,23 +377,22 @@ func (c *Collection) DeleteText(id uint32) error {
 		return err
 	}
 	if e.kind == textChunk {
-		docs := c.b.Bucket(docsBucket)
-		n, text, ok, err := c.document(docs, e.doc)
+		counts := c.b.Bucket(docChunksBucket)
+		dk := bytes.Clone(e.doc)
+		n, err := c.chunkCount(counts, dk)
 		if err != nil {
 			return err
 		}
-		if ok {
-			dk := bytes.Clone(e.doc)
-			if n <= 1 {
-				if err := docs.Delete(dk); err != nil {
-					return err
-				}
-			} else {
-				v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(text)+crcLen), n-1)
-				if err := docs.Put(dk, seal(dk, append(v, text...))); err != nil {
-					return err
-				}
+		switch {
+		case n > 1:
+			err = counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), n-1)))
+		case n == 1:
+			if err = counts.Delete(dk); err == nil {
+				err = c.b.Bucket(docsBucket).Delete(dk)
 			}
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return texts.Delete(k)
@@ -518,8 +572,28 @@ func (c *Collection) Text(id uint32) (string, bool, error) {
 }
 
 // TextInfo returns everything stored about the text of record id, and
-// whether it has one. Cost: O(log n + text length + terms).
+// whether it has one. For a chunk it reads (and verifies) the whole
+// document: O(log n + document length + terms); TextRef does not.
 func (c *Collection) TextInfo(id uint32) (TextInfo, bool, error) {
+	ti, ok, err := c.TextRef(id)
+	if err != nil || !ok || ti.Doc == "" {
+		return ti, ok, err
+	}
+	text, ok, err := c.document(c.b.Bucket(docsBucket), []byte(ti.Doc))
+	if err != nil {
+		return TextInfo{}, false, err
+	}
+	if !ok || ti.End > len(text) {
+		return TextInfo{}, false, corruptID(c.name, "texts", id, "chunk points at %d..%d of document %s, which is missing or shorter", ti.Start, ti.End, quoteKey(ti.Doc))
+	}
+	ti.Text = string(text[ti.Start:ti.End])
+	return ti, true, nil
+}
+
+// TextRef is TextInfo without reading a chunk's document: for a chunk,
+// Text is "" and Doc, Start and End say where it is. Cost: O(log n +
+// entry size).
+func (c *Collection) TextRef(id uint32) (TextInfo, bool, error) {
 	texts := c.b.Bucket(textsBucket)
 	if texts == nil {
 		return TextInfo{}, false, nil
@@ -539,22 +613,28 @@ func (c *Collection) TextInfo(id uint32) (TextInfo, bool, error) {
 		return ti, true, nil
 	}
 	ti.Doc, ti.Start, ti.End = string(e.doc), int(e.start), int(e.end)
-	_, text, ok, err := c.document(c.b.Bucket(docsBucket), e.doc)
-	if err != nil {
-		return TextInfo{}, false, err
-	}
-	if !ok || int(e.end) > len(text) {
-		return TextInfo{}, false, corruptID(c.name, "texts", id, "chunk points at %d..%d of document %s, which is missing or shorter", e.start, e.end, quoteKey(ti.Doc))
-	}
-	ti.Text = string(text[e.start:e.end])
 	return ti, true, nil
 }
 
 // Document returns the text of the document stored under key and its
 // number of chunks, or ok false. Cost: O(log n + text length).
 func (c *Collection) Document(key string) (text string, chunks int, ok bool, err error) {
-	n, t, ok, err := c.document(c.b.Bucket(docsBucket), []byte(key))
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(key))
+	if err != nil || n == 0 {
+		return "", 0, false, err
+	}
+	t, ok, err := c.document(c.b.Bucket(docsBucket), []byte(key))
+	if err == nil && !ok {
+		err = corrupt(c.name, "docs", "document %s has %d chunks but no text", quoteKey(key), n)
+	}
 	return string(t), int(n), ok, err
+}
+
+// HasDocument reports whether a document is stored under key, without
+// reading its text. O(log n).
+func (c *Collection) HasDocument(key string) (bool, error) {
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(key))
+	return n > 0, err
 }
 
 // SetTextComponent stores the embedder's fitted component bytes (opaque
@@ -598,7 +678,7 @@ func (db *DB) stageCopyText(ctx context.Context, name, hidden string) error {
 				keys = append(keys, [2][]byte{k, bytes.Clone(v)})
 			}
 		}
-		for _, sub := range [][]byte{textsBucket, docsBucket, postingsBucket, termsBucket} {
+		for _, sub := range [][]byte{textsBucket, docsBucket, docChunksBucket, postingsBucket, termsBucket} {
 			if c.b.Bucket(sub) != nil {
 				subs = append(subs, sub)
 			}
