@@ -78,6 +78,7 @@ func TestAddWords(t *testing.T) {
 	sameDirection(t, "n1 replaced", getVector(t, db, "notes", "n1"), meanVector(t, "red", "car", "blue", "car"))
 
 	big := writeFile(t, t.TempDir(), "big.txt", []byte(strings.Repeat("cat ", 4<<20)+"x"))
+	many := writeFile(t, t.TempDir(), "many.txt", []byte(strings.Repeat("cat ", 9000)))
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -90,6 +91,7 @@ func TestAddWords(t *testing.T) {
 		{[]string{"add", "e", "--text", "cat \xff sat"}, exitInvalid, "--text: invalid UTF-8 at byte offset 4"},
 		{[]string{"add", "e", "--text-file", big}, exitInvalid, "exceeds the limit of 16777216 bytes"},
 		{[]string{"add", "e", "--text-file", "/nonexistent/t.txt"}, exitNotFound, "/nonexistent/t.txt"},
+		{[]string{"add", "e", "--text-file", many}, exitInvalid, "the text has 9,000 words, more than the 8,192 one vector may pool; split it with --chunk-tokens N"},
 		{[]string{"add", "e", "--text-file", "."}, exitUsage, "--text-file . is a directory"},
 		{[]string{"add", "e", "--text", "cat", "--metadata", "[1]"}, exitInvalid, "--metadata must be a JSON object"},
 		{[]string{"add", "e"}, exitUsage, "text"},

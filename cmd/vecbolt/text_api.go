@@ -10,6 +10,7 @@ import (
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/embed"
+	"github.com/vecbolt/vecbolt/query/text"
 )
 
 // textEmbedding is how a text command embeds for one collection: the
@@ -83,7 +84,13 @@ func (te *textEmbedding) add(ctx context.Context, c *query.Collection, docs []te
 	if err != nil {
 		var tx *query.TextError
 		if errors.As(err, &tx) && tx.Index >= 0 && tx.Index < len(docs) {
-			return nil, &docIndexError{Index: tx.Index, Err: plainTextError(tx.Err)}
+			e := plainTextError(tx.Err)
+			if errors.Is(e, query.ErrTooManyTokens) {
+				toks, _ := text.Tokenize(docs[tx.Index].Text)
+				e = &hintError{err: e, msg: fmt.Sprintf("the text has %s words, more than the %s one vector may pool; split it with --chunk-tokens N",
+					humanCount(int64(len(toks))), humanCount(query.DefaultMaxTokens))}
+			}
+			return nil, &docIndexError{Index: tx.Index, Err: e}
 		}
 		return nil, err
 	}

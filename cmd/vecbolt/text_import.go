@@ -106,6 +106,10 @@ func runImportText(ctx context.Context, opts *importOptions, out io.Writer) (err
 		return err
 	}
 	defer closeDB(db, &err)
+	if names, err := db.Collections(); err == nil && !slices.Contains(names, opts.Collection) {
+		return &exitError{code: exitNotFound, err: &hintError{err: query.ErrUnknownCollection,
+			msg: fmt.Sprintf("no collection %q in %s: documents go into a collection made first by 'vecbolt create %s --embedder SPEC'", opts.Collection, opts.DB, opts.Collection)}}
+	}
 	c, err := opts.collection(ctx, db)
 	if err != nil {
 		return err

@@ -251,6 +251,7 @@ func TestImportTextAllOrNothing(t *testing.T) {
 		{"bad utf-8", strings.Replace(good, "The dog sat", "The \xffdog", 1), exitInvalid, "docs.jsonl:6:"},
 		{"no key", good + `{"body":"cat"}` + "\n", exitInvalid, `docs.jsonl:7: malformed input: no "id" field`},
 		{"empty", "", exitInvalid, "no documents"},
+		{"too many words", good + `{"id":"x","body":"` + strings.Repeat("cat ", 8193) + `"}` + "\n", exitInvalid, `docs.jsonl:7: document "x": the text has 8,193 words, more than the 8,192`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, dir, "docs.jsonl", []byte(tc.content))
@@ -264,6 +265,8 @@ func TestImportTextAllOrNothing(t *testing.T) {
 		})
 	}
 
+	fails(t, exitNotFound, []string{"--db", db, "-c", "nosuch", "import", writeFile(t, dir, "d.jsonl", []byte(good)), "--text-field", "body"},
+		`no collection "nosuch"`, "'vecbolt create nosuch --embedder SPEC'")
 	// A server embedder failing on the third request (the third batch).
 	s := newEmbedServer(t, "ollama", 8)
 	ok(t, "--db", db, "create", "srv", "--embedder", "ollama:m", "--dim", "8")
