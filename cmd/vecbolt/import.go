@@ -71,7 +71,7 @@ metadata as {"count": N}; export --vocab writes it back.
 created with --embedder: JSON Lines objects or CSV rows (with a header row)
 whose FIELD holds the text, embedded by the collection's embedder, and whose
 --key-field (default id) holds the key; the other fields or columns become
-the metadata. --chunk-tokens N --chunk-overlap M split long texts into
+the metadata (CSV values as strings; a JSON "metadata" object is merged in). --chunk-tokens N --chunk-overlap M split long texts into
 chunks. The import is all or nothing as above: a bad document (no text, no
 known word, invalid UTF-8, a text over 16 MiB) or an embedding server that
 fails stops it with the file and line, and nothing is written; with

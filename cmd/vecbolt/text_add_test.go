@@ -114,6 +114,13 @@ func TestAddWords(t *testing.T) {
 		t.Errorf("glove has %d records", got)
 	}
 	fails(t, exitNotFound, []string{"--db", filepath.Join(t.TempDir(), "none.db"), "add", "k", "--text", "cat"}, "does not exist")
+	// SIF's component needs two documents to be fitted on.
+	ok(t, "--db", db, "create", "sif", "--embedder", "words:glove?pool=sif")
+	fails(t, exitInvalid, []string{"--db", db, "-c", "sif", "add", "k", "--text", "the cat sat"},
+		`collection "sif" removes SIF's principal component, which is fitted on the first documents written to it, and 1 is too few`)
+	if got := statsRecords(t, "--db", db, "-c", "sif"); got != 0 {
+		t.Errorf("sif has %d records", got)
+	}
 }
 
 // TestAddServer adds through fake Ollama and OpenAI servers, and checks
@@ -179,6 +186,12 @@ func TestAddServer(t *testing.T) {
 						t.Errorf("%d records, want 1", n)
 					}
 				})
+			}
+			// Searching needs the server too, but for keyword search.
+			fails(t, exitFailure, append(append([]string{}, srv...), "search", "--text", "coffee", "--embed-url", closed.url(), "--embed-retries", "0"), "no response")
+			got := textSearch(t, append(append([]string{}, srv...), "search", "--text", "coffee", "--mode", "keyword", "--embed-url", closed.url())...)
+			if len(got.Results) != 1 || got.Results[0].Key != "a" || got.Results[0].Text != "Coffee at breakfast" {
+				t.Errorf("keyword search with the server down: %+v", got.Results)
 			}
 		})
 	}

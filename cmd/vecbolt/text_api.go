@@ -92,6 +92,10 @@ func (te *textEmbedding) add(ctx context.Context, c *query.Collection, docs []te
 			}
 			return nil, &docIndexError{Index: tx.Index, Err: e}
 		}
+		if errors.Is(err, query.ErrTooFewToFit) {
+			return nil, &hintError{err: err, msg: fmt.Sprintf("collection %q removes SIF's principal component, which is fitted on the first documents written to it, "+
+				"and %d is too few: import at least 2 documents at once first ('vecbolt import FILE --text-field FIELD'), or use pc=0 in the embedder", c.Name(), len(docs))}
+		}
 		return nil, err
 	}
 	sum := &addSummary{Documents: rep.Documents, Chunks: rep.Records, Words: int64(rep.Words), OOV: int64(rep.OOV), Fitted: rep.Fitted}
