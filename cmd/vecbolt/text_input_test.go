@@ -190,3 +190,39 @@ func TestChunkFlags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDocReader reads arbitrary bytes as JSON Lines and as CSV: no panic,
+// every error a *format.ParseError (or the end), and every document read
+// has a key and a text that embedders accept the bytes of.
+func FuzzDocReader(f *testing.F) {
+	f.Add([]byte(`{"id":"a","body":"The cat","x":1}` + "\n" + `{"id":2,"body":"sat","metadata":{"y":2}}`))
+	f.Add([]byte("id,body,x\na,\"The \"\"cat\"\"\",1\nb,\"multi\nline\",2\n"))
+	f.Add([]byte("id,body\n\xff,\xfe\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, fm := range []format.Format{format.JSONL, format.CSV} {
+			rd, err := newDocReader(bytes.NewReader(data), fm, "fuzz", docFields{Text: "body", Key: "id"})
+			if err != nil {
+				continue
+			}
+			for i := 0; i < 1000; i++ {
+				d, err := rd.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					var pe *format.ParseError
+					if !errors.As(err, &pe) {
+						t.Fatalf("%v: %T %v", fm, err, err)
+					}
+					if rd.Fatal() {
+						break
+					}
+					continue
+				}
+				if d.Key == "" || checkText(d.Text) != nil || d.Line < 1 {
+					t.Fatalf("%v: bad document %+v", fm, d)
+				}
+			}
+		}
+	})
+}
