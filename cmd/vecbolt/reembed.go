@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -68,8 +70,31 @@ func runReembed(ctx context.Context, opts *reembedOptions, out io.Writer) (err e
 	if err != nil {
 		return err
 	}
-	bar := newCountBar(opts.progress && !opts.JSON, opts.stderr, c.Len(), "re-embedding ")
-	sum, err := te.reembed(ctx, c, barProgress(bar))
+	show := opts.progress && !opts.JSON
+	if show {
+		fmt.Fprintf(opts.stderr, "re-embedding the texts of %s records of %q with %s\n", humanCount(int64(c.Len())), opts.Collection, te.spec)
+	}
+	if show && te.server != nil {
+		// A server's answers are the slow part: count them first.
+		ebar := newCountBar(true, opts.stderr, c.Len(), "embedding    ")
+		te.server = &progressEmbedder{Embedder: te.server, batch: opts.BatchSize, done: func(n int) { _ = ebar.Set(n) }}
+		defer finishBar(ebar)
+	}
+	// The bar of the graph updates starts with them.
+	var bar *progressbar.ProgressBar
+	var progress func(int)
+	if show {
+		var once sync.Once
+		var set func(int)
+		progress = func(n int) {
+			once.Do(func() {
+				bar = newCountBar(true, opts.stderr, c.Len(), "re-embedding ")
+				set = barProgress(bar)
+			})
+			set(n)
+		}
+	}
+	sum, err := te.reembed(ctx, c, progress)
 	finishBar(bar)
 	if err != nil {
 		return fmt.Errorf("reembed %q: %w (nothing changed)", opts.Collection, err)

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vecbolt/vecbolt/query/embed"
 )
 
 // TestReembedSIF checks that reembed refits SIF's component on every
@@ -137,4 +141,39 @@ func TestReembedServerFails(t *testing.T) {
 	}
 	check("same server") // the fake server is deterministic
 	ok(t, "--db", db, "check")
+}
+
+// TestProgressEmbedder checks that embedding in counted steps gives the
+// vectors of one call, and counts every text.
+func TestProgressEmbedder(t *testing.T) {
+	s := newEmbedServer(t, "ollama", 5)
+	co := (&embedFlags{URL: s.url(), Timeout: 5 * time.Second, BatchSize: 64, getenv: func(string) string { return "" }})
+	o, err := co.clientOptions("ollama")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := embed.New("ollama:m", embed.Deps{Client: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"a b", "c", "d e f", "g", "h", "i j"}
+	var counts []int
+	p := &progressEmbedder{Embedder: e, batch: 4, done: func(n int) { counts = append(counts, n) }}
+	got, err := p.EmbedDocuments(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(counts) != "[4 6]" || len(got) != len(texts) {
+		t.Fatalf("counts %v, %d vectors", counts, len(got))
+	}
+	for i, v := range got {
+		sameDirection(t, texts[i], v, hashVector(texts[i], 5))
+	}
+	if p.Spec().String() != "ollama:m" || p.Dim() != 5 {
+		t.Errorf("spec %s dim %d", p.Spec(), p.Dim())
+	}
+	s.setHook(answerOn(3, 500, `{"error":"boom"}`))
+	if _, err := (&progressEmbedder{Embedder: e, batch: 4, done: func(int) {}}).EmbedDocuments(context.Background(), texts); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("error: %v", err)
+	}
 }

@@ -237,3 +237,29 @@ func plainTextError(err error) error {
 	}
 	return &hintError{msg: msg, err: err}
 }
+
+// progressEmbedder embeds documents in batches of its own size, calling
+// done with the number embedded after each, so a command can draw the
+// progress of a long embedding. Everything else is the wrapped embedder's.
+type progressEmbedder struct {
+	embed.Embedder
+	batch int
+	done  func(n int)
+}
+
+// EmbedDocuments implements embed.Embedder: all or nothing, like the
+// wrapped one.
+func (p *progressEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	step := max(p.batch, 1)
+	out := make([][]float32, 0, len(texts))
+	for lo := 0; lo < len(texts); lo += step {
+		hi := min(lo+step, len(texts))
+		vs, err := p.Embedder.EmbedDocuments(ctx, texts[lo:hi])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vs...)
+		p.done(hi)
+	}
+	return out, nil
+}
