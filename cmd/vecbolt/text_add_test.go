@@ -100,6 +100,7 @@ func TestAddWords(t *testing.T) {
 		{[]string{"add", "e", "--text", "cat", "--chunk-overlap", "2"}, exitUsage, "--chunk-overlap needs --chunk-tokens"},
 		{[]string{"-c", "nosuch", "add", "e", "--text", "cat"}, exitNotFound, `no collection "nosuch"`},
 		{[]string{"-c", "glove", "add", "e", "--text", "cat"}, exitUsage, `collection "glove" has no embedder`},
+		{[]string{"add", "e", "--text", "cat", "--embed-url", "http://localhost:1"}, exitUsage, `--embed-url and --embed-key-file are for embedding servers; collection "notes" embeds offline with words:glove`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			fails(t, tc.code, append([]string{"--db", db, "-c", "notes"}, tc.args...), tc.want)

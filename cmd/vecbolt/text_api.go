@@ -50,6 +50,9 @@ func newTextEmbedding(_ context.Context, _ *query.DB, c *query.Collection, flags
 	}
 	te := &textEmbedding{spec: spec}
 	if spec.Provider == embed.Words {
+		if flags.URL != "" || flags.KeyFile != "" {
+			return nil, usageErr(fmt.Errorf("--embed-url and --embed-key-file are for embedding servers; collection %q embeds offline with %s", c.Name(), spec))
+		}
 		return te, nil
 	}
 	co, err := flags.clientOptions(spec.Provider)
