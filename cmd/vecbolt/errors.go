@@ -17,10 +17,10 @@ import (
 // Exit codes of the vecbolt command, as the README lists them.
 const (
 	exitOK       = 0
-	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk
+	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk, an embedding server
 	exitUsage    = 2   // bad flags or arguments; an output file that exists (export without --force)
 	exitNotFound = 3   // missing key, collection, database, input file, or output directory
-	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error
+	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error, a text that cannot be embedded
 	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, damaged
 	exitCanceled = 130 // interrupted (SIGINT)
 )
