@@ -383,3 +383,35 @@ func TestImportTextSkipInvalid(t *testing.T) {
 		t.Errorf("%d records, want 7", got)
 	}
 }
+
+// TestImportTextStdin reads documents from standard input, gzipped CSV too,
+// and takes the Ollama server from OLLAMA_HOST.
+func TestImportTextStdin(t *testing.T) {
+	s := newEmbedServer(t, "ollama", 8)
+	t.Setenv("OLLAMA_HOST", strings.TrimPrefix(s.srv.URL, "http://"))
+	db := tempDB(t)
+	ok(t, "--db", db, "create", "docs", "--embedder", "ollama:m") // asks OLLAMA_HOST for the dimension
+	n := []string{"--db", db, "-c", "docs"}
+	r := vecbolt(t, corpusJSONL(), append(n, "import", "-", "--format", "jsonl", "--text-field", "body")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "imported 6 documents into \"docs\" from <stdin>") {
+		t.Fatalf("stdin: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	sameDirection(t, "d3", getVector(t, db, "docs", "d3"), hashVector("A red car, a blue car", 8))
+	var b strings.Builder
+	b.WriteString("id,body\n")
+	for _, d := range corpus {
+		fmt.Fprintf(&b, "%s2,%q\n", d.id, d.body)
+	}
+	r = vecbolt(t, string(gzipBytes(t, []byte(b.String()))), append(n, "import", "-", "-f", "csv", "--text-field", "body", "--json")...)
+	var sum textImportJSON
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.Documents != 6 || sum.Records != 12 || sum.Format != "csv" {
+		t.Fatalf("gzipped csv: exit %d %+v\n%s%s", r.code, sum, r.stdout, r.stderr)
+	}
+	r = vecbolt(t, corpusJSONL(), append(n, "import", "-", "--text-field", "body")...)
+	checkFailure(t, r, exitUsage, nil, "needs --format")
+	r = vecbolt(t, corpusJSONL(), append(n, "import", "-", "-f", "glove", "--text-field", "body")...)
+	checkFailure(t, r, exitUsage, nil, "--text-field reads JSON Lines or CSV, not glove")
+	fails(t, exitUsage, append(n, "import", "x.jsonl", "--key-field", "id"), "--key-field applies only to --text-field")
+	fails(t, exitUsage, append(n, "import", "x.jsonl", "--text-field", "body", "--metric", "dot"), "--metric does not apply to --text-field")
+	fails(t, exitNotFound, append(n, "import", "nosuch.jsonl", "--text-field", "body"), "nosuch.jsonl")
+}
