@@ -40,7 +40,10 @@ existing KEY replaces its document.
 
 --chunk-tokens N splits the text into chunks of N tokens (--chunk-overlap M
 shared with the previous chunk), one vector each; the document is stored once
-and search merges its chunks. A text longer than 16 MiB is refused.
+and search merges its chunks. Unchunked, a text may have 8,192 words; a text
+longer than 16 MiB is refused. Replacing a chunked document (or any document
+with --chunk-tokens) goes through a staged copy of the collection, so a
+failure keeps the old one; that costs a copy of the collection.
 
 Words the words embedder does not know are counted and listed, never
 dropped silently; a text with no known word at all is refused. For server

@@ -24,8 +24,9 @@ func newReembedCommand(g *globalOptions) *cobra.Command {
 		Short: "Embed every document again (refitting SIF's principal component)",
 		Long: `Embed every document of the collection named by -c again with its embedder and
 rewrite the vectors. For a words embedder with SIF pooling the first principal
-component is fitted again on all the documents first (the first import fitted
-it on its own documents), and queries use the new one from then on.
+component is fitted again first, on all the documents (a seeded sample of
+10,000 when there are more; the first import fitted it on its own first
+batch), and queries use the new one from then on.
 
 The vectors are rewritten in a staged copy of the collection that replaces it
 in one commit at the end: an error, an embedding server that fails, Ctrl-C or
