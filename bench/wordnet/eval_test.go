@@ -197,6 +197,11 @@ func TestEvaluationOptions(t *testing.T) {
 	if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Depth: 5}); !errors.Is(err, wordnet.ErrOption) {
 		t.Errorf("depth 5: got %v, want ErrOption", err)
 	}
+	for _, w := range []float64{-0.5, 1, 2, math.NaN()} {
+		if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Weight: w}); !errors.Is(err, wordnet.ErrOption) {
+			t.Errorf("weight %g: got %v, want ErrOption", w, err)
+		}
+	}
 	noExamples := []wordnet.Synset{{Offset: 1, POS: 'n', Lemmas: []string{"cat"}, Definition: "a small animal"}}
 	if _, err := wordnet.GlossRetrieval(ctx, noExamples, glove.vocab, wordnet.GlossOptions{}); !errors.Is(err, wordnet.ErrNoSynsets) {
 		t.Errorf("no examples: got %v, want ErrNoSynsets", err)
@@ -213,8 +218,8 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 3 {
-		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 3", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
+	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 4 {
+		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 4", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
 	}
 	// The independent index: terms and means of every definition.
 	type doc struct {
@@ -265,7 +270,14 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 		}
 		return order, 0
 	}
-	exact := [3]int{}
+	exact := [4]int{}
+	var found [4]int
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
 	for qi, id := range rep.QueryIDs {
 		want := -1
 		for i, d := range docs {
@@ -320,7 +332,34 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 			}
 		}
 		_, hRank := rankOf(rrf, want, 100)
-		for m, w := range []int{kwRank, vRank, hRank} {
+		// Weighted: min-max normalised scores of each list, 0.5 each.
+		ws := make([]float64, len(docs))
+		for i := range ws {
+			ws[i] = math.NaN()
+		}
+		for li, order := range [][]int{kwOrder, vOrder} {
+			scores := [][]float64{bm, cos}[li]
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, i := range order {
+				lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
+			}
+			for _, i := range order {
+				if math.IsNaN(ws[i]) {
+					ws[i] = 0
+				}
+				norm := 1.0 // a list of equal scores: all 1, as documented
+				if hi > lo {
+					norm = (scores[i] - lo) / (hi - lo)
+				}
+				ws[i] += 0.5 * norm
+			}
+		}
+		_, wRank := rankOf(ws, want, 100)
+		found[0] += b2i(kwRank > 0 && vRank > 0)
+		found[1] += b2i(kwRank > 0 && vRank == 0)
+		found[2] += b2i(kwRank == 0 && vRank > 0)
+		found[3] += b2i(kwRank == 0 && vRank == 0)
+		for m, w := range []int{kwRank, vRank, hRank, wRank} {
 			got := rep.Ranks(m)[qi]
 			if got == w {
 				exact[m]++
@@ -328,6 +367,10 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 				t.Errorf("query %d %q, %s: rank %d, independent %d", qi, q, rep.Rows[m].Mode, got, w)
 			}
 		}
+	}
+	f := rep.Found
+	if d := [4]int{f.Both, f.KeywordOnly, f.VectorOnly, f.Neither}; d != found {
+		t.Errorf("found both/keyword/vector/neither %v, independent %v", d, found)
 	}
 	for m, e := range exact {
 		if e < rep.Queries*9/10 {

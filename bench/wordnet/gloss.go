@@ -17,8 +17,9 @@ import (
 )
 
 // GlossOptions configures GlossRetrieval. The zero value means 1,000
-// queries, seed 0, depth 100, RRF k = 60, SIF pooling with the principal
-// component removed, the HNSW graph.
+// queries, seed 0, depth 100, RRF k = 60, weights 0.5 / 0.5 in the
+// weighted fusion, SIF pooling with the principal component removed, the
+// HNSW graph.
 type GlossOptions struct {
 	// Queries is how many synsets with an example are drawn as queries;
 	// 0 means 1,000; more than there are evaluates them all.
@@ -28,6 +29,11 @@ type GlossOptions struct {
 	Depth int
 	// RRFK is RRF's k; 0 means 60.
 	RRFK float64
+	// Weight is the keyword list's weight in the weighted-score fusion
+	// (text.WeightedScore of min-max normalised BM25 and cosine scores);
+	// the vector list gets 1 − Weight. 0 means 0.5; otherwise it must lie
+	// in (0, 1).
+	Weight float64
 	// Mean pools by plain mean instead of SIF; NoPC keeps the principal
 	// component (otherwise it is fitted on all the definitions, the
 	// documents, and removed from documents and queries alike).
@@ -47,12 +53,12 @@ type GlossOptions struct {
 
 // GlossRow is the score of one search mode.
 type GlossRow struct {
-	Mode string  `json:"mode"` // keyword, vector or hybrid
+	Mode string  `json:"mode"` // keyword, vector, hybrid-rrf or hybrid-weighted
 	R10  float64 `json:"recall_at_10"`
 	MRR  float64 `json:"mrr"`
 	// Latency is the mean time per query: tokenizing and BM25 for keyword;
 	// embedding and the graph search for vector; both plus the fusion for
-	// hybrid (the two searches run one after the other).
+	// a hybrid (the two searches run one after the other).
 	Latency time.Duration `json:"latency_ns"`
 	ranks   []int
 }
@@ -65,8 +71,24 @@ type GlossReport struct {
 	Queries   int        `json:"queries"`
 	Depth     int        `json:"depth"`
 	Embedder  string     `json:"embedder"`
+	Weight    float64    `json:"keyword_weight"` // of the weighted fusion
 	Rows      []GlossRow `json:"rows"`
-	QueryIDs  []string   `json:"-"` // synset id of each query, in draw order
+	// Found counts where the relevant document is within the depth of the
+	// two lists before fusion: it is what a fusion can work with.
+	Found    GlossFound `json:"found"`
+	QueryIDs []string   `json:"-"` // synset id of each query, in draw order
+}
+
+// GlossFound counts the queries by which of the keyword and vector lists
+// (each cut at the depth) hold the relevant document, and by which hold
+// it in their first 10.
+type GlossFound struct {
+	Both        int `json:"both"`
+	KeywordOnly int `json:"keyword_only"`
+	VectorOnly  int `json:"vector_only"`
+	Neither     int `json:"neither"`
+	Top10Both   int `json:"top10_both"`
+	Top10Either int `json:"top10_either"` // the recall@10 of a perfect choice between the two lists
 }
 
 // Ranks returns the rank of each query's synset in row i (0: beyond the
@@ -79,18 +101,27 @@ func (r *GlossReport) Ranks(i int) []int { return r.Rows[i].ranks }
 // vecbolt collection (cosine, default HNSW parameters). It then draws
 // opts.Queries synsets that have an example with a known word, queries
 // with the first example, and records the rank of the synset's own
-// definition under keyword, vector and hybrid (RRF of the two lists of
-// depth Depth) search. The examples are not part of the documents.
+// definition under keyword, vector and two hybrid searches, each fusing
+// the two lists of depth Depth: RRF (k = RRFK) and a weighted sum of
+// min-max normalised scores (keyword weight Weight). The examples are not
+// part of the documents. Found tells, per query, which of the two lists
+// holds the relevant document.
 //
 // Errors: a bad option (ErrOption), no synset with an example
 // (ErrNoSynsets), ctx's error, errors of the embedder, the index or the
 // temporary database. Cost: O(total definition words) to index, the
 // component fit O(N·d²), the collection build O(N·log N·M·d), then per
 // query one BM25 search (O(postings of the query terms)), one graph search
-// and an RRF over 2·Depth entries.
+// and two fusions over 2·Depth entries.
 func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, opts GlossOptions) (rep *GlossReport, err error) {
 	if opts.Queries < 0 || opts.Depth < 0 || opts.RRFK < 0 {
 		return nil, fmt.Errorf("%w: queries %d, depth %d and RRF k %g must not be negative", ErrOption, opts.Queries, opts.Depth, opts.RRFK)
+	}
+	if opts.Weight == 0 {
+		opts.Weight = 0.5
+	}
+	if !(opts.Weight > 0 && opts.Weight < 1) {
+		return nil, fmt.Errorf("%w: keyword weight %g is outside (0, 1)", ErrOption, opts.Weight)
 	}
 	if opts.Queries == 0 {
 		opts.Queries = 1000
@@ -115,7 +146,7 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	// Documents: definitions with a known word.
 	var docs []Synset
 	var defs []string
-	rep = &GlossReport{Depth: opts.Depth}
+	rep = &GlossReport{Depth: opts.Depth, Weight: opts.Weight}
 	for _, s := range synsets {
 		if _, err := e.Pool(ctx, []string{s.Definition}); err != nil {
 			if ctx.Err() != nil {
@@ -195,11 +226,11 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 			}
 		}()
 	}
-	rows := []GlossRow{{Mode: "keyword"}, {Mode: "vector"}, {Mode: "hybrid"}}
+	rows := []GlossRow{{Mode: "keyword"}, {Mode: "vector"}, {Mode: "hybrid-rrf"}, {Mode: "hybrid-weighted"}}
 	for i := range rows {
 		rows[i].ranks = make([]int, len(perm))
 	}
-	var lat [3]time.Duration
+	var lat [4]time.Duration
 	bm := text.DefaultBM25()
 	for qi, p := range perm {
 		want := uint64(qdocs[p])
@@ -232,12 +263,21 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 		}
 		fused = fused[:min(len(fused), opts.Depth)]
 		t3 := time.Now()
+		weighted, err := text.WeightedScore([][]text.Scored[uint64]{kw, vl}, text.FuseOptions{Weights: []float64{opts.Weight, 1 - opts.Weight}})
+		if err != nil {
+			return nil, err
+		}
+		weighted = weighted[:min(len(weighted), opts.Depth)]
+		t4 := time.Now()
 		lat[0] += t1.Sub(t0)
 		lat[1] += t2.Sub(t1)
 		lat[2] += t3.Sub(t0)
+		lat[3] += t2.Sub(t0) + t4.Sub(t3)
 		rows[0].ranks[qi] = rankIn(kw, want)
 		rows[1].ranks[qi] = rankIn(vl, want)
 		rows[2].ranks[qi] = rankIn(fused, want)
+		rows[3].ranks[qi] = rankIn(weighted, want)
+		rep.Found.add(rows[0].ranks[qi], rows[1].ranks[qi])
 	}
 	for i := range rows {
 		rows[i].R10 = RecallAt(rows[i].ranks, 10)
@@ -246,6 +286,28 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	}
 	rep.Rows = rows
 	return rep, nil
+}
+
+// add counts one query whose document has rank kw in the keyword list and
+// v in the vector list (0: absent).
+func (f *GlossFound) add(kw, v int) {
+	switch {
+	case kw > 0 && v > 0:
+		f.Both++
+	case kw > 0:
+		f.KeywordOnly++
+	case v > 0:
+		f.VectorOnly++
+	default:
+		f.Neither++
+	}
+	in10 := func(r int) bool { return r >= 1 && r <= 10 }
+	if in10(kw) && in10(v) {
+		f.Top10Both++
+	}
+	if in10(kw) || in10(v) {
+		f.Top10Either++
+	}
 }
 
 func docKey(i int) string { return strconv.Itoa(i) }
