@@ -107,6 +107,13 @@ type CollectionConfig struct {
 	// Ef is the default search beam width; a query uses max(k, ef).
 	Ef   int   `json:"ef"`
 	Seed int64 `json:"seed"` // seed of the level generator; 0 is a valid seed
+	// Embedder is the spec of the embedder that turns text into this
+	// collection's vectors (package query/embed: "words:glove",
+	// "ollama:nomic-embed-text", "openai:text-embedding-3-small"), ""
+	// for none. CreateCollection stores its canonical form (every default
+	// spelled out); texts and queries are refused when the embedder used
+	// differs (see doc_embedder.go).
+	Embedder string `json:"embedder,omitempty"`
 }
 
 func (cfg CollectionConfig) withDefaults() CollectionConfig {
@@ -127,11 +134,11 @@ func (cfg CollectionConfig) withDefaults() CollectionConfig {
 }
 
 func (cfg CollectionConfig) storeConfig() store.Config {
-	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed}
+	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed, Embedder: cfg.Embedder}
 }
 
 func configFromStore(sc store.Config) CollectionConfig {
-	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed}
+	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed, Embedder: sc.Embedder}
 }
 
 func (cfg CollectionConfig) indexOptions() index.Options {
@@ -145,6 +152,9 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	cfg = cfg.withDefaults()
 	metric, err := index.ParseMetric(string(cfg.Metric))
 	if err != nil {
+		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	if cfg.Embedder, err = canonicalEmbedder(cfg.Embedder); err != nil { // doc_embedder.go
 		return nil, fmt.Errorf("query: collection %q: %w", name, err)
 	}
 	// Every option the graph will refuse on load is refused before anything
