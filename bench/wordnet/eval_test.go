@@ -272,6 +272,7 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 	}
 	exact := [4]int{}
 	var found [4]int
+	overlapSum := 0
 	b2i := func(b bool) int {
 		if b {
 			return 1
@@ -359,6 +360,13 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 		found[1] += b2i(kwRank > 0 && vRank == 0)
 		found[2] += b2i(kwRank == 0 && vRank > 0)
 		found[3] += b2i(kwRank == 0 && vRank == 0)
+		inKw := map[int]bool{}
+		for _, i := range kwOrder {
+			inKw[i] = true
+		}
+		for _, i := range vOrder {
+			overlapSum += b2i(inKw[i])
+		}
 		for m, w := range []int{kwRank, vRank, hRank, wRank} {
 			got := rep.Ranks(m)[qi]
 			if got == w {
@@ -371,6 +379,9 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 	f := rep.Found
 	if d := [4]int{f.Both, f.KeywordOnly, f.VectorOnly, f.Neither}; d != found {
 		t.Errorf("found both/keyword/vector/neither %v, independent %v", d, found)
+	}
+	if want := float64(overlapSum) / float64(rep.Queries); math.Abs(f.Overlap-want) > 0.05 {
+		t.Errorf("mean overlap %.3f, independent %.3f", f.Overlap, want)
 	}
 	for m, e := range exact {
 		if e < rep.Queries*9/10 {

@@ -89,6 +89,10 @@ type GlossFound struct {
 	Neither     int `json:"neither"`
 	Top10Both   int `json:"top10_both"`
 	Top10Either int `json:"top10_either"` // the recall@10 of a perfect choice between the two lists
+	// Overlap is the mean number of documents in both lists of a query:
+	// RRF ranks each of them above the first document of either list
+	// alone once both its ranks are below about 60.
+	Overlap float64 `json:"mean_overlap"`
 }
 
 // Ranks returns the rank of each query's synset in row i (0: beyond the
@@ -278,7 +282,9 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 		rows[2].ranks[qi] = rankIn(fused, want)
 		rows[3].ranks[qi] = rankIn(weighted, want)
 		rep.Found.add(rows[0].ranks[qi], rows[1].ranks[qi])
+		rep.Found.Overlap += float64(overlap(kw, vl))
 	}
+	rep.Found.Overlap /= float64(len(perm))
 	for i := range rows {
 		rows[i].R10 = RecallAt(rows[i].ranks, 10)
 		rows[i].MRR = MRR(rows[i].ranks)
@@ -308,6 +314,21 @@ func (f *GlossFound) add(kw, v int) {
 	if in10(kw) || in10(v) {
 		f.Top10Either++
 	}
+}
+
+// overlap returns the number of documents in both lists.
+func overlap(a, b []text.Scored[uint64]) int {
+	in := make(map[uint64]bool, len(a))
+	for _, s := range a {
+		in[s.ID] = true
+	}
+	n := 0
+	for _, s := range b {
+		if in[s.ID] {
+			n++
+		}
+	}
+	return n
 }
 
 func docKey(i int) string { return strconv.Itoa(i) }

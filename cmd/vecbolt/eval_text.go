@@ -177,8 +177,8 @@ func writeEvalText(out io.Writer, opts *evalTextOptions, rd *wordnet.ReverseRepo
 		return err
 	}
 	f := gr.Found
-	fmt.Fprintf(out, "Definition within the top %d: keyword and vector %d, keyword only %d, vector only %d, neither %d; in a top 10: both %d, either %d\n",
-		gr.Depth, f.Both, f.KeywordOnly, f.VectorOnly, f.Neither, f.Top10Both, f.Top10Either)
+	fmt.Fprintf(out, "Definition within the top %d: keyword and vector %d, keyword only %d, vector only %d, neither %d; in a top 10: both %d, either %d; %.1f documents in both lists on average\n",
+		gr.Depth, f.Both, f.KeywordOnly, f.VectorOnly, f.Neither, f.Top10Both, f.Top10Either, f.Overlap)
 	_, err := fmt.Fprintf(out, "\n%.1f s in all\n", elapsed.Seconds())
 	return err
 }
