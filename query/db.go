@@ -23,6 +23,9 @@ type Options struct {
 	// NoSync skips fsync on commit. Faster, and a crash may lose the last
 	// commits (never consistency). For tests and throwaway databases.
 	NoSync bool
+	// Embedder configures the embedding servers of collections whose
+	// embedder is ollama or openai (doc_embedder.go).
+	Embedder EmbedderOptions
 }
 
 // DB is an open vecbolt database file. It is safe for concurrent use.
@@ -33,6 +36,9 @@ type DB struct {
 	cols    map[string]*Collection // loaded collections by name
 	loading map[string]*loadCall   // loads in progress, by name
 	closed  bool
+
+	embOpts   EmbedderOptions
+	embedders embedderCache // resolved embedders (doc_embedder.go)
 }
 
 // loadCall is one collection load in progress: later callers for the same
@@ -51,7 +57,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall)}, nil
+	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall), embOpts: opts.Embedder}, nil
 }
 
 // Close releases the file. Collections obtained from db must not be used

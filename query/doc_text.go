@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/vecbolt/vecbolt/query/text"
@@ -20,25 +19,6 @@ import (
 // besides the record, and deletes and updates keep them exact. Words
 // longer than store.MaxTermLen bytes count towards the length but are not
 // indexed.
-
-// ErrInvalidText wraps a record text that cannot be stored: not valid
-// UTF-8 (a *text.UTF8Error naming the offset is in the chain) or longer
-// than text.MaxTextBytes (a *text.TooLargeError naming the limit).
-var ErrInvalidText = errors.New("query: invalid text")
-
-// TextError is a record or document text that cannot be used, naming its
-// position in the input and its key. It wraps the cause.
-type TextError struct {
-	Index int    // position in the input slice
-	Key   string // the record or document key
-	Err   error
-}
-
-func (e *TextError) Error() string {
-	return fmt.Sprintf("query: text of record %d (%q): %v", e.Index, e.Key, e.Err)
-}
-
-func (e *TextError) Unwrap() error { return e.Err }
 
 // analyze returns the BM25 terms of s and its length in words.
 // Errors: the *text.UTF8Error or *text.TooLargeError of text.Tokenize,
