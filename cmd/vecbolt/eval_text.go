@@ -44,14 +44,16 @@ skipped. Recall@1, @10, @100 and MRR (truncated at 100) for mean and SIF
 pooling, without and with the first principal component removed (fitted on
 the drawn definitions).
 
-Gloss retrieval: every definition is a document, indexed by BM25 and as a SIF
-vector (component removed) in a temporary database beside the system's temp
-directory; --queries synsets with an example sentence are drawn and their
-first example is the query. Recall@10, MRR and mean latency for keyword,
-vector and two hybrids: RRF (k = 60) and a weighted sum of min-max normalised
-scores (--weight for keyword, 1 - weight for vector). A last line counts the
-queries whose definition is in the keyword list, the vector list, both or
-neither (top 100 each), which is what a fusion has to work with.`,
+Gloss retrieval: every definition is a document, added with the product's
+AddDocuments (SIF vector with the component fitted on all definitions, text
+and BM25 postings) to a temporary database in the system's temp directory;
+--queries synsets with an example sentence are drawn and their first example
+is the query, answered by SearchText. Recall@10, MRR and mean latency for
+keyword, vector and two hybrids: RRF (k = 60) and a weighted sum of min-max
+normalised scores (--weight for vector, 1 - weight for keyword). A last line
+counts the queries whose definition is in the keyword ranking, the vector
+ranking, both or neither (top 100 each), which is what a fusion has to work
+with.`,
 		Example: `  vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet
   vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet --synsets 5000 --queries 1000 --seed 1 --json`,
 		Args: cobra.NoArgs,
@@ -64,7 +66,7 @@ neither (top 100 each), which is what a fusion has to work with.`,
 	fs.IntVar(&opts.Synsets, "synsets", 5000, "reverse dictionary: synsets drawn")
 	fs.IntVar(&opts.Queries, "queries", 1000, "gloss retrieval: example sentences drawn as queries")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of both draws")
-	fs.Float64Var(&opts.Weight, "weight", 0.5, "gloss retrieval: keyword weight of the weighted hybrid, in (0, 1)")
+	fs.Float64Var(&opts.Weight, "weight", 0.5, "gloss retrieval: vector weight of the weighted hybrid (keyword gets 1 - weight), in (0, 1)")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan instead of searching the HNSW graphs")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
 	return cmd
@@ -118,7 +120,7 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 	if err != nil {
 		return err
 	}
-	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss vectors")
+	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss documents")
 	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Weight: opts.Weight, Exact: opts.Exact, Collection: opts.Collection}
 	if bar != nil {
 		gopts.Progress = func(done, total int) {
@@ -169,7 +171,7 @@ func writeEvalText(out io.Writer, opts *evalTextOptions, rd *wordnet.ReverseRepo
 		case "hybrid-rrf":
 			mode = "hybrid RRF k=60"
 		case "hybrid-weighted":
-			mode = fmt.Sprintf("hybrid weighted %.2g/%.2g", gr.Weight, 1-gr.Weight)
+			mode = fmt.Sprintf("hybrid weighted v%.2g/k%.2g", gr.Weight, 1-gr.Weight)
 		}
 		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t\n", mode, r.R10, r.MRR, r.Latency.Round(time.Microsecond))
 	}

@@ -82,7 +82,7 @@ func TestEvalText(t *testing.T) {
 		t.Errorf("gloss embedder %q is not SIF", got.Gloss.Embedder)
 	}
 	out := ok(t, args...)
-	for _, want := range []string{"Reverse dictionary: 60 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid RRF k=60", "hybrid weighted 0.5/0.5", "Definition within the top 100", "exact search"} {
+	for _, want := range []string{"Reverse dictionary: 60 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid RRF k=60", "hybrid weighted v0.5/k0.5", "Definition within the top 100", "exact search"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
