@@ -198,7 +198,7 @@ func TestEvaluationOptions(t *testing.T) {
 		t.Errorf("depth 5: got %v, want ErrOption", err)
 	}
 	for _, w := range []float64{-0.5, 1, 2, math.NaN()} {
-		if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Weight: w}); !errors.Is(err, wordnet.ErrOption) {
+		if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Weights: []float64{0.5, w}}); !errors.Is(err, wordnet.ErrOption) {
 			t.Errorf("weight %g: got %v, want ErrOption", w, err)
 		}
 	}
@@ -214,12 +214,12 @@ func TestEvaluationOptions(t *testing.T) {
 func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 	loadGloVe(t)
 	ctx := context.Background()
-	rep, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Queries: 80, Seed: 3, Mean: true, NoPC: true, Exact: true, Dir: t.TempDir()})
+	rep, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Queries: 80, Seed: 3, Mean: true, NoPC: true, Exact: true, Weights: []float64{0.5, 0.8}, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 4 {
-		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 4", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
+	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 5 {
+		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 5", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
 	}
 	// The independent index: terms and means of every definition.
 	type doc struct {
@@ -270,7 +270,7 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 		}
 		return order, 0
 	}
-	exact := [4]int{}
+	exact := [5]int{}
 	var found [4]int
 	overlapSum := 0
 	b2i := func(b bool) int {
@@ -333,29 +333,33 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 			}
 		}
 		_, hRank := rankOf(rrf, want, 100)
-		// Weighted: min-max normalised scores of each list, 0.5 each.
-		ws := make([]float64, len(docs))
-		for i := range ws {
-			ws[i] = math.NaN()
-		}
-		for li, order := range [][]int{kwOrder, vOrder} {
-			scores := [][]float64{bm, cos}[li]
-			lo, hi := math.Inf(1), math.Inf(-1)
-			for _, i := range order {
-				lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
+		// Weighted: min-max normalised scores of each list, vector weight
+		// wv, keyword 1 − wv.
+		weighted := func(wv float64) int {
+			ws := make([]float64, len(docs))
+			for i := range ws {
+				ws[i] = math.NaN()
 			}
-			for _, i := range order {
-				if math.IsNaN(ws[i]) {
-					ws[i] = 0
+			for li, order := range [][]int{kwOrder, vOrder} {
+				scores, w := [][]float64{bm, cos}[li], []float64{1 - wv, wv}[li]
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, i := range order {
+					lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
 				}
-				norm := 1.0 // a list of equal scores: all 1, as documented
-				if hi > lo {
-					norm = (scores[i] - lo) / (hi - lo)
+				for _, i := range order {
+					if math.IsNaN(ws[i]) {
+						ws[i] = 0
+					}
+					norm := 1.0 // a list of equal scores: all 1, as documented
+					if hi > lo {
+						norm = (scores[i] - lo) / (hi - lo)
+					}
+					ws[i] += w * norm
 				}
-				ws[i] += 0.5 * norm
 			}
+			_, r := rankOf(ws, want, 100)
+			return r
 		}
-		_, wRank := rankOf(ws, want, 100)
 		found[0] += b2i(kwRank > 0 && vRank > 0)
 		found[1] += b2i(kwRank > 0 && vRank == 0)
 		found[2] += b2i(kwRank == 0 && vRank > 0)
@@ -367,7 +371,7 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 		for _, i := range vOrder {
 			overlapSum += b2i(inKw[i])
 		}
-		for m, w := range []int{kwRank, vRank, hRank, wRank} {
+		for m, w := range []int{kwRank, vRank, hRank, weighted(0.5), weighted(0.8)} {
 			got := rep.Ranks(m)[qi]
 			if got == w {
 				exact[m]++

@@ -26,11 +26,12 @@ type GlossOptions struct {
 	Depth int
 	// RRFK is RRF's k; 0 means 60.
 	RRFK float64
-	// Weight is the vector ranking's weight in the weighted-score fusion
+	// Weights are the vector ranking's weights in the weighted-score fusion
 	// (min-max normalised cosine and BM25 scores, as
-	// query.TextSearchOptions.Weight); the keyword ranking gets 1 − Weight.
-	// 0 means 0.5; otherwise it must lie in (0, 1).
-	Weight float64
+	// query.TextSearchOptions.Weight), one hybrid-weighted row each; the
+	// keyword ranking gets 1 − weight. nil means {0.5}; each must lie in
+	// (0, 1).
+	Weights []float64
 	// Mean pools by plain mean instead of SIF; NoPC keeps the principal
 	// component (otherwise it is fitted on all the definitions, the
 	// documents, and removed from documents and queries alike).
@@ -52,9 +53,11 @@ type GlossOptions struct {
 
 // GlossRow is the score of one search mode.
 type GlossRow struct {
-	Mode string  `json:"mode"` // keyword, vector, hybrid-rrf or hybrid-weighted
-	R10  float64 `json:"recall_at_10"`
-	MRR  float64 `json:"mrr"`
+	Mode string `json:"mode"` // keyword, vector, hybrid-rrf or hybrid-weighted
+	// Weight is the vector weight of a hybrid-weighted row.
+	Weight float64 `json:"vector_weight,omitempty"`
+	R10    float64 `json:"recall_at_10"`
+	MRR    float64 `json:"mrr"`
 	// Latency is the mean time of the query's SearchText call: tokenizing
 	// and BM25 over the postings in the file for keyword; embedding and the
 	// graph search for vector; both plus the fusion for a hybrid (the two
@@ -71,7 +74,6 @@ type GlossReport struct {
 	Queries   int        `json:"queries"`
 	Depth     int        `json:"depth"`
 	Embedder  string     `json:"embedder"`
-	Weight    float64    `json:"vector_weight"` // of the weighted fusion
 	Rows      []GlossRow `json:"rows"`
 	// Found counts where the relevant document is within the depth of the
 	// two lists before fusion: it is what a fusion can work with.
@@ -112,7 +114,7 @@ func (r *GlossReport) Ranks(i int) []int { return r.Rows[i].ranks }
 // definition under keyword (BM25 from the postings, Lucene's k1 = 1.2,
 // b = 0.75), vector and two hybrid searches, each fusing the two rankings
 // of depth Depth: RRF (k = RRFK) and a weighted sum of min-max normalised
-// scores (vector weight Weight). The examples are not part of the
+// scores (one row per vector weight in Weights). The examples are not part of the
 // documents. Found tells, per query, which of the keyword and vector
 // rankings holds the relevant document.
 //
@@ -132,11 +134,13 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	if opts.Queries < 0 || opts.Depth < 0 || opts.RRFK < 0 {
 		return nil, fmt.Errorf("%w: queries %d, depth %d and RRF k %g must not be negative", ErrOption, opts.Queries, opts.Depth, opts.RRFK)
 	}
-	if opts.Weight == 0 {
-		opts.Weight = 0.5
+	if opts.Weights == nil {
+		opts.Weights = []float64{0.5}
 	}
-	if !(opts.Weight > 0 && opts.Weight < 1) {
-		return nil, fmt.Errorf("%w: vector weight %g is outside (0, 1)", ErrOption, opts.Weight)
+	for _, w := range opts.Weights {
+		if !(w > 0 && w < 1) {
+			return nil, fmt.Errorf("%w: vector weight %g is outside (0, 1)", ErrOption, w)
+		}
 	}
 	if opts.Queries == 0 {
 		opts.Queries = 1000
@@ -163,7 +167,7 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	var docs []query.Document
 	var qdocs []int
 	var qtexts []string
-	rep = &GlossReport{Depth: opts.Depth, Weight: opts.Weight}
+	rep = &GlossReport{Depth: opts.Depth}
 	for _, s := range synsets {
 		if _, err := e.Pool(ctx, []string{s.Definition}); err != nil {
 			if ctx.Err() != nil {
@@ -202,17 +206,22 @@ func GlossRetrieval(ctx context.Context, synsets []Synset, v embed.Vocabulary, o
 	}()
 	rep.Embedder = c.Config().Embedder
 
-	base := query.TextSearchOptions{SearchOptions: query.SearchOptions{Exact: opts.Exact}, Candidates: opts.Depth, RRFK: opts.RRFK, Weight: opts.Weight}
-	modes := []query.TextSearchOptions{base, base, base, base}
+	base := query.TextSearchOptions{SearchOptions: query.SearchOptions{Exact: opts.Exact}, Candidates: opts.Depth, RRFK: opts.RRFK}
+	modes := []query.TextSearchOptions{base, base, base}
 	modes[0].Mode = query.ModeKeyword
 	modes[1].Mode = query.ModeVector
 	modes[2].Mode, modes[2].Fusion = query.ModeHybrid, query.FusionRRF
-	modes[3].Mode, modes[3].Fusion = query.ModeHybrid, query.FusionWeighted
-	rows := []GlossRow{{Mode: "keyword"}, {Mode: "vector"}, {Mode: "hybrid-rrf"}, {Mode: "hybrid-weighted"}}
+	rows := []GlossRow{{Mode: "keyword"}, {Mode: "vector"}, {Mode: "hybrid-rrf"}}
+	for _, w := range opts.Weights {
+		m := base
+		m.Mode, m.Fusion, m.Weight = query.ModeHybrid, query.FusionWeighted, w
+		modes = append(modes, m)
+		rows = append(rows, GlossRow{Mode: "hybrid-weighted", Weight: w})
+	}
 	for i := range rows {
 		rows[i].ranks = make([]int, len(perm))
 	}
-	var lat [4]time.Duration
+	lat := make([]time.Duration, len(modes))
 	lists := make([][]query.TextResult, len(modes))
 	for qi, p := range perm {
 		want := docs[qdocs[p]].Key

@@ -22,7 +22,7 @@ type evalTextOptions struct {
 	Synsets int
 	Queries int
 	Seed    uint64
-	Weight  float64
+	Weights []float64
 	Exact   bool
 	JSON    bool
 }
@@ -50,7 +50,8 @@ and BM25 postings) to a temporary database in the system's temp directory;
 --queries synsets with an example sentence are drawn and their first example
 is the query, answered by SearchText. Recall@10, MRR and mean latency for
 keyword, vector and two hybrids: RRF (k = 60) and a weighted sum of min-max
-normalised scores (--weight for vector, 1 - weight for keyword). A last line
+normalised scores (--weight for vector, 1 - weight for keyword; several
+weights, --weight 0.3,0.5,0.7, give a row each). A last line
 counts the queries whose definition is in the keyword ranking, the vector
 ranking, both or neither (top 100 each), which is what a fusion has to work
 with.`,
@@ -66,7 +67,7 @@ with.`,
 	fs.IntVar(&opts.Synsets, "synsets", 5000, "reverse dictionary: synsets drawn")
 	fs.IntVar(&opts.Queries, "queries", 1000, "gloss retrieval: example sentences drawn as queries")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of both draws")
-	fs.Float64Var(&opts.Weight, "weight", 0.5, "gloss retrieval: vector weight of the weighted hybrid (keyword gets 1 - weight), in (0, 1)")
+	fs.Float64SliceVar(&opts.Weights, "weight", []float64{0.5}, "gloss retrieval: vector weight of the weighted hybrid (keyword gets 1 - weight), in (0, 1); a list gives a row each")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan instead of searching the HNSW graphs")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
 	return cmd
@@ -89,8 +90,10 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 	if opts.Synsets <= 0 || opts.Queries <= 0 {
 		return usageErr(fmt.Errorf("--synsets and --queries must be positive, got %d and %d", opts.Synsets, opts.Queries))
 	}
-	if !(opts.Weight > 0 && opts.Weight < 1) {
-		return usageErr(fmt.Errorf("--weight must lie in (0, 1), got %g", opts.Weight))
+	for _, w := range opts.Weights {
+		if !(w > 0 && w < 1) {
+			return usageErr(fmt.Errorf("--weight must lie in (0, 1), got %g", w))
+		}
 	}
 	start := time.Now()
 	synsets, err := wordnet.ReadDir(opts.WordNet)
@@ -121,7 +124,7 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 		return err
 	}
 	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss documents")
-	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Weight: opts.Weight, Exact: opts.Exact, Collection: opts.Collection}
+	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Weights: opts.Weights, Exact: opts.Exact, Collection: opts.Collection}
 	if bar != nil {
 		gopts.Progress = func(done, total int) {
 			bar.ChangeMax(total)
@@ -171,7 +174,7 @@ func writeEvalText(out io.Writer, opts *evalTextOptions, rd *wordnet.ReverseRepo
 		case "hybrid-rrf":
 			mode = "hybrid RRF k=60"
 		case "hybrid-weighted":
-			mode = fmt.Sprintf("hybrid weighted v%.2g/k%.2g", gr.Weight, 1-gr.Weight)
+			mode = fmt.Sprintf("hybrid weighted v%.2g/k%.2g", r.Weight, 1-r.Weight)
 		}
 		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t\n", mode, r.R10, r.MRR, r.Latency.Round(time.Microsecond))
 	}
