@@ -33,8 +33,9 @@ type GlossOptions struct {
 	// (0, 1).
 	Weights []float64
 	// Mean pools by plain mean instead of SIF; NoPC keeps the principal
-	// component (otherwise it is fitted on all the definitions, the
-	// documents, and removed from documents and queries alike).
+	// component (otherwise AddDocuments fits it on a sample of the
+	// definitions, the documents, and it is removed from documents and
+	// queries alike).
 	Mean, NoPC bool
 	// Exact ranks the documents' vectors by an exact scan of the
 	// collection, O(N·d) per query, instead of the graph search.
@@ -107,8 +108,9 @@ func (r *GlossReport) Ranks(i int) []int { return r.Rows[i].ranks }
 // collection of a temporary database (cosine, default HNSW parameters,
 // level seed 1): the vector of the words embedder over v, the text, and
 // its BM25 postings in the file. With the principal component (not NoPC),
-// AddDocuments fits it on all the definitions and stores it with the
-// collection. It then draws opts.Queries synsets that have an example with
+// the first AddDocuments call fits it on a seeded random sample of
+// query.DefaultFitSample definitions (all of them when there are fewer)
+// and stores it with the collection. It then draws opts.Queries synsets that have an example with
 // a known word, queries with the first example through
 // query.Collection.SearchText, and records the rank of the synset's own
 // definition under keyword (BM25 from the postings, Lucene's k1 = 1.2,
@@ -296,10 +298,14 @@ func rankIn(l []query.TextResult, key string) int {
 	return 0
 }
 
+// glossBatch is the number of documents per AddDocuments call after the
+// first.
+const glossBatch = 2000
+
 // glossCollection adds docs with query.AddDocuments to a collection
 // "gloss" (cosine, default HNSW parameters, level seed 1, e's spec) of a
-// temporary database, fitting e's principal component on all of them when
-// e removes one, and returns the collection, embedding with e and the
+// temporary database, fitting e's principal component on a seeded sample
+// of query.DefaultFitSample of them when e removes one, and returns the collection, embedding with e and the
 // stored component, and a function that closes and removes the database.
 // Cost: see GlossRetrieval.
 func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsEmbedder, opts GlossOptions) (c *query.Collection, done func() error, err error) {
@@ -331,13 +337,42 @@ func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsE
 	if err := c.UseEmbedder(e); err != nil {
 		return nil, nil, err
 	}
-	do := query.DocumentOptions{Embedder: e, FitSample: len(docs), Seed: opts.Seed}
-	if opts.Progress != nil {
-		total := len(docs)
-		do.Batch.Progress = func(n int) { opts.Progress(n, total) }
+	// Documents go in batches, in a seeded random order (file order when
+	// they fit in one batch, so ties rank in file order): the first batch
+	// of query.DefaultFitSample documents is a random sample on which
+	// AddDocuments fits the component (the product's default sample); the
+	// later batches are small because one AddDocuments call writes its
+	// postings at random places of a bbolt transaction, which costs
+	// quadratically in the batch (10k definitions: 6 s of memmove).
+	order := make([]int, len(docs))
+	for i := range order {
+		order[i] = i
 	}
-	if _, err := c.AddDocuments(ctx, docs, do); err != nil {
-		return nil, nil, err
+	if len(docs) > query.DefaultFitSample { // else one batch, in file order
+		rand.New(rand.NewPCG(opts.Seed, 0xadd)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	batch := make([]query.Document, 0, query.DefaultFitSample)
+	added := 0
+	for lo := 0; lo < len(order); {
+		size := glossBatch
+		if lo == 0 {
+			size = query.DefaultFitSample
+		}
+		hi := min(lo+size, len(order))
+		batch = batch[:0]
+		for _, i := range order[lo:hi] {
+			batch = append(batch, docs[i])
+		}
+		do := query.DocumentOptions{Embedder: e, Seed: opts.Seed}
+		if opts.Progress != nil {
+			total, base := len(docs), added
+			do.Batch.Progress = func(n int) { opts.Progress(base+n, total) }
+		}
+		if _, err := c.AddDocuments(ctx, batch, do); err != nil {
+			return nil, nil, err
+		}
+		added += len(batch)
+		lo = hi
 	}
 	// The collection's embedder from now on: e with the stored component.
 	if err := c.UseEmbedder(e); err != nil {
