@@ -427,3 +427,39 @@ func TestGlossRetrievalGraphMatchesScan(t *testing.T) {
 		t.Errorf("keyword recall differs: %v vs %v", graph.Rows[0].R10, scan.Rows[0].R10)
 	}
 }
+
+// Documents added in several AddDocuments calls (the component fitted on
+// the first, a random sample) rank the keyword queries as one call does:
+// BM25 does not depend on the batches, only ties may order differently.
+func TestGlossRetrievalInBatches(t *testing.T) {
+	loadGloVe(t)
+	ctx := context.Background()
+	o := wordnet.GlossOptions{Queries: 80, Seed: 2, Exact: true, Dir: t.TempDir()}
+	one, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wordnet.SetGlossBatches(100, 60)()
+	many, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if many.Documents != one.Documents || many.Queries != one.Queries || strings.Join(many.QueryIDs, ",") != strings.Join(one.QueryIDs, ",") {
+		t.Fatalf("batched: %d documents, %d queries; one call: %d, %d", many.Documents, many.Queries, one.Documents, one.Queries)
+	}
+	same := 0
+	for q := range one.QueryIDs {
+		a, b := one.Ranks(0)[q], many.Ranks(0)[q]
+		if a == b {
+			same++
+		} else if a == 0 || b == 0 || a-b > 5 || b-a > 5 { // ties of up to a few documents reorder
+			t.Errorf("query %s: keyword rank %d in one call, %d in batches", one.QueryIDs[q], a, b)
+		}
+	}
+	if same < one.Queries*3/4 {
+		t.Errorf("only %d of %d keyword ranks equal", same, one.Queries)
+	}
+	if math.Abs(many.Rows[1].MRR-one.Rows[1].MRR) > 0.1 {
+		t.Errorf("vector MRR %.3f in batches, %.3f in one call", many.Rows[1].MRR, one.Rows[1].MRR)
+	}
+}

@@ -298,9 +298,9 @@ func rankIn(l []query.TextResult, key string) int {
 	return 0
 }
 
-// glossBatch is the number of documents per AddDocuments call after the
-// first.
-const glossBatch = 2000
+// glossFirst and glossBatch are the number of documents of the first
+// AddDocuments call and of each later one (variables for the tests).
+var glossFirst, glossBatch = query.DefaultFitSample, 2000
 
 // glossCollection adds docs with query.AddDocuments to a collection
 // "gloss" (cosine, default HNSW parameters, level seed 1, e's spec) of a
@@ -318,7 +318,7 @@ func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsE
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	done = func() error {
+	cleanup := func() error {
 		err := db.Close()
 		if rerr := os.RemoveAll(dir); err == nil && rerr != nil {
 			err = fmt.Errorf("wordnet: %w", rerr)
@@ -327,7 +327,7 @@ func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsE
 	}
 	defer func() {
 		if err != nil {
-			done()
+			cleanup() // the first error is the one to report
 		}
 	}()
 	c, err = db.CreateCollection(ctx, "gloss", query.CollectionConfig{Dim: e.Dim(), Seed: 1, Embedder: e.Spec().String()})
@@ -348,22 +348,25 @@ func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsE
 	for i := range order {
 		order[i] = i
 	}
-	if len(docs) > query.DefaultFitSample { // else one batch, in file order
+	if len(docs) > glossFirst { // else one batch, in file order
 		rand.New(rand.NewPCG(opts.Seed, 0xadd)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
-	batch := make([]query.Document, 0, query.DefaultFitSample)
+	batch := make([]query.Document, 0, max(glossFirst, glossBatch))
 	added := 0
 	for lo := 0; lo < len(order); {
 		size := glossBatch
 		if lo == 0 {
-			size = query.DefaultFitSample
+			size = glossFirst
 		}
 		hi := min(lo+size, len(order))
 		batch = batch[:0]
 		for _, i := range order[lo:hi] {
 			batch = append(batch, docs[i])
 		}
-		do := query.DocumentOptions{Embedder: e, Seed: opts.Seed}
+		// The first call embeds with e and fits the component; later ones
+		// with the collection's embedder, e with the stored component
+		// (UseEmbedder below).
+		do := query.DocumentOptions{Seed: opts.Seed}
 		if opts.Progress != nil {
 			total, base := len(docs), added
 			do.Batch.Progress = func(n int) { opts.Progress(base+n, total) }
@@ -373,10 +376,9 @@ func glossCollection(ctx context.Context, docs []query.Document, e *embed.WordsE
 		}
 		added += len(batch)
 		lo = hi
+		if err := c.UseEmbedder(e); err != nil {
+			return nil, nil, err
+		}
 	}
-	// The collection's embedder from now on: e with the stored component.
-	if err := c.UseEmbedder(e); err != nil {
-		return nil, nil, err
-	}
-	return c, done, nil
+	return c, cleanup, nil
 }
