@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/server/api"
@@ -28,13 +30,17 @@ var routes = []*route{
 	{Method: "POST", Path: "/v1/collections/{name}/records", Scope: Write, Summary: "Upsert a batch of records in one transaction, all or none.", Request: api.UpsertRequest{}, Response: api.UpsertResponse{}, handle: (*Server).upsert},
 	{Method: "POST", Path: "/v1/collections/{name}/records/get", Scope: Read, Summary: "Get a batch of records by key; unknown keys are listed in missing.", Request: api.KeysRequest{}, Response: api.GetResponse{}, handle: (*Server).getRecords},
 	{Method: "GET", Path: "/v1/collections/{name}/records/{key}", Scope: Read, Summary: "Get one record (404 key_not_found when absent).", Response: api.Record{}, handle: (*Server).getRecord},
-	{Method: "POST", Path: "/v1/collections/{name}/records/delete", Scope: Write, Summary: "Delete a batch of records in one transaction; every key must exist.", Request: api.KeysRequest{}, Response: api.DeleteResponse{}, handle: (*Server).deleteRecords},
+	{Method: "POST", Path: "/v1/collections/{name}/records/delete", Scope: Write, Summary: "Delete records in one transaction: by keys (every key must exist unless missing_ok) or by a metadata filter.", Request: api.DeleteRequest{}, Response: api.DeleteResponse{}, handle: (*Server).deleteRecords},
+	{Method: "PUT", Path: "/v1/collections/{name}/records/{key}/metadata", Scope: Write, Summary: "Replace one record's metadata (null clears it); the vector is kept and no graph work is done.", Request: api.MetadataRequest{}, Response: api.UpsertResponse{}, handle: (*Server).setMetadata},
+	{Method: "GET", Path: "/v1/collections/{name}/keys", Scope: Read, Summary: "A page of keys in ascending byte order, without loading the graph unless a filter is given.", Response: api.KeysResponse{}, Query: []param{{"prefix", "string", "only keys that start with this"}, {"after", "string", "only keys after this one: the next value of the previous page"}, {"limit", "integer", "at most this many keys (0 or beyond 10000: 10000)"}, {"filter", "string", "only keys whose metadata matches this filter"}}, handle: (*Server).listKeys},
 	{Method: "DELETE", Path: "/v1/collections/{name}/records/{key}", Scope: Write, Summary: "Delete one record.", Response: api.DeleteResponse{}, handle: (*Server).deleteRecord},
 	{Method: "POST", Path: "/v1/collections/{name}/search", Scope: Read, Summary: "k nearest neighbours (or every record within a threshold) of a vector, a key or an expression. Search by text answers 422 no_embedder: text embedding is not served yet.", Request: api.SearchRequest{}, Response: api.SearchResponse{}, handle: (*Server).search},
 	{Method: "POST", Path: "/v1/collections/{name}/search/batch", Scope: Read, Summary: "One k-nearest search per vector or per key.", Request: api.BatchSearchRequest{}, Response: api.BatchSearchResponse{}, handle: (*Server).searchBatch},
 	{Method: "POST", Path: "/v1/collections/{name}/analogy", Scope: Read, Summary: "Analogy (3CosAdd or 3CosMul): positive - negative, the query keys left out.", Request: api.AnalogyRequest{}, Response: api.SearchResponse{}, handle: (*Server).analogy},
-	{Method: "POST", Path: "/v1/collections/{name}/doesnt_match", Scope: Read, Summary: "The key that does not go with the others.", Request: api.KeysRequest{}, Response: api.DoesntMatchResponse{}, handle: (*Server).doesntMatch},
-	{Method: "POST", Path: "/v1/collections/{name}/eval/analogies", Scope: Read, Summary: "Evaluate analogies in questions-words.txt format sent as the body (never a server path).", RequestText: "text/plain", Response: query.AnalogyReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"method", "string", "3cosadd or 3cosmul"}, {"exact", "boolean", "scan instead of the graph"}, {"case_sensitive", "boolean", "match words as written"}}, handle: (*Server).evalAnalogies},
+	{Method: "POST", Path: "/v1/collections/{name}/doesnt_match", Scope: Read, Summary: "The key that does not go with the others; with rank, every key ranked by centrality.", Request: api.DoesntMatchRequest{}, Response: api.DoesntMatchResponse{}, handle: (*Server).doesntMatch},
+	{Method: "POST", Path: "/v1/collections/{name}/similar", Scope: Read, Summary: "gensim's most_similar, most_similar_cosmul, similar_by_vector and most_similar_to_given.", Request: api.SimilarRequest{}, Response: api.SimilarResponse{}, handle: (*Server).similar},
+	{Method: "POST", Path: "/v1/collections/{name}/similarity", Scope: Read, Summary: "Cosine similarity of two keys, or of the means of two sets of keys (gensim's similarity and n_similarity).", Request: api.SimilarityRequest{}, Response: api.SimilarityResponse{}, handle: (*Server).similarity},
+	{Method: "POST", Path: "/v1/collections/{name}/eval/analogies", Scope: Read, Summary: "Evaluate analogies in questions-words.txt format sent as the body (never a server path).", RequestText: "text/plain", Response: query.AnalogyReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"method", "string", "3cosadd or 3cosmul"}, {"exact", "boolean", "scan instead of the graph"}, {"case_sensitive", "boolean", "match words as written"}, {"ef", "integer", "HNSW search beam width; 0 means the collection's"}, {"candidates", "integer", "3CosAdd candidates 3CosMul re-ranks; 0 means the default"}}, handle: (*Server).evalAnalogies},
 	{Method: "POST", Path: "/v1/collections/{name}/eval/similarity", Scope: Read, Summary: "Correlate similarities with human scores, word pairs sent as the body (never a server path).", RequestText: "text/plain", Response: query.PairsReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"case_sensitive", "boolean", "match words as written"}, {"delimiter", "string", "field separator; default a tab"}}, handle: (*Server).evalSimilarity},
 	{Method: "GET", Path: "/v1/collections/{name}/check", Scope: Read, Summary: "Verify one collection: graph invariants and agreement with the stored records. O(n·dim).", Response: api.CheckResponse{}, handle: (*Server).checkCollection},
 	{Method: "GET", Path: "/v1/check", Scope: Admin, Summary: "Verify the whole database.", Response: api.CheckResponse{}, handle: (*Server).checkDB},
@@ -88,6 +94,9 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		out.Collections = append(out.Collections, api.CollectionInfo{Name: n, Records: cnt, Config: cfg})
+	}
+	if out.FileBytes, err = s.db.FileSize(); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -146,13 +155,119 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	recs := make([]query.Record, len(req.Records))
+	seen := make(map[string]bool, len(recs))
+	replaced := 0
 	for i, rec := range req.Records {
 		recs[i] = rec.ToRecord()
+		if !seen[rec.Key] {
+			seen[rec.Key] = true
+			if c.Has(rec.Key) {
+				replaced++
+			}
+		}
 	}
 	if err := c.UpsertBatch(r.Context(), recs, query.BatchOptions{}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.UpsertResponse{Upserted: len(recs)})
+	writeJSON(w, http.StatusOK, api.UpsertResponse{Upserted: len(recs), Replaced: replaced, Records: c.Len()})
+	return nil
+}
+
+func (s *Server) setMetadata(w http.ResponseWriter, r *http.Request) error {
+	var req api.MetadataRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Metadata == nil {
+		return fmt.Errorf("%w: give metadata, a JSON object or null", api.ErrBadRequest)
+	}
+	c, err := s.collection(r)
+	if err != nil {
+		return err
+	}
+	if err := c.SetMetadata(r.Context(), r.PathValue("key"), req.Metadata); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.UpsertResponse{Upserted: 1, Replaced: 1, Records: c.Len()})
+	return nil
+}
+
+// maxKeysPage caps a page of /keys.
+const maxKeysPage = 10000
+
+// listKeys answers a page of keys: from the key index in one read transaction
+// (O(log n + page)), or with a filter from the parsed metadata in memory
+// (O(n) filter tests and a sort of the matches).
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for name, vs := range q {
+		switch name {
+		case "prefix", "after", "limit", "filter":
+		default:
+			return fmt.Errorf("%w: unknown parameter %q", api.ErrBadRequest, name)
+		}
+		if len(vs) != 1 {
+			return fmt.Errorf("%w: repeated parameter %q", api.ErrBadRequest, name)
+		}
+		if err := s.checkLen(name, vs[0]); err != nil {
+			return err
+		}
+	}
+	limit := maxKeysPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: limit %q is not a non-negative integer", api.ErrBadRequest, v)
+		}
+		if n > 0 && n < maxKeysPage {
+			limit = n
+		}
+	}
+	prefix, after := q.Get("prefix"), q.Get("after")
+	name := r.PathValue("name")
+	out := api.KeysResponse{Keys: []string{}}
+	if fs := q.Get("filter"); fs != "" {
+		f, err := query.ParseFilter(fs)
+		if err != nil {
+			return err
+		}
+		c, err := s.collection(r)
+		if err != nil {
+			return err
+		}
+		all, err := c.KeysWhere(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		slices.Sort(all)
+		for _, k := range all {
+			if !strings.HasPrefix(k, prefix) || (after != "" && k <= after) {
+				continue
+			}
+			if len(out.Keys) == limit {
+				out.Next = out.Keys[len(out.Keys)-1]
+				break
+			}
+			out.Keys = append(out.Keys, k)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	if _, _, err := s.db.CollectionInfo(name); err != nil {
+		return err
+	}
+	sc := s.db.Scan(r.Context(), name, query.ScanOptions{Prefix: prefix, After: after, Limit: limit + 1})
+	for k := range sc.Keys() {
+		if len(out.Keys) == limit {
+			out.Next = out.Keys[len(out.Keys)-1]
+			break
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -206,27 +321,49 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.keysBody(r)
+	var req api.DeleteRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := s.checkBatch("keys", len(req.Keys)); err != nil {
+		return err
+	}
+	if req.Filter == "" {
+		return s.deleteKeys(w, r, req.Keys, req.MissingOK)
+	}
+	if req.Keys != nil || req.MissingOK {
+		return fmt.Errorf("%w: give keys (and missing_ok) or a filter, not both", api.ErrBadRequest)
+	}
+	so, err := s.searchOptions(false, 0, 0, req.Filter, false)
 	if err != nil {
 		return err
 	}
-	return s.deleteKeys(w, r, keys)
-}
-
-func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) error {
-	return s.deleteKeys(w, r, []string{r.PathValue("key")})
-}
-
-func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request, keys []string) error {
 	c, err := s.collection(r)
 	if err != nil {
 		return err
 	}
-	n, err := c.Delete(r.Context(), keys...)
+	n, err := c.DeleteWhere(r.Context(), so.Filter)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.DeleteResponse{Deleted: n})
+	writeJSON(w, http.StatusOK, api.DeleteResponse{Deleted: n, Left: c.Len()})
+	return nil
+}
+
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) error {
+	return s.deleteKeys(w, r, []string{r.PathValue("key")}, false)
+}
+
+func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request, keys []string, missingOK bool) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
+	}
+	n, err := c.DeleteKeys(r.Context(), keys, query.DeleteOptions{MissingOK: missingOK})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.DeleteResponse{Deleted: n, Left: c.Len()})
 	return nil
 }
 
@@ -274,6 +411,13 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if req.Offset < 0 || req.Offset > s.lim.MaxK {
+		return fmt.Errorf("%w: offset is %d, it must be in 0..%d", api.ErrLimit, req.Offset, s.lim.MaxK)
+	}
+	if (req.Offset > 0 || req.WithVectors) && req.Vector == nil && req.Key == "" || req.Offset > 0 && req.Threshold != nil {
+		return fmt.Errorf("%w: offset and with_vectors go with a k-nearest search by vector or key", api.ErrBadRequest)
+	}
+	so.Offset, so.WithVectors = req.Offset, req.WithVectors
 	c, err := s.collection(r)
 	if err != nil {
 		return err
@@ -416,15 +560,26 @@ func (s *Server) analogy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) doesntMatch(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.keysBody(r)
-	if err != nil {
+	var req api.DoesntMatchRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := s.checkBatch("keys", len(req.Keys)); err != nil {
 		return err
 	}
 	c, err := s.collection(r)
 	if err != nil {
 		return err
 	}
-	key, err := c.DoesntMatch(r.Context(), keys)
+	if req.Rank {
+		rank, err := c.RankByCentrality(r.Context(), req.Keys)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, api.DoesntMatchResponse{Key: rank[len(rank)-1].Key, Ranking: api.FromResults(rank)})
+		return nil
+	}
+	key, err := c.DoesntMatch(r.Context(), req.Keys)
 	if err != nil {
 		return err
 	}
@@ -447,10 +602,10 @@ func queryParams(r *http.Request, allowed ...string) (ints map[string]int, bools
 		}
 		v := vs[0]
 		switch name {
-		case "restrict":
+		case "restrict", "ef", "candidates":
 			n, perr := strconv.Atoi(v)
 			if perr != nil || n < 0 {
-				return nil, nil, nil, fmt.Errorf("%w: restrict %q is not a non-negative integer", api.ErrBadRequest, v)
+				return nil, nil, nil, fmt.Errorf("%w: %s %q is not a non-negative integer", api.ErrBadRequest, name, v)
 			}
 			ints[name] = n
 		case "exact", "case_sensitive":
@@ -470,7 +625,7 @@ func queryParams(r *http.Request, allowed ...string) (ints map[string]int, bools
 }
 
 func (s *Server) evalAnalogies(w http.ResponseWriter, r *http.Request) error {
-	ints, bools, strs, err := queryParams(r, "restrict", "method", "exact", "case_sensitive")
+	ints, bools, strs, err := queryParams(r, "restrict", "method", "exact", "case_sensitive", "ef", "candidates")
 	if err != nil {
 		return err
 	}
@@ -484,6 +639,7 @@ func (s *Server) evalAnalogies(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := c.EvaluateAnalogies(r.Context(), r.Body, query.AnalogyEvalOptions{
 		Restrict: ints["restrict"], Method: m, Exact: bools["exact"], CaseSensitive: bools["case_sensitive"],
+		Ef: ints["ef"], Candidates: ints["candidates"],
 	})
 	if err != nil {
 		return err

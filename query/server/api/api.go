@@ -26,6 +26,7 @@ type Hit struct {
 	Key      string          `json:"key"`
 	Score    float32         `json:"score"`
 	Metadata json.RawMessage `json:"metadata,omitempty"`
+	Vector   []float32       `json:"vector,omitempty"` // the stored vector, with with_vectors
 }
 
 // FromRecord converts a query.Record; the slices are shared, not copied.
@@ -42,7 +43,7 @@ func (r Record) ToRecord() query.Record {
 func FromResults(rs []query.Result) []Hit {
 	hs := make([]Hit, len(rs))
 	for i, r := range rs {
-		hs[i] = Hit{Key: r.Key, Score: r.Score, Metadata: r.Metadata}
+		hs[i] = Hit{Key: r.Key, Score: r.Score, Metadata: r.Metadata, Vector: r.Vector}
 	}
 	return hs
 }
@@ -51,7 +52,7 @@ func FromResults(rs []query.Result) []Hit {
 func ToResults(hs []Hit) []query.Result {
 	rs := make([]query.Result, len(hs))
 	for i, h := range hs {
-		rs[i] = query.Result{Key: h.Key, Score: h.Score, Metadata: h.Metadata}
+		rs[i] = query.Result{Key: h.Key, Score: h.Score, Metadata: h.Metadata, Vector: h.Vector}
 	}
 	return rs
 }
@@ -67,6 +68,7 @@ type CollectionInfo struct {
 // CollectionList answers GET /v1/collections.
 type CollectionList struct {
 	Collections []CollectionInfo `json:"collections"`
+	FileBytes   int64            `json:"file_bytes"` // size of the database file
 }
 
 // CreateCollectionRequest is the body of POST /v1/collections.
@@ -84,6 +86,18 @@ type UpsertRequest struct {
 // UpsertResponse answers an upsert.
 type UpsertResponse struct {
 	Upserted int `json:"upserted"`
+	// Replaced counts the distinct keys of the request that were stored
+	// before it (read just before the write, so a concurrent writer may
+	// make it stale).
+	Replaced int `json:"replaced"`
+	Records  int `json:"records"` // records in the collection after the write
+}
+
+// MetadataRequest is the body of PUT
+// /v1/collections/{name}/records/{key}/metadata: the record's new metadata,
+// a JSON object, or null to clear it. The vector is kept.
+type MetadataRequest struct {
+	Metadata json.RawMessage `json:"metadata"`
 }
 
 // KeysRequest is the body of the batch get and delete routes.
@@ -98,9 +112,27 @@ type GetResponse struct {
 	Missing []string `json:"missing"`
 }
 
+// DeleteRequest is the body of POST /v1/collections/{name}/records/delete:
+// either keys (every one must exist unless MissingOK) or a metadata filter
+// (query.ParseFilter syntax), deleted in one transaction.
+type DeleteRequest struct {
+	Keys      []string `json:"keys,omitempty"`
+	MissingOK bool     `json:"missing_ok,omitempty"`
+	Filter    string   `json:"filter,omitempty"`
+}
+
 // DeleteResponse answers a delete.
 type DeleteResponse struct {
 	Deleted int `json:"deleted"`
+	Left    int `json:"left"` // records in the collection after the delete
+}
+
+// KeysResponse answers GET /v1/collections/{name}/keys: a page of keys in
+// ascending byte order, and the after value of the next page ("" when this
+// page is the last).
+type KeysResponse struct {
+	Keys []string `json:"keys"`
+	Next string   `json:"next"`
 }
 
 // SearchRequest is the body of POST /v1/collections/{name}/search. Exactly
@@ -120,6 +152,8 @@ type SearchRequest struct {
 	Restrict     int       `json:"restrict,omitempty"`
 	Filter       string    `json:"filter,omitempty"` // query.ParseFilter syntax
 	WithMetadata bool      `json:"with_metadata,omitempty"`
+	WithVectors  bool      `json:"with_vectors,omitempty"` // each hit's stored vector
+	Offset       int       `json:"offset,omitempty"`       // skip the closest offset hits (paging)
 }
 
 // SearchResponse answers a search.
@@ -162,9 +196,55 @@ type AnalogyRequest struct {
 	Candidates   int      `json:"candidates,omitempty"`
 }
 
+// DoesntMatchRequest is the body of POST
+// /v1/collections/{name}/doesnt_match. With Rank the answer also ranks
+// every key by its cosine similarity to the mean, most central first.
+type DoesntMatchRequest struct {
+	Keys []string `json:"keys"`
+	Rank bool     `json:"rank,omitempty"`
+}
+
 // DoesntMatchResponse answers POST /v1/collections/{name}/doesnt_match.
 type DoesntMatchResponse struct {
-	Key string `json:"key"`
+	Key     string `json:"key"`
+	Ranking []Hit  `json:"ranking,omitempty"`
+}
+
+// SimilarRequest is the body of POST /v1/collections/{name}/similar, the
+// gensim KeyedVectors queries: most_similar (Positive, Negative),
+// most_similar_cosmul (CosMul), similar_by_vector (Vector) and
+// most_similar_to_given (one Positive key and Among).
+type SimilarRequest struct {
+	Positive []string  `json:"positive,omitempty"`
+	Negative []string  `json:"negative,omitempty"`
+	Vector   []float32 `json:"vector,omitempty"`
+	Among    []string  `json:"among,omitempty"`
+	CosMul   bool      `json:"cosmul,omitempty"`
+	K        int       `json:"k,omitempty"`
+	Restrict int       `json:"restrict,omitempty"`
+	Exact    bool      `json:"exact,omitempty"`
+	Ef       int       `json:"ef,omitempty"`
+}
+
+// SimilarResponse answers /similar: the hits, or with Among the best key.
+type SimilarResponse struct {
+	Hits []Hit  `json:"hits"`
+	Best string `json:"best,omitempty"`
+}
+
+// SimilarityRequest is the body of POST /v1/collections/{name}/similarity:
+// the cosine similarity of the keys A[0] and B[0] (gensim's similarity),
+// or with Sets of the means of the stored vectors of A and B
+// (n_similarity).
+type SimilarityRequest struct {
+	A    []string `json:"a"`
+	B    []string `json:"b"`
+	Sets bool     `json:"sets,omitempty"`
+}
+
+// SimilarityResponse answers /similarity.
+type SimilarityResponse struct {
+	Similarity float32 `json:"similarity"`
 }
 
 // CheckResponse answers the check routes: OK, or the problems found.
