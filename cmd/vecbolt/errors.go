@@ -9,6 +9,7 @@ import (
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/query/server/api"
 	"github.com/vecbolt/vecbolt/store"
 )
 
@@ -94,8 +95,11 @@ func exitCode(err error) int {
 		errors.Is(err, format.ErrTruncated),
 		errors.Is(err, format.ErrHeader):
 		return exitInvalid
-	case errors.Is(err, format.ErrUnknownFormat):
+	case errors.Is(err, format.ErrUnknownFormat),
+		errors.Is(err, api.ErrBadRequest), errors.Is(err, api.ErrLimit), errors.Is(err, api.ErrTooLarge): // --server: a request this server refuses
 		return exitUsage
+	case errors.Is(err, api.ErrUnavailable), errors.Is(err, query.ErrClosed): // --server: draining or closed
+		return exitDatabase
 	case isCobraUsage(err):
 		return exitUsage
 	}

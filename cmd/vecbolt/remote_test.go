@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/query"
@@ -336,4 +338,75 @@ func TestRemoteErrorsRoundTrip(t *testing.T) {
 	}
 	_ = client.ErrCheck
 	_ = io.EOF
+}
+
+// TestRemoteTwoProcesses runs `vecbolt serve` as one process (this test
+// binary standing in for it) and the CLI as others at the same time: the
+// embedded CLI is locked out of the file (exit 5) while the same commands
+// with --server work, writes included, and the server's file holds them
+// after it drains on SIGTERM.
+func TestRemoteTwoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two-process test skipped under -short")
+	}
+	path := tempDB(t)
+	ok(t, "--db", path, "create", "-c", "w", "--dim", "3")
+	serve := exec.Command(os.Args[0], "--db", path, "serve", "--addr", "127.0.0.1:0")
+	serve.Env = append(os.Environ(), "VECBOLT_TEST_AS_CLI=1", keysEnv+"=")
+	stdout, err := serve.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = serve.Process.Kill(); _ = serve.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve printed %q: %v", line, err)
+	}
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	if url == "" {
+		t.Fatalf("no URL in %q", line)
+	}
+	cli := func(stdin string, args ...string) (int, string, string) {
+		c := exec.Command(os.Args[0], args...)
+		c.Env = append(os.Environ(), "VECBOLT_TEST_AS_CLI=1", apiKeyEnv+"=")
+		c.Stdin = strings.NewReader(stdin)
+		var o, e strings.Builder
+		c.Stdout, c.Stderr = &o, &e
+		err := c.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, o.String(), e.String()
+	}
+	if code, _, stderr := cli("", "--db", path, "--timeout", "100ms", "-c", "w", "put", "a", "--vector", "1,0,0"); code != exitDatabase || !strings.Contains(stderr, "locked") {
+		t.Fatalf("embedded put while serve holds the file: exit %d %s", code, stderr)
+	}
+	for i, v := range []string{"1,0,0", "0,1,0", "0,0,1", "1,1,0"} {
+		if code, out, stderr := cli("", "--server", url, "-c", "w", "put", fmt.Sprintf("k%d", i), "--vector", v); code != 0 || !strings.Contains(out, "added") {
+			t.Fatalf("put over --server: exit %d %s %s", code, out, stderr)
+		}
+	}
+	code, out, stderr := cli("", "--server", url, "-c", "w", "search", "--vector", "1,0.9,0", "-k", "2", "--exact")
+	if code != 0 || !regexp.MustCompile(`(?s)1\s+k3\s.*2\s+k0\s`).MatchString(out) {
+		t.Fatalf("search over --server: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := cli("", "--server", url, "-c", "w", "get", "nosuch"); code != exitNotFound {
+		t.Fatalf("get of a missing key over --server: exit %d %s", code, stderr)
+	}
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+	if out := ok(t, "--db", path, "-c", "w", "keys"); out != "k0\nk1\nk2\nk3\n" {
+		t.Fatalf("keys in the file after serve stopped:\n%s", out)
+	}
 }
