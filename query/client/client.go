@@ -311,7 +311,7 @@ func (cl *Collection) DeleteRequest(ctx context.Context, req api.DeleteRequest) 
 
 func searchRequest(k int, o query.SearchOptions) api.SearchRequest {
 	req := api.SearchRequest{K: k, Exact: o.Exact, Ef: o.Ef, Restrict: o.Restrict, WithMetadata: o.WithMetadata,
-		WithVectors: o.WithVectors, Offset: o.Offset}
+		WithVectors: o.WithVectors, Offset: o.Offset, WithText: o.WithText}
 	if !o.Filter.IsZero() {
 		req.Filter = o.Filter.String()
 	}
@@ -347,6 +347,27 @@ func (cl *Collection) SearchExpr(ctx context.Context, expr string, k int, opts q
 	req := searchRequest(k, opts)
 	req.Expr = expr
 	return cl.search(ctx, req)
+}
+
+// SearchText returns the k best documents for a text, as
+// query.Collection.SearchText: vector and hybrid modes embed it with the
+// collection's embedder on the server (an error matching
+// query.ErrNoEmbedder when the collection has none), keyword mode ranks by
+// BM25. opts.Embedder and opts.RRFK are not sent (the server uses the
+// collection's embedder and RRF's k of 60); the threshold travels as a
+// float32.
+func (cl *Collection) SearchText(ctx context.Context, text string, k int, opts query.TextSearchOptions) ([]query.TextResult, error) {
+	req := searchRequest(k, opts.SearchOptions)
+	req.Text, req.Mode, req.Fusion, req.Weight, req.Candidates, req.Chunks = text, opts.Mode, opts.Fusion, opts.Weight, opts.Candidates, opts.Chunks
+	if opts.Threshold != nil {
+		t := float32(*opts.Threshold)
+		req.Threshold = &t
+	}
+	var out api.SearchResponse
+	if err := cl.c.do(ctx, "POST", collPath(cl.name, "search"), req, &out); err != nil {
+		return nil, err
+	}
+	return api.ToTextResults(out.Hits), nil
 }
 
 // SearchWithin returns every record whose score passes threshold, capped

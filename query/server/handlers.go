@@ -34,7 +34,7 @@ var routes = []*route{
 	{Method: "PUT", Path: "/v1/collections/{name}/records/{key}/metadata", Scope: Write, Summary: "Replace one record's metadata (null clears it); the vector is kept and no graph work is done.", Request: api.MetadataRequest{}, Response: api.UpsertResponse{}, handle: (*Server).setMetadata},
 	{Method: "GET", Path: "/v1/collections/{name}/keys", Scope: Read, Summary: "A page of keys in ascending byte order, without loading the graph unless a filter is given.", Response: api.KeysResponse{}, Query: []param{{"prefix", "string", "only keys that start with this"}, {"after", "string", "only keys after this one: the next value of the previous page"}, {"limit", "integer", "at most this many keys (0 or beyond 10000: 10000)"}, {"filter", "string", "only keys whose metadata matches this filter"}}, handle: (*Server).listKeys},
 	{Method: "DELETE", Path: "/v1/collections/{name}/records/{key}", Scope: Write, Summary: "Delete one record.", Response: api.DeleteResponse{}, handle: (*Server).deleteRecord},
-	{Method: "POST", Path: "/v1/collections/{name}/search", Scope: Read, Summary: "k nearest neighbours (or every record within a threshold) of a vector, a key or an expression. Search by text answers 422 no_embedder: text embedding is not served yet.", Request: api.SearchRequest{}, Response: api.SearchResponse{}, handle: (*Server).search},
+	{Method: "POST", Path: "/v1/collections/{name}/search", Scope: Read, Summary: "k nearest neighbours (or every record within a threshold) of a vector, a key or an expression, or the k best documents for a text (vector, keyword BM25 or hybrid; vector and hybrid need the collection's embedder, 422 no_embedder without).", Request: api.SearchRequest{}, Response: api.SearchResponse{}, handle: (*Server).search},
 	{Method: "POST", Path: "/v1/collections/{name}/search/batch", Scope: Read, Summary: "One k-nearest search per vector or per key.", Request: api.BatchSearchRequest{}, Response: api.BatchSearchResponse{}, handle: (*Server).searchBatch},
 	{Method: "POST", Path: "/v1/collections/{name}/analogy", Scope: Read, Summary: "Analogy (3CosAdd or 3CosMul): positive - negative, the query keys left out.", Request: api.AnalogyRequest{}, Response: api.SearchResponse{}, handle: (*Server).analogy},
 	{Method: "POST", Path: "/v1/collections/{name}/doesnt_match", Scope: Read, Summary: "The key that does not go with the others; with rank, every key ranked by centrality.", Request: api.DoesntMatchRequest{}, Response: api.DoesntMatchResponse{}, handle: (*Server).doesntMatch},
@@ -414,10 +414,13 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if req.Offset < 0 || req.Offset > s.lim.MaxK {
 		return fmt.Errorf("%w: offset is %d, it must be in 0..%d", api.ErrLimit, req.Offset, s.lim.MaxK)
 	}
-	if (req.Offset > 0 || req.WithVectors) && req.Vector == nil && req.Key == "" || req.Offset > 0 && req.Threshold != nil {
-		return fmt.Errorf("%w: offset and with_vectors go with a k-nearest search by vector or key", api.ErrBadRequest)
+	if req.Offset > 0 && (req.Expr != "" || req.Threshold != nil && req.Text == "") || req.WithVectors && req.Vector == nil && req.Key == "" {
+		return fmt.Errorf("%w: offset goes with a k-nearest search by vector, key or text, with_vectors with one by vector or key", api.ErrBadRequest)
 	}
-	so.Offset, so.WithVectors = req.Offset, req.WithVectors
+	if req.Text == "" && (req.Mode != "" || req.Fusion != "" || req.Weight != 0 || req.Candidates != 0 || req.Chunks) {
+		return fmt.Errorf("%w: mode, fusion, weight, candidates and chunks go with a text query", api.ErrBadRequest)
+	}
+	so.Offset, so.WithVectors, so.WithText = req.Offset, req.WithVectors, req.WithText
 	c, err := s.collection(r)
 	if err != nil {
 		return err
@@ -425,7 +428,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	var res []query.Result
 	switch {
 	case req.Text != "":
-		return fmt.Errorf("%w: collection %q", api.ErrNoEmbedder, c.Name())
+		return s.searchText(w, r, c, req, k, so)
 	case req.Threshold != nil:
 		limit := req.Limit
 		if limit == 0 {
@@ -459,6 +462,30 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.SearchResponse{Hits: api.FromResults(res)})
+	return nil
+}
+
+// searchText answers a text query with query.Collection.SearchText: the
+// collection's embedder for vector and hybrid modes (ErrNoEmbedder, 422,
+// when it has none), its BM25 postings for keyword mode.
+func (s *Server) searchText(w http.ResponseWriter, r *http.Request, c *query.Collection, req api.SearchRequest, k int, so query.SearchOptions) error {
+	if req.Weight < 0 || req.Weight > 1 {
+		return fmt.Errorf("%w: weight is %v, it must be in [0, 1]", api.ErrBadRequest, req.Weight)
+	}
+	if req.Candidates < 0 || req.Candidates > 10*s.lim.MaxK {
+		return fmt.Errorf("%w: candidates is %d, it must be in 0..%d", api.ErrLimit, req.Candidates, 10*s.lim.MaxK)
+	}
+	opts := query.TextSearchOptions{SearchOptions: so, Mode: req.Mode, Fusion: req.Fusion, Weight: req.Weight,
+		Candidates: req.Candidates, Chunks: req.Chunks}
+	if req.Threshold != nil {
+		t := float64(*req.Threshold)
+		opts.Threshold = &t
+	}
+	res, err := c.SearchText(r.Context(), req.Text, k, opts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.SearchResponse{Hits: api.FromTextResults(res)})
 	return nil
 }
 
