@@ -227,6 +227,15 @@ func (f flagValues) f32(name string) float32   { return must(f.fs.GetFloat32(nam
 func (f flagValues) list(name string) []string { return must(f.fs.GetStringArray(name)) }
 func (f flagValues) changed(name string) bool  { return f.fs.Changed(name) }
 
+// optStr reads a string flag the command may not have (one another
+// helper adds), and whether it has it.
+func (f flagValues) optStr(name string) (string, bool) {
+	if f.fs.Lookup(name) == nil {
+		return "", false
+	}
+	return f.str(name), true
+}
+
 // chunks calls fn on consecutive pieces of n items of at most size each.
 func chunks(n, size int, fn func(lo, hi int) error) error {
 	for lo := 0; lo < n; lo += size {

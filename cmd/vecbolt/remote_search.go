@@ -31,6 +31,9 @@ func (r *remote) searchOptionsOf() *searchOptions {
 }
 
 func remoteSearch(ctx context.Context, r *remote, _ []string, out io.Writer) (err error) {
+	if text, ok := r.flag.optStr("text"); ok && text != "" {
+		return remoteSearchText(ctx, r, text, out)
+	}
 	opts := r.searchOptionsOf()
 	if err := opts.checkModes(); err != nil {
 		return err
@@ -366,4 +369,58 @@ func remoteSimilarity(ctx context.Context, r *remote, args []string, out io.Writ
 	}
 	_, err = fmt.Fprintln(out, formatFloat(s))
 	return err
+}
+
+// remoteSearchText answers search --text over the server's SearchText. The
+// text flags belong to the text CLI (search.go); they are read only when
+// the command has them: --text, --mode (vector, keyword, hybrid), and the
+// search flags -k, --filter, --restrict, --ef, --exact, --offset,
+// --threshold, --metadata and --json. The answer prints as search's.
+func remoteSearchText(ctx context.Context, r *remote, text string, out io.Writer) error {
+	f := r.flag
+	k, ef, restrict, offset := f.num("k"), f.num("ef"), f.num("restrict"), f.num("offset")
+	if k <= 0 {
+		return usageErr(fmt.Errorf("-k must be positive, got %d", k))
+	}
+	if ef < 0 || restrict < 0 || offset < 0 {
+		return usageErr(errors.New("--ef, --restrict and --offset must not be negative"))
+	}
+	for _, other := range []string{"key", "vector", "expr", "batch"} {
+		if f.str(other) != "" {
+			return usageErr(fmt.Errorf("give exactly one of --key, --vector, --expr, --batch and --text"))
+		}
+	}
+	mode, _ := f.optStr("mode")
+	asJSON, withMeta := f.on("json"), f.on("metadata")
+	opts := query.TextSearchOptions{Mode: mode, SearchOptions: query.SearchOptions{
+		Exact: f.on("exact"), Ef: ef, Restrict: restrict, Offset: offset, WithMetadata: withMeta || asJSON}}
+	if fs := f.str("filter"); fs != "" {
+		filter, err := query.ParseFilter(fs)
+		if err != nil {
+			return err
+		}
+		opts.Filter = filter
+	}
+	if f.changed("threshold") {
+		th := float64(f.f32("threshold"))
+		opts.Threshold = &th
+	}
+	if _, _, err := r.info(ctx); err != nil {
+		return err
+	}
+	res, err := r.col.SearchText(ctx, text, k, opts)
+	if err != nil {
+		return r.unknown(ctx, err)
+	}
+	rs := make([]query.Result, len(res))
+	for i, t := range res {
+		rs[i] = query.Result{Key: t.Key, Score: float32(t.Score), Metadata: t.Metadata}
+	}
+	if mode == "" {
+		mode = query.ModeVector
+	}
+	if asJSON {
+		return writeJSON(out, searchJSON{Collection: r.Collection, Metric: mode, Query: text, Results: resultsJSON(rs)})
+	}
+	return writeResults(out, rs, strings.ToUpper(mode), withMeta)
 }

@@ -410,3 +410,71 @@ func TestRemoteTwoProcesses(t *testing.T) {
 		t.Fatalf("keys in the file after serve stopped:\n%s", out)
 	}
 }
+
+// TestRemoteSearchText runs search --text over --server. The text flags
+// belong to the text CLI; when search lacks them this test adds --text and
+// --mode as that CLI would, so the remote path is covered either way.
+func TestRemoteSearchText(t *testing.T) {
+	_, served, _ := twinDatabases(t)
+	db, err := query.Open(served, query.Options{Timeout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := db.CreateCollection(t.Context(), "docs", query.CollectionConfig{Dim: 100, Embedder: "words:words"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := []query.Document{
+		{Key: "tea", Text: "hot water poured over dried leaves makes a drink"},
+		{Key: "match", Text: "the team scored a late goal to win the game"},
+		{Key: "storm", Text: "heavy rain and strong wind are expected in the north tonight"},
+	}
+	if _, err := docs.AddDocuments(t.Context(), corpus, query.DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := docs.SearchText(t.Context(), "hot water", 2, query.TextSearchOptions{Mode: query.ModeHybrid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	url := serveInProcess(t, served, server.Options{})
+	t.Setenv(apiKeyEnv, "")
+	run := func(args ...string) result {
+		var out, errb strings.Builder
+		g := &globalOptions{stdin: strings.NewReader(""), stderr: &errb}
+		root := newRootCommand(g)
+		search, _, err := root.Find([]string{"search"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if search.Flags().Lookup("text") == nil {
+			search.Flags().String("text", "", "search by text")
+			search.Flags().String("mode", "", "vector, keyword or hybrid")
+		}
+		root.SetArgs(args)
+		root.SetOut(&out)
+		root.SetErr(&errb)
+		err = root.Execute()
+		return result{code: exitCode(err), stdout: out.String(), stderr: fmt.Sprint(err)}
+	}
+	r := run("--server", url, "-c", "docs", "search", "--text", "hot water", "--mode", "hybrid", "-k", "2", "--json")
+	if r.code != 0 {
+		t.Fatalf("search --text: exit %d %s", r.code, r.stderr)
+	}
+	var got searchJSON
+	decode(t, r.stdout, &got)
+	if len(got.Results) != len(want) || got.Results[0].Key != "tea" || got.Results[0].Key != want[0].Key || got.Results[0].Score != float32(want[0].Score) {
+		t.Fatalf("search --text over --server: %+v, in process %+v", got.Results, want)
+	}
+	// Without an embedder, vector mode is refused with the server's 422.
+	r = run("--server", url, "-c", "m", "search", "--text", "hot water")
+	if r.code != exitCode(query.ErrNoEmbedder) || !strings.Contains(r.stderr, "no_embedder") {
+		t.Fatalf("vector text search without an embedder: exit %d %s", r.code, r.stderr)
+	}
+	r = run("--server", url, "-c", "docs", "search", "--text", "hot water", "--key", "tea")
+	if r.code != exitUsage {
+		t.Fatalf("--text with --key: exit %d %s", r.code, r.stderr)
+	}
+}
