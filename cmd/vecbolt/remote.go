@@ -71,7 +71,8 @@ var remoteCommands = map[string]remoteRun{
 	"backup":          remoteBackup,
 }
 
-// localCommands never touch a database and run the same with --server.
+// localCommands never touch a database and run the same with --server
+// (eval only groups its subcommands, which are wrapped).
 var localCommands = map[string]bool{"help": true, "version": true, "completion": true, "eval": true}
 
 // notRemote says why a command cannot run against a server.
@@ -103,7 +104,7 @@ func wireRemote(root *cobra.Command, g *globalOptions) {
 func wrapRemote(c *cobra.Command, rf *remoteFlags, g *globalOptions) {
 	name := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 	top := strings.Fields(name)[0]
-	if localCommands[name] || localCommands[top] && name != "eval analogies" && name != "eval similarity" || c.RunE == nil {
+	if localCommands[name] || top == "completion" || top == "help" || c.RunE == nil {
 		return
 	}
 	orig := c.RunE

@@ -213,8 +213,11 @@ func TestRemoteRefusesAndKeys(t *testing.T) {
 	roFile := writeFile(t, dir, "ro", []byte(ro+"\n"))
 	t.Setenv(apiKeyEnv, "")
 
-	for _, cmd := range [][]string{{"compact"}, {"upgrade"}, {"demo"}, {"serve"}, {"export", "x.jsonl"}, {"rank", "a", "b"}} {
-		fails(t, exitUsage, append([]string{"--server", url}, cmd...), cmd[0]+" does not run against a server")
+	for _, tc := range []struct{ args, name string }{
+		{"compact", "compact"}, {"upgrade", "upgrade"}, {"demo", "demo"}, {"serve", "serve"}, {"export x.jsonl", "export"},
+		{"rank a b", "rank"}, {"eval text --wordnet /nonexistent", "eval text"}, {"bench writes", "bench writes"},
+	} {
+		fails(t, exitUsage, append([]string{"--server", url}, strings.Fields(tc.args)...), tc.name+" does not run against a server")
 	}
 	fails(t, exitUsage, []string{"--server", url, "--db", "x.db", "collections"}, "--db or --server")
 	fails(t, exitUsage, []string{"--server", "ftp://x", "collections"}, "--server")
@@ -234,6 +237,8 @@ func TestRemoteRefusesAndKeys(t *testing.T) {
 	fails(t, exitFailure, []string{"--server", url, "--api-key-file", roFile, "-c", "words", "put", "x", "--vector", "1"}, "forbidden")
 	t.Setenv(apiKeyEnv, rw)
 	ok(t, "--server", url, "-c", "words", "collections")
+	// A request beyond a server limit is a usage error here.
+	fails(t, exitUsage, []string{"--server", url, "-c", "words", "search", "--key", "king", "-k", "5000"}, "limit_exceeded", "1000")
 	t.Setenv(apiKeyEnv, "")
 	ok(t, "--server", url, "--api-key-file", keyFile, "check")
 
