@@ -89,13 +89,32 @@ func TestWebPage(t *testing.T) {
 		}
 		return s
 	}
+	// choose selects an option as a user does: the change event fires.
+	choose := func(sel, v string) {
+		t.Helper()
+		step(chromedp.SetValue(sel, v))
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("`+sel+`").dispatchEvent(new Event("change"))`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("`+sel+`").value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	// The first action starts the browser, bound to the context it runs in.
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
 	step(chromedp.Navigate(ts.URL + "/ui/"))
 	step(chromedp.WaitReady(`#collection > option`))
-	step(chromedp.SetValue(`#collection`, "words"))
+	choose(`#collection`, "words")
+	if m := value(`#mode`); m != "key" {
+		t.Errorf("search mode for a collection without an embedder: %q, want key", m)
+	}
 	step(chromedp.SendKeys(`#query`, "king"))
 	step(chromedp.Click(`#search-form > button`))
 	step(chromedp.WaitVisible(`#plot > circle`))
@@ -112,8 +131,10 @@ func TestWebPage(t *testing.T) {
 	step(chromedp.Click(`#analogy-form > button`))
 	step(chromedp.WaitVisible(`//h2[@id="results-title" and contains(., "woman")]`))
 	analogy := text(`#results > tbody > tr:first-child`)
-	step(chromedp.SetValue(`#collection`, "docs"))
-	step(chromedp.SetValue(`#mode`, "hybrid"))
+	choose(`#collection`, "docs")
+	if m := value(`#mode`); m != "hybrid" {
+		t.Errorf("search mode for a collection with an embedder: %q, want hybrid", m)
+	}
 	step(chromedp.SetValue(`#query`, "hot water"))
 	step(chromedp.Click(`#search-form > button`))
 	step(chromedp.WaitVisible(`//h2[@id="results-title" and contains(., "hot water")]`))

@@ -28,11 +28,23 @@ async function loadCollections() {
     for (const c of list.collections) {
       const o = document.createElement("option");
       o.value = c.name;
+      o.dataset.embedder = c.config.embedder || "";
       o.textContent = c.name + " (" + c.records + " × " + c.config.dim + ")";
       sel.appendChild(o);
     }
     if (prev) sel.value = prev;
+    fitMode();
   } catch (e) { showError(e); }
+}
+
+// fitMode picks hybrid text search for a collection with an embedder and
+// word search for one without (vector and hybrid text search need it).
+function fitMode() {
+  const o = $("collection").selectedOptions[0], mode = $("mode");
+  if (!o) return;
+  if (o.dataset.embedder && mode.value === "key") mode.value = "hybrid";
+  if (!o.dataset.embedder && (mode.value === "vector" || mode.value === "hybrid")) mode.value = "key";
+  mode.dispatchEvent(new Event("change"));
 }
 
 function showHits(title, hits, withText) {
@@ -173,5 +185,6 @@ $("analogy-form").addEventListener("submit", async (ev) => {
 $("mode").addEventListener("change", () => {
   $("query").placeholder = $("mode").value === "key" ? "a word, or a vector: 0.1, -0.3, …" : "a question or a few words";
 });
+$("collection").addEventListener("change", fitMode);
 $("reload").addEventListener("click", loadCollections);
 loadCollections();
