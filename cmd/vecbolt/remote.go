@@ -248,5 +248,5 @@ func chunks(n, size int, fn func(lo, hi int) error) error {
 }
 
 // remoteBatch is how many keys, records or queries one request carries:
-// below the server's default --max-batch (1024).
-const remoteBatch = 1000
+// below the server's default --max-batch (1024). A variable for tests.
+var remoteBatch = 1000

@@ -25,11 +25,11 @@ import (
 // remoteWords is how many GloVe sample words the remote tests load.
 const remoteWords = 1500
 
-// twinDatabases builds one database with the embedded CLI (the first
+// remoteTemplate builds a database with the embedded CLI (the first
 // remoteWords GloVe sample words in "words", 60 random records with
-// metadata in "m") and a byte-for-byte copy of it. It returns both paths
-// and the input files it used.
-func twinDatabases(t *testing.T) (local, served string, files map[string]string) {
+// metadata in "m") and returns its path and the input files it used; the
+// subtests of TestRemote work on copies of it (copyDB).
+func remoteTemplate(t *testing.T) (template string, files map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
 	sc := bufio.NewScanner(sample.GloVe())
@@ -49,16 +49,31 @@ func twinDatabases(t *testing.T) (local, served string, files map[string]string)
 		"batch":   writeFile(t, dir, "batch.txt", []byte("coffee\n\nking\n[0.1 0.2 0.3 0.4 0.5 0.6]\n")),
 		"badpair": writeFile(t, dir, "badq.txt", []byte("one two three\n")),
 	}
-	local = filepath.Join(dir, "local.db")
-	ok(t, "--db", local, "-c", "words", "import", files["glove"], "--format", "glove")
-	ok(t, "--db", local, "-c", "m", "import", files["jsonl"], "--metric", "l2")
-	served = filepath.Join(dir, "served.db")
-	data, err := os.ReadFile(local)
+	template = filepath.Join(dir, "template.db")
+	ok(t, "--db", template, "-c", "words", "import", files["glove"], "--format", "glove")
+	ok(t, "--db", template, "-c", "m", "import", files["jsonl"], "--metric", "l2")
+	return template, files
+}
+
+// copyDB returns a byte-for-byte copy of the database at path, in a fresh
+// temporary directory.
+func copyDB(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "served.db", data)
-	return local, served, files
+	return writeFile(t, t.TempDir(), "copy.db", data)
+}
+
+// TestRemote runs the client mode's tests on copies of one template
+// database, built once.
+func TestRemote(t *testing.T) {
+	template, files := remoteTemplate(t)
+	t.Run("Parity", func(t *testing.T) { testRemoteParity(t, copyDB(t, template), copyDB(t, template), files) })
+	t.Run("RefusesAndKeys", func(t *testing.T) { testRemoteRefusesAndKeys(t, copyDB(t, template)) })
+	t.Run("Backup", func(t *testing.T) { testRemoteBackup(t, copyDB(t, template)) })
+	t.Run("SearchText", func(t *testing.T) { testRemoteSearchText(t, copyDB(t, template)) })
 }
 
 // serveInProcess serves the database at path on an httptest server until
@@ -86,12 +101,11 @@ func normalize(s, local, url string) string {
 	return timings.ReplaceAllString(s, "TIME")
 }
 
-// TestRemoteParity runs the same command lines against a database file and,
+// testRemoteParity runs the same command lines against a database file and,
 // with --server, against a byte-for-byte copy served in process: stdout
 // and exit codes must be the same (the file's name and timings aside), for
 // reads and writes, successes and failures.
-func TestRemoteParity(t *testing.T) {
-	local, served, files := twinDatabases(t)
+func testRemoteParity(t *testing.T, local, served string, files map[string]string) {
 	url := serveInProcess(t, served, server.Options{})
 	t.Setenv(apiKeyEnv, "")
 	onTerminal(t)
@@ -200,10 +214,9 @@ func TestRemoteParity(t *testing.T) {
 	}
 }
 
-// TestRemoteRefusesAndKeys covers what runs only locally, the flags of
+// testRemoteRefusesAndKeys covers what runs only locally, the flags of
 // client mode and the API key, and an unreachable server.
-func TestRemoteRefusesAndKeys(t *testing.T) {
-	_, served, _ := twinDatabases(t)
+func testRemoteRefusesAndKeys(t *testing.T, served string) {
 	const rw, ro = "remote-test-key-rw-0123456789", "remote-test-key-ro-0123456789"
 	url := serveInProcess(t, served, server.Options{Keys: []server.Key{
 		{Secret: rw, Write: true}, {Secret: ro},
@@ -257,9 +270,8 @@ func TestRemoteRefusesAndKeys(t *testing.T) {
 	fails(t, exitFailure, []string{"--server", gone, "collections"}, "the server at "+gone+" did not answer")
 }
 
-// TestRemoteBackup streams a backup into a new file with backup's rules.
-func TestRemoteBackup(t *testing.T) {
-	_, served, _ := twinDatabases(t)
+// testRemoteBackup streams a backup into a new file with backup's rules.
+func testRemoteBackup(t *testing.T, served string) {
 	url := serveInProcess(t, served, server.Options{})
 	t.Setenv(apiKeyEnv, "")
 	dir := t.TempDir()
@@ -286,8 +298,10 @@ func TestRemoteBackup(t *testing.T) {
 // import: the batches acknowledged before stay, the error says how many,
 // and running the import again completes it.
 func TestRemoteImportCut(t *testing.T) {
-	_, served, _ := twinDatabases(t)
-	db, err := query.Open(served, query.Options{Timeout: -1})
+	old := remoteBatch
+	remoteBatch = 100
+	t.Cleanup(func() { remoteBatch = old })
+	db, err := query.Open(tempDB(t), query.Options{Timeout: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,16 +319,16 @@ func TestRemoteImportCut(t *testing.T) {
 	}))
 	defer ts.Close()
 	t.Setenv(apiKeyEnv, "")
-	recs := randomRecords(2500, 6, 9)
+	recs := randomRecords(600, 6, 9)
 	file := writeFile(t, t.TempDir(), "big.jsonl", encode(t, "jsonl", recs))
 	r := vecbolt(t, "", "--server", ts.URL, "-c", "big", "import", file)
-	checkFailure(t, r, exitFailure, []string{"import"}, "2,000 records already written stay", "run the import again")
+	checkFailure(t, r, exitFailure, []string{"import"}, "200 records already written stay", "run the import again")
 	_, n, err := db.CollectionInfo("big")
-	if err != nil || n != 2000 {
-		t.Fatalf("after the cut: %d records, %v; want the 2 acknowledged batches (2000)", n, err)
+	if err != nil || n != 200 {
+		t.Fatalf("after the cut: %d records, %v; want the 2 acknowledged batches (200)", n, err)
 	}
 	out := ok(t, "--server", ts.URL, "-c", "big", "import", file, "--json")
-	if !strings.Contains(out, `"records": 2500`) || !strings.Contains(out, `"replaced": 2000`) {
+	if !strings.Contains(out, `"records": 600`) || !strings.Contains(out, `"replaced": 200`) {
 		t.Errorf("second import:\n%s", out)
 	}
 	c, err := db.Collection(t.Context(), "big")
@@ -416,11 +430,10 @@ func TestRemoteTwoProcesses(t *testing.T) {
 	}
 }
 
-// TestRemoteSearchText runs search --text over --server. The text flags
+// testRemoteSearchText runs search --text over --server. The text flags
 // belong to the text CLI; when search lacks them this test adds --text and
 // --mode as that CLI would, so the remote path is covered either way.
-func TestRemoteSearchText(t *testing.T) {
-	_, served, _ := twinDatabases(t)
+func testRemoteSearchText(t *testing.T, served string) {
 	db, err := query.Open(served, query.Options{Timeout: -1})
 	if err != nil {
 		t.Fatal(err)

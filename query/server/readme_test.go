@@ -77,7 +77,8 @@ func TestREADMECurl(t *testing.T) {
 			t.Errorf("the README has no curl example for %s", pat)
 		}
 	}
-	db, _ := sampleDB(t, 10000)
+	db, _ := sampleDBWith(t, 1000, "coffee", "tea", "paris", "france", "italy", "king", "woman", "man", "breakfast", "lunch", "dinner", "car",
+		"athens", "greece", "berlin", "germany", "rome", "queen", "banana")
 	ts := httptest.NewServer(server.New(db, server.Options{}))
 	defer ts.Close()
 	dir := t.TempDir()

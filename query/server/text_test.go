@@ -19,7 +19,9 @@ import (
 // collection without an embedder is 422 no_embedder, which the client
 // reports as query.ErrNoEmbedder.
 func TestSearchText(t *testing.T) {
-	db, _ := sampleDB(t, 5000)
+	db, _ := sampleDBWith(t, 1000, "espresso", "coffee", "brewed", "forcing", "hot", "water", "ground", "beans", "team", "scored", "late",
+		"goal", "win", "football", "match", "heavy", "rain", "strong", "wind", "expected", "across", "north", "tonight", "shares", "fell",
+		"investors", "worried", "bank", "interest", "rates")
 	ctx := t.Context()
 	docs, err := db.CreateCollection(ctx, "docs", query.CollectionConfig{Dim: 100, Embedder: "words:words"})
 	if err != nil {
