@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/text"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 // wordVecs is a tiny vocabulary: animals near the first axis, vehicles
@@ -34,7 +36,7 @@ var wordVecs = []struct {
 
 // textDB creates a words collection and a docs collection embedding with
 // spec over it.
-func textDB(t *testing.T, spec string) (*query.DB, *query.Collection, string) {
+func textDB(t testing.TB, spec string) (*query.DB, *query.Collection, string) {
 	t.Helper()
 	db, path := openTemp(t)
 	words, err := db.CreateCollection(ctx, "words", query.CollectionConfig{Dim: 4})
@@ -208,9 +210,43 @@ func TestAddDocumentsErrors(t *testing.T) {
 	if _, err := plain.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrNoEmbedder) {
 		t.Fatalf("no embedder: %v", err)
 	}
-	wide, _ := db.CreateCollection(ctx, "wide", query.CollectionConfig{Dim: 5, Embedder: "words:words"})
-	if _, err := wide.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, embed.ErrDimension) {
+	if _, err := db.CreateCollection(ctx, "wide", query.CollectionConfig{Dim: 5, Embedder: "words:words"}); !errors.Is(err, embed.ErrDimension) {
+		t.Fatalf("create with a words collection of another dimension: %v", err)
+	}
+	if _, err := db.CreateCollection(ctx, "self", query.CollectionConfig{Dim: 5, Embedder: "words:self"}); err == nil {
+		t.Fatal("a collection that is its own vocabulary was created")
+	}
+	// The words collection may come later; its dimension is checked then.
+	late, err := db.CreateCollection(ctx, "late", query.CollectionConfig{Dim: 5, Embedder: "words:later"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrUnknownCollection) {
+		t.Fatalf("missing words collection: %v", err)
+	}
+	if _, err := db.CreateCollection(ctx, "later", query.CollectionConfig{Dim: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, embed.ErrDimension) {
 		t.Fatalf("dimension: %v", err)
+	}
+	// SIF's component needs two texts in the first call.
+	sif, err := db.CreateCollection(ctx, "sif", query.CollectionConfig{Dim: 4, Embedder: "words:words?pool=sif"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sif.AddDocuments(ctx, []query.Document{{Key: "a", Text: "the cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrTooFewToFit) {
+		t.Fatalf("one text for SIF: %v", err)
+	}
+	// A plain record is replaced by a document of the same key.
+	if err := docs.UpsertBatch(ctx, []query.Record{{Key: "rec", Vector: []float32{1, 2, 3, 4}, Metadata: []byte(`{"x":1}`), Text: "old text"}}, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.AddDocuments(ctx, []query.Document{{Key: "rec", Text: "the road"}}, query.DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := docs.Get(ctx, "rec"); err != nil || r.Text != "the road" || r.Metadata != nil || r.Vector[1] != meanOf("the road")[1] {
+		t.Fatalf("replaced record: %+v, %v", r, err)
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
@@ -370,5 +406,99 @@ func TestEmbedderMismatch(t *testing.T) {
 	}
 	if _, err := docs.SearchText(ctx, "cat", 1, query.TextSearchOptions{Mode: "fuzzy"}); !errors.Is(err, query.ErrTextMode) {
 		t.Fatalf("bad mode: %v", err)
+	}
+}
+
+// TestCheckFindsWrongTerms: terms stored behind query's back that are not
+// those of the text are reported by Check.
+func TestCheckFindsWrongTerms(t *testing.T) {
+	db, docs, _ := textDB(t, "words:words")
+	if _, err := docs.AddDocuments(ctx, []query.Document{{Key: "a", Text: "the cat"}}, query.DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Store().Update(func(tx *store.Tx) error {
+		sc, err := tx.Collection("docs")
+		if err != nil {
+			return err
+		}
+		id, _ := sc.ID("a")
+		return sc.PutText(id, &store.Text{Text: "the cat", Terms: []store.TermFreq{{Term: "dog", Freq: 1}}, Len: 2})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); err == nil || !strings.Contains(err.Error(), "BM25 terms") {
+		t.Fatalf("Check = %v, want the wrong terms reported", err)
+	}
+}
+
+// TestAddDocumentsTooLarge: a document over text.MaxTextBytes is refused
+// naming the limit, chunked or not.
+func TestAddDocumentsTooLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 16 MiB text")
+	}
+	_, docs, _ := textDB(t, "words:words")
+	huge := strings.Repeat("cat ", text.MaxTextBytes/4+1)
+	for _, o := range []query.DocumentOptions{{}, {ChunkTokens: 100}} {
+		_, err := docs.AddDocuments(ctx, []query.Document{{Key: "h", Text: huge}}, o)
+		var tl *text.TooLargeError
+		if !errors.As(err, &tl) || tl.Limit != text.MaxTextBytes || !errors.Is(err, query.ErrInvalidText) {
+			t.Fatalf("chunk %d: err = %v, want a *text.TooLargeError naming the limit", o.ChunkTokens, err)
+		}
+	}
+}
+
+// TestTextConcurrent: documents added while others search; run under
+// -race.
+func TestTextConcurrent(t *testing.T) {
+	db, docs, _ := textDB(t, "words:words")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				d := query.Document{Key: fmt.Sprintf("w%d-%d", w, i), Text: wordVecs[(w+i)%len(wordVecs)].w + " cat road runs the dog"}
+				if _, err := docs.AddDocuments(ctx, []query.Document{d}, query.DocumentOptions{ChunkTokens: 3, ChunkOverlap: 1}); err != nil {
+					errs <- err
+					return
+				}
+				for _, m := range []string{query.ModeVector, query.ModeKeyword, query.ModeHybrid} {
+					if _, err := docs.SearchText(ctx, "cat road", 3, query.TextSearchOptions{Mode: m}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEmbedQueryReportsOOV(t *testing.T) {
+	_, docs, _ := textDB(t, "words:words")
+	v, rep, err := docs.EmbedQuery(ctx, "The cat zzz and qqq", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Words != 5 || fmt.Sprint(rep.OOV) != "[zzz and qqq]" {
+		t.Fatalf("report %+v", rep)
+	}
+	want := meanOf("the cat")
+	for i := range want {
+		if math.Abs(float64(v[i]-want[i])) > 1e-6 {
+			t.Fatalf("vector %v, want %v", v, want)
+		}
 	}
 }

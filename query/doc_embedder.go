@@ -76,6 +76,9 @@ func canonicalEmbedder(spec string) (string, error) {
 //   - ollama:MODEL and openai:MODEL are clients configured by
 //     Options.Embedder and the environment.
 //
+// The words embedder's vocabulary is a snapshot: writes to the word
+// collection afterwards are not seen until the database is reopened.
+//
 // Errors: ErrNoEmbedder for a collection without one; a words collection
 // that is missing (ErrUnknownCollection), this collection itself, or of
 // another dimension (*embed.DimensionError); the errors of embed.New.
@@ -295,4 +298,75 @@ func needsComponent(e embed.Embedder) (*embed.WordsEmbedder, bool) {
 	}
 	_, err := w.EmbedQuery(context.Background(), "")
 	return w, errors.Is(err, embed.ErrNoComponent)
+}
+
+// QueryReport says how a query text was embedded.
+type QueryReport struct {
+	// Words is the number of words in the query (words embedder only).
+	Words int
+	// OOV lists the query's words that the words embedder found in no
+	// vocabulary, in text order (repeats kept); they did not contribute
+	// to the vector. nil for server embedders.
+	OOV []string
+}
+
+// EmbedQuery embeds q as SearchText does (with e, or the collection's
+// embedder when e is nil) and reports the words it could not place.
+// Errors: those of the embedder (an *embed.TextError for a query with no
+// word or no known word), a vector of the wrong dimension
+// (*embed.DimensionError). Cost: one query embedding (O(len(q) + words·d)
+// for a words embedder, one request for a server). Safe for concurrent
+// use.
+func (c *Collection) EmbedQuery(ctx context.Context, q string, e embed.Embedder) ([]float32, QueryReport, error) {
+	var rep QueryReport
+	e, err := c.embedderFor(ctx, e)
+	if err != nil {
+		return nil, rep, err
+	}
+	var v []float32
+	if w, ok := e.(*embed.WordsEmbedder); ok {
+		es, err := w.Embed(ctx, []string{q})
+		if err != nil {
+			return nil, rep, err
+		}
+		v, rep.Words, rep.OOV = es[0].Vector, es[0].Words, es[0].OOV
+	} else if v, err = e.EmbedQuery(ctx, q); err != nil {
+		return nil, rep, err
+	}
+	if len(v) != c.cfg.Dim {
+		return nil, rep, &embed.DimensionError{Embedder: e.Spec().String(), Index: -1, Got: len(v), Want: c.cfg.Dim}
+	}
+	return v, rep, nil
+}
+
+// checkEmbedderSpec returns cfg.Embedder in canonical form, refusing a
+// words spec whose collection exists with another dimension (or is the
+// collection itself). A words collection that does not exist yet is
+// accepted: it is looked up when the embedder is first used. O(1).
+func (db *DB) checkEmbedderSpec(name string, cfg CollectionConfig) (string, error) {
+	spec, err := canonicalEmbedder(cfg.Embedder)
+	if err != nil {
+		return "", fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	if spec == "" {
+		return "", nil
+	}
+	s, _ := embed.ParseSpec(spec)
+	if s.Provider != embed.Words {
+		return spec, nil
+	}
+	if s.Model == name {
+		return "", fmt.Errorf("query: collection %q: its words embedder names the collection itself; name the word-vector collection", name)
+	}
+	wcfg, _, err := db.CollectionInfo(s.Model)
+	if errors.Is(err, ErrUnknownCollection) {
+		return spec, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if wcfg.Dim != cfg.Dim {
+		return "", fmt.Errorf("query: collection %q: %w", name, &embed.DimensionError{Embedder: spec, Index: -1, Got: wcfg.Dim, Want: cfg.Dim})
+	}
+	return spec, nil
 }

@@ -100,7 +100,9 @@ type textHit struct {
 // documents) and searches the graph; keyword mode scores the stored texts
 // by Lucene's BM25 (k1 1.2, b 0.75) from the postings in the file; hybrid
 // mode fuses the two rankings. Results are merged per document (a
-// document's score is its best chunk's) unless opts.Chunks.
+// document's score is its best chunk's) unless opts.Chunks. The query's
+// out-of-vocabulary words do not count towards its vector; EmbedQuery
+// reports them. In keyword mode a query with no word has no results.
 //
 // Errors: ErrInvalidK; ErrTextMode; the query's *embed.TextError (no
 // words, or no known word: vector and hybrid modes) and the embedder's
@@ -156,16 +158,9 @@ func (c *Collection) SearchText(ctx context.Context, q string, k int, opts TextS
 	var vec, kw []textHit
 	var err error
 	if mode != ModeKeyword {
-		e, err := c.embedderFor(ctx, opts.Embedder)
+		qv, _, err := c.EmbedQuery(ctx, q, opts.Embedder)
 		if err != nil {
 			return nil, err
-		}
-		qv, err := e.EmbedQuery(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if len(qv) != c.cfg.Dim {
-			return nil, &embed.DimensionError{Embedder: e.Spec().String(), Index: -1, Got: len(qv), Want: c.cfg.Dim}
 		}
 		if err := store.ValidateVector(c.cfg.storeConfig(), qv); err != nil {
 			return nil, fmt.Errorf("query: collection %q: query vector: %w", c.name, err)
@@ -273,7 +268,7 @@ func (c *Collection) docsOf(hits []textHit) error {
 				continue // deleted since the search
 			}
 			hits[i].id = id
-			ti, ok, err := sc.TextInfo(id)
+			ti, ok, err := sc.TextRef(id)
 			if err != nil {
 				return err
 			}
@@ -336,7 +331,7 @@ func (c *Collection) keywordRanking(ctx context.Context, q string, depth, want i
 					continue
 				}
 				hit := textHit{id: id, key: keys[id], doc: keys[id], score: h.Score}
-				ti, ok, err := sc.TextInfo(id)
+				ti, ok, err := sc.TextRef(id)
 				if err != nil {
 					return err
 				}
