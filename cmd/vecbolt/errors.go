@@ -10,6 +10,7 @@ import (
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/query/server/api"
 	"github.com/vecbolt/vecbolt/query/text"
 	"github.com/vecbolt/vecbolt/store"
 )
@@ -99,8 +100,11 @@ func exitCode(err error) int {
 		return exitInvalid
 	case errors.Is(err, format.ErrUnknownFormat), errors.Is(err, embed.ErrSpec),
 		errors.Is(err, query.ErrNoEmbedder), errors.Is(err, query.ErrTextMode),
-		errors.Is(err, embed.ErrOption), errors.Is(err, text.ErrOption):
+		errors.Is(err, embed.ErrOption), errors.Is(err, text.ErrOption),
+		errors.Is(err, api.ErrBadRequest), errors.Is(err, api.ErrLimit), errors.Is(err, api.ErrTooLarge): // --server: a request this server refuses
 		return exitUsage
+	case errors.Is(err, api.ErrUnavailable), errors.Is(err, query.ErrClosed): // --server: draining or closed
+		return exitDatabase
 	case isCobraUsage(err):
 		return exitUsage
 	}

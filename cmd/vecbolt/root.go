@@ -177,6 +177,7 @@ collection. Start with "vecbolt demo".`,
 		c.Args = usageArgs(c.Args)
 		requireSubcommand(c)
 	}
+	wireRemote(root, g) // --server: the commands as clients of 'vecbolt serve' (remote.go)
 	return root
 }
 
