@@ -427,19 +427,43 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 	if err := c.writable(); err != nil {
 		return 0, err
 	}
-	var del []string
+	del, err := c.ExpandDocuments(ctx, keys, false)
+	if err != nil {
+		return 0, err
+	}
+	return c.DeleteKeys(ctx, del, DeleteOptions{MissingOK: true})
+}
+
+// ExpandDocuments returns the record keys behind keys: a record's key as
+// it is, and a chunked document's key replaced by its chunk records'
+// keys (KEY#0, KEY#1, …). A key that is neither is left out, or kept as
+// it is when keepMissing is true (so that DeleteKeys can name it). Cost:
+// O(log n) per key plus O(chunks) per chunked document.
+func (c *Collection) ExpandDocuments(ctx context.Context, keys []string, keepMissing bool) ([]string, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	var out []string
 	err := c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
 		}
 		for _, key := range keys {
-			if sc.Has(key) {
-				del = append(del, key)
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			if ok, err := sc.HasDocument(key); err != nil || !ok {
-				if err != nil {
-					return err
+			has := sc.Has(key)
+			if has {
+				out = append(out, key)
+			}
+			doc, err := sc.HasDocument(key)
+			if err != nil {
+				return err
+			}
+			if !doc {
+				if !has && keepMissing {
+					out = append(out, key)
 				}
 				continue
 			}
@@ -449,7 +473,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 				}
 				ti, ok, err := sc.TextRef(id)
 				if err == nil && ok && ti.Doc == key {
-					del = append(del, k)
+					out = append(out, k)
 				}
 				return err
 			}); err != nil {
@@ -459,7 +483,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return c.DeleteKeys(ctx, del, DeleteOptions{MissingOK: true})
+	return out, nil
 }

@@ -89,6 +89,9 @@ func runDelete(ctx context.Context, opts *deleteOptions, out io.Writer) (err err
 		if keys, err = c.KeysWhere(ctx, filter); err != nil {
 			return err
 		}
+	} else if keys, err = c.ExpandDocuments(ctx, keys, true); err != nil {
+		// a chunked document's key stands for its chunk records
+		return err
 	}
 	matched := len(keys)
 	if opts.Filter != "" {

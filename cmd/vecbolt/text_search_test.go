@@ -218,4 +218,19 @@ func TestSearchTextChunks(t *testing.T) {
 	}
 	ok(t, append(n, "get", "long#1")...)
 	ok(t, "--db", db, "check")
+	// delete KEY of a chunked document deletes its chunk records, in one
+	// transaction; a key that is neither record nor document still fails.
+	fails(t, exitNotFound, append(n, "delete", "long", "nosuchdoc"), "nosuchdoc")
+	if got := statsRecords(t, n...); got != 3 {
+		t.Errorf("%d records after a refused delete, want 3", got)
+	}
+	out = ok(t, append(n, "delete", "long")...)
+	if !strings.Contains(out, "deleted 2 records") {
+		t.Errorf("delete of a chunked document: %q", out)
+	}
+	if got := statsRecords(t, n...); got != 1 {
+		t.Errorf("%d records after deleting the chunked document, want 1", got)
+	}
+	fails(t, exitNotFound, append(n, "get", "long#0"), "long#0")
+	ok(t, "--db", db, "check")
 }
