@@ -160,8 +160,8 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	if err != nil {
 		return nil, fmt.Errorf("query: collection %q: %w", name, err)
 	}
-	if cfg.Embedder, err = canonicalEmbedder(cfg.Embedder); err != nil { // doc_embedder.go
-		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	if cfg.Embedder, err = db.checkEmbedderSpec(name, cfg); err != nil { // doc_embedder.go
+		return nil, err
 	}
 	// Every option the graph will refuse on load is refused before anything
 	// is written (index.ErrOptions): an empty graph costs O(1) to make.

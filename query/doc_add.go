@@ -103,7 +103,8 @@ type docPlan struct {
 // no principal component yet, this call fits one on its texts (at most
 // FitSample of them, a seeded sample), stores it with the collection in
 // the same transaction, and applies it to these documents and to every
-// later document and query (Reembed refits it).
+// later document and query (Reembed refits it). That first call needs at
+// least two texts (ErrTooFewToFit).
 //
 // Errors, none of which writes anything: ErrNoEmbedder; a *TextError
 // naming the document for invalid UTF-8, a text over text.MaxTextBytes
@@ -338,7 +339,7 @@ func (c *Collection) checkDocumentKeys(plans []docPlan) error {
 func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) error {
 	for _, p := range plans {
 		key := p.doc.Key
-		if _, _, ok, err := sc.Document(key); err != nil {
+		if ok, err := sc.HasDocument(key); err != nil {
 			return err
 		} else if ok {
 			return fmt.Errorf("%w: %q is stored as a chunked document in collection %q (DeleteDocuments first)", ErrDocumentExists, key, c.name)
@@ -347,7 +348,7 @@ func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) 
 			if p.chunks != nil {
 				return fmt.Errorf("%w: %q is stored as a record in collection %q; a chunked document cannot share its key", ErrDocumentExists, key, c.name)
 			}
-			if ti, ok, err := sc.TextInfo(id); err != nil {
+			if ti, ok, err := sc.TextRef(id); err != nil {
 				return err
 			} else if ok && ti.Doc != "" {
 				return fmt.Errorf("%w: %q is a chunk of document %q in collection %q", ErrDocumentExists, key, ti.Doc, c.name)
@@ -365,8 +366,11 @@ func (c *Collection) checkDocumentKeysIn(sc *store.Collection, plans []docPlan) 
 // fitComponent pools a seeded sample of texts and fits SIF's principal
 // component on them.
 func (c *Collection) fitComponent(ctx context.Context, w *embed.WordsEmbedder, texts []string, opts DocumentOptions, from []int, plans []docPlan) (*text.Component, error) {
-	n := opts.FitSample
-	if n <= 0 {
+	if len(texts) < 2 {
+		return nil, fmt.Errorf("%w: collection %q fits SIF's component on its first AddDocuments, which has %d text(s); add at least 2", ErrTooFewToFit, c.name, len(texts))
+	}
+	n := max(opts.FitSample, 2)
+	if opts.FitSample <= 0 {
 		n = DefaultFitSample
 	}
 	idx := make([]int, len(texts))
@@ -433,7 +437,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 			if sc.Has(key) {
 				del = append(del, key)
 			}
-			if _, _, ok, err := sc.Document(key); err != nil || !ok {
+			if ok, err := sc.HasDocument(key); err != nil || !ok {
 				if err != nil {
 					return err
 				}
@@ -443,7 +447,7 @@ func (c *Collection) DeleteDocuments(ctx context.Context, keys ...string) (int, 
 				if _, err := strconv.Atoi(strings.TrimPrefix(k, key+"#")); err != nil {
 					return nil
 				}
-				ti, ok, err := sc.TextInfo(id)
+				ti, ok, err := sc.TextRef(id)
 				if err == nil && ok && ti.Doc == key {
 					del = append(del, k)
 				}

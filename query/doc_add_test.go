@@ -36,7 +36,7 @@ var wordVecs = []struct {
 
 // textDB creates a words collection and a docs collection embedding with
 // spec over it.
-func textDB(t *testing.T, spec string) (*query.DB, *query.Collection, string) {
+func textDB(t testing.TB, spec string) (*query.DB, *query.Collection, string) {
 	t.Helper()
 	db, path := openTemp(t)
 	words, err := db.CreateCollection(ctx, "words", query.CollectionConfig{Dim: 4})
@@ -210,9 +210,43 @@ func TestAddDocumentsErrors(t *testing.T) {
 	if _, err := plain.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrNoEmbedder) {
 		t.Fatalf("no embedder: %v", err)
 	}
-	wide, _ := db.CreateCollection(ctx, "wide", query.CollectionConfig{Dim: 5, Embedder: "words:words"})
-	if _, err := wide.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, embed.ErrDimension) {
+	if _, err := db.CreateCollection(ctx, "wide", query.CollectionConfig{Dim: 5, Embedder: "words:words"}); !errors.Is(err, embed.ErrDimension) {
+		t.Fatalf("create with a words collection of another dimension: %v", err)
+	}
+	if _, err := db.CreateCollection(ctx, "self", query.CollectionConfig{Dim: 5, Embedder: "words:self"}); err == nil {
+		t.Fatal("a collection that is its own vocabulary was created")
+	}
+	// The words collection may come later; its dimension is checked then.
+	late, err := db.CreateCollection(ctx, "late", query.CollectionConfig{Dim: 5, Embedder: "words:later"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrUnknownCollection) {
+		t.Fatalf("missing words collection: %v", err)
+	}
+	if _, err := db.CreateCollection(ctx, "later", query.CollectionConfig{Dim: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.AddDocuments(ctx, []query.Document{{Key: "a", Text: "cat"}}, query.DocumentOptions{}); !errors.Is(err, embed.ErrDimension) {
 		t.Fatalf("dimension: %v", err)
+	}
+	// SIF's component needs two texts in the first call.
+	sif, err := db.CreateCollection(ctx, "sif", query.CollectionConfig{Dim: 4, Embedder: "words:words?pool=sif"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sif.AddDocuments(ctx, []query.Document{{Key: "a", Text: "the cat"}}, query.DocumentOptions{}); !errors.Is(err, query.ErrTooFewToFit) {
+		t.Fatalf("one text for SIF: %v", err)
+	}
+	// A plain record is replaced by a document of the same key.
+	if err := docs.UpsertBatch(ctx, []query.Record{{Key: "rec", Vector: []float32{1, 2, 3, 4}, Metadata: []byte(`{"x":1}`), Text: "old text"}}, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.AddDocuments(ctx, []query.Document{{Key: "rec", Text: "the road"}}, query.DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := docs.Get(ctx, "rec"); err != nil || r.Text != "the road" || r.Metadata != nil || r.Vector[1] != meanOf("the road")[1] {
+		t.Fatalf("replaced record: %+v, %v", r, err)
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)

@@ -338,3 +338,35 @@ func (c *Collection) EmbedQuery(ctx context.Context, q string, e embed.Embedder)
 	}
 	return v, rep, nil
 }
+
+// checkEmbedderSpec returns cfg.Embedder in canonical form, refusing a
+// words spec whose collection exists with another dimension (or is the
+// collection itself). A words collection that does not exist yet is
+// accepted: it is looked up when the embedder is first used. O(1).
+func (db *DB) checkEmbedderSpec(name string, cfg CollectionConfig) (string, error) {
+	spec, err := canonicalEmbedder(cfg.Embedder)
+	if err != nil {
+		return "", fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	if spec == "" {
+		return "", nil
+	}
+	s, _ := embed.ParseSpec(spec)
+	if s.Provider != embed.Words {
+		return spec, nil
+	}
+	if s.Model == name {
+		return "", fmt.Errorf("query: collection %q: its words embedder names the collection itself; name the word-vector collection", name)
+	}
+	wcfg, _, err := db.CollectionInfo(s.Model)
+	if errors.Is(err, ErrUnknownCollection) {
+		return spec, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if wcfg.Dim != cfg.Dim {
+		return "", fmt.Errorf("query: collection %q: %w", name, &embed.DimensionError{Embedder: spec, Index: -1, Got: wcfg.Dim, Want: cfg.Dim})
+	}
+	return spec, nil
+}

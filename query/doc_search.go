@@ -268,7 +268,7 @@ func (c *Collection) docsOf(hits []textHit) error {
 				continue // deleted since the search
 			}
 			hits[i].id = id
-			ti, ok, err := sc.TextInfo(id)
+			ti, ok, err := sc.TextRef(id)
 			if err != nil {
 				return err
 			}
@@ -331,7 +331,7 @@ func (c *Collection) keywordRanking(ctx context.Context, q string, depth, want i
 					continue
 				}
 				hit := textHit{id: id, key: keys[id], doc: keys[id], score: h.Score}
-				ti, ok, err := sc.TextInfo(id)
+				ti, ok, err := sc.TextRef(id)
 				if err != nil {
 					return err
 				}

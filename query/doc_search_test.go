@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -140,6 +141,22 @@ func TestKeywordBM25(t *testing.T) {
 	}
 	delete(corpus, "c")
 	check("delete")
+
+	// Keyword search needs no embedder.
+	plain, err := db.CreateCollection(ctx, "plain", query.CollectionConfig{Dim: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.UpsertBatch(ctx, []query.Record{{Key: "x", Vector: []float32{1, 0}, Text: "fish swims"}, {Key: "y", Vector: []float32{0, 1}}}, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := plain.SearchText(ctx, "fish", 5, query.TextSearchOptions{Mode: query.ModeKeyword})
+	if err != nil || len(got) != 1 || got[0].Key != "x" {
+		t.Fatalf("keyword search without an embedder: %+v, %v", got, err)
+	}
+	if _, err := plain.SearchText(ctx, "fish", 5, query.TextSearchOptions{}); !errors.Is(err, query.ErrNoEmbedder) {
+		t.Fatalf("vector search without an embedder: %v", err)
+	}
 }
 
 // TestHybridAndFilters: filters apply to both rankings before fusion;

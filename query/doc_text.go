@@ -68,29 +68,48 @@ func recordTexts(recs []Record) ([]*store.Text, error) {
 // anything. r.ids is set. The caller holds wmu.
 func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error) {
 	wrote := false
+	var ids []uint32
+	var texts []*store.Text
 	if r.extra != nil {
 		if err := r.extra(sc); err != nil {
 			return false, err
 		}
 		wrote = true
 	}
-	for i, t := range r.texts {
+	for i := range r.recs {
+		var t *store.Text
+		if r.texts != nil {
+			t = r.texts[i]
+		}
 		if t == nil {
+			if r.isNew[i] {
+				// A new key in a reused id slot: no text of another
+				// record may stay behind (O(log n) when there is none).
+				if err := sc.DeleteText(r.ids[i]); err != nil {
+					return false, err
+				}
+			}
 			continue
 		}
-		old, ok, err := sc.TextInfo(r.ids[i])
+		old, ok, err := sc.TextRef(r.ids[i])
 		if err != nil {
 			return false, fmt.Errorf("query: record %q: %w", r.recs[i].Key, err)
 		}
 		if ok && old.Doc == t.Doc && old.Start == t.Start && old.End == t.End && (t.Doc != "" || old.Text == t.Text) {
 			continue
 		}
-		if err := sc.PutText(r.ids[i], t); err != nil {
-			return false, fmt.Errorf("query: record %q: %w", r.recs[i].Key, err)
-		}
-		wrote = true
+		ids = append(ids, r.ids[i])
+		texts = append(texts, t)
 	}
-	return wrote, nil
+	if len(ids) == 0 {
+		return wrote, nil
+	}
+	// One sorted pass per bucket: postings put one text at a time land at
+	// random places of one growing node and cost O(texts²) (store.PutTexts).
+	if err := sc.PutTexts(ids, texts); err != nil {
+		return false, fmt.Errorf("query: record texts: %w", err)
+	}
+	return true, nil
 }
 
 // checkTexts recomputes the BM25 terms of every stored text and compares
@@ -98,6 +117,7 @@ func (c *Collection) writeTexts(sc *store.Collection, r *writeReq) (bool, error)
 // postings with those terms). The caller holds a read transaction on sc.
 func checkTexts(ctx context.Context, sc *store.Collection) []error {
 	var errs []error
+	var lastDoc, lastText string
 	n := 0
 	err := sc.ForEachID(func(id uint32, key string, _ uint64, _ []float32) error {
 		if n++; n&1023 == 0 {
@@ -108,13 +128,29 @@ func checkTexts(ctx context.Context, sc *store.Collection) []error {
 		if len(errs) > maxCheckProblems {
 			return nil
 		}
-		ti, ok, err := sc.TextInfo(id)
+		ti, ok, err := sc.TextRef(id)
 		if err != nil {
 			errs = append(errs, err)
 			return nil
 		}
 		if !ok {
 			return nil
+		}
+		if ti.Doc != "" {
+			// Chunks of one document have neighbouring ids: read each
+			// document once per run of its chunks.
+			if ti.Doc != lastDoc {
+				if lastText, _, _, err = sc.Document(ti.Doc); err != nil {
+					errs = append(errs, err)
+					return nil
+				}
+				lastDoc = ti.Doc
+			}
+			if ti.End > len(lastText) {
+				errs = append(errs, fmt.Errorf("record %q: chunk %d..%d beyond document %q of %d bytes", key, ti.Start, ti.End, ti.Doc, len(lastText)))
+				return nil
+			}
+			ti.Text = lastText[ti.Start:ti.End]
 		}
 		terms, length, err := analyze(ti.Text)
 		if err != nil {

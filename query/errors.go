@@ -64,6 +64,9 @@ var (
 	// ErrDocumentExists: AddDocuments of a key that is stored as a
 	// document, or whose chunk keys are taken (DeleteDocuments first).
 	ErrDocumentExists = errors.New("query: document exists")
+	// ErrTooFewToFit: SIF's principal component fitted on fewer than two
+	// texts (it would remove the only direction they have).
+	ErrTooFewToFit = errors.New("query: too few texts to fit a principal component")
 	// ErrTextMode: a TextSearchOptions mode or fusion that is not known.
 	ErrTextMode = errors.New("query: unknown text search mode")
 )

@@ -172,7 +172,8 @@
 //	                  sorted by term | 't': the text; 'c': start uint32 BE |
 //	                  end uint32 BE | document key (text.go; the text
 //	                  buckets and keys exist once a text is written)
-//	      docs/       document key -> chunks uint32 BE | the document's text
+//	      docs/       document key -> the document's text
+//	      docchunks/  document key -> chunks pointing at it uint32 BE
 //	      postings/   termlen uint16 BE | term | id uint32 BE ->
 //	                  freq uint32 BE | len uint32 BE (BM25, one per term and text)
 //	      terms/      term -> document frequency uint32 BE

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -19,10 +20,11 @@ import (
 
 // Names of the text buckets and keys inside a collection's bucket.
 var (
-	textsBucket      = []byte("texts")    // id -> sealed text entry
-	docsBucket       = []byte("docs")     // document key -> chunks uint32 BE | text
-	postingsBucket   = []byte("postings") // termlen uint16 BE | term | id uint32 BE -> freq uint32 BE | len uint32 BE
-	termsBucket      = []byte("terms")    // term -> document frequency uint32 BE
+	textsBucket      = []byte("texts")     // id -> sealed text entry
+	docsBucket       = []byte("docs")      // document key -> text
+	docChunksBucket  = []byte("docchunks") // document key -> chunks uint32 BE
+	postingsBucket   = []byte("postings")  // termlen uint16 BE | term | id uint32 BE -> freq uint32 BE | len uint32 BE
+	termsBucket      = []byte("terms")     // term -> document frequency uint32 BE
 	textStatsKey     = []byte("textstats")
 	textComponentKey = []byte("textcomponent")
 )
@@ -58,7 +60,9 @@ type Text struct {
 	// under that key (in the collection's documents, not its records).
 	Doc string
 	// DocText is the document's whole text; it is stored by the first
-	// chunk written for Doc and must be the same for every chunk.
+	// chunk written for Doc and must be the same for every chunk (only its
+	// length is compared, so that a document of c chunks costs O(size),
+	// not O(c·size)).
 	DocText    string
 	Start, End int // the chunk's byte span in DocText
 	// Terms are the text's distinct BM25 terms with their frequencies, in
@@ -208,8 +212,10 @@ func validateText(t *Text) ([]TermFreq, error) {
 		if t.Start < 0 || t.Start > t.End || t.End > len(t.DocText) {
 			return nil, fmt.Errorf("%w: chunk span %d..%d outside document %s of %d bytes", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc), len(t.DocText))
 		}
-		if !utf8.ValidString(t.DocText) {
-			return nil, fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		// The whole document is checked once, when it is stored
+		// (addChunk); each chunk checks its span.
+		if !utf8.ValidString(t.DocText[t.Start:t.End]) {
+			return nil, fmt.Errorf("%w: chunk %d..%d of document %s is not valid UTF-8", ErrInvalidText, t.Start, t.End, quoteKey(t.Doc))
 		}
 	} else {
 		if len(t.Text) > MaxTextLen {
@@ -226,76 +232,310 @@ func validateText(t *Text) ([]TermFreq, error) {
 // and its BM25 postings, in this transaction. The record itself is not
 // touched (write it in the same transaction). A chunk (t.Doc set) stores
 // the document's text once, with the first of its chunks, and counts its
-// chunks; deleting the last chunk deletes the document.
+// chunks; deleting the last chunk deletes the document. Many texts in one
+// transaction: use PutTexts.
 //
 // Errors: ErrReadOnly; ErrInvalidText (bad UTF-8, a text over MaxTextLen,
 // a chunk span outside DocText, empty, long or repeated terms); a chunk of
-// an existing document whose stored text differs from DocText.
+// an existing document whose stored text has another length. Nothing is
+// written when it fails.
 // Cost: O((terms of the old and new text)·log n) page reads, plus the
 // text's bytes.
 func (c *Collection) PutText(id uint32, t *Text) error {
+	return c.PutTexts([]uint32{id}, []*Text{t})
+}
+
+// PutTexts stores texts[i] as the text of record ids[i], as PutText does
+// for each, validating all of them before writing anything. It writes
+// each bucket in key order: bbolt splits pages only at commit, so keys
+// put in random order into one transaction cost time quadratic in their
+// number (the postings of a batch of texts are spread over the whole
+// bucket), while sorted puts keep a bulk load linear. An id given twice is
+// an error (ErrInvalidText).
+// Cost: O(P·log P) to sort the batch's P postings plus O(P·log n) page
+// reads, the document frequencies once per distinct term, and the
+// statistics once.
+func (c *Collection) PutTexts(ids []uint32, texts []*Text) error {
 	if err := c.tx.checkWritable(); err != nil {
 		return err
 	}
-	terms, err := validateText(t)
+	if len(ids) != len(texts) {
+		return fmt.Errorf("%w: %d ids for %d texts", ErrInvalidText, len(ids), len(texts))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// Validate everything first.
+	items := make([]textItem, len(ids))
+	seen := make(map[uint32]bool, len(ids))
+	newDocs := make(map[string]int) // document -> its text's length, checked once per batch
+	for i, t := range texts {
+		if seen[ids[i]] {
+			return fmt.Errorf("%w: id %d given twice in one batch", ErrInvalidText, ids[i])
+		}
+		seen[ids[i]] = true
+		terms, err := validateText(t)
+		if err != nil {
+			return err
+		}
+		items[i] = textItem{id: ids[i], t: t, terms: terms, kind: textInline}
+		if t.Doc == "" {
+			continue
+		}
+		items[i].kind = textChunk
+		if l, ok := newDocs[t.Doc]; ok {
+			if l != len(t.DocText) {
+				return fmt.Errorf("%w: document %s is given with texts of %d and %d bytes", ErrInvalidText, quoteKey(t.Doc), l, len(t.DocText))
+			}
+			continue
+		}
+		if err := c.checkDocText(t); err != nil {
+			return err
+		}
+		newDocs[t.Doc] = len(t.DocText)
+	}
+	// What the batch replaces.
+	texts0 := c.b.Bucket(textsBucket)
+	var dels [][]byte // postings to delete
+	dfDelta := make(map[string]int)
+	docDelta := make(map[string]int)
+	docText := make(map[string]string)
+	var st TextStats
+	var err error
+	if st, err = c.TextStats(); err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		if texts0 != nil {
+			k := idKey(it.id)
+			if v := texts0.Get(k); v != nil {
+				old, err := c.decodeText(it.id, k, v)
+				if err != nil {
+					return err
+				}
+				for _, tf := range old.terms {
+					dels = append(dels, postingKey(tf.Term, it.id))
+					dfDelta[tf.Term]--
+				}
+				if old.length > 0 {
+					st.Docs--
+					st.Tokens -= uint64(old.length)
+				}
+				if old.kind == textChunk {
+					docDelta[string(old.doc)]--
+				}
+			}
+		}
+		for _, tf := range it.terms {
+			dfDelta[tf.Term]++
+		}
+		if it.t.Len > 0 {
+			st.Docs++
+			st.Tokens += uint64(it.t.Len)
+		}
+		if it.kind == textChunk {
+			docDelta[it.t.Doc]++
+			docText[it.t.Doc] = it.t.DocText
+		}
+	}
+	// Postings: deletes, then puts, each in key order.
+	postings, err := c.textBucket(postingsBucket, true)
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteText(id); err != nil {
-		return err
-	}
-	texts, err := c.textBucket(textsBucket, true)
-	if err != nil {
-		return err
-	}
-	kind := textInline
-	if t.Doc != "" {
-		kind = textChunk
-		if err := c.addChunk(t.Doc, t.DocText); err != nil {
+	slices.SortFunc(dels, bytes.Compare)
+	for _, k := range dels {
+		if err := postings.Delete(k); err != nil {
 			return err
 		}
 	}
-	k := idKey(id)
-	if err := texts.Put(k, seal(k, encodeTextEntry(kind, t, terms))); err != nil {
+	type kv struct{ k, v []byte }
+	nput := 0
+	for _, it := range items {
+		nput += len(it.terms)
+	}
+	puts := make([]kv, 0, nput)
+	for _, it := range items {
+		for _, tf := range it.terms {
+			v := binary.BigEndian.AppendUint32(make([]byte, 0, 8+crcLen), uint32(tf.Freq))
+			v = binary.BigEndian.AppendUint32(v, uint32(it.t.Len))
+			pk := postingKey(tf.Term, it.id)
+			puts = append(puts, kv{pk, seal(pk, v)})
+		}
+	}
+	slices.SortFunc(puts, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, p := range puts {
+		if err := postings.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	// Document frequencies, in term order.
+	dfs, err := c.textBucket(termsBucket, true)
+	if err != nil {
 		return err
 	}
-	return c.addPostings(id, terms, t.Len, +1)
+	terms := make([]string, 0, len(dfDelta))
+	for t, d := range dfDelta {
+		if d != 0 {
+			terms = append(terms, t)
+		}
+	}
+	slices.Sort(terms)
+	for _, t := range terms {
+		tk := []byte(t)
+		df, err := c.docFreq(dfs, tk)
+		if err != nil {
+			return err
+		}
+		n := int64(df) + int64(dfDelta[t])
+		if n <= 0 {
+			err = dfs.Delete(tk)
+		} else {
+			err = dfs.Put(tk, seal(tk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), uint32(n))))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// Text entries, in id order.
+	tb, err := c.textBucket(textsBucket, true)
+	if err != nil {
+		return err
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(items[a].id, items[b].id) })
+	for _, i := range order {
+		it := &items[i]
+		k := idKey(it.id)
+		if err := tb.Put(k, seal(k, encodeTextEntry(it.kind, it.t, it.terms))); err != nil {
+			return err
+		}
+	}
+	// Documents and their chunk counts, in key order.
+	if len(docDelta) > 0 {
+		if err := c.applyDocDeltas(docDelta, docText); err != nil {
+			return err
+		}
+	}
+	return c.putTextStats(st)
 }
 
-// addChunk counts one more chunk of document doc, storing its text if it
-// is new.
-func (c *Collection) addChunk(doc, text string) error {
+// textItem is one text of a PutTexts batch, validated.
+type textItem struct {
+	id    uint32
+	t     *Text
+	terms []TermFreq
+	kind  byte
+}
+
+// applyDocDeltas changes the chunk counts of documents by delta, storing
+// the text of a document that gets its first chunk and deleting one that
+// loses its last.
+func (c *Collection) applyDocDeltas(delta map[string]int, texts map[string]string) error {
 	docs, err := c.textBucket(docsBucket, true)
 	if err != nil {
 		return err
 	}
-	dk := []byte(doc)
-	n, stored, ok, err := c.document(docs, dk)
+	counts, err := c.textBucket(docChunksBucket, true)
 	if err != nil {
 		return err
 	}
-	if ok && string(stored) != text {
-		return fmt.Errorf("%w: document %s is stored with another text", ErrInvalidText, quoteKey(doc))
+	keys := make([]string, 0, len(delta))
+	for d := range delta {
+		keys = append(keys, d)
 	}
-	v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(text)+crcLen), n+1)
-	return docs.Put(dk, seal(dk, append(v, text...)))
+	slices.Sort(keys)
+	for _, d := range keys {
+		if delta[d] == 0 {
+			continue
+		}
+		dk := []byte(d)
+		n, err := c.chunkCount(counts, dk)
+		if err != nil {
+			return err
+		}
+		m := int64(n) + int64(delta[d])
+		switch {
+		case m <= 0:
+			if err := counts.Delete(dk); err != nil {
+				return err
+			}
+			if err := docs.Delete(dk); err != nil {
+				return err
+			}
+		default:
+			if n == 0 {
+				if err := docs.Put(dk, sealCopy(dk, []byte(texts[d]))); err != nil {
+					return err
+				}
+			}
+			if err := counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), uint32(m)))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// document reads the docs entry under key: its chunk count and text
-// (aliasing bbolt memory).
-func (c *Collection) document(docs *bolt.Bucket, key []byte) (chunks uint32, text []byte, ok bool, err error) {
+// checkDocText checks a chunk's document text against the stored one: a
+// new document must be valid UTF-8 (O(size), once per document); a stored
+// one must have the same length (O(log n)).
+func (c *Collection) checkDocText(t *Text) error {
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(t.Doc))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if !utf8.ValidString(t.DocText) {
+			return fmt.Errorf("%w: document %s is not valid UTF-8", ErrInvalidText, quoteKey(t.Doc))
+		}
+		return nil
+	}
+	docs := c.b.Bucket(docsBucket)
 	if docs == nil {
-		return 0, nil, false, nil
+		return corrupt(c.name, "docs", "document %s has %d chunks but no docs bucket", quoteKey(t.Doc), n)
+	}
+	if v := docs.Get([]byte(t.Doc)); len(v) != len(t.DocText)+crcLen {
+		return fmt.Errorf("%w: document %s is stored with another text (%d bytes, this chunk's document has %d)", ErrInvalidText, quoteKey(t.Doc), len(v)-crcLen, len(t.DocText))
+	}
+	return nil
+}
+
+// chunkCount reads the number of chunks of document key (0: none).
+func (c *Collection) chunkCount(counts *bolt.Bucket, key []byte) (uint32, error) {
+	if counts == nil {
+		return 0, nil
+	}
+	v := counts.Get(key)
+	if v == nil {
+		return 0, nil
+	}
+	p, ok := unseal(key, v)
+	if !ok || len(p) != 4 {
+		return 0, corrupt(c.name, "docchunks", "chunk count of document %s fails its checksum", quoteKey(string(key)))
+	}
+	return binary.BigEndian.Uint32(p), nil
+}
+
+// document reads the text of document key (aliasing bbolt memory),
+// verifying its checksum: O(log n + its size).
+func (c *Collection) document(docs *bolt.Bucket, key []byte) (text []byte, ok bool, err error) {
+	if docs == nil {
+		return nil, false, nil
 	}
 	v := docs.Get(key)
 	if v == nil {
-		return 0, nil, false, nil
+		return nil, false, nil
 	}
 	p, good := unseal(key, v)
-	if !good || len(p) < 4 {
-		return 0, nil, false, corrupt(c.name, "docs", "document %s fails its checksum", quoteKey(string(key)))
+	if !good {
+		return nil, false, corrupt(c.name, "docs", "document %s fails its checksum", quoteKey(string(key)))
 	}
-	return binary.BigEndian.Uint32(p), p[4:], true, nil
+	return p, true, nil
 }
 
 // DeleteText removes the text of record id and its postings; a record
@@ -322,23 +562,22 @@ func (c *Collection) DeleteText(id uint32) error {
 		return err
 	}
 	if e.kind == textChunk {
-		docs := c.b.Bucket(docsBucket)
-		n, text, ok, err := c.document(docs, e.doc)
+		counts := c.b.Bucket(docChunksBucket)
+		dk := bytes.Clone(e.doc)
+		n, err := c.chunkCount(counts, dk)
 		if err != nil {
 			return err
 		}
-		if ok {
-			dk := bytes.Clone(e.doc)
-			if n <= 1 {
-				if err := docs.Delete(dk); err != nil {
-					return err
-				}
-			} else {
-				v := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(text)+crcLen), n-1)
-				if err := docs.Put(dk, seal(dk, append(v, text...))); err != nil {
-					return err
-				}
+		switch {
+		case n > 1:
+			err = counts.Put(dk, seal(dk, binary.BigEndian.AppendUint32(make([]byte, 0, 4+crcLen), n-1)))
+		case n == 1:
+			if err = counts.Delete(dk); err == nil {
+				err = c.b.Bucket(docsBucket).Delete(dk)
 			}
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return texts.Delete(k)
@@ -518,8 +757,28 @@ func (c *Collection) Text(id uint32) (string, bool, error) {
 }
 
 // TextInfo returns everything stored about the text of record id, and
-// whether it has one. Cost: O(log n + text length + terms).
+// whether it has one. For a chunk it reads (and verifies) the whole
+// document: O(log n + document length + terms); TextRef does not.
 func (c *Collection) TextInfo(id uint32) (TextInfo, bool, error) {
+	ti, ok, err := c.TextRef(id)
+	if err != nil || !ok || ti.Doc == "" {
+		return ti, ok, err
+	}
+	text, ok, err := c.document(c.b.Bucket(docsBucket), []byte(ti.Doc))
+	if err != nil {
+		return TextInfo{}, false, err
+	}
+	if !ok || ti.End > len(text) {
+		return TextInfo{}, false, corruptID(c.name, "texts", id, "chunk points at %d..%d of document %s, which is missing or shorter", ti.Start, ti.End, quoteKey(ti.Doc))
+	}
+	ti.Text = string(text[ti.Start:ti.End])
+	return ti, true, nil
+}
+
+// TextRef is TextInfo without reading a chunk's document: for a chunk,
+// Text is "" and Doc, Start and End say where it is. Cost: O(log n +
+// entry size).
+func (c *Collection) TextRef(id uint32) (TextInfo, bool, error) {
 	texts := c.b.Bucket(textsBucket)
 	if texts == nil {
 		return TextInfo{}, false, nil
@@ -539,22 +798,28 @@ func (c *Collection) TextInfo(id uint32) (TextInfo, bool, error) {
 		return ti, true, nil
 	}
 	ti.Doc, ti.Start, ti.End = string(e.doc), int(e.start), int(e.end)
-	_, text, ok, err := c.document(c.b.Bucket(docsBucket), e.doc)
-	if err != nil {
-		return TextInfo{}, false, err
-	}
-	if !ok || int(e.end) > len(text) {
-		return TextInfo{}, false, corruptID(c.name, "texts", id, "chunk points at %d..%d of document %s, which is missing or shorter", e.start, e.end, quoteKey(ti.Doc))
-	}
-	ti.Text = string(text[e.start:e.end])
 	return ti, true, nil
 }
 
 // Document returns the text of the document stored under key and its
 // number of chunks, or ok false. Cost: O(log n + text length).
 func (c *Collection) Document(key string) (text string, chunks int, ok bool, err error) {
-	n, t, ok, err := c.document(c.b.Bucket(docsBucket), []byte(key))
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(key))
+	if err != nil || n == 0 {
+		return "", 0, false, err
+	}
+	t, ok, err := c.document(c.b.Bucket(docsBucket), []byte(key))
+	if err == nil && !ok {
+		err = corrupt(c.name, "docs", "document %s has %d chunks but no text", quoteKey(key), n)
+	}
 	return string(t), int(n), ok, err
+}
+
+// HasDocument reports whether a document is stored under key, without
+// reading its text. O(log n).
+func (c *Collection) HasDocument(key string) (bool, error) {
+	n, err := c.chunkCount(c.b.Bucket(docChunksBucket), []byte(key))
+	return n > 0, err
 }
 
 // SetTextComponent stores the embedder's fitted component bytes (opaque
@@ -598,7 +863,7 @@ func (db *DB) stageCopyText(ctx context.Context, name, hidden string) error {
 				keys = append(keys, [2][]byte{k, bytes.Clone(v)})
 			}
 		}
-		for _, sub := range [][]byte{textsBucket, docsBucket, postingsBucket, termsBucket} {
+		for _, sub := range [][]byte{textsBucket, docsBucket, docChunksBucket, postingsBucket, termsBucket} {
 			if c.b.Bucket(sub) != nil {
 				subs = append(subs, sub)
 			}

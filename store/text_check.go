@@ -21,6 +21,7 @@ func (c *Collection) checkText(ctx context.Context, report *CheckError, prefix s
 	docs := c.b.Bucket(docsBucket)
 	df := make(map[string]uint32)
 	chunksOf := make(map[string]uint32)
+	maxEnd := make(map[string]uint32)
 	var want TextStats
 	var wantPostings uint64
 	n := 0
@@ -67,15 +68,7 @@ func (c *Collection) checkText(ctx context.Context, report *CheckError, prefix s
 			}
 			if e.kind == textChunk {
 				chunksOf[string(e.doc)]++
-				_, text, ok, err := c.document(docs, e.doc)
-				switch {
-				case err != nil:
-					report.add("%s: %v", prefix, err)
-				case !ok:
-					report.add("%s: texts: id %d is a chunk of document %s, which is not stored", prefix, id, quoteKey(string(e.doc)))
-				case int(e.end) > len(text):
-					report.add("%s: texts: id %d: chunk span %d..%d beyond document %s of %d bytes", prefix, id, e.start, e.end, quoteKey(string(e.doc)), len(text))
-				}
+				maxEnd[string(e.doc)] = max(maxEnd[string(e.doc)], e.end)
 			}
 		}
 	}
@@ -117,18 +110,40 @@ func (c *Collection) checkText(ctx context.Context, report *CheckError, prefix s
 	} else if got != want {
 		report.add("%s: text statistics say %d documents of %d tokens, the texts give %d of %d", prefix, got.Docs, got.Tokens, want.Docs, want.Tokens)
 	}
+	// Each document once: its text's checksum, the longest chunk span
+	// inside it, and its chunk count.
+	counts := c.b.Bucket(docChunksBucket)
 	if docs != nil {
 		cur := docs.Cursor()
 		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			key := quoteKey(string(k))
 			p, ok := unseal(k, v)
-			if !ok || len(p) < 4 {
-				report.add("%s: docs: document %s fails its checksum", prefix, quoteKey(string(k)))
-				continue
+			if !ok {
+				report.add("%s: docs: document %s fails its checksum", prefix, key)
+			} else if e := maxEnd[string(k)]; int(e) > len(p) {
+				report.add("%s: docs: document %s has %d bytes, a chunk ends at %d", prefix, key, len(p), e)
 			}
-			if got, w := binary.BigEndian.Uint32(p), chunksOf[string(k)]; got != w {
-				report.add("%s: docs: document %s counts %d chunks, %d point at it", prefix, quoteKey(string(k)), got, w)
+			n, err := c.chunkCount(counts, k)
+			if err != nil {
+				report.add("%s: %v", prefix, err)
+			} else if w := chunksOf[string(k)]; n != w {
+				report.add("%s: docs: document %s counts %d chunks, %d point at it", prefix, key, n, w)
+			}
+			delete(chunksOf, string(k))
+		}
+	}
+	for d, n := range chunksOf {
+		report.add("%s: texts: %d chunks point at document %s, which is not stored", prefix, n, quoteKey(d))
+	}
+	if counts != nil && docs != nil {
+		cur := counts.Cursor()
+		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+			if docs.Get(k) == nil {
+				report.add("%s: docchunks: document %s has a chunk count but no text", prefix, quoteKey(string(k)))
 			}
 		}
+	} else if counts != nil && counts.Stats().KeyN > 0 {
+		report.add("%s: docchunks: chunk counts without a docs bucket", prefix)
 	}
 	if c := c.b.Get(textComponentKey); c != nil {
 		if _, ok := unseal(textComponentKey, c); !ok {

@@ -133,6 +133,38 @@ func TestTextPostingsExact(t *testing.T) {
 			return nil
 		})
 	}
+	// Batches: PutTexts writes many texts (new and replacing) at once.
+	for round := range 10 {
+		mustUpdate(t, db, func(tx *store.Tx) error {
+			c, err := tx.Collection("c")
+			if err != nil {
+				return err
+			}
+			var ids []uint32
+			var texts []*store.Text
+			for id := uint32(round % 3); id < 40; id += 1 + uint32(rng.IntN(3)) {
+				var ws []string
+				for range rng.IntN(8) {
+					ws = append(ws, vocab[rng.IntN(len(vocab))])
+				}
+				s := strings.Join(ws, " ")
+				if err := c.Put(&store.Record{ID: id, Key: fmt.Sprintf("k%d", id), Vector: []float32{1, 1}}); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+				texts = append(texts, words(s))
+				model[id] = s
+			}
+			if err := c.PutTexts(ids, texts); err != nil {
+				return err
+			}
+			model.verify(t, c)
+			if err := c.PutTexts([]uint32{1, 1}, []*store.Text{words("a"), words("b")}); !errors.Is(err, store.ErrInvalidText) {
+				t.Errorf("id twice: err = %v", err)
+			}
+			return nil
+		})
+	}
 	if err := db.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
