@@ -29,7 +29,7 @@ func gloveSampleDB(t *testing.T) string {
 // computed here on the same file.
 func TestEvalText(t *testing.T) {
 	db := gloveSampleDB(t)
-	args := []string{"--db", db, "-c", "glove", "eval", "text", "--wordnet", wordnetSample, "--synsets", "60", "--queries", "80", "--seed", "1", "--exact"}
+	args := []string{"--db", db, "-c", "glove", "eval", "text", "--wordnet", wordnetSample, "--synsets", "30", "--queries", "40", "--seed", "1", "--exact"}
 	var got struct {
 		Reverse *wordnet.ReverseReport `json:"reverse_dictionary"`
 		Gloss   *wordnet.GlossReport   `json:"gloss_retrieval"`
@@ -55,15 +55,15 @@ func TestEvalText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, err := wordnet.ReverseDictionary(ctx, ss, c, v, wordnet.ReverseOptions{Synsets: 60, Seed: 1, Exact: true})
+	rd, err := wordnet.ReverseDictionary(ctx, ss, c, v, wordnet.ReverseOptions{Synsets: 30, Seed: 1, Exact: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gr, err := wordnet.GlossRetrieval(ctx, ss, v, wordnet.GlossOptions{Queries: 80, Seed: 1, Exact: true, Dir: t.TempDir()})
+	gr, err := wordnet.GlossRetrieval(ctx, ss, v, wordnet.GlossOptions{Queries: 40, Seed: 1, Exact: true, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Reverse.Queries != 60 || len(got.Reverse.Rows) != 4 || got.Gloss.Queries != 80 || len(got.Gloss.Rows) != 4 {
+	if got.Reverse.Queries != 30 || len(got.Reverse.Rows) != 4 || got.Gloss.Queries != 40 || len(got.Gloss.Rows) != 4 {
 		t.Fatalf("reverse %d queries, %d rows; gloss %d queries, %d rows", got.Reverse.Queries, len(got.Reverse.Rows), got.Gloss.Queries, len(got.Gloss.Rows))
 	}
 	for i, r := range rd.Rows {
@@ -82,7 +82,7 @@ func TestEvalText(t *testing.T) {
 		t.Errorf("gloss embedder %q is not SIF", got.Gloss.Embedder)
 	}
 	out := ok(t, args...)
-	for _, want := range []string{"Reverse dictionary: 60 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid RRF k=60", "hybrid weighted v0.5/k0.5", "Definition within the top 100", "exact search"} {
+	for _, want := range []string{"Reverse dictionary: 30 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid RRF k=60", "hybrid weighted v0.5/k0.5", "Definition within the top 100", "exact search"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
