@@ -181,9 +181,9 @@ func writeWritesTable(out io.Writer, name string, rep *bench.WritesReport) error
 	}
 	fmt.Fprintln(out, "one-key commits in a copy of the file, by bbolt freelist setting:")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "freelist	commits/s	KiB written/commit	free pages	store open s	\n")
+	fmt.Fprintf(tw, "freelist	commits/s	KiB written/commit	free pages	store open s	open after crash s	\n")
 	for _, f := range rep.Freelists {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%.3f\t\n", f.Freelist, f.CommitsPerSec, f.BytesPerCommit/1024, f.FreePages, f.OpenSeconds)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%.3f\t%.3f\t\n", f.Freelist, f.CommitsPerSec, f.BytesPerCommit/1024, f.FreePages, f.OpenSeconds, f.UncleanOpenSeconds)
 	}
 	return tw.Flush()
 }
