@@ -99,7 +99,10 @@ const allocSize = 4 << 20
 // newer format; ErrCorrupt for a truncated file; a *MetaPageError
 // (ErrCorrupt) for a read-write open of a file whose first or second bbolt
 // meta page is damaged (a read-only open proceeds and reports it from
-// MetaDamage). A garbage file gives an error, never a panic.
+// MetaDamage); ErrCorrupt for a read-write open of a file that was not
+// closed (no freelist on disk) and has damaged pages. A garbage file gives
+// an error, never a panic. A read-write open after a Close reads bbolt's
+// freelist, O(free pages); one after a crash walks every page, O(file).
 func Open(path string, opts Options) (db *DB, err error) {
 	created := false
 	switch info, statErr := os.Stat(path); {
