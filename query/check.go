@@ -60,6 +60,7 @@ func (c *Collection) Check(ctx context.Context) error {
 		if sc.Len() != len(c.ids) {
 			errs = append(errs, fmt.Errorf("store holds %d records, memory %d", sc.Len(), len(c.ids)))
 		}
+		errs = append(errs, checkTexts(ctx, sc)...) // doc_text.go
 		return sc.ForEach(func(r *store.Record) error {
 			if n++; n&1023 == 0 {
 				if err := ctx.Err(); err != nil {

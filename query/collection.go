@@ -218,6 +218,12 @@ type Record struct {
 	Key      string
 	Vector   []float32       // the vector exactly as written (under cosine too: not the unit vector)
 	Metadata json.RawMessage // nil when the record has none
+	// Text is the record's text, stored in the same transaction as the
+	// record (see doc_text.go); "" means none. On an upsert of an existing
+	// key, "" keeps the stored text, as nil metadata keeps the metadata.
+	// For a chunk of a document (AddDocuments) it is the chunk's span of
+	// the document's text.
+	Text string
 }
 
 // Get returns the record stored under key. The returned slices belong to the

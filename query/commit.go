@@ -65,6 +65,11 @@ type writeReq struct {
 	keys  []string    // opDelete: distinct keys
 	opts  BatchOptions
 
+	// opUpsert: the text of recs[i] (nil keeps it), and more writes for the
+	// same transaction (doc_text.go).
+	texts []*store.Text
+	extra func(*store.Collection) error
+
 	// Set by the leader.
 	ids     []uint32 // opUpsert: the id of recs[i]; opDelete: of keys[i]; opSetMeta: of the key
 	isNew   []bool   // opUpsert: recs[i] was a new key when staged
@@ -567,6 +572,10 @@ func (c *Collection) write(sc *store.Collection, gs *groupState, r *writeReq) (b
 		gs.keys[key].seq = rec.Seq
 		return true, nil
 	}
+	wroteText, err := c.writeTexts(sc, r) // doc_text.go
+	if err != nil {
+		return false, err
+	}
 	batch := make([]store.Record, 0, len(r.recs))
 	at := make([]int, 0, len(r.recs))
 	for i := range r.recs {
@@ -587,7 +596,7 @@ func (c *Collection) write(sc *store.Collection, gs *groupState, r *writeReq) (b
 		at = append(at, i)
 	}
 	if len(batch) == 0 {
-		return false, nil
+		return wroteText, nil
 	}
 	if err := sc.PutBatch(batch); err != nil {
 		return false, err

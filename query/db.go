@@ -23,6 +23,9 @@ type Options struct {
 	// NoSync skips fsync on commit. Faster, and a crash may lose the last
 	// commits (never consistency). For tests and throwaway databases.
 	NoSync bool
+	// Embedder configures the embedding servers of collections whose
+	// embedder is ollama or openai (doc_embedder.go).
+	Embedder EmbedderOptions
 }
 
 // DB is an open vecbolt database file. It is safe for concurrent use.
@@ -33,6 +36,9 @@ type DB struct {
 	cols    map[string]*Collection // loaded collections by name
 	loading map[string]*loadCall   // loads in progress, by name
 	closed  bool
+
+	embOpts   EmbedderOptions
+	embedders embedderCache // resolved embedders (doc_embedder.go)
 }
 
 // loadCall is one collection load in progress: later callers for the same
@@ -51,7 +57,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall)}, nil
+	return &DB{st: st, cols: make(map[string]*Collection), loading: make(map[string]*loadCall), embOpts: opts.Embedder}, nil
 }
 
 // Close releases the file. Collections obtained from db must not be used
@@ -107,6 +113,13 @@ type CollectionConfig struct {
 	// Ef is the default search beam width; a query uses max(k, ef).
 	Ef   int   `json:"ef"`
 	Seed int64 `json:"seed"` // seed of the level generator; 0 is a valid seed
+	// Embedder is the spec of the embedder that turns text into this
+	// collection's vectors (package query/embed: "words:glove",
+	// "ollama:nomic-embed-text", "openai:text-embedding-3-small"), ""
+	// for none. CreateCollection stores its canonical form (every default
+	// spelled out); texts and queries are refused when the embedder used
+	// differs (see doc_embedder.go).
+	Embedder string `json:"embedder,omitempty"`
 }
 
 func (cfg CollectionConfig) withDefaults() CollectionConfig {
@@ -127,11 +140,11 @@ func (cfg CollectionConfig) withDefaults() CollectionConfig {
 }
 
 func (cfg CollectionConfig) storeConfig() store.Config {
-	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed}
+	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed, Embedder: cfg.Embedder}
 }
 
 func configFromStore(sc store.Config) CollectionConfig {
-	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed}
+	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed, Embedder: sc.Embedder}
 }
 
 func (cfg CollectionConfig) indexOptions() index.Options {
@@ -146,6 +159,9 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	metric, err := index.ParseMetric(string(cfg.Metric))
 	if err != nil {
 		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	}
+	if cfg.Embedder, err = db.checkEmbedderSpec(name, cfg); err != nil { // doc_embedder.go
+		return nil, err
 	}
 	// Every option the graph will refuse on load is refused before anything
 	// is written (index.ErrOptions): an empty graph costs O(1) to make.

@@ -62,6 +62,20 @@
 // exploring until it holds ef passing records, so a selective filter never
 // returns fewer than min(k, passing) results.
 //
+// # Text and documents
+//
+// A record may carry a text (Record.Text), stored in the record's
+// transaction with its BM25 postings. A collection created with an
+// embedder (CollectionConfig.Embedder, a spec of package query/embed such
+// as "words:glove?pool=sif" or "ollama:nomic-embed-text") takes text in:
+// AddDocuments embeds documents (chunking long ones, all or nothing),
+// SearchText answers a text query by vector, by keyword (Lucene's BM25
+// over the postings in the file) or by both fused (RRF or a weighted
+// sum), merging chunks into their documents, and Reembed rewrites every
+// vector. Queries and documents always go through the same embedder: one
+// whose spec or dimension differs is refused. See doc_add.go,
+// doc_search.go and doc_embedder.go.
+//
 // # Writes and metadata
 //
 // Upsert inserts or replaces one record, UpsertBatch many at once (all or

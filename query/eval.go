@@ -321,6 +321,21 @@ func (r Correlation) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(r), 'g', -1, 64), nil
 }
 
+// UnmarshalJSON reads a number, or null as NaN, so a report survives a
+// JSON round trip (the HTTP client's).
+func (r *Correlation) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*r = Correlation(math.NaN())
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("query: correlation %q: %w", b, err)
+	}
+	*r = Correlation(f)
+	return nil
+}
+
 // PairsReport is the outcome of EvaluateWordPairs.
 type PairsReport struct {
 	// Pearson and Spearman correlate the model's cosine similarities with

@@ -122,7 +122,12 @@ func (s *Scan) All() iter.Seq2[string, Record] {
 				rerr = err
 				return false
 			}
-			return yield(key, Record{Key: r.Key, Vector: r.Vector, Metadata: json.RawMessage(r.Metadata)})
+			t, _, err := sc.Text(id)
+			if err != nil {
+				rerr = err
+				return false
+			}
+			return yield(key, Record{Key: r.Key, Vector: r.Vector, Metadata: json.RawMessage(r.Metadata), Text: t})
 		})
 		if rerr != nil && s.err == nil {
 			s.err = rerr

@@ -53,7 +53,8 @@ func (db *DB) Get(ctx context.Context, collection, key string) (Record, error) {
 		if r.Metadata != nil {
 			rec.Metadata = append(json.RawMessage(nil), r.Metadata...)
 		}
-		return nil
+		rec.Text, _, err = sc.Text(r.ID)
+		return err
 	})
 	return rec, err
 }
@@ -72,7 +73,11 @@ func (db *DB) ForEach(ctx context.Context, collection string, fn func(r Record) 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return fn(Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata})
+			t, _, err := sc.Text(r.ID)
+			if err != nil {
+				return err
+			}
+			return fn(Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata, Text: t})
 		})
 	})
 }
@@ -101,7 +106,11 @@ func (db *DB) GetMany(ctx context.Context, collection string, keys []string) ([]
 				}
 				return err
 			}
-			out[i] = Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata}
+			t, _, err := sc.Text(r.ID)
+			if err != nil {
+				return err
+			}
+			out[i] = Record{Key: r.Key, Vector: r.Vector, Metadata: r.Metadata, Text: t}
 		}
 		return nil
 	})

@@ -21,6 +21,10 @@ type Result struct {
 	// Vector is the stored vector (as written), set only when
 	// SearchOptions.WithVectors is true. It belongs to the caller.
 	Vector []float32
+	// Text is the record's text ("" if it has none), set only when
+	// SearchOptions.WithText is true. For a chunk of a document it is the
+	// chunk's text.
+	Text string
 }
 
 // SearchOptions tunes a query. The zero value searches the HNSW graph with
@@ -36,6 +40,9 @@ type SearchOptions struct {
 	// WithVectors fills Result.Vector with the stored vector (one read per
 	// result).
 	WithVectors bool
+	// WithText fills Result.Text with the record's stored text (one read
+	// per result).
+	WithText bool
 	// Offset skips that many of the closest results, for paging: a query
 	// with k and Offset returns results Offset+1 .. Offset+k of a query with
 	// k+Offset (the graph search uses max(k+Offset, Ef)).
@@ -140,8 +147,8 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	}
 	c.mu.RUnlock()
 	out = out[min(skip, len(out)):]
-	if opts.WithMetadata || opts.WithVectors {
-		if err := c.fillRecords(out, opts.WithMetadata, opts.WithVectors); err != nil {
+	if opts.WithMetadata || opts.WithVectors || opts.WithText {
+		if err := c.fillRecords(out, opts.WithMetadata, opts.WithVectors, opts.WithText); err != nil {
 			return nil, err
 		}
 	}
@@ -190,12 +197,12 @@ func (c *Collection) score(d float32) float32 {
 }
 
 func (c *Collection) fillMetadata(rs []Result) error {
-	return c.fillRecords(rs, true, false)
+	return c.fillRecords(rs, true, false, false)
 }
 
-// fillRecords sets the metadata and/or the stored vector of each result in
-// one read transaction.
-func (c *Collection) fillRecords(rs []Result, meta, vectors bool) error {
+// fillRecords sets the metadata, the stored vector and/or the text of each
+// result in one read transaction.
+func (c *Collection) fillRecords(rs []Result, meta, vectors, texts bool) error {
 	return c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
@@ -214,6 +221,11 @@ func (c *Collection) fillRecords(rs []Result, meta, vectors bool) error {
 			}
 			if vectors {
 				rs[i].Vector = r.Vector
+			}
+			if texts {
+				if rs[i].Text, _, err = sc.Text(r.ID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -80,6 +80,9 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		}
 	} else {
 		cfg = cfg.withDefaults()
+		if cfg.Embedder, err = canonicalEmbedder(cfg.Embedder); err != nil { // doc_embedder.go
+			return nil, fmt.Errorf("query: collection %q: %w", target, err)
+		}
 		if err := db.st.Update(func(tx *store.Tx) error {
 			var err error
 			hidden, _, err = tx.CreateStaged(target, cfg.storeConfig())

@@ -92,6 +92,10 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 	for i := range req.recs {
 		req.units[i] = c.indexVector(req.recs[i].Vector)
 	}
+	var err error
+	if req.texts, err = recordTexts(req.recs); err != nil { // doc_text.go
+		return err
+	}
 	if len(req.recs) == 0 {
 		return nil
 	}

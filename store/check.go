@@ -247,7 +247,7 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 	if p, ok := unseal(nameKey, c.b.Get(nameKey)); !ok || string(p) != c.name {
 		report.add("%s: its bucket records the name %q (checksum ok: %t)", prefix, p, ok)
 	}
-	return nil
+	return c.checkText(ctx, report, prefix, seqOf) // text_check.go
 }
 
 // checkNames checks the names table against the collections bucket (every

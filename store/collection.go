@@ -421,6 +421,9 @@ func (c *Collection) Delete(key string) (uint32, error) {
 	}
 	seq := d.seq
 	idk := idKey(id)
+	if err := c.DeleteText(id); err != nil { // text.go: its text, postings, document
+		return 0, err
+	}
 	for _, del := range []struct {
 		b *bolt.Bucket
 		k []byte

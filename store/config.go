@@ -56,6 +56,10 @@ type Config struct {
 	// here). Both are stored and compared like the other fields.
 	Encoding       string
 	EncodingParams string
+	// Embedder is the canonical spec of the embedder that turns text into
+	// this collection's vectors (package query/embed), "" for none. The
+	// store keeps it and compares it like the other fields.
+	Embedder string
 }
 
 // storedConfig is the JSON form of Config in the config bucket.
@@ -68,6 +72,7 @@ type storedConfig struct {
 	Seed           int64  `json:"seed"`
 	Encoding       string `json:"encoding,omitempty"`
 	EncodingParams string `json:"encoding_params,omitempty"`
+	Embedder       string `json:"embedder,omitempty"`
 }
 
 // Validate reports whether cfg is acceptable for CreateCollection. Errors
@@ -109,6 +114,8 @@ func (cfg Config) mismatch(req Config) (field, stored, requested string, differ 
 		return "Encoding", strconv.Quote(cfg.Encoding), strconv.Quote(req.Encoding), true
 	case cfg.EncodingParams != req.EncodingParams:
 		return "EncodingParams", strconv.Quote(cfg.EncodingParams), strconv.Quote(req.EncodingParams), true
+	case cfg.Embedder != req.Embedder:
+		return "Embedder", strconv.Quote(cfg.Embedder), strconv.Quote(req.Embedder), true
 	}
 	return "", "", "", false
 }

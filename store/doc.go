@@ -163,14 +163,27 @@
 //	      config/
 //	        version   uint32 BE, config encoding version (1)
 //	        config    JSON {"dim","metric","m","ef_construction","ef","seed",
-//	                  "encoding","encoding_params"}; the last two are
-//	                  reserved for vector quantization (absent: float32)
+//	                  "encoding","encoding_params","embedder"}; encoding and
+//	                  encoding_params are reserved for vector quantization
+//	                  (absent: float32); embedder is the text embedder's spec
 //	      keys/       key bytes -> id uint32 BE
 //	      records/    id uint32 BE -> seq uint64 BE | norm float32 LE |
 //	                  keylen uint32 BE | key | metadata (empty or a JSON object)
 //	      vectors/    id uint32 BE -> dim × float32 LE
 //	      order/      seq uint64 BE -> id uint32 BE
 //	      graph/      id uint32 BE -> the index's node bytes (opaque here)
+//	      texts/      id uint32 BE -> kind 't'|'c' | len uint32 BE | nterms
+//	                  uint32 BE | (termlen uint16 BE | term | freq uint32 BE)
+//	                  sorted by term | 't': the text; 'c': start uint32 BE |
+//	                  end uint32 BE | document key (text.go; the text
+//	                  buckets and keys exist once a text is written)
+//	      docs/       document key -> the document's text
+//	      docchunks/  document key -> chunks pointing at it uint32 BE
+//	      postings/   termlen uint16 BE | term | id uint32 BE ->
+//	                  freq uint32 BE | len uint32 BE (BM25, one per term and text)
+//	      terms/      term -> document frequency uint32 BE
+//	      textstats   texts with a token uint64 BE | their tokens uint64 BE
+//	      textcomponent  the embedder's fitted component (opaque here)
 //
 // (each value above is followed by its 4-byte checksum).
 //

@@ -63,6 +63,9 @@ var (
 	// ErrCorrupt: stored bytes that fail validation: a truncated file, a
 	// record or vector of the wrong length, key maps that disagree.
 	ErrCorrupt = errors.New("store: corrupt database")
+	// ErrInvalidText: a record's text or terms that PutText refuses (not
+	// UTF-8, too long, a chunk span outside its document).
+	ErrInvalidText = errors.New("store: invalid text")
 )
 
 // DimensionError reports a vector whose length is not the collection's

@@ -197,6 +197,11 @@ func TestEvaluationOptions(t *testing.T) {
 	if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Depth: 5}); !errors.Is(err, wordnet.ErrOption) {
 		t.Errorf("depth 5: got %v, want ErrOption", err)
 	}
+	for _, w := range []float64{-0.5, 1, 2, math.NaN()} {
+		if _, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Weights: []float64{0.5, w}}); !errors.Is(err, wordnet.ErrOption) {
+			t.Errorf("weight %g: got %v, want ErrOption", w, err)
+		}
+	}
 	noExamples := []wordnet.Synset{{Offset: 1, POS: 'n', Lemmas: []string{"cat"}, Definition: "a small animal"}}
 	if _, err := wordnet.GlossRetrieval(ctx, noExamples, glove.vocab, wordnet.GlossOptions{}); !errors.Is(err, wordnet.ErrNoSynsets) {
 		t.Errorf("no examples: got %v, want ErrNoSynsets", err)
@@ -209,12 +214,12 @@ func TestEvaluationOptions(t *testing.T) {
 func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 	loadGloVe(t)
 	ctx := context.Background()
-	rep, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Queries: 80, Seed: 3, Mean: true, NoPC: true, Exact: true, Dir: t.TempDir()})
+	rep, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, wordnet.GlossOptions{Queries: 80, Seed: 3, Mean: true, NoPC: true, Exact: true, Weights: []float64{0.5, 0.8}, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 3 {
-		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 3", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
+	if rep.Documents+rep.Skipped != 300 || rep.Skipped > 3 || rep.Queries != 80 || len(rep.Rows) != 5 {
+		t.Fatalf("documents %d + skipped %d, queries %d, rows %d; want 300, 80, 5", rep.Documents, rep.Skipped, rep.Queries, len(rep.Rows))
 	}
 	// The independent index: terms and means of every definition.
 	type doc struct {
@@ -265,7 +270,15 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 		}
 		return order, 0
 	}
-	exact := [3]int{}
+	exact := [5]int{}
+	var found [4]int
+	overlapSum := 0
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
 	for qi, id := range rep.QueryIDs {
 		want := -1
 		for i, d := range docs {
@@ -320,7 +333,45 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 			}
 		}
 		_, hRank := rankOf(rrf, want, 100)
-		for m, w := range []int{kwRank, vRank, hRank} {
+		// Weighted: min-max normalised scores of each list, vector weight
+		// wv, keyword 1 − wv.
+		weighted := func(wv float64) int {
+			ws := make([]float64, len(docs))
+			for i := range ws {
+				ws[i] = math.NaN()
+			}
+			for li, order := range [][]int{kwOrder, vOrder} {
+				scores, w := [][]float64{bm, cos}[li], []float64{1 - wv, wv}[li]
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, i := range order {
+					lo, hi = math.Min(lo, scores[i]), math.Max(hi, scores[i])
+				}
+				for _, i := range order {
+					if math.IsNaN(ws[i]) {
+						ws[i] = 0
+					}
+					norm := 1.0 // a list of equal scores: all 1, as documented
+					if hi > lo {
+						norm = (scores[i] - lo) / (hi - lo)
+					}
+					ws[i] += w * norm
+				}
+			}
+			_, r := rankOf(ws, want, 100)
+			return r
+		}
+		found[0] += b2i(kwRank > 0 && vRank > 0)
+		found[1] += b2i(kwRank > 0 && vRank == 0)
+		found[2] += b2i(kwRank == 0 && vRank > 0)
+		found[3] += b2i(kwRank == 0 && vRank == 0)
+		inKw := map[int]bool{}
+		for _, i := range kwOrder {
+			inKw[i] = true
+		}
+		for _, i := range vOrder {
+			overlapSum += b2i(inKw[i])
+		}
+		for m, w := range []int{kwRank, vRank, hRank, weighted(0.5), weighted(0.8)} {
 			got := rep.Ranks(m)[qi]
 			if got == w {
 				exact[m]++
@@ -328,6 +379,13 @@ func TestGlossRetrievalAgainstIndependent(t *testing.T) {
 				t.Errorf("query %d %q, %s: rank %d, independent %d", qi, q, rep.Rows[m].Mode, got, w)
 			}
 		}
+	}
+	f := rep.Found
+	if d := [4]int{f.Both, f.KeywordOnly, f.VectorOnly, f.Neither}; d != found {
+		t.Errorf("found both/keyword/vector/neither %v, independent %v", d, found)
+	}
+	if want := float64(overlapSum) / float64(rep.Queries); math.Abs(f.Overlap-want) > 0.05 {
+		t.Errorf("mean overlap %.3f, independent %.3f", f.Overlap, want)
 	}
 	for m, e := range exact {
 		if e < rep.Queries*9/10 {
@@ -367,5 +425,41 @@ func TestGlossRetrievalGraphMatchesScan(t *testing.T) {
 	}
 	if graph.Rows[0].R10 != scan.Rows[0].R10 {
 		t.Errorf("keyword recall differs: %v vs %v", graph.Rows[0].R10, scan.Rows[0].R10)
+	}
+}
+
+// Documents added in several AddDocuments calls (the component fitted on
+// the first, a random sample) rank the keyword queries as one call does:
+// BM25 does not depend on the batches, only ties may order differently.
+func TestGlossRetrievalInBatches(t *testing.T) {
+	loadGloVe(t)
+	ctx := context.Background()
+	o := wordnet.GlossOptions{Queries: 80, Seed: 2, Exact: true, Dir: t.TempDir()}
+	one, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wordnet.SetGlossBatches(100, 60)()
+	many, err := wordnet.GlossRetrieval(ctx, sampleSynsets, glove.vocab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if many.Documents != one.Documents || many.Queries != one.Queries || strings.Join(many.QueryIDs, ",") != strings.Join(one.QueryIDs, ",") {
+		t.Fatalf("batched: %d documents, %d queries; one call: %d, %d", many.Documents, many.Queries, one.Documents, one.Queries)
+	}
+	same := 0
+	for q := range one.QueryIDs {
+		a, b := one.Ranks(0)[q], many.Ranks(0)[q]
+		if a == b {
+			same++
+		} else if a == 0 || b == 0 || a-b > 5 || b-a > 5 { // ties of up to a few documents reorder
+			t.Errorf("query %s: keyword rank %d in one call, %d in batches", one.QueryIDs[q], a, b)
+		}
+	}
+	if same < one.Queries*3/4 {
+		t.Errorf("only %d of %d keyword ranks equal", same, one.Queries)
+	}
+	if math.Abs(many.Rows[1].MRR-one.Rows[1].MRR) > 0.1 {
+		t.Errorf("vector MRR %.3f in batches, %.3f in one call", many.Rows[1].MRR, one.Rows[1].MRR)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -60,6 +61,7 @@ type createOptions struct {
 	indexFlags
 	Name string // positional; overrides -c
 	Dim  int
+	createTextFlags
 }
 
 func newCreateCommand(g *globalOptions) *cobra.Command {
@@ -72,20 +74,31 @@ func newCreateCommand(g *globalOptions) *cobra.Command {
 The collection is NAME if given, otherwise the one named by -c. Creating a
 collection that exists with the same settings does nothing; different
 settings are an error. 'vecbolt import' creates collections too, taking the
-dimension from the data.`,
+dimension from the data.
+
+--embedder SPEC makes a collection of documents embedded by SPEC, which is
+recorded in the collection so that documents and queries are always embedded
+the same way ('vecbolt add', 'import --text-field', 'search --text'):
+  words:COLLECTION[?pool=mean|sif&...]  offline: the word vectors of COLLECTION
+                                       in the same file, pooled (dim from it)
+  ollama:MODEL                          an Ollama server's /api/embed
+  openai:MODEL[?dimensions=N]           an OpenAI-compatible /v1/embeddings
+Without --dim a server embedder is asked once for its dimension.`,
 		Example: `  vecbolt create --dim 100
-  vecbolt --db docs.db create articles --dim 384 --metric dot --m 32 --ef 128`,
+  vecbolt --db docs.db create articles --dim 384 --metric dot --m 32 --ef 128
+  vecbolt --db words.db create articles --embedder "words:glove?pool=sif"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Name = args[0]
 			}
+			opts.dimSet = cmd.Flags().Changed("dim")
 			return runCreate(cmd.Context(), opts, cmd.OutOrStdout())
 		},
 	}
 	opts.indexFlags.register(cmd)
-	cmd.Flags().IntVar(&opts.Dim, "dim", 0, "vector dimension (required)")
-	_ = cmd.MarkFlagRequired("dim")
+	cmd.Flags().IntVar(&opts.Dim, "dim", 0, "vector dimension (required unless --embedder gives it)")
+	opts.createTextFlags.register(cmd)
 	return cmd
 }
 
@@ -94,10 +107,13 @@ func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err err
 	if opts.Name != "" {
 		name = opts.Name
 	}
-	if opts.Dim <= 0 || opts.Dim > index.MaxDim {
+	if opts.Embedder == "" && !opts.dimSet && opts.Dim == 0 {
+		return usageErr(errors.New("--dim is required (or give --embedder, which sets it)"))
+	}
+	if (opts.dimSet || opts.Dim != 0) && (opts.Dim <= 0 || opts.Dim > index.MaxDim) {
 		return usageErr(fmt.Errorf("--dim is %d, want 1 to %s", opts.Dim, humanCount(index.MaxDim)))
 	}
-	cfg, err := opts.config(opts.Dim)
+	cfg, err := opts.config(max(opts.Dim, 1))
 	if err != nil {
 		return err
 	}
@@ -106,6 +122,11 @@ func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err err
 		return err
 	}
 	defer closeDB(db, &err)
+	if opts.Embedder != "" {
+		if cfg, err = opts.embedderConfig(ctx, db, name, cfg, out); err != nil {
+			return err
+		}
+	}
 	names, err := db.Collections()
 	if err != nil {
 		return err
@@ -120,7 +141,11 @@ func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err err
 		verb = "collection exists:"
 	}
 	cfg = c.Config()
-	fmt.Fprintf(out, "%s %q in %s: dim %d, metric %s, M %d, efConstruction %d, ef %d\n",
+	fmt.Fprintf(out, "%s %q in %s: dim %d, metric %s, M %d, efConstruction %d, ef %d",
 		verb, name, opts.DB, cfg.Dim, cfg.Metric, cfg.M, cfg.EfConstruction, cfg.Ef)
+	if cfg.Embedder != "" {
+		fmt.Fprintf(out, ", embedder %s", cfg.Embedder)
+	}
+	fmt.Fprintln(out)
 	return nil
 }

@@ -8,17 +8,20 @@ import (
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/format"
+	"github.com/vecbolt/vecbolt/query/server/api"
+	"github.com/vecbolt/vecbolt/query/text"
 	"github.com/vecbolt/vecbolt/store"
 )
 
 // Exit codes of the vecbolt command, as the README lists them.
 const (
 	exitOK       = 0
-	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk
+	exitFailure  = 1   // any other failure: an output file that cannot be written, a full disk, an embedding server
 	exitUsage    = 2   // bad flags or arguments; an output file that exists (export without --force)
 	exitNotFound = 3   // missing key, collection, database, input file, or output directory
-	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error
+	exitInvalid  = 4   // invalid input data: malformed file, bad vector, syntax error, a text that cannot be embedded
 	exitDatabase = 5   // database locked, not a vecbolt file, unsupported version, damaged
 	exitCanceled = 130 // interrupted (SIGINT)
 )
@@ -92,10 +95,16 @@ func exitCode(err error) int {
 		errors.Is(err, format.ErrNotFinite),
 		errors.Is(err, format.ErrInvalidKey),
 		errors.Is(err, format.ErrTruncated),
-		errors.Is(err, format.ErrHeader):
+		errors.Is(err, format.ErrHeader),
+		isTextInvalid(err):
 		return exitInvalid
-	case errors.Is(err, format.ErrUnknownFormat):
+	case errors.Is(err, format.ErrUnknownFormat), errors.Is(err, embed.ErrSpec),
+		errors.Is(err, query.ErrNoEmbedder), errors.Is(err, query.ErrTextMode),
+		errors.Is(err, embed.ErrOption), errors.Is(err, text.ErrOption),
+		errors.Is(err, api.ErrBadRequest), errors.Is(err, api.ErrLimit), errors.Is(err, api.ErrTooLarge): // --server: a request this server refuses
 		return exitUsage
+	case errors.Is(err, api.ErrUnavailable), errors.Is(err, query.ErrClosed): // --server: draining or closed
+		return exitDatabase
 	case isCobraUsage(err):
 		return exitUsage
 	}
@@ -117,7 +126,7 @@ func isCobraUsage(err error) bool {
 // packageNames are the "pkg: " prefixes of the library's errors. They tell
 // a Go caller which layer spoke; on the command line they are noise between
 // the parts of one sentence.
-var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true}
+var packageNames = map[string]bool{"store": true, "query": true, "index": true, "format": true, "bbolt": true, "text": true, "embed": true}
 
 // cleanMessage turns a chain of wrapped errors into one sentence for the
 // command line: it drops the package prefixes at the start of each part

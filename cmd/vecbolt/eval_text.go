@@ -22,6 +22,7 @@ type evalTextOptions struct {
 	Synsets int
 	Queries int
 	Seed    uint64
+	Weights []float64
 	Exact   bool
 	JSON    bool
 }
@@ -43,11 +44,17 @@ skipped. Recall@1, @10, @100 and MRR (truncated at 100) for mean and SIF
 pooling, without and with the first principal component removed (fitted on
 the drawn definitions).
 
-Gloss retrieval: every definition is a document, indexed by BM25 and as a SIF
-vector (component removed) in a temporary database beside the system's temp
-directory; --queries synsets with an example sentence are drawn and their
-first example is the query. Recall@10, MRR and mean latency for keyword,
-vector and hybrid (RRF, k = 60) search.`,
+Gloss retrieval: every definition is a document, added with the product's
+AddDocuments (SIF vector with the component fitted on all definitions, text
+and BM25 postings) to a temporary database in the system's temp directory;
+--queries synsets with an example sentence are drawn and their first example
+is the query, answered by SearchText. Recall@10, MRR and mean latency for
+keyword, vector and two hybrids: RRF (k = 60) and a weighted sum of min-max
+normalised scores (--weight for vector, 1 - weight for keyword; several
+weights, --weight 0.3,0.5,0.7, give a row each). A last line
+counts the queries whose definition is in the keyword ranking, the vector
+ranking, both or neither (top 100 each), which is what a fusion has to work
+with.`,
 		Example: `  vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet
   vecbolt --db glove.db -c glove eval text --wordnet /usr/share/wordnet --synsets 5000 --queries 1000 --seed 1 --json`,
 		Args: cobra.NoArgs,
@@ -60,6 +67,7 @@ vector and hybrid (RRF, k = 60) search.`,
 	fs.IntVar(&opts.Synsets, "synsets", 5000, "reverse dictionary: synsets drawn")
 	fs.IntVar(&opts.Queries, "queries", 1000, "gloss retrieval: example sentences drawn as queries")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of both draws")
+	fs.Float64SliceVar(&opts.Weights, "weight", []float64{0.5}, "gloss retrieval: vector weight of the weighted hybrid (keyword gets 1 - weight), in (0, 1); a list gives a row each")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan instead of searching the HNSW graphs")
 	fs.BoolVar(&opts.JSON, "json", false, "print as JSON")
 	return cmd
@@ -81,6 +89,11 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 	}
 	if opts.Synsets <= 0 || opts.Queries <= 0 {
 		return usageErr(fmt.Errorf("--synsets and --queries must be positive, got %d and %d", opts.Synsets, opts.Queries))
+	}
+	for _, w := range opts.Weights {
+		if !(w > 0 && w < 1) {
+			return usageErr(fmt.Errorf("--weight must lie in (0, 1), got %g", w))
+		}
 	}
 	start := time.Now()
 	synsets, err := wordnet.ReadDir(opts.WordNet)
@@ -110,8 +123,8 @@ func runEvalText(ctx context.Context, opts *evalTextOptions, out io.Writer) (err
 	if err != nil {
 		return err
 	}
-	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss vectors")
-	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Exact: opts.Exact, Collection: opts.Collection}
+	bar := newCountBar(opts.progress, opts.stderr, 0, "gloss documents")
+	gopts := wordnet.GlossOptions{Queries: opts.Queries, Seed: opts.Seed, Weights: opts.Weights, Exact: opts.Exact, Collection: opts.Collection}
 	if bar != nil {
 		gopts.Progress = func(done, total int) {
 			bar.ChangeMax(total)
@@ -156,11 +169,21 @@ func writeEvalText(out io.Writer, opts *evalTextOptions, rd *wordnet.ReverseRepo
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "MODE\tR@10\tMRR\tLATENCY\t")
 	for _, r := range gr.Rows {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t\n", r.Mode, r.R10, r.MRR, r.Latency.Round(time.Microsecond))
+		mode := r.Mode
+		switch mode {
+		case "hybrid-rrf":
+			mode = "hybrid RRF k=60"
+		case "hybrid-weighted":
+			mode = fmt.Sprintf("hybrid weighted v%.2g/k%.2g", r.Weight, 1-r.Weight)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t\n", mode, r.R10, r.MRR, r.Latency.Round(time.Microsecond))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	f := gr.Found
+	fmt.Fprintf(out, "Definition within the top %d: keyword and vector %d, keyword only %d, vector only %d, neither %d; in a top 10: both %d, either %d; %.1f documents in both lists on average\n",
+		gr.Depth, f.Both, f.KeywordOnly, f.VectorOnly, f.Neither, f.Top10Both, f.Top10Either, f.Overlap)
 	_, err := fmt.Fprintf(out, "\n%.1f s in all\n", elapsed.Seconds())
 	return err
 }

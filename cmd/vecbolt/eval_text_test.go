@@ -63,7 +63,7 @@ func TestEvalText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Reverse.Queries != 60 || len(got.Reverse.Rows) != 4 || got.Gloss.Queries != 80 || len(got.Gloss.Rows) != 3 {
+	if got.Reverse.Queries != 60 || len(got.Reverse.Rows) != 4 || got.Gloss.Queries != 80 || len(got.Gloss.Rows) != 4 {
 		t.Fatalf("reverse %d queries, %d rows; gloss %d queries, %d rows", got.Reverse.Queries, len(got.Reverse.Rows), got.Gloss.Queries, len(got.Gloss.Rows))
 	}
 	for i, r := range rd.Rows {
@@ -82,7 +82,7 @@ func TestEvalText(t *testing.T) {
 		t.Errorf("gloss embedder %q is not SIF", got.Gloss.Embedder)
 	}
 	out := ok(t, args...)
-	for _, want := range []string{"Reverse dictionary: 60 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid", "exact search"} {
+	for _, want := range []string{"Reverse dictionary: 60 definitions drawn (seed 1)", "POOLING", "sif", "Gloss retrieval:", "hybrid RRF k=60", "hybrid weighted v0.5/k0.5", "Definition within the top 100", "exact search"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -98,6 +98,7 @@ func TestEvalTextErrors(t *testing.T) {
 	base := []string{"--db", db, "-c", "w", "eval", "text"}
 	fails(t, exitUsage, base, "--wordnet DIR is required")
 	fails(t, exitUsage, append(base, "--wordnet", empty, "--synsets", "0"), "--synsets and --queries must be positive")
+	fails(t, exitUsage, append(base, "--wordnet", empty, "--weight", "1"), "--weight must lie in (0, 1)")
 	fails(t, exitNotFound, append(base, "--wordnet", empty), "no data files")
 	fails(t, exitInvalid, append(base, "--wordnet", bad), "data.noun:3:", "word count")
 	fails(t, exitNotFound, []string{"--db", db, "-c", "nosuch", "eval", "text", "--wordnet", wordnetSample}, `no collection "nosuch"`)

@@ -56,7 +56,8 @@ func TestExamplesRunOnDemo(t *testing.T) {
 	}
 
 	mutates := map[string]bool{"README": true, "vecbolt": true, "vecbolt create": true, "vecbolt delete": true,
-		"vecbolt import": true, "vecbolt compact": true, "vecbolt put": true, "vecbolt drop": true}
+		"vecbolt import": true, "vecbolt compact": true, "vecbolt put": true, "vecbolt drop": true,
+		"vecbolt add": true, "vecbolt reembed": true}
 	dirs := map[string]string{}
 	ran, have := 0, false
 	for _, ex := range examples {
@@ -300,6 +301,7 @@ func writeExampleFixtures(t *testing.T, dir string) {
 	zw.Write([]byte(strings.Join(keep, "\n") + "\n"))
 	zw.Close()
 	writeFile(t, dir, "glove.6B.100d.txt.gz", gz.Bytes())
+	writeTextFixtures(t, dir)
 	sub := filepath.Join(dir, "sub.txt")
 	writeFile(t, dir, "sub.txt", []byte(strings.Join(keep, "\n")+"\n"))
 	subDB := filepath.Join(dir, "sub.db")

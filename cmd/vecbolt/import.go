@@ -36,6 +36,8 @@ type importOptions struct {
 	// indexFlagsSet is true when --metric, --m, --ef-construction or --ef
 	// was given: they must then agree with an existing collection.
 	indexFlagsSet bool
+
+	importTextFlags // --text-field and its flags (text_import.go)
 }
 
 func newImportCommand(g *globalOptions) *cobra.Command {
@@ -63,17 +65,36 @@ last record.
 
 --vocab FILE reads a word2vec counts file as gensim's save_word2vec_format
 writes it ("word count" lines) and stores each word's count in its record's
-metadata as {"count": N}; export --vocab writes it back.`,
+metadata as {"count": N}; export --vocab writes it back.
+
+--text-field FIELD imports documents instead of vectors, into a collection
+created with --embedder: JSON Lines objects or CSV rows (with a header row)
+whose FIELD holds the text, embedded by the collection's embedder, and whose
+--key-field (default id) holds the key; the other fields or columns become
+the metadata (CSV values as strings; a JSON "metadata" object is merged in). --chunk-tokens N --chunk-overlap M split long texts into
+chunks. The import is all or nothing as above: a bad document (no text, no
+known word, invalid UTF-8, a text over 16 MiB) or an embedding server that
+fails stops it with the file and line, and nothing is written; with
+--skip-invalid bad lines and documents the embedder refuses are left out and
+listed instead. Words the embedder does not know are counted in the summary.`,
 		Example: `  vecbolt --db words.db import glove.6B.100d.txt.gz
   vecbolt --db words.db -c w2v import GoogleNews-vectors-negative300.bin --metric cosine
   zcat vectors.jsonl.gz | vecbolt import --format jsonl -
   vecbolt import --skip-invalid messy.csv
-  vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab`,
+  vecbolt --db words.db -c w2v import vectors.txt --format word2vec --vocab vectors.vocab
+  vecbolt --db words.db -c notes import docs.jsonl --text-field body --key-field id
+  vecbolt --db words.db -c notes import docs.csv --text-field body --chunk-tokens 64 --chunk-overlap 16`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
 			for _, f := range []string{"metric", "m", "ef-construction", "ef"} {
 				opts.indexFlagsSet = opts.indexFlagsSet || cmd.Flags().Changed(f)
+			}
+			if err := opts.checkTextImport(cmd); err != nil {
+				return err
+			}
+			if opts.TextField != "" {
+				return runImportText(cmd.Context(), opts, cmd.OutOrStdout())
 			}
 			return runImport(cmd.Context(), opts, cmd.OutOrStdout())
 		},
@@ -84,6 +105,7 @@ metadata as {"count": N}; export --vocab writes it back.`,
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	fs.StringVar(&opts.Vocab, "vocab", "", "a word2vec counts file (\"word count\" lines); counts go into the metadata as {\"count\": N}")
+	opts.importTextFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
 }

@@ -130,6 +130,8 @@ collection. Start with "vecbolt demo".`,
 		newCreateCommand(g),
 		newImportCommand(g),
 		newPutCommand(g),
+		newAddCommand(g),
+		newReembedCommand(g),
 		newGetCommand(g),
 		newDeleteCommand(g),
 		newSearchCommand(g),
@@ -175,6 +177,7 @@ collection. Start with "vecbolt demo".`,
 		c.Args = usageArgs(c.Args)
 		requireSubcommand(c)
 	}
+	wireRemote(root, g) // --server: the commands as clients of 'vecbolt serve' (remote.go)
 	return root
 }
 

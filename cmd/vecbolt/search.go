@@ -34,13 +34,15 @@ type searchOptions struct {
 
 	thresholdSet bool // --threshold was given
 	kSet         bool // -k was given
+
+	textSearchFlags // --text and its flags (text_search.go)
 }
 
 func newSearchCommand(g *globalOptions) *cobra.Command {
 	opts := &searchOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "search (--key KEY | --vector V | --expr EXPR | --batch FILE)",
-		Short: "Find the nearest neighbours of a key, a vector or an expression",
+		Use:   "search (--key KEY | --vector V | --expr EXPR | --batch FILE | --text TEXT)",
+		Short: "Find the nearest neighbours of a key, a vector, an expression or a text",
 		Long: `Find the k records nearest to a stored key (the key itself left out) or to a
 vector given as numbers separated by commas or spaces, brackets optional.
 
@@ -65,18 +67,39 @@ numbers, at least two of them or any in brackets ("[0.5]"), and else a key
 (so "1990", "1,000" and "[UNK]" are keys when stored, and an unknown "1990" is
 a missing key). White space around a line is ignored and blank lines are
 skipped. --batch-format key or vector reads every line one way. A bad line
-stops the batch before any search, and the error names it.`,
+stops the batch before any search, and the error names it.
+
+--text TEXT searches a collection of documents (made with 'create --embedder')
+for a text. --mode vector (the default) embeds it with the collection's
+embedder; keyword ranks the documents by BM25 (Lucene's, k1 = 1.2, b = 0.75)
+over their words; hybrid fuses both rankings by reciprocal rank fusion
+(--fusion rrf, k = 60: the score is the sum of 1/(60 + rank) over the two
+rankings) or by a weighted sum of min-max normalised scores (--fusion
+weighted, from 0 to 1); --weight W weighs the vector ranking W and the keyword
+one 1 - W (default 0.5). Each ranking goes 4k deep (at least 50) before
+fusion. --filter and --restrict apply to both rankings before fusion. There
+is one result per document, scored by its best chunk, with the text of that
+chunk (cut short in the table, whole with --json); --chunks lists the chunks
+instead. --threshold S keeps those of the k best whose score passes S: the
+similarity (at least S; at most S for an l2 distance) in vector mode, the BM25
+score in keyword mode, the fused score in hybrid mode (RRF's is at most
+2/61 = 0.0328 at the default weight).`,
 		Example: `  vecbolt --db words.db search --key coffee -k 5
   vecbolt search --vector "0.1, -0.2, 0.3" --exact
   vecbolt --db words.db search --key paris --ef 200 --json
   vecbolt --db docs.db search --key doc42 --filter 'lang = "en" and year >= 2020' --metadata
   vecbolt --db words.db search --key coffee --threshold 0.7 --limit 100
   vecbolt --db words.db search --expr "paris - france + italy" -k 3
-  printf 'coffee\ntea\n' | vecbolt --db words.db search --batch - -k 5 --json`,
+  printf 'coffee\ntea\n' | vecbolt --db words.db search --batch - -k 5 --json
+  vecbolt --db words.db -c notes search --text "coffee at breakfast" -k 3
+  vecbolt --db words.db -c notes search --text "red car" --mode hybrid --fusion weighted --weight 0.7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.thresholdSet = cmd.Flags().Changed("threshold")
 			opts.kSet = cmd.Flags().Changed("k")
+			if err := opts.checkTextFlags(cmd); err != nil {
+				return err
+			}
 			return runSearch(cmd.Context(), opts, cmd.OutOrStdout())
 		},
 	}
@@ -97,6 +120,7 @@ stops the batch before any search, and the error names it.`,
 	fs.StringVar(&opts.BatchFormat, "batch-format", batchAuto, "how --batch lines read: auto, key or vector")
 	fs.BoolVar(&opts.WithVectors, "with-vectors", false, "show each result's stored vector")
 	fs.IntVar(&opts.Offset, "offset", 0, "skip the N closest results (paging: --offset 10 -k 10 is the second page)")
+	opts.textSearchFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(g))
 	_ = cmd.RegisterFlagCompletionFunc("batch-format", completeValues(batchAuto, batchKey, batchVector))
 	return cmd
@@ -164,6 +188,8 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		WithVectors:  opts.WithVectors, Offset: opts.Offset,
 	}
 	switch {
+	case opts.Text != "":
+		return searchTextMode(ctx, opts, db, c, so, out)
 	case opts.Batch != "":
 		return searchBatch(ctx, opts, c, queries, so, out)
 	case opts.Expr != "":
@@ -199,13 +225,13 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 // flags given apply to it.
 func (opts *searchOptions) checkModes() error {
 	n := 0
-	for _, s := range []string{opts.Key, opts.Vector, opts.Expr, opts.Batch} {
+	for _, s := range []string{opts.Key, opts.Vector, opts.Expr, opts.Batch, opts.Text} {
 		if s != "" {
 			n++
 		}
 	}
 	if n != 1 {
-		return usageErr(errors.New("give exactly one of --key, --vector, --expr and --batch"))
+		return usageErr(errors.New("give exactly one of --key, --vector, --expr, --batch and --text"))
 	}
 	switch opts.BatchFormat {
 	case "", batchAuto, batchKey, batchVector: // "": auto
@@ -221,9 +247,12 @@ func (opts *searchOptions) checkModes() error {
 	if !opts.thresholdSet {
 		return nil
 	}
+	if opts.Text != "" {
+		return opts.checkTextThreshold()
+	}
 	switch {
 	case opts.Batch != "" || opts.Expr != "":
-		return usageErr(errors.New("--threshold works with --key or --vector only"))
+		return usageErr(errors.New("--threshold works with --key, --vector or --text only"))
 	case opts.kSet:
 		return usageErr(errors.New("-k does not apply to --threshold; cap the results with --limit"))
 	case opts.Limit < 0:

@@ -45,6 +45,7 @@ type statsJSON struct {
 	M              int      `json:"m"`
 	EfConstruction int      `json:"ef_construction"`
 	Ef             int      `json:"ef"`
+	Embedder       string   `json:"embedder,omitempty"`
 	FileBytes      int64    `json:"file_bytes"`
 	Parameters     int64    `json:"parameters"`
 	FP32Bytes      int64    `json:"fp32_bytes"`
@@ -76,7 +77,7 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	s := statsJSON{
 		Database: opts.DB, Collection: cs.Name, Collections: names,
 		Records: cs.Records, Dim: cfg.Dim, Metric: string(cfg.Metric),
-		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef,
+		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Embedder: cfg.Embedder,
 		FileBytes: size, Parameters: cs.Parameters,
 		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
 		Graph: cs.Graph,
@@ -92,6 +93,9 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	row("dimension", "%d", s.Dim)
 	row("metric", "%s", s.Metric)
 	row("index", "HNSW, M %d, efConstruction %d, ef %d", s.M, s.EfConstruction, s.Ef)
+	if s.Embedder != "" {
+		row("embedder", "%s", s.Embedder)
+	}
 	gs := cs.Graph
 	if gs.Nodes > 0 && len(gs.Levels) > 0 {
 		row("graph", "%d levels, %s of %s nodes reachable, mean degree %.1f on level 0",

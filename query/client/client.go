@@ -134,9 +134,16 @@ func (c *Client) Ready(ctx context.Context) error { return c.do(ctx, "GET", "/re
 
 // Collections lists the collections the key may read.
 func (c *Client) Collections(ctx context.Context) ([]api.CollectionInfo, error) {
+	out, err := c.List(ctx)
+	return out.Collections, err
+}
+
+// List lists the collections the key may read, with the database file's
+// size. O(collections) on the server.
+func (c *Client) List(ctx context.Context) (api.CollectionList, error) {
 	var out api.CollectionList
 	err := c.do(ctx, "GET", "/v1/collections", nil, &out)
-	return out.Collections, err
+	return out, err
 }
 
 // CreateCollection creates a collection, or returns the existing one of
@@ -156,6 +163,15 @@ func (c *Client) DropCollection(ctx context.Context, name string) error {
 // Check verifies the whole database; problems found give an error
 // wrapping ErrCheck.
 func (c *Client) Check(ctx context.Context) error { return c.check(ctx, "/v1/check") }
+
+// CheckReport verifies the whole database and returns the server's
+// answer: ok, or the problems found, one per line. O(file size) on the
+// server.
+func (c *Client) CheckReport(ctx context.Context) (api.CheckResponse, error) {
+	var out api.CheckResponse
+	err := c.do(ctx, "GET", "/v1/check", nil, &out)
+	return out, err
+}
 
 func (c *Client) check(ctx context.Context, path string) error {
 	var out api.CheckResponse
@@ -205,11 +221,53 @@ func (cl *Collection) Stats(ctx context.Context) (query.Stats, error) {
 
 // Upsert writes records in one transaction: all or none.
 func (cl *Collection) Upsert(ctx context.Context, recs ...query.Record) error {
+	_, err := cl.UpsertBatch(ctx, recs)
+	return err
+}
+
+// UpsertBatch writes records in one transaction, all or none, and returns
+// the server's answer: how many keys existed before and the record count
+// after.
+func (cl *Collection) UpsertBatch(ctx context.Context, recs []query.Record) (api.UpsertResponse, error) {
 	req := api.UpsertRequest{Records: make([]api.Record, len(recs))}
 	for i, r := range recs {
 		req.Records[i] = api.FromRecord(r)
 	}
-	return cl.c.do(ctx, "POST", collPath(cl.name, "records"), req, &api.UpsertResponse{})
+	var out api.UpsertResponse
+	err := cl.c.do(ctx, "POST", collPath(cl.name, "records"), req, &out)
+	return out, err
+}
+
+// SetMetadata replaces the metadata of the record under key (a JSON
+// object, or null to clear it), keeping its vector, and returns the record
+// count.
+func (cl *Collection) SetMetadata(ctx context.Context, key string, meta json.RawMessage) (int, error) {
+	var out api.UpsertResponse
+	err := cl.c.do(ctx, "PUT", collPath(cl.name, "records", url.PathEscape(key), "metadata"), api.MetadataRequest{Metadata: meta}, &out)
+	return out.Records, err
+}
+
+// Keys returns a page of at most limit keys (0: the server's page size)
+// in ascending byte order, starting after after, that start with prefix
+// and, when filter is not empty, whose metadata matches it; next is the
+// after of the next page, "" at the end.
+func (cl *Collection) Keys(ctx context.Context, prefix, after, filter string, limit int) (keys []string, next string, err error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"prefix": prefix, "after": after, "filter": filter} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	path := collPath(cl.name, "keys")
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out api.KeysResponse
+	err = cl.c.do(ctx, "GET", path, nil, &out)
+	return out.Keys, out.Next, err
 }
 
 // Get returns one record; a missing key gives an error matching
@@ -238,13 +296,22 @@ func (cl *Collection) GetBatch(ctx context.Context, keys []string) ([]query.Reco
 
 // Delete removes records in one transaction; every key must exist.
 func (cl *Collection) Delete(ctx context.Context, keys ...string) (int, error) {
-	var out api.DeleteResponse
-	err := cl.c.do(ctx, "POST", collPath(cl.name, "records", "delete"), api.KeysRequest{Keys: keys}, &out)
+	out, err := cl.DeleteRequest(ctx, api.DeleteRequest{Keys: keys})
 	return out.Deleted, err
 }
 
+// DeleteRequest removes records in one transaction, by keys (with
+// MissingOK, absent keys are skipped) or by a metadata filter, and returns
+// how many it removed and how many are left.
+func (cl *Collection) DeleteRequest(ctx context.Context, req api.DeleteRequest) (api.DeleteResponse, error) {
+	var out api.DeleteResponse
+	err := cl.c.do(ctx, "POST", collPath(cl.name, "records", "delete"), req, &out)
+	return out, err
+}
+
 func searchRequest(k int, o query.SearchOptions) api.SearchRequest {
-	req := api.SearchRequest{K: k, Exact: o.Exact, Ef: o.Ef, Restrict: o.Restrict, WithMetadata: o.WithMetadata}
+	req := api.SearchRequest{K: k, Exact: o.Exact, Ef: o.Ef, Restrict: o.Restrict, WithMetadata: o.WithMetadata,
+		WithVectors: o.WithVectors, Offset: o.Offset, WithText: o.WithText}
 	if !o.Filter.IsZero() {
 		req.Filter = o.Filter.String()
 	}
@@ -282,6 +349,27 @@ func (cl *Collection) SearchExpr(ctx context.Context, expr string, k int, opts q
 	return cl.search(ctx, req)
 }
 
+// SearchText returns the k best documents for a text, as
+// query.Collection.SearchText: vector and hybrid modes embed it with the
+// collection's embedder on the server (an error matching
+// query.ErrNoEmbedder when the collection has none), keyword mode ranks by
+// BM25. opts.Embedder and opts.RRFK are not sent (the server uses the
+// collection's embedder and RRF's k of 60); the threshold travels as a
+// float32.
+func (cl *Collection) SearchText(ctx context.Context, text string, k int, opts query.TextSearchOptions) ([]query.TextResult, error) {
+	req := searchRequest(k, opts.SearchOptions)
+	req.Text, req.Mode, req.Fusion, req.Weight, req.Candidates, req.Chunks = text, opts.Mode, opts.Fusion, opts.Weight, opts.Candidates, opts.Chunks
+	if opts.Threshold != nil {
+		t := float32(*opts.Threshold)
+		req.Threshold = &t
+	}
+	var out api.SearchResponse
+	if err := cl.c.do(ctx, "POST", collPath(cl.name, "search"), req, &out); err != nil {
+		return nil, err
+	}
+	return api.ToTextResults(out.Hits), nil
+}
+
 // SearchWithin returns every record whose score passes threshold, capped
 // by limit (0: the server's largest k).
 func (cl *Collection) SearchWithin(ctx context.Context, vec []float32, threshold float32, limit int, opts query.SearchOptions) ([]query.Result, error) {
@@ -290,10 +378,28 @@ func (cl *Collection) SearchWithin(ctx context.Context, vec []float32, threshold
 	return cl.search(ctx, req)
 }
 
+// SearchKeyWithin is SearchWithin around the record under key, the key
+// itself left out.
+func (cl *Collection) SearchKeyWithin(ctx context.Context, key string, threshold float32, limit int, opts query.SearchOptions) ([]query.Result, error) {
+	req := searchRequest(0, opts)
+	req.Key, req.Threshold, req.Limit = key, &threshold, limit
+	return cl.search(ctx, req)
+}
+
+// SearchKeyBatch runs one k-nearest search per key, each key left out of
+// its own answer.
+func (cl *Collection) SearchKeyBatch(ctx context.Context, keys []string, k int, opts query.SearchOptions) ([][]query.Result, error) {
+	s := searchRequest(k, opts)
+	return cl.searchBatch(ctx, api.BatchSearchRequest{Keys: keys, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, WithMetadata: s.WithMetadata})
+}
+
 // SearchBatch runs one k-nearest search per vector.
 func (cl *Collection) SearchBatch(ctx context.Context, vecs [][]float32, k int, opts query.SearchOptions) ([][]query.Result, error) {
 	s := searchRequest(k, opts)
-	req := api.BatchSearchRequest{Vectors: vecs, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, WithMetadata: s.WithMetadata}
+	return cl.searchBatch(ctx, api.BatchSearchRequest{Vectors: vecs, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, WithMetadata: s.WithMetadata})
+}
+
+func (cl *Collection) searchBatch(ctx context.Context, req api.BatchSearchRequest) ([][]query.Result, error) {
 	var out api.BatchSearchResponse
 	if err := cl.c.do(ctx, "POST", collPath(cl.name, "search", "batch"), req, &out); err != nil {
 		return nil, err
@@ -320,21 +426,82 @@ func (cl *Collection) Analogy(ctx context.Context, positive, negative []string, 
 	return api.ToResults(out.Hits), nil
 }
 
+// AnalogyExpr answers an expression such as "king - man + woman" or
+// "0.5*tokyo + 0.5*seoul - japan" (query.ParseExpr syntax), its keys left
+// out.
+func (cl *Collection) AnalogyExpr(ctx context.Context, expr string, k int, opts query.AnalogyOptions) ([]query.Result, error) {
+	req := api.AnalogyRequest{Expr: expr, K: k, Method: opts.Method.String(), Exact: opts.Exact,
+		Ef: opts.Ef, Restrict: opts.Restrict, WithMetadata: opts.WithMetadata, Candidates: opts.Candidates}
+	if !opts.Filter.IsZero() {
+		req.Filter = opts.Filter.String()
+	}
+	var out api.SearchResponse
+	if err := cl.c.do(ctx, "POST", collPath(cl.name, "analogy"), req, &out); err != nil {
+		return nil, err
+	}
+	return api.ToResults(out.Hits), nil
+}
+
 // DoesntMatch returns the key that does not go with the others.
 func (cl *Collection) DoesntMatch(ctx context.Context, keys []string) (string, error) {
 	var out api.DoesntMatchResponse
-	err := cl.c.do(ctx, "POST", collPath(cl.name, "doesnt_match"), api.KeysRequest{Keys: keys}, &out)
+	err := cl.c.do(ctx, "POST", collPath(cl.name, "doesnt_match"), api.DoesntMatchRequest{Keys: keys}, &out)
 	return out.Key, err
 }
 
+// RankByCentrality ranks keys by the cosine similarity of their unit
+// vectors to the normalised mean, most central first, as
+// query.Collection.RankByCentrality.
+func (cl *Collection) RankByCentrality(ctx context.Context, keys []string) ([]query.Result, error) {
+	var out api.DoesntMatchResponse
+	if err := cl.c.do(ctx, "POST", collPath(cl.name, "doesnt_match"), api.DoesntMatchRequest{Keys: keys, Rank: true}, &out); err != nil {
+		return nil, err
+	}
+	return api.ToResults(out.Ranking), nil
+}
+
+// Similar runs one of gensim's KeyedVectors queries (see
+// api.SimilarRequest) and returns the hits, or with Among the best key.
+func (cl *Collection) Similar(ctx context.Context, req api.SimilarRequest) ([]query.Result, string, error) {
+	var out api.SimilarResponse
+	if err := cl.c.do(ctx, "POST", collPath(cl.name, "similar"), req, &out); err != nil {
+		return nil, "", err
+	}
+	return api.ToResults(out.Hits), out.Best, nil
+}
+
+// Similarity returns the cosine similarity of the keys a and b.
+func (cl *Collection) Similarity(ctx context.Context, a, b string) (float32, error) {
+	return cl.similarity(ctx, api.SimilarityRequest{A: []string{a}, B: []string{b}})
+}
+
+// NSimilarity returns the cosine similarity of the means of the stored
+// vectors of as and bs.
+func (cl *Collection) NSimilarity(ctx context.Context, as, bs []string) (float32, error) {
+	return cl.similarity(ctx, api.SimilarityRequest{A: as, B: bs, Sets: true})
+}
+
+func (cl *Collection) similarity(ctx context.Context, req api.SimilarityRequest) (float32, error) {
+	var out api.SimilarityResponse
+	err := cl.c.do(ctx, "POST", collPath(cl.name, "similarity"), req, &out)
+	return out.Similarity, err
+}
+
 // EvaluateAnalogies uploads questions in questions-words.txt format and
-// returns the server's report. opts.Workers and opts.Progress are not sent.
+// returns the server's report. opts.Workers and opts.Progress are not sent
+// (the server answers on all its cores).
 func (cl *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts query.AnalogyEvalOptions) (*query.AnalogyReport, error) {
 	q := url.Values{}
 	q.Set("restrict", strconv.Itoa(opts.Restrict))
 	q.Set("method", opts.Method.String())
 	q.Set("exact", strconv.FormatBool(opts.Exact))
 	q.Set("case_sensitive", strconv.FormatBool(opts.CaseSensitive))
+	if opts.Ef > 0 {
+		q.Set("ef", strconv.Itoa(opts.Ef))
+	}
+	if opts.Candidates > 0 {
+		q.Set("candidates", strconv.Itoa(opts.Candidates))
+	}
 	var rep query.AnalogyReport
 	if err := cl.c.do(ctx, "POST", collPath(cl.name, "eval", "analogies")+"?"+q.Encode(), r, &rep); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/server"
 )
 
@@ -27,7 +28,11 @@ func findBrowser() string {
 
 // TestWebPage drives the embedded page in headless Chromium: type a word
 // and see its neighbours and their PCA picture; type an analogy and see
-// queen. It writes the page's screenshot to $VECBOLT_SCREENSHOT when set.
+// queen; search documents by text and see the one about coffee first. It
+// writes the page's screenshot (PNG, after the word search) to
+// $VECBOLT_SCREENSHOT when set: docs/serve-ui.png is made with
+//
+//	VECBOLT_SCREENSHOT=$PWD/docs/serve-ui.png go test ./query/server -run TestWebPage
 func TestWebPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped under -short")
@@ -37,6 +42,17 @@ func TestWebPage(t *testing.T) {
 		t.Skip("no chromium installed (apt-get install -y chromium); skipping the browser test")
 	}
 	db, _ := sampleDB(t, 2500)
+	docs, err := db.CreateCollection(t.Context(), "docs", query.CollectionConfig{Dim: 100, Embedder: "words:words"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.AddDocuments(t.Context(), []query.Document{
+		{Key: "coffee", Text: "espresso is strong coffee brewed by forcing hot water through ground beans"},
+		{Key: "football", Text: "the team scored a late goal to win the football match"},
+		{Key: "rain", Text: "heavy rain and strong wind are expected across the north tonight"},
+	}, query.DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(server.New(db, server.Options{}))
 	defer ts.Close()
 
@@ -73,12 +89,32 @@ func TestWebPage(t *testing.T) {
 		}
 		return s
 	}
+	// choose selects an option as a user does: the change event fires.
+	choose := func(sel, v string) {
+		t.Helper()
+		step(chromedp.SetValue(sel, v))
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("`+sel+`").dispatchEvent(new Event("change"))`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("`+sel+`").value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	// The first action starts the browser, bound to the context it runs in.
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
 	step(chromedp.Navigate(ts.URL + "/ui/"))
 	step(chromedp.WaitReady(`#collection > option`))
+	choose(`#collection`, "words")
+	if m := value(`#mode`); m != "key" {
+		t.Errorf("search mode for a collection without an embedder: %q, want key", m)
+	}
 	step(chromedp.SendKeys(`#query`, "king"))
 	step(chromedp.Click(`#search-form > button`))
 	step(chromedp.WaitVisible(`#plot > circle`))
@@ -87,7 +123,7 @@ func TestWebPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +131,20 @@ func TestWebPage(t *testing.T) {
 	step(chromedp.Click(`#analogy-form > button`))
 	step(chromedp.WaitVisible(`//h2[@id="results-title" and contains(., "woman")]`))
 	analogy := text(`#results > tbody > tr:first-child`)
+	choose(`#collection`, "docs")
+	if m := value(`#mode`); m != "hybrid" {
+		t.Errorf("search mode for a collection with an embedder: %q, want hybrid", m)
+	}
+	step(chromedp.SetValue(`#query`, "hot water"))
+	step(chromedp.Click(`#search-form > button`))
+	step(chromedp.WaitVisible(`//h2[@id="results-title" and contains(., "hot water")]`))
+	textHit := text(`#results > tbody > tr:first-child`)
+	if !strings.Contains(textHit, "coffee") || !strings.Contains(textHit, "espresso") {
+		t.Errorf("text search for hot water: first row %q", textHit)
+	}
+	if e := text(`#error`); e != "" {
+		t.Errorf("the page shows an error: %s", e)
+	}
 	if !strings.Contains(table, "prince") && !strings.Contains(table, "queen") {
 		t.Errorf("neighbours of king:\n%s", table)
 	}

@@ -9,15 +9,26 @@
 // One route table (handlers.go) registers the mux and generates the
 // OpenAPI 3 description served at /openapi.json; a test checks that every
 // registered pattern is documented and every documented operation answers.
-// The routes: collections list, create, drop and stats; records upsert
-// (batch, one transaction), get (batch and single) and delete (batch and
-// single); search by vector, key or expression with filter, threshold,
-// exact, ef and restrict, and batch search; analogy; doesnt_match; eval of
-// analogies and word-pair similarity on a body the client uploads; check
-// of a collection or the whole database; a hot backup streamed as the
+// The routes: collections list (with the file's size), create, drop and
+// stats; records upsert (batch, one transaction, with text; the answer
+// counts replaced keys), get (batch and single), metadata-only write,
+// delete (batch with missing_ok, by filter, and single) and key pages
+// (prefix, after, limit, filter); search by vector, key, expression or
+// text with filter, threshold, exact, ef, restrict, offset and stored
+// vectors or texts, and batch search; analogy; doesnt_match (with the
+// centrality ranking); gensim's similar (most_similar, cosmul, by vector,
+// to given) and similarity (single and n_similarity); eval of analogies
+// and word-pair similarity on a body the client uploads; check of a
+// collection or the whole database; a hot backup streamed as the
 // response; /healthz, /readyz, /metrics (Prometheus) and /openapi.json.
-// Search by text answers 422 no_embedder: collections have no embedder
-// yet (issue 14).
+// These cover every command `vecbolt --server URL` runs (cmd/vecbolt's
+// remote*.go).
+//
+// Search by text is query.Collection.SearchText: keyword mode (BM25 over
+// the stored texts) on any collection; vector and hybrid modes embed the
+// query with the collection's embedder, and a collection without one
+// answers 422 no_embedder (query.ErrNoEmbedder on the client side). The
+// score travels as a float32.
 //
 // Errors are {"error":{"code":"…","message":"…"}}. The status and code
 // come from api.Codes, matched with errors.Is against the query and store
@@ -28,24 +39,29 @@
 // # Web page and load
 //
 // /ui/ serves a page embedded in the binary (web/, go:embed, no build
-// step, nothing from another origin): search by word or vector, analogies,
-// the neighbours with scores and a 2-D PCA picture of a word's
-// neighbourhood, all through the public API. TestWebPage drives it in
-// headless Chromium with chromedp and skips when no browser is installed.
+// step, nothing from another origin): search by word, vector or text
+// (vector, keyword, hybrid), analogies, the neighbours with scores and a
+// 2-D PCA picture of a word's neighbourhood, all through the public API.
+// TestWebPage drives it in Debian's headless Chromium with chromedp (it
+// skips when no browser is installed) and writes the README's screenshot
+// (docs/serve-ui.png) when VECBOLT_SCREENSHOT names a file.
 //
 // TestLoad (VECBOLT_LOAD=1, not -short) is a bounded load generator: 64
 // clients on 127.0.0.1, at most 20000 requests or 30 s per phase, search
-// by key on the shipped 10k GloVe sample in process, over HTTP, and over
-// HTTP with 10% writes, checking every acknowledged write at the end. One
-// run on a shared 2-core machine gave HTTP search 0.41× the in-process
-// QPS, and 0.27× with 10% writes.
+// by key on GloVe 50k (../shared; the shipped 10k sample without it) in
+// process and over HTTP, alone and with 10% synced single writes, checking
+// every acknowledged write and Check at the end. The figures, with the
+// load average, are in the README's server section and
+// docs/benchmarks.md. cmd/vecbolt's TestServeSIGKILL kills the server
+// during a write load and finds every acknowledged write afterwards.
 //
 // # Not done yet
 //
-// Search by text (needs an embedder per collection, issue 14); `vecbolt
-// --server URL` (the CLI as a client); load figures on GloVe 50k; the
-// README section. cmd/vecbolt's TestServeSIGKILL kills the server during
-// a write load and finds every acknowledged write afterwards.
+// Adding documents (query.Collection.AddDocuments: chunking and embedding
+// on the server) has no route: documents reach a server as records with
+// text, or are added where the file is. `vecbolt --server` does not run
+// export, rank, closer-than, rename, bench, eval text, nor the text CLI's
+// add and reembed; they refuse with a usage error.
 //
 // # Security model
 //

@@ -44,6 +44,9 @@ func FuzzHandlers(f *testing.F) {
 			`{}`, `{"records":[{"key":"e","vector":[1,2,3],"metadata":{"y":[1,2]}}]}`,
 			`{"keys":["a","b","zz"]}`, `{"vector":[1,0,0],"k":2,"filter":"x >= 1"}`, `{"key":"a","threshold":0.5}`,
 			`{"expr":"a - b + c","k":2}`, `{"vectors":[[1,0,0]],"k":1}`, `{"positive":["a","c"],"negative":["b"],"method":"mul"}`,
+			`{"a":["a"],"b":["b"]}`, `{"a":["a","b"],"b":["c"],"sets":true}`, `{"keys":["a","b","c"],"rank":true}`,
+			`{"filter":"x >= 1"}`, `{"keys":["a","zz"],"missing_ok":true}`, `{"positive":["a"],"among":["b","c"]}`,
+			`{"vector":[1,0,0],"k":2,"offset":1,"with_vectors":true}`, `{"positive":["a"],"cosmul":true,"k":2}`,
 			"a\tb\t1\nc\td\t2\n", ": s\na b c d\n", `{"name":"x","config":{"dim":2,"metric":"l2"}}`, `[[[[[[`, `{"k":1e999}`,
 		} {
 			f.Add(uint8(i), []byte(body))

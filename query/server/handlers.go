@@ -28,13 +28,17 @@ var routes = []*route{
 	{Method: "POST", Path: "/v1/collections/{name}/records", Scope: Write, Summary: "Upsert a batch of records in one transaction, all or none.", Request: api.UpsertRequest{}, Response: api.UpsertResponse{}, handle: (*Server).upsert},
 	{Method: "POST", Path: "/v1/collections/{name}/records/get", Scope: Read, Summary: "Get a batch of records by key; unknown keys are listed in missing.", Request: api.KeysRequest{}, Response: api.GetResponse{}, handle: (*Server).getRecords},
 	{Method: "GET", Path: "/v1/collections/{name}/records/{key}", Scope: Read, Summary: "Get one record (404 key_not_found when absent).", Response: api.Record{}, handle: (*Server).getRecord},
-	{Method: "POST", Path: "/v1/collections/{name}/records/delete", Scope: Write, Summary: "Delete a batch of records in one transaction; every key must exist.", Request: api.KeysRequest{}, Response: api.DeleteResponse{}, handle: (*Server).deleteRecords},
+	{Method: "POST", Path: "/v1/collections/{name}/records/delete", Scope: Write, Summary: "Delete records in one transaction: by keys (every key must exist unless missing_ok) or by a metadata filter.", Request: api.DeleteRequest{}, Response: api.DeleteResponse{}, handle: (*Server).deleteRecords},
+	{Method: "PUT", Path: "/v1/collections/{name}/records/{key}/metadata", Scope: Write, Summary: "Replace one record's metadata (null clears it); the vector is kept and no graph work is done.", Request: api.MetadataRequest{}, Response: api.UpsertResponse{}, handle: (*Server).setMetadata},
+	{Method: "GET", Path: "/v1/collections/{name}/keys", Scope: Read, Summary: "A page of keys in ascending byte order, without loading the graph unless a filter is given.", Response: api.KeysResponse{}, Query: []param{{"prefix", "string", "only keys that start with this"}, {"after", "string", "only keys after this one: the next value of the previous page"}, {"limit", "integer", "at most this many keys (0 or beyond 10000: 10000)"}, {"filter", "string", "only keys whose metadata matches this filter"}}, handle: (*Server).listKeys},
 	{Method: "DELETE", Path: "/v1/collections/{name}/records/{key}", Scope: Write, Summary: "Delete one record.", Response: api.DeleteResponse{}, handle: (*Server).deleteRecord},
-	{Method: "POST", Path: "/v1/collections/{name}/search", Scope: Read, Summary: "k nearest neighbours (or every record within a threshold) of a vector, a key or an expression. Search by text answers 422 no_embedder: text embedding is not served yet.", Request: api.SearchRequest{}, Response: api.SearchResponse{}, handle: (*Server).search},
+	{Method: "POST", Path: "/v1/collections/{name}/search", Scope: Read, Summary: "k nearest neighbours (or every record within a threshold) of a vector, a key or an expression, or the k best documents for a text (vector, keyword BM25 or hybrid; vector and hybrid need the collection's embedder, 422 no_embedder without).", Request: api.SearchRequest{}, Response: api.SearchResponse{}, handle: (*Server).search},
 	{Method: "POST", Path: "/v1/collections/{name}/search/batch", Scope: Read, Summary: "One k-nearest search per vector or per key.", Request: api.BatchSearchRequest{}, Response: api.BatchSearchResponse{}, handle: (*Server).searchBatch},
 	{Method: "POST", Path: "/v1/collections/{name}/analogy", Scope: Read, Summary: "Analogy (3CosAdd or 3CosMul): positive - negative, the query keys left out.", Request: api.AnalogyRequest{}, Response: api.SearchResponse{}, handle: (*Server).analogy},
-	{Method: "POST", Path: "/v1/collections/{name}/doesnt_match", Scope: Read, Summary: "The key that does not go with the others.", Request: api.KeysRequest{}, Response: api.DoesntMatchResponse{}, handle: (*Server).doesntMatch},
-	{Method: "POST", Path: "/v1/collections/{name}/eval/analogies", Scope: Read, Summary: "Evaluate analogies in questions-words.txt format sent as the body (never a server path).", RequestText: "text/plain", Response: query.AnalogyReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"method", "string", "3cosadd or 3cosmul"}, {"exact", "boolean", "scan instead of the graph"}, {"case_sensitive", "boolean", "match words as written"}}, handle: (*Server).evalAnalogies},
+	{Method: "POST", Path: "/v1/collections/{name}/doesnt_match", Scope: Read, Summary: "The key that does not go with the others; with rank, every key ranked by centrality.", Request: api.DoesntMatchRequest{}, Response: api.DoesntMatchResponse{}, handle: (*Server).doesntMatch},
+	{Method: "POST", Path: "/v1/collections/{name}/similar", Scope: Read, Summary: "gensim's most_similar, most_similar_cosmul, similar_by_vector and most_similar_to_given.", Request: api.SimilarRequest{}, Response: api.SimilarResponse{}, handle: (*Server).similar},
+	{Method: "POST", Path: "/v1/collections/{name}/similarity", Scope: Read, Summary: "Cosine similarity of two keys, or of the means of two sets of keys (gensim's similarity and n_similarity).", Request: api.SimilarityRequest{}, Response: api.SimilarityResponse{}, handle: (*Server).similarity},
+	{Method: "POST", Path: "/v1/collections/{name}/eval/analogies", Scope: Read, Summary: "Evaluate analogies in questions-words.txt format sent as the body (never a server path).", RequestText: "text/plain", Response: query.AnalogyReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"method", "string", "3cosadd or 3cosmul"}, {"exact", "boolean", "scan instead of the graph"}, {"case_sensitive", "boolean", "match words as written"}, {"ef", "integer", "HNSW search beam width; 0 means the collection's"}, {"candidates", "integer", "3CosAdd candidates 3CosMul re-ranks; 0 means the default"}}, handle: (*Server).evalAnalogies},
 	{Method: "POST", Path: "/v1/collections/{name}/eval/similarity", Scope: Read, Summary: "Correlate similarities with human scores, word pairs sent as the body (never a server path).", RequestText: "text/plain", Response: query.PairsReport{}, Query: []param{{"restrict", "integer", "vocabulary size; 0 means 300000"}, {"case_sensitive", "boolean", "match words as written"}, {"delimiter", "string", "field separator; default a tab"}}, handle: (*Server).evalSimilarity},
 	{Method: "GET", Path: "/v1/collections/{name}/check", Scope: Read, Summary: "Verify one collection: graph invariants and agreement with the stored records. O(n·dim).", Response: api.CheckResponse{}, handle: (*Server).checkCollection},
 	{Method: "GET", Path: "/v1/check", Scope: Admin, Summary: "Verify the whole database.", Response: api.CheckResponse{}, handle: (*Server).checkDB},
@@ -89,6 +93,9 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 		}
 		out.Collections = append(out.Collections, api.CollectionInfo{Name: n, Records: cnt, Config: cfg})
 	}
+	if out.FileBytes, err = s.db.FileSize(); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -130,103 +137,6 @@ func (s *Server) dropCollection(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) upsert(w http.ResponseWriter, r *http.Request) error {
-	var req api.UpsertRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.checkBatch("records", len(req.Records)); err != nil {
-		return err
-	}
-	c, err := s.collection(r)
-	if err != nil {
-		return err
-	}
-	recs := make([]query.Record, len(req.Records))
-	for i, rec := range req.Records {
-		recs[i] = rec.ToRecord()
-	}
-	if err := c.UpsertBatch(r.Context(), recs, query.BatchOptions{}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, api.UpsertResponse{Upserted: len(recs)})
-	return nil
-}
-
-func (s *Server) keysBody(r *http.Request) ([]string, error) {
-	var req api.KeysRequest
-	if err := decode(r, &req); err != nil {
-		return nil, err
-	}
-	if err := s.checkBatch("keys", len(req.Keys)); err != nil {
-		return nil, err
-	}
-	return req.Keys, nil
-}
-
-func (s *Server) getRecords(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.keysBody(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.collection(r)
-	if err != nil {
-		return err
-	}
-	out := api.GetResponse{Records: []api.Record{}, Missing: []string{}}
-	for _, k := range keys {
-		rec, err := c.Get(r.Context(), k)
-		switch {
-		case errors.Is(err, query.ErrKeyNotFound):
-			out.Missing = append(out.Missing, k)
-		case err != nil:
-			return err
-		default:
-			out.Records = append(out.Records, api.FromRecord(rec))
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.collection(r)
-	if err != nil {
-		return err
-	}
-	rec, err := c.Get(r.Context(), r.PathValue("key"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, api.FromRecord(rec))
-	return nil
-}
-
-func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.keysBody(r)
-	if err != nil {
-		return err
-	}
-	return s.deleteKeys(w, r, keys)
-}
-
-func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) error {
-	return s.deleteKeys(w, r, []string{r.PathValue("key")})
-}
-
-func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request, keys []string) error {
-	c, err := s.collection(r)
-	if err != nil {
-		return err
-	}
-	n, err := c.Delete(r.Context(), keys...)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, api.DeleteResponse{Deleted: n})
 	return nil
 }
 
@@ -274,6 +184,16 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if req.Offset < 0 || req.Offset > s.lim.MaxK {
+		return fmt.Errorf("%w: offset is %d, it must be in 0..%d", api.ErrLimit, req.Offset, s.lim.MaxK)
+	}
+	if req.Offset > 0 && (req.Expr != "" || req.Threshold != nil && req.Text == "") || req.WithVectors && req.Vector == nil && req.Key == "" {
+		return fmt.Errorf("%w: offset goes with a k-nearest search by vector, key or text, with_vectors with one by vector or key", api.ErrBadRequest)
+	}
+	if req.Text == "" && (req.Mode != "" || req.Fusion != "" || req.Weight != 0 || req.Candidates != 0 || req.Chunks) {
+		return fmt.Errorf("%w: mode, fusion, weight, candidates and chunks go with a text query", api.ErrBadRequest)
+	}
+	so.Offset, so.WithVectors, so.WithText = req.Offset, req.WithVectors, req.WithText
 	c, err := s.collection(r)
 	if err != nil {
 		return err
@@ -281,7 +201,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	var res []query.Result
 	switch {
 	case req.Text != "":
-		return fmt.Errorf("%w: collection %q", api.ErrNoEmbedder, c.Name())
+		return s.searchText(w, r, c, req, k, so)
 	case req.Threshold != nil:
 		limit := req.Limit
 		if limit == 0 {
@@ -315,6 +235,30 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.SearchResponse{Hits: api.FromResults(res)})
+	return nil
+}
+
+// searchText answers a text query with query.Collection.SearchText: the
+// collection's embedder for vector and hybrid modes (ErrNoEmbedder, 422,
+// when it has none), its BM25 postings for keyword mode.
+func (s *Server) searchText(w http.ResponseWriter, r *http.Request, c *query.Collection, req api.SearchRequest, k int, so query.SearchOptions) error {
+	if req.Weight < 0 || req.Weight > 1 {
+		return fmt.Errorf("%w: weight is %v, it must be in [0, 1]", api.ErrBadRequest, req.Weight)
+	}
+	if req.Candidates < 0 || req.Candidates > 10*s.lim.MaxK {
+		return fmt.Errorf("%w: candidates is %d, it must be in 0..%d", api.ErrLimit, req.Candidates, 10*s.lim.MaxK)
+	}
+	opts := query.TextSearchOptions{SearchOptions: so, Mode: req.Mode, Fusion: req.Fusion, Weight: req.Weight,
+		Candidates: req.Candidates, Chunks: req.Chunks}
+	if req.Threshold != nil {
+		t := float64(*req.Threshold)
+		opts.Threshold = &t
+	}
+	res, err := c.SearchText(r.Context(), req.Text, k, opts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.SearchResponse{Hits: api.FromTextResults(res)})
 	return nil
 }
 
@@ -416,15 +360,26 @@ func (s *Server) analogy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) doesntMatch(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.keysBody(r)
-	if err != nil {
+	var req api.DoesntMatchRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := s.checkBatch("keys", len(req.Keys)); err != nil {
 		return err
 	}
 	c, err := s.collection(r)
 	if err != nil {
 		return err
 	}
-	key, err := c.DoesntMatch(r.Context(), keys)
+	if req.Rank {
+		rank, err := c.RankByCentrality(r.Context(), req.Keys)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, api.DoesntMatchResponse{Key: rank[len(rank)-1].Key, Ranking: api.FromResults(rank)})
+		return nil
+	}
+	key, err := c.DoesntMatch(r.Context(), req.Keys)
 	if err != nil {
 		return err
 	}
@@ -447,10 +402,10 @@ func queryParams(r *http.Request, allowed ...string) (ints map[string]int, bools
 		}
 		v := vs[0]
 		switch name {
-		case "restrict":
+		case "restrict", "ef", "candidates":
 			n, perr := strconv.Atoi(v)
 			if perr != nil || n < 0 {
-				return nil, nil, nil, fmt.Errorf("%w: restrict %q is not a non-negative integer", api.ErrBadRequest, v)
+				return nil, nil, nil, fmt.Errorf("%w: %s %q is not a non-negative integer", api.ErrBadRequest, name, v)
 			}
 			ints[name] = n
 		case "exact", "case_sensitive":
@@ -470,7 +425,7 @@ func queryParams(r *http.Request, allowed ...string) (ints map[string]int, bools
 }
 
 func (s *Server) evalAnalogies(w http.ResponseWriter, r *http.Request) error {
-	ints, bools, strs, err := queryParams(r, "restrict", "method", "exact", "case_sensitive")
+	ints, bools, strs, err := queryParams(r, "restrict", "method", "exact", "case_sensitive", "ef", "candidates")
 	if err != nil {
 		return err
 	}
@@ -484,6 +439,7 @@ func (s *Server) evalAnalogies(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := c.EvaluateAnalogies(r.Context(), r.Body, query.AnalogyEvalOptions{
 		Restrict: ints["restrict"], Method: m, Exact: bools["exact"], CaseSensitive: bools["case_sensitive"],
+		Ef: ints["ef"], Candidates: ints["candidates"],
 	})
 	if err != nil {
 		return err

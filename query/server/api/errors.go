@@ -7,6 +7,8 @@ import (
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/embed"
+	"github.com/vecbolt/vecbolt/query/text"
 	"github.com/vecbolt/vecbolt/store"
 )
 
@@ -19,7 +21,7 @@ var (
 	ErrNotFound        = errors.New("api: no such route")
 	ErrTooLarge        = errors.New("api: request body too large")
 	ErrLimit           = errors.New("api: request beyond a server limit")
-	ErrNoEmbedder      = errors.New("api: collection has no embedder")
+	ErrNoEmbedder      = query.ErrNoEmbedder // the same sentinel on both sides
 	ErrTooManyRequests = errors.New("api: too many concurrent requests for this key")
 	ErrUnavailable     = errors.New("api: server is shutting down")
 	ErrInternal        = errors.New("api: internal error")
@@ -49,6 +51,17 @@ var Codes = []ErrorCode{
 	{"too_many_requests", http.StatusTooManyRequests, ErrTooManyRequests},
 	{"unavailable", http.StatusServiceUnavailable, ErrUnavailable},
 
+	{"invalid_text", http.StatusBadRequest, query.ErrInvalidText},
+	{"invalid_utf8", http.StatusBadRequest, text.ErrInvalidUTF8},
+	{"text_too_large", http.StatusBadRequest, text.ErrTooLarge},
+	{"empty_text", http.StatusUnprocessableEntity, query.ErrEmptyText},
+	{"no_words", http.StatusUnprocessableEntity, embed.ErrEmptyText},
+	{"no_known_words", http.StatusUnprocessableEntity, embed.ErrNoKnownTokens},
+	{"too_many_tokens", http.StatusBadRequest, query.ErrTooManyTokens},
+	{"invalid_mode", http.StatusBadRequest, query.ErrTextMode},
+	{"no_counts", http.StatusUnprocessableEntity, query.ErrNoCounts},
+	{"document_exists", http.StatusConflict, query.ErrDocumentExists},
+	{"embedder_unavailable", http.StatusServiceUnavailable, embed.ErrUnavailable},
 	{"collection_not_found", http.StatusNotFound, query.ErrUnknownCollection},
 	{"key_not_found", http.StatusNotFound, query.ErrKeyNotFound},
 	{"collection_exists", http.StatusConflict, query.ErrCollectionExists},

@@ -28,20 +28,42 @@ async function loadCollections() {
     for (const c of list.collections) {
       const o = document.createElement("option");
       o.value = c.name;
+      o.dataset.embedder = c.config.embedder || "";
       o.textContent = c.name + " (" + c.records + " × " + c.config.dim + ")";
       sel.appendChild(o);
     }
     if (prev) sel.value = prev;
+    fitMode();
   } catch (e) { showError(e); }
 }
 
-function showHits(title, hits) {
+// fitMode picks hybrid text search for a collection with an embedder and
+// word search for one without (vector and hybrid text search need it).
+function fitMode() {
+  const o = $("collection").selectedOptions[0], mode = $("mode");
+  if (!o) return;
+  if (o.dataset.embedder && mode.value === "key") mode.value = "hybrid";
+  if (!o.dataset.embedder && (mode.value === "vector" || mode.value === "hybrid")) mode.value = "key";
+  mode.dispatchEvent(new Event("change"));
+}
+
+function showHits(title, hits, withText) {
   $("results-title").textContent = title;
+  $("text-col").hidden = !withText;
   const tbody = $("results").querySelector("tbody");
   tbody.textContent = "";
+  if (hits.length === 0) {
+    const tr = document.createElement("tr"), td = document.createElement("td");
+    td.colSpan = 4;
+    td.textContent = "no results";
+    tr.appendChild(td);
+    tbody.appendChild(tr);
+  }
   hits.forEach((h, i) => {
     const tr = document.createElement("tr");
-    for (const [v, cls] of [[i + 1, ""], [h.key, "key"], [h.score.toFixed(4), "score"]]) {
+    const cells = [[i + 1, ""], [h.key, "key"], [h.score.toFixed(4), "score"]];
+    if (withText) cells.push([h.text || "", "text"]);
+    for (const [v, cls] of cells) {
       const td = document.createElement("td");
       td.textContent = v;
       if (cls) td.className = cls;
@@ -83,18 +105,29 @@ function pca2(X) {
 }
 
 function plot(keys, points) {
+  // A label goes right of its point, or left of it when it would run past
+  // the edge, and moves down a line while it would cover a label already
+  // placed (about 6.5 px a character at 11 px).
   const svg = $("plot"), W = 640, H = 440, pad = 40, ns = "http://www.w3.org/2000/svg";
   svg.textContent = "";
   const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const sx = (x) => pad + ((x - x0) / (x1 - x0 || 1)) * (W - 2 * pad);
   const sy = (y) => H - pad - ((y - y0) / (y1 - y0 || 1)) * (H - 2 * pad);
+  const placed = [];
+  const overlaps = (b) => placed.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
   points.forEach((p, i) => {
+    const cx = sx(p[0]), cy = sy(p[1]);
     const c = document.createElementNS(ns, "circle");
-    c.setAttribute("cx", sx(p[0])); c.setAttribute("cy", sy(p[1])); c.setAttribute("r", i === 0 ? 5 : 3);
+    c.setAttribute("cx", cx); c.setAttribute("cy", cy); c.setAttribute("r", i === 0 ? 5 : 3);
     c.setAttribute("fill", i === 0 ? "#c33" : "#36c");
+    const w = 6.5 * keys[i].length, left = cx + 6 + w > W - 4;
+    const box = { x: left ? cx - 6 - w : cx + 6, y: cy - 8, w, h: 12 };
+    for (let tries = 0; tries < 4 && overlaps(box); tries++) box.y += 12;
+    placed.push(box);
     const t = document.createElementNS(ns, "text");
-    t.setAttribute("x", sx(p[0]) + 6); t.setAttribute("y", sy(p[1]) + 4);
+    t.setAttribute("x", left ? cx - 6 : cx + 6); t.setAttribute("y", box.y + 12);
+    if (left) t.setAttribute("text-anchor", "end");
     t.textContent = keys[i];
     svg.append(c, t);
   });
@@ -112,7 +145,21 @@ $("search-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   showError();
   const q = $("query").value.trim();
+  if (!q) { showError("type a word, a vector or a text"); return; }
   const body = { k: Number($("k").value) || 10, exact: $("exact").checked };
+  const mode = $("mode").value;
+  if (mode !== "key") {
+    // Text search: vector and hybrid modes need the collection's embedder
+    // (the server answers 422 no_embedder without one); keyword mode
+    // ranks the stored texts by BM25.
+    Object.assign(body, { text: q, mode, with_text: true });
+    try {
+      const res = await api("POST", "/v1/collections/" + coll() + "/search", body);
+      showHits("Documents for \u201c" + q + "\u201d (" + mode + ")", res.hits, true);
+      $("plot-wrap").hidden = true;
+    } catch (e) { showError(e); }
+    return;
+  }
   const isVector = /^[-+0-9.eE,\s\[\]]+$/.test(q) && q.includes(",");
   if (isVector) body.vector = q.replace(/[\[\]]/g, "").split(",").map(Number);
   else body.key = q;
@@ -127,6 +174,7 @@ $("search-form").addEventListener("submit", async (ev) => {
 $("analogy-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   showError();
+  if (!$("expr").value.trim()) { showError("type an expression such as king - man + woman"); return; }
   try {
     const res = await api("POST", "/v1/collections/" + coll() + "/analogy", { expr: $("expr").value, k: Number($("k").value) || 10 });
     showHits($("expr").value, res.hits);
@@ -134,5 +182,9 @@ $("analogy-form").addEventListener("submit", async (ev) => {
   } catch (e) { showError(e); }
 });
 
+$("mode").addEventListener("change", () => {
+  $("query").placeholder = $("mode").value === "key" ? "a word, or a vector: 0.1, -0.3, …" : "a question or a few words";
+});
+$("collection").addEventListener("change", fitMode);
 $("reload").addEventListener("click", loadCollections);
 loadCollections();
