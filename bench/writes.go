@@ -51,8 +51,9 @@ type WritesOptions struct {
 	// Seed picks the keys updated and re-upserted.
 	Seed uint64
 	// Freelist adds the freelist comparison: on a copy of the database,
-	// one-key commits and a read-write open with bbolt's synced array
-	// freelist and with the unsynced hashmap one (store.Freelist).
+	// one-key commits and a read-write open (after a Close and after a
+	// crash) with bbolt's synced array freelist and with the unsynced
+	// hashmap one, the default (store.Freelist).
 	Freelist bool
 }
 
@@ -90,7 +91,10 @@ type FreelistProbe struct {
 	BytesPerCommit  float64 `json:"bytes_written_per_commit"` // /proc/self/io wchar
 	PageBytesCommit float64 `json:"page_bytes_per_commit"`    // bbolt's own count
 	FreePages       int     `json:"free_pages"`
-	OpenSeconds     float64 `json:"store_open_seconds"` // store.Open read-write, no collection load
+	OpenSeconds     float64 `json:"store_open_seconds"` // store.Open read-write after a Close, no collection load
+	// UncleanOpenSeconds is store.Open read-write of the file as a crash
+	// after a commit leaves it (the unsynced freelist walks every page).
+	UncleanOpenSeconds float64 `json:"store_open_unclean_seconds"`
 }
 
 // Phase returns the phase with the given name, or a zero WritePhase.
@@ -341,19 +345,10 @@ func probeFreelists(ctx context.Context, path, nonce string, ops int, budget tim
 		mode store.Freelist
 	}{{"synced-array", store.FreelistSynced}, {"unsynced-hashmap", store.FreelistUnsynced}} {
 		opts := store.Options{Freelist: fl.mode}
-		// A first commit in this mode leaves the file as the mode leaves
-		// it (no freelist page when unsynced), so that the open after it
-		// is the one an application would see.
-		if _, err := store.ProbeCommits(ctx, cp, opts, 1, budget); err != nil {
-			return nil, fmt.Errorf("bench: writes: %w", err)
-		}
-		t0 := time.Now()
-		db, err := store.Open(cp, opts)
+		op, err := store.ProbeOpen(cp, opts)
 		if err != nil {
 			return nil, fmt.Errorf("bench: writes: %w", err)
 		}
-		openSec := time.Since(t0).Seconds()
-		db.Close()
 		w0 := procWchar()
 		p, err := store.ProbeCommits(ctx, cp, opts, ops, budget)
 		if err != nil {
@@ -361,8 +356,9 @@ func probeFreelists(ctx context.Context, path, nonce string, ops int, budget tim
 		}
 		fp := FreelistProbe{Freelist: fl.name, Commits: p.Commits, CommitsPerSec: float64(p.Commits) / p.Seconds,
 			BytesPerCommit: perOp(procWchar()-w0, p.Commits), PageBytesCommit: perOp(p.PageBytes, p.Commits),
-			FreePages: p.FreePages, OpenSeconds: openSec}
-		logf("freelist %s: %.0f commits/s, %.1f KiB/commit, %d free pages, open %.3f s", fl.name, fp.CommitsPerSec, fp.BytesPerCommit/1024, fp.FreePages, fp.OpenSeconds)
+			FreePages: p.FreePages, OpenSeconds: op.CleanSeconds, UncleanOpenSeconds: op.UncleanSeconds}
+		logf("freelist %s: %.0f commits/s, %.1f KiB/commit, %d free pages, open %.3f s (after a crash %.3f s)",
+			fl.name, fp.CommitsPerSec, fp.BytesPerCommit/1024, fp.FreePages, fp.OpenSeconds, fp.UncleanOpenSeconds)
 		out = append(out, fp)
 	}
 	return out, nil

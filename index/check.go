@@ -190,19 +190,19 @@ func (g *Graph) checkInLinks(c *checker) {
 			c.add(BadInLinks, id, -1, "insert still pending outside a write")
 		}
 		if !g.liveLocked(id) {
-			if len(g.rep.in0[id]) != 0 || len(g.rep.inU[id]) != 0 {
-				c.add(BadInLinks, id, -1, "slot not live but has %d in-links", len(g.rep.in0[id])+len(g.rep.inU[id]))
+			if len(*g.rep.in0At(id)) != 0 || len(*g.rep.inUAt(id)) != 0 {
+				c.add(BadInLinks, id, -1, "slot not live but has %d in-links", len(*g.rep.in0At(id))+len(*g.rep.inUAt(id)))
 			}
 			continue
 		}
 		counts[g.levels[id]]++
 		// Every in-link recorded must be a link, once.
-		for _, src := range g.rep.in0[id] {
+		for _, src := range *g.rep.in0At(id) {
 			if !g.liveLocked(src) || !slices.Contains(g.links(nil, src, 0), id) {
 				c.add(BadInLinks, id, 0, "recorded in-link from %d is not a link", src)
 			}
 		}
-		for _, e := range g.rep.inU[id] {
+		for _, e := range *g.rep.inUAt(id) {
 			src, l := uint32(e), int(e>>32)
 			if !g.liveLocked(src) || int(g.levels[src]) < l || !slices.Contains(g.links(nil, src, l), id) {
 				c.add(BadInLinks, id, l, "recorded in-link from %d is not a link", src)
@@ -224,7 +224,7 @@ func (g *Graph) checkInLinks(c *checker) {
 		for l := 0; l <= int(g.levels[id]); l++ {
 			links += g.degree(id, l)
 		}
-		recorded += len(g.rep.in0[id]) + len(g.rep.inU[id])
+		recorded += len(*g.rep.in0At(id)) + len(*g.rep.inUAt(id))
 	}
 	if links != recorded {
 		c.add(BadInLinks, NoID, -1, "%d links, %d recorded in-links", links, recorded)

@@ -83,7 +83,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 			return victim
 		}},
 		{"in-link index", BadInLinks, func(g *Graph) uint32 {
-			g.rep.in0[13] = append(g.rep.in0[13], 14)
+			*g.rep.in0At(13) = append(*g.rep.in0At(13), 14)
 			return 13
 		}},
 		{"pending", BadInLinks, func(g *Graph) uint32 {

@@ -275,8 +275,8 @@ func (g *Graph) freeLocked(id uint32) {
 		g.writeList(nil, id, l, nil)
 	}
 	g.rep.levelCount[g.levels[id]].Add(-1)
-	g.rep.in0[id] = g.rep.in0[id][:0]
-	g.rep.inU[id] = g.rep.inU[id][:0]
+	*g.rep.in0At(id) = (*g.rep.in0At(id))[:0]
+	*g.rep.inUAt(id) = (*g.rep.inUAt(id))[:0]
 	g.upper[id] = nil
 	g.levels[id] = 0
 	clear(g.vec(id))

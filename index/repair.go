@@ -63,13 +63,16 @@ type repairState struct {
 	// holds its global lock the same way). Order: after mu, before nodeMu.
 	topMu sync.Mutex
 
-	// inMu[t%inStripes] protects in0[t] and inU[t]. A leaf lock: taken
-	// under nodeMu of the node whose list changes, never nested.
+	// inMu[t%inStripes] protects node t's lists in in0 and inU. A leaf
+	// lock: taken under nodeMu of the node whose list changes, never
+	// nested. The outer slices are chunked like the graph's slabs (see
+	// chunkShift) and change only under mu held for writing: growing
+	// allocates new chunks and copies at most the last, partial one.
 	inMu [inStripes]sync.Mutex
-	in0  [][]uint32 // per node: the nodes that link to it on level 0
-	inU  [][]uint64 // per node: upper-level in-links, src | level<<32
+	in0  [][][]uint32 // chunks; per node: the nodes that link to it on level 0
+	inU  [][][]uint64 // chunks; per node: upper-level in-links, src | level<<32
 
-	pending []uint32 // bitset: inserts not yet certified reachable; atomic
+	pending [][]uint32 // chunks of chunkNodes/32 words: a bitset of inserts not yet certified reachable; atomic
 
 	levelCount [MaxLevel + 1]atomic.Int64 // live nodes per exact level
 
@@ -103,29 +106,42 @@ func (g *Graph) RepairStats() RepairStats {
 	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load(), NodesVisited: g.rep.visited.Load()}
 }
 
-// grow sizes the repair state for n nodes. Caller holds mu for writing.
+// grow sizes the repair state for n nodes, adding chunks and copying at
+// most the last, partial chunk of each array: O(chunkNodes), whatever n.
+// Caller holds mu for writing.
 func (r *repairState) grow(n int) {
-	in0 := make([][]uint32, n)
-	copy(in0, r.in0)
-	r.in0 = in0
-	inU := make([][]uint64, n)
-	copy(inU, r.inU)
-	r.inU = inU
-	p := make([]uint32, (n+31)/32)
-	copy(p, r.pending)
-	r.pending = p
+	r.in0 = growChunks(r.in0, n, 1)
+	r.inU = growChunks(r.inU, n, 1)
+	for c := 0; c*chunkNodes < n; c++ {
+		want := (min(n-c*chunkNodes, chunkNodes) + 31) / 32
+		if c == len(r.pending) {
+			r.pending = append(r.pending, make([]uint32, want))
+		} else if len(r.pending[c]) < want {
+			r.pending[c] = append(make([]uint32, 0, want), r.pending[c]...)[:want]
+		}
+	}
+}
+
+// in0At and inUAt return node t's in-link lists; the caller holds
+// inMu[t%inStripes] (or mu for writing) to read or change them.
+func (r *repairState) in0At(t uint32) *[]uint32 { return &r.in0[t>>chunkShift][t&chunkMask] }
+func (r *repairState) inUAt(t uint32) *[]uint64 { return &r.inU[t>>chunkShift][t&chunkMask] }
+
+// pendingWord returns the word of the pending bitset that holds id.
+func (r *repairState) pendingWord(id uint32) *uint32 {
+	return &r.pending[id>>chunkShift][(id&chunkMask)>>5]
 }
 
 func (g *Graph) setPending(id uint32) {
-	atomic.OrUint32(&g.rep.pending[id>>5], 1<<(id&31))
+	atomic.OrUint32(g.rep.pendingWord(id), 1<<(id&31))
 }
 
 func (g *Graph) clearPending(id uint32) {
-	atomic.AndUint32(&g.rep.pending[id>>5], ^uint32(1<<(id&31)))
+	atomic.AndUint32(g.rep.pendingWord(id), ^uint32(1<<(id&31)))
 }
 
 func (g *Graph) isPending(id uint32) bool {
-	return atomic.LoadUint32(&g.rep.pending[id>>5])&(1<<(id&31)) != 0
+	return atomic.LoadUint32(g.rep.pendingWord(id))&(1<<(id&31)) != 0
 }
 
 // inAdd records that src links to t on level. Caller holds mu.
@@ -133,9 +149,11 @@ func (g *Graph) inAdd(t, src uint32, level int) {
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	if level == 0 {
-		g.rep.in0[t] = append(g.rep.in0[t], src)
+		l := g.rep.in0At(t)
+		*l = append(*l, src)
 	} else {
-		g.rep.inU[t] = append(g.rep.inU[t], uint64(src)|uint64(level)<<32)
+		l := g.rep.inUAt(t)
+		*l = append(*l, uint64(src)|uint64(level)<<32)
 	}
 	mu.Unlock()
 }
@@ -145,16 +163,16 @@ func (g *Graph) inRemove(t, src uint32, level int) {
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	if level == 0 {
-		l := g.rep.in0[t]
-		if i := slices.Index(l, src); i >= 0 {
-			l[i] = l[len(l)-1]
-			g.rep.in0[t] = l[:len(l)-1]
+		l := g.rep.in0At(t)
+		if i := slices.Index(*l, src); i >= 0 {
+			(*l)[i] = (*l)[len(*l)-1]
+			*l = (*l)[:len(*l)-1]
 		}
 	} else {
-		l := g.rep.inU[t]
-		if i := slices.Index(l, uint64(src)|uint64(level)<<32); i >= 0 {
-			l[i] = l[len(l)-1]
-			g.rep.inU[t] = l[:len(l)-1]
+		l := g.rep.inUAt(t)
+		if i := slices.Index(*l, uint64(src)|uint64(level)<<32); i >= 0 {
+			(*l)[i] = (*l)[len(*l)-1]
+			*l = (*l)[:len(*l)-1]
 		}
 	}
 	mu.Unlock()
@@ -165,9 +183,9 @@ func (g *Graph) inLinks(dst []uint32, t uint32, level int) []uint32 {
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	if level == 0 {
-		dst = append(dst, g.rep.in0[t]...)
+		dst = append(dst, *g.rep.in0At(t)...)
 	} else {
-		for _, e := range g.rep.inU[t] {
+		for _, e := range *g.rep.inUAt(t) {
 			if int(e>>32) == level {
 				dst = append(dst, uint32(e))
 			}
@@ -183,7 +201,7 @@ func (g *Graph) hasCertifiedInLink(t uint32) bool {
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	defer mu.Unlock()
-	for _, src := range g.rep.in0[t] {
+	for _, src := range *g.rep.in0At(t) {
 		if src != t && !g.isPending(src) {
 			return true
 		}
@@ -299,7 +317,7 @@ func (g *Graph) inDegree0(t uint32) int {
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	defer mu.Unlock()
-	return len(g.rep.in0[t])
+	return len(*g.rep.in0At(t))
 }
 
 // ensurePath makes b reachable from a on level 0. It first walks from a,
@@ -449,31 +467,80 @@ func (g *Graph) certifySource(id uint32, sel []Neighbor) uint32 {
 	return ep
 }
 
+// inSlack is the room each level-0 in-link list is given beyond its
+// length when the index is rebuilt, for the in-links later inserts add.
+const inSlack = 2
+
 // rebuildInLinks recomputes the in-link index and level counts from the
-// lists, for a restored graph. Caller holds mu for writing or owns g.
+// lists, for a restored graph. It counts first, so that the lists of each
+// chunk share one backing array (one allocation per 64K nodes instead of
+// one per node, and that many fewer objects for the collector to scan); a
+// list that outgrows its share later moves to an array of its own. Caller
+// holds mu for writing or owns g. O(n·M).
 func (g *Graph) rebuildInLinks() {
-	for i := range g.rep.in0 {
-		g.rep.in0[i] = g.rep.in0[i][:0]
-		g.rep.inU[i] = g.rep.inU[i][:0]
-	}
 	for l := range g.rep.levelCount {
 		g.rep.levelCount[l].Store(0)
 	}
 	n := g.next.Load()
+	cnt0, cntU := make([]uint32, n), make([]uint32, n)
+	g.forEachLink(n, func(id, t uint32, l int) {
+		if l == 0 {
+			cnt0[t]++
+		} else {
+			cntU[t]++
+		}
+	})
+	for c := range g.rep.in0 {
+		lists0, listsU := g.rep.in0[c], g.rep.inU[c]
+		from := uint32(c) << chunkShift
+		var total0, totalU int
+		for i := range lists0 {
+			if t := from + uint32(i); t < n {
+				total0 += int(cnt0[t]) + inSlack
+				totalU += int(cntU[t])
+			}
+		}
+		back0, backU := make([]uint32, total0), make([]uint64, totalU)
+		off0, offU := 0, 0
+		for i := range lists0 {
+			t := from + uint32(i)
+			if t >= n {
+				lists0[i], listsU[i] = nil, nil
+				continue
+			}
+			k0, kU := int(cnt0[t])+inSlack, int(cntU[t])
+			lists0[i] = back0[off0 : off0 : off0+k0]
+			listsU[i] = backU[offU : offU : offU+kU]
+			off0, offU = off0+k0, offU+kU
+		}
+	}
+	g.forEachLink(n, func(id, t uint32, l int) {
+		if l == 0 {
+			in := g.rep.in0At(t)
+			*in = append(*in, id)
+		} else {
+			in := g.rep.inUAt(t)
+			*in = append(*in, uint64(id)|uint64(l)<<32)
+		}
+	})
+	for id := uint32(0); id < n; id++ {
+		if g.stateAt(id) == stateLive {
+			g.rep.levelCount[int(g.levels[id])].Add(1)
+		}
+	}
+}
+
+// forEachLink calls fn for every link id -> t on level l of the live nodes
+// below n.
+func (g *Graph) forEachLink(n uint32, fn func(id, t uint32, l int)) {
 	for id := uint32(0); id < n; id++ {
 		if g.stateAt(id) != stateLive {
 			continue
 		}
-		level := int(g.levels[id])
-		g.rep.levelCount[level].Add(1)
-		for l := 0; l <= level; l++ {
+		for l := 0; l <= int(g.levels[id]); l++ {
 			blk := g.block(id, l)
 			for i := 1; i <= int(blk[0]); i++ {
-				if l == 0 {
-					g.rep.in0[blk[i]] = append(g.rep.in0[blk[i]], id)
-				} else {
-					g.rep.inU[blk[i]] = append(g.rep.inU[blk[i]], uint64(id)|uint64(l)<<32)
-				}
+				fn(id, blk[i], l)
 			}
 		}
 	}

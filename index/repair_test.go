@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -291,4 +292,39 @@ func TestLocalRepairSparseBatches(t *testing.T) {
 			t.Errorf("trial %d: %d writes fell back to the full repair", trial, st.FullRepairs)
 		}
 	}
+}
+
+// TestRestoredInLinksGrow: after a restore the in-link lists of a chunk
+// share one array with a little room each; writes that outgrow that room
+// (many inserts near the same nodes), deletes and re-inserts must keep the
+// index exact, as Check verifies it against the link lists.
+func TestRestoredInLinksGrow(t *testing.T) {
+	g, vecs := codecGraph(t)
+	h, err := marshal(g).restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, h)
+	// New points on top of existing ones: their neighbours gain in-links
+	// well beyond the slack.
+	for i := range 600 {
+		v := slices.Clone(vecs[i%40])
+		v[0] += float32(i) * 1e-3
+		if _, err := h.Add(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCheck(t, h)
+	for id := uint32(100); id < 400; id += 3 {
+		if err := h.Delete(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCheck(t, h)
+	for i := range 100 {
+		if _, err := h.Add(vecs[200+i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCheck(t, h)
 }

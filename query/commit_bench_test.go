@@ -3,6 +3,7 @@ package query_test
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -147,4 +148,63 @@ func BenchmarkGroupInsert(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Nodes-st0.Nodes)/float64(b.N), "nodes-written/op")
 	b.ReportMetric(float64(st.Commits-st0.Commits)/float64(b.N), "commits/op")
+}
+
+// BenchmarkSingleInsertFile times durable single inserts (one Upsert call
+// each) into an existing database, named by VECBOLT_BENCH_DB, whose
+// collection "bench" `vecbolt bench writes` built (100d); it is skipped
+// without it. The records it inserts are deleted again. It is there to
+// profile inserts at a size a test cannot build, e.g. at 1M:
+//
+//	VECBOLT_BENCH_DB=/tmp/w1m/w1m.db go test -run XXX -bench SingleInsertFile -benchtime 300x -cpuprofile cpu.out ./query
+func BenchmarkSingleInsertFile(b *testing.B) {
+	path := os.Getenv("VECBOLT_BENCH_DB")
+	if path == "" {
+		b.Skip("set VECBOLT_BENCH_DB to a database built by vecbolt bench writes")
+	}
+	db, err := query.Open(path, query.Options{NoSync: os.Getenv("VECBOLT_BENCH_NOSYNC") != ""})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Collection(ctx, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// New vectors from the collection's own distribution: stored vectors
+	// of random records, moved a little.
+	r := rand.New(rand.NewPCG(7, 7))
+	vecs := make([][]float32, b.N+1)
+	for i := range vecs {
+		rec, err := c.Get(ctx, strconv.Itoa(r.IntN(c.Len())))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range rec.Vector {
+			rec.Vector[j] += float32(r.NormFloat64() * 0.05)
+		}
+		vecs[i] = rec.Vector
+	}
+	keys := make([]string, b.N+1)
+	for i := range keys {
+		keys[i] = "profile-" + strconv.Itoa(i)
+	}
+	// One untimed insert: the first after a load may grow the arrays.
+	if err := c.Upsert(ctx, keys[b.N], vecs[b.N], nil); err != nil {
+		b.Fatal(err)
+	}
+	st0, w0 := c.WriteStats(), wchar()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := c.Upsert(ctx, keys[i], vecs[i], nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	st := c.WriteStats()
+	b.ReportMetric(float64(wchar()-w0)/float64(b.N), "bytes/op")
+	b.ReportMetric(float64(st.Nodes-st0.Nodes)/float64(b.N), "nodes/op")
+	if _, err := c.Delete(ctx, keys...); err != nil {
+		b.Fatal(err)
+	}
 }

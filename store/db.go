@@ -55,19 +55,23 @@ type Options struct {
 type Freelist uint8
 
 const (
-	// FreelistDefault is the package's choice: FreelistSynced (see the
+	// FreelistDefault is the package's choice: FreelistUnsynced (see the
 	// "Commit costs" section of the package documentation for why).
 	FreelistDefault Freelist = iota
 	// FreelistSynced is bbolt's default: an array freelist written to the
 	// file on every commit, so that Open reads it back at once. Each
-	// commit writes 8 bytes per free page.
+	// commit writes 8 bytes per free page: O(free pages), which a staged
+	// import or a batch that rewrites most of the graph leaves at O(n).
 	FreelistSynced
-	// FreelistUnsynced keeps a hashmap freelist in memory only: commits do
-	// not write it, and a read-write Open rebuilds it by walking every
-	// page of the file (time proportional to the file size). bbolt runs
-	// that walk on a goroutine of its own, where a damaged page panics
-	// and ends the process instead of returning ErrCorrupt: use it only
-	// on files you trust.
+	// FreelistUnsynced keeps a hashmap freelist in memory while the file
+	// is open: commits do not write it, so a commit writes its dirty pages
+	// and a meta page whatever the number of free pages. Close writes the
+	// list once, and the next Open reads it back (O(free pages), once). A
+	// file that was not closed (the process died) has no list on disk: the
+	// next read-write Open rebuilds it by walking every page, O(file
+	// size), after verifying the pages with bounds-checked reads so that a
+	// damaged page gives ErrCorrupt, not a crash. A commit that fails
+	// (disk full) makes bbolt walk the file again to restore its list.
 	FreelistUnsynced
 )
 
@@ -80,6 +84,7 @@ type DB struct {
 	path       string
 	readOnly   bool
 	metaDamage *MetaPageError // a damaged meta page found by a read-only Open
+	unsynced   bool           // read-write with FreelistUnsynced: Close writes the freelist
 }
 
 // allocSize is how far bbolt grows the file beyond its data when it must.
@@ -94,7 +99,10 @@ const allocSize = 4 << 20
 // newer format; ErrCorrupt for a truncated file; a *MetaPageError
 // (ErrCorrupt) for a read-write open of a file whose first or second bbolt
 // meta page is damaged (a read-only open proceeds and reports it from
-// MetaDamage). A garbage file gives an error, never a panic.
+// MetaDamage); ErrCorrupt for a read-write open of a file that was not
+// closed (no freelist on disk) and has damaged pages. A garbage file gives
+// an error, never a panic. A read-write open after a Close reads bbolt's
+// freelist, O(free pages); one after a crash walks every page, O(file).
 func Open(path string, opts Options) (db *DB, err error) {
 	created := false
 	switch info, statErr := os.Stat(path); {
@@ -126,11 +134,10 @@ func Open(path string, opts Options) (db *DB, err error) {
 	// open does not leave the lock held.
 	var file *os.File
 	bopts := &bolt.Options{
-		Timeout:  timeout,
-		ReadOnly: opts.ReadOnly,
-		NoSync:   opts.NoSync,
-		// NoFreelistSync false and the array type are bbolt's defaults.
-		NoFreelistSync: opts.Freelist == FreelistUnsynced,
+		Timeout:        timeout,
+		ReadOnly:       opts.ReadOnly,
+		NoSync:         opts.NoSync,
+		NoFreelistSync: unsyncedFreelist(opts.Freelist),
 		FreelistType:   freelistType(opts.Freelist),
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
@@ -175,6 +182,14 @@ func Open(path string, opts Options) (db *DB, err error) {
 		if damage != nil {
 			damage.ReadOnly = true
 		}
+		// A file that was not closed has no freelist on disk, and the
+		// read-write open walks every page to rebuild it: verify them
+		// first (see freelist.go).
+		if synced, ok := metaFreelistSynced(path); ok && !synced && !opts.ReadOnly && unsyncedFreelist(opts.Freelist) {
+			if err := validateUnclosed(path, timeout); err != nil {
+				return nil, err
+			}
+		}
 	}
 	bdb, err = bolt.Open(path, mode, bopts)
 	if err != nil {
@@ -202,7 +217,8 @@ func Open(path string, opts Options) (db *DB, err error) {
 	// keeps small databases small on disk at the cost of a few more
 	// truncate calls during a large import.
 	bdb.AllocSize = allocSize
-	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly, metaDamage: damage}
+	db = &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly, metaDamage: damage,
+		unsynced: !opts.ReadOnly && unsyncedFreelist(opts.Freelist)}
 	if created {
 		err = bdb.Update(initFile)
 		if err != nil {
@@ -225,16 +241,25 @@ func Open(path string, opts Options) (db *DB, err error) {
 	return db, nil
 }
 
+func unsyncedFreelist(f Freelist) bool { return f == FreelistUnsynced || f == FreelistDefault }
+
 func freelistType(f Freelist) bolt.FreelistType {
-	if f == FreelistUnsynced {
+	if unsyncedFreelist(f) {
 		return bolt.FreelistMapType
 	}
 	return bolt.FreelistArrayType
 }
 
 // Close releases the file and its lock. It waits for open transactions to
-// finish. Calling Close twice is harmless.
-func (db *DB) Close() error { return db.bolt.Close() }
+// finish. A read-write handle with the unsynced freelist (the default)
+// first writes the freelist in one last commit: O(free pages). Calling
+// Close twice is harmless.
+func (db *DB) Close() error {
+	if db.unsynced {
+		_ = db.syncFreelistOnClose() // on failure the next Open walks the file
+	}
+	return db.bolt.Close()
+}
 
 // Path returns the path given to Open.
 func (db *DB) Path() string { return db.path }

@@ -98,32 +98,37 @@
 //
 // A commit writes every page it dirtied (each leaf and branch page on the
 // path from the root to a changed key, 4 KiB each, so a one-record write
-// touches a few pages per bucket it changes), bbolt's freelist, and one
-// meta page, then fsyncs once. The freelist is the part that grows with
-// the file: with the synced array freelist (FreelistSynced, the default)
-// every commit rewrites it at 8 bytes per free page. The unsynced hashmap
-// freelist (FreelistUnsynced) writes none, and instead rebuilds the list at
-// every read-write Open by walking every page of the file.
+// touches a few pages per bucket it changes), and one meta page, then
+// fsyncs once. With bbolt's synced array freelist (FreelistSynced) it also
+// rewrites the list of free pages, 8 bytes per free page, on every commit:
+// the one part of a commit that grows with the file. Free pages are not
+// rare: a staged import into an existing collection (`vecbolt import`)
+// writes a copy and frees every page of the old one at the swap, and a
+// batch that links new records across a large graph rewrites most of the
+// graph's pages. After a 1,000-record import into a collection of 1M
+// records, 165,866 pages (648 MiB) are free, and each later commit wrote
+// 1.3 MiB of freelist with the synced list.
 //
-// Measured with `vecbolt bench writes --freelist` (one-key commits into a
-// copy of a synthetic 100-dimension database, bytes counted by the
-// kernel; docs/benchmarks.md has the runs):
+// The default is therefore the unsynced hashmap freelist
+// (FreelistUnsynced): commits never write it, Close writes it once, and
+// the next Open reads it back. Only an Open after a crash (no Close) has
+// to rebuild it by walking every page; bbolt runs that walk in a goroutine
+// of its own, where a damaged page would end the process, so Open first
+// verifies the pages with bounds-checked reads and refuses a damaged file
+// with ErrCorrupt. Measured with `vecbolt bench writes --freelist` on
+// copies of synthetic 100-dimension databases after such an import
+// (bench/writes.sh; docs/benchmarks.md has the runs, load average 11 to 15):
 //
-//	records  free pages  KiB per commit         read-write store.Open
-//	                     synced    unsynced     synced    unsynced
-//	10k        305       17.0      13.0         0.001 s   0.014 s
-//	100k     1,327       25.1      13.0         0.001 s   0.309 s
+//	records  free pages  KiB per one-key commit   read-write store.Open
+//	                     synced    unsynced       synced   unsynced  after a crash
+//	10k        1,614       29.1      13.1         0.001 s  0.001 s   0.042 s
+//	100k      16,358      146.3      13.6         0.046 s  0.001 s   0.675 s
+//	1M       165,534    1,326.0      19.5         0.151 s  0.051 s   9.425 s
 //
-// The default stays the synced array freelist, for three reasons. bbolt
-// runs the unsynced walk on a goroutine of its own, where a damaged or
-// truncated page panics the whole process instead of returning ErrCorrupt
-// (TestOpenTruncated crashes under FreelistUnsynced), and Open must never
-// panic on a bad file. The walk reads every page at each read-write open,
-// which would undo the point of an open that reads the file at memory
-// speed. And the bytes it saves are bounded by the free pages, which stay
-// a small fraction of a file grown by imports and single writes, and which
-// Compact (`vecbolt compact`) returns to zero. FreelistUnsynced remains an
-// option for trusted files with heavy churn.
+// (20 against 210 one-key commits per second at 1M.)
+//
+// `vecbolt compact` returns free pages to the file system; the free pages
+// are otherwise reused as the file grows.
 //
 // # On-disk layout
 //

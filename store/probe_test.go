@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,5 +38,35 @@ func TestProbeCommits(t *testing.T) {
 	defer db.Close()
 	if _, err := store.ProbeCommits(ctx, path, store.Options{ReadOnly: true, Timeout: -1}, 1, time.Second); err == nil {
 		t.Error("probing a read-only open worked")
+	}
+}
+
+// TestProbeOpen: the probe leaves a valid file, reports the free pages, and
+// the file it left after a simulated crash had no freelist on disk.
+func TestProbeOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	if _, err := store.ProbeCommits(context.Background(), path, store.Options{NoSync: true}, 30, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, fl := range []store.Freelist{store.FreelistDefault, store.FreelistSynced} {
+		p, err := store.ProbeOpen(path, store.Options{NoSync: true, Freelist: fl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Removing the probe's bucket freed its pages.
+		if p.CleanSeconds <= 0 || p.UncleanSeconds <= 0 || p.FreePages < 1 {
+			t.Errorf("freelist %d: %+v", fl, p)
+		}
+		db, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Check(context.Background()); err != nil {
+			t.Error(err)
+		}
+		db.Close()
+	}
+	if _, err := store.ProbeOpen(path, store.Options{ReadOnly: true}); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("read-only probe: %v", err)
 	}
 }

@@ -38,8 +38,15 @@ func Upgrade(ctx context.Context, path string, timeout time.Duration) (from uint
 		return 0, fmt.Errorf("store: upgrade %s: %w", path, err)
 	}
 	// Opening read-write takes the exclusive lock: nobody writes to the
-	// old file while it is copied. Nothing is written to it.
-	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	// old file while it is copied. Nothing is written to it: with the
+	// unsynced freelist bbolt does not write one at open, and a file left
+	// without one by a crash is verified before bbolt walks it.
+	if synced, ok := metaFreelistSynced(path); ok && !synced {
+		if err := validateUnclosed(path, timeout); err != nil {
+			return 0, err
+		}
+	}
+	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return 0, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, timeout)

@@ -34,6 +34,10 @@ type benchWritesOptions struct {
 	Threads           int
 	Out               string
 	Freelist          bool
+	Quality           int     // --quality K: the graph-quality mode
+	Churn             float64 // fraction deleted and re-inserted in the quality mode
+	Efs               []int
+	Runs              int
 }
 
 func newBenchWritesCommand(g *globalOptions) *cobra.Command {
@@ -77,6 +81,10 @@ directory and is removed.`,
 	fs.IntVar(&opts.Threads, "threads", runtime.NumCPU(), "build threads")
 	fs.StringVarP(&opts.Out, "out", "o", "", "write the report as JSON to this file")
 	fs.BoolVar(&opts.Freelist, "freelist", false, "also compare bbolt's freelist settings (commits and open) on a copy of the database")
+	fs.IntVar(&opts.Quality, "quality", 0, "instead of timing writes: insert this many new rows one Upsert each (--writers goroutines, no fsync) into the --db collection and compare recall and QPS with a fresh bulk build of the same rows")
+	fs.Float64Var(&opts.Churn, "churn", 0.3, "with --quality: then delete and re-insert this fraction of all rows in batches of 10,000, for a third curve (0 skips)")
+	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality: search ef sweep")
+	fs.IntVar(&opts.Runs, "runs", 3, "with --quality: timed passes per ef (the fastest is kept)")
 	cmd.MarkFlagsMutuallyExclusive("synthetic", "dataset")
 	return cmd
 }
@@ -91,8 +99,13 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 		return usageErr(errors.New("give one input: --synthetic N,DIM or --dataset FILE"))
 	case opts.Ops <= 0 || opts.Writers <= 0 || opts.Budget <= 0:
 		return usageErr(fmt.Errorf("--ops, --writers and --budget must be positive, got %d, %d and %v", opts.Ops, opts.Writers, opts.Budget))
+	case opts.Quality < 0:
+		return usageErr(fmt.Errorf("--quality must not be negative, got %d", opts.Quality))
 	case opts.M <= 0 || opts.EfConstruction <= 0:
 		return usageErr(fmt.Errorf("--m and --ef-construction must be positive, got %d and %d", opts.M, opts.EfConstruction))
+	}
+	if opts.Quality > 0 {
+		return runBenchWritesQuality(ctx, opts, metric, out)
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(opts.stderr, "bench writes: "+format+"\n", args...) }
 	extraRows := 3*opts.Ops + max(opts.Ops, 8*opts.Writers)
@@ -181,9 +194,9 @@ func writeWritesTable(out io.Writer, name string, rep *bench.WritesReport) error
 	}
 	fmt.Fprintln(out, "one-key commits in a copy of the file, by bbolt freelist setting:")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "freelist	commits/s	KiB written/commit	free pages	store open s	\n")
+	fmt.Fprintf(tw, "freelist	commits/s	KiB written/commit	free pages	store open s	open after crash s	\n")
 	for _, f := range rep.Freelists {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%.3f\t\n", f.Freelist, f.CommitsPerSec, f.BytesPerCommit/1024, f.FreePages, f.OpenSeconds)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%.3f\t%.3f\t\n", f.Freelist, f.CommitsPerSec, f.BytesPerCommit/1024, f.FreePages, f.OpenSeconds, f.UncleanOpenSeconds)
 	}
 	return tw.Flush()
 }

@@ -49,4 +49,18 @@ func TestBenchWrites(t *testing.T) {
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300"}, "N,DIM")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--ops", "6000"}, "held-out rows")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "hamming"}, "hamming")
+
+	// The quality mode on the kept database, whose update phases changed
+	// some vectors: they are put back, then the three curves are swept.
+	text = ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--m", "8", "--ef-construction", "32",
+		"--quality", "40", "--writers", "4", "--ef", "10,20", "--runs", "1", "--out", filepath.Join(dir, "q.json"))
+	for _, want := range []string{"single-inserts", "churned", "fresh-bulk", "at recall 0.95", "were restored first"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("quality output lacks %q:\n%s", want, text)
+		}
+	}
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "-1"}, "--quality")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "10", "--churn", "2"}, "--churn")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "10", "--ef", "5"}, "--ef")
+	fails(t, exitUsage, []string{"bench", "writes", "--dataset", "x.txt", "--quality", "10"}, "--synthetic")
 }

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Reproduces the single-write figures of docs/benchmarks.md ("Single
+# writes"): durable single writes, group commit and the freelist
+# comparison at 10k, 100k and 1M synthetic 100-dimension records (cosine,
+# M=16, efConstruction=200).
+#
+#   go build -o /tmp/vecbolt ./cmd/vecbolt
+#   VB=/tmp/vecbolt bench/writes.sh /tmp/w1m
+#
+# DIR keeps w10k.db, w100k.db and w1m.db between runs: a missing one is
+# built first (the 1M one takes an hour or more on a busy 2-core machine).
+# Each run measures a copy that has been through an import of 1,000 of its
+# own records into the collection, the state an application's file is in
+# after `vecbolt import` into an existing collection (the staged import
+# copies the collection and frees the old one's pages at the swap), so the
+# free pages that bbolt's synced freelist would rewrite at every commit are
+# there. Results: DIR/r10k.json, r100k.json, r1m.json; the load average is
+# printed before and after each run.
+#
+#   VB=/tmp/vecbolt bench/writes.sh /tmp/w1m reimport
+#
+# instead times `vecbolt import` of the 100k collection's records (exported
+# as GloVe text) into a new database, then again into the same collection
+# (the re-import), and
+#
+#   VB=/tmp/vecbolt bench/writes.sh /tmp/w1m quality
+#
+# compares the graph after 10,000 single inserts into the 100k collection,
+# and after deleting and re-inserting 30% of it, with a fresh bulk build
+# (DIR/q100k.json).
+set -eu
+VB=${VB:-vecbolt}
+DIR=${1:?usage: bench/writes.sh DIR [reimport|quality]}
+mkdir -p "$DIR"
+case "${2:-}" in
+reimport)
+	[ -f "$DIR/s100k.txt" ] || "$VB" --db "$DIR/w100k.db" -c bench export "$DIR/s100k.txt" -f glove
+	rm -f "$DIR/ri.db"
+	for run in first again; do
+		echo "load before the $run import: $(uptime)"
+		"$VB" --db "$DIR/ri.db" -c r import "$DIR/s100k.txt" -f glove --json
+	done
+	echo "load after: $(uptime)"
+	rm -f "$DIR/ri.db"
+	exit 0
+	;;
+quality)
+	echo "load before: $(uptime)"
+	"$VB" bench writes --synthetic 100000,100 --db "$DIR/w100k.db" --quality 10000 --churn 0.3 \
+		--ef 10,16,24,32,48,64,96,128 --runs 3 --out "$DIR/q100k.json"
+	echo "load after: $(uptime)"
+	exit 0
+	;;
+esac
+for spec in 10000:10k 100000:100k 1000000:1m; do
+	n=${spec%%:*}
+	s=${spec##*:}
+	db=$DIR/w$s.db
+	[ -f "$db" ] || "$VB" bench writes --synthetic "$n",100 --db "$db" --ops 1 --budget 1s >/dev/null
+	cp "$db" "$DIR/c$s.db"
+	"$VB" --db "$db" -c bench export - -f glove 2>/dev/null | head -1000 >"$DIR/part$s.txt"
+	"$VB" --db "$DIR/c$s.db" -c bench import "$DIR/part$s.txt" -f glove
+	echo "load before $s: $(uptime)"
+	"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops 200 --budget 20s --freelist --out "$DIR/r$s.json"
+	echo "load after $s: $(uptime)"
+	rm -f "$DIR/c$s.db"
+done
