@@ -263,7 +263,7 @@ func (r *Restorer) Finish() (*Graph, error) {
 			g.free = append(g.free, id-1)
 		}
 	}
-	g.rebuildInLinks()
+	g.inBuilt.Store(false) // built by the first write or Check (ensureInLinks)
 	r.g = nil
 	return g, nil
 }

@@ -83,7 +83,8 @@ type Graph struct {
 	searchers searcherPool
 	ndist     atomic.Uint64 // distance computations, all operations
 
-	rep repairState // in-link index and state of local repair (repair.go)
+	rep     repairState // in-link index and state of local repair (repair.go)
+	inBuilt atomic.Bool // rep's in-link index and level counts are built (ensureInLinks)
 }
 
 // New returns an empty graph for vectors of dim components compared with
@@ -112,7 +113,24 @@ func New(dim int, metric Metric, opts Options) (*Graph, error) {
 		rng:     rand.New(rand.NewSource(o.Seed)),
 	}
 	g.entry.Store(noEntry)
+	g.inBuilt.Store(true) // empty: nothing to index
 	return g, nil
+}
+
+// ensureInLinks builds the in-link index and level counts that writes and
+// Check need, once, on the first of them after a Restore: a graph loaded
+// only to be searched (a read-only open) never pays for it (O(n·M) time
+// and about 100 bytes per node). Caller holds no lock of g.
+func (g *Graph) ensureInLinks() {
+	if g.inBuilt.Load() {
+		return
+	}
+	g.mu.Lock()
+	if !g.inBuilt.Load() {
+		g.rebuildInLinks()
+		g.inBuilt.Store(true)
+	}
+	g.mu.Unlock()
 }
 
 // Dim returns the vector dimension.
