@@ -15,20 +15,24 @@ type deltaBucket = *bolt.Bucket
 // Vectors and graph nodes are stored in blocks of B consecutive ids, one
 // bbolt value per block, so that loading a collection is a few hundred
 // large sequential reads instead of one B-tree entry per id. B is a power
-// of two chosen from the dimension so that a vector block holds about
-// 1 MiB: blockShiftFor. Single writes do not rewrite blocks: they go to the
-// per-id delta buckets (vectors/ and graph/), and a block is rewritten
-// (folded) only when its deltas reach a quarter of B (foldAt), so a write
-// pays a block rewrite amortised over B/4 ids. See doc.go for the bytes.
+// of two chosen from the dimension so that a full vector block holds about
+// 1 MiB: blockShiftFor. A block stores rows up to its highest present id
+// only, so a small collection has small blocks. Single writes do not
+// rewrite blocks: they go to the per-id delta buckets (vectors/ and
+// graph/), and a block is rewritten with them folded in only when its
+// deltas reach a quarter of its rows (foldAt), so the rewrite is amortised
+// over that many writes: about 4 rows' bytes per write, whatever n is.
 const (
 	blockBytesTarget = 1 << 20
 	minBlockShift    = 6
 	maxBlockShift    = 16
+	minFold          = 16
 )
 
 // blockShiftFor returns log2 of the ids per block for vectors of dim
-// components: the largest power of two, between 64 and 65,536, whose
-// vector block stays within blockBytesTarget (at dim 100: 2,048 ids, 800 KiB).
+// components: the largest power of two, between 64 and 65,536, whose full
+// vector block stays within blockBytesTarget (at dim 100: 2,048 ids,
+// 800 KiB).
 func blockShiftFor(dim int) uint {
 	s := uint(maxBlockShift)
 	for s > minBlockShift && (1<<s)*4*dim > blockBytesTarget {
@@ -37,97 +41,118 @@ func blockShiftFor(dim int) uint {
 	return s
 }
 
-// foldAt is the number of deltas in one block at which the block is
+// foldAt is the number of deltas at which a block of rows rows is
 // rewritten with them folded in.
-func foldAt(shift uint) int { return max(16, 1<<shift/4) }
+func foldAt(rows int) int { return max(minFold, rows/4) }
 
 func blockKey(b uint32) []byte { return idKey(b) }
 
 // A vector block's payload (before its 4-byte seal) is
 //
-//	present  B/8 bytes: bit i (byte i/8, bit i%8) set when row i holds a vector
-//	rowcrc   B × uint32 LE: CRC32C of the row's id key (uint32 BE) and its bytes
-//	rows     B × dim × float32 LE
+//	rows     uint32 LE: the block stores rows 0..rows-1 (rows <= B)
+//	present  4·ceil(rows/32) bytes: bit i (byte i/8, bit i%8) set when row i
+//	         holds a vector
+//	rowcrc   rows × uint32 LE: CRC32C of the row's id key (uint32 BE) and
+//	         its bytes (0 for an absent row)
+//	vectors  rows × dim × float32 LE (zeros for an absent row)
 //
 // Every part has a length that is a multiple of 4, so a row's float32
 // components are 4-byte aligned whenever the value is. The row checksums
-// let a single row be verified without the whole block (Get, and rescoring
+// let one row be verified without the whole block (Get, and rescoring
 // that reads exact vectors by id); the block's seal covers everything and
 // is what load and Check verify.
-func vblockLen(shift uint, dim int) int {
-	b := 1 << shift
-	return b/8 + 4*b + 4*b*dim
-}
+func vblockLen(rows, dim int) int { return 4 + 4*((rows+31)/32) + 4*rows + 4*rows*dim }
 
-// vblock is a decoded view of a vector block's payload.
+// vblock is a vector block's payload, its length validated.
 type vblock struct {
-	shift uint
-	dim   int
-	p     []byte
+	rows, dim int
+	p         []byte
 }
 
-func (v vblock) has(row int) bool { return v.p[row>>3]&(1<<(row&7)) != 0 }
-
-func (v vblock) rowCRC(row int) uint32 {
-	return binary.LittleEndian.Uint32(v.p[(1<<v.shift)/8+4*row:])
+// parseVBlock validates a vector block payload's length against its row
+// count (at most 1<<shift).
+func parseVBlock(shift uint, dim int, p []byte) (vblock, error) {
+	if len(p) < 4 {
+		return vblock{}, fmt.Errorf("vector block has %d bytes", len(p))
+	}
+	rows := binary.LittleEndian.Uint32(p)
+	if rows == 0 || rows > 1<<shift {
+		return vblock{}, fmt.Errorf("vector block has %d rows, want 1..%d", rows, 1<<shift)
+	}
+	if want := vblockLen(int(rows), dim); len(p) != want {
+		return vblock{}, fmt.Errorf("vector block of %d rows has %d bytes, want %d", rows, len(p), want)
+	}
+	return vblock{int(rows), dim, p}, nil
 }
+
+func (v vblock) crcAt() int { return 4 + 4*((v.rows+31)/32) }
+
+func (v vblock) has(row int) bool { return row < v.rows && v.p[4+row>>3]&(1<<(row&7)) != 0 }
+
+func (v vblock) rowCRC(row int) uint32 { return binary.LittleEndian.Uint32(v.p[v.crcAt()+4*row:]) }
 
 func (v vblock) row(row int) []byte {
-	off := (1<<v.shift)/8 + 4*(1<<v.shift) + 4*v.dim*row
+	off := v.crcAt() + 4*v.rows + 4*v.dim*row
 	return v.p[off : off+4*v.dim : off+4*v.dim]
 }
 
-// set stores payload (4*dim bytes) as row's vector for id, or clears the
-// row when payload is empty.
-func (v vblock) set(id uint32, payload []byte) {
-	row := int(id & (1<<v.shift - 1))
-	crc := v.p[(1<<v.shift)/8+4*row:]
-	if len(payload) == 0 {
-		v.p[row>>3] &^= 1 << (row & 7)
-		binary.LittleEndian.PutUint32(crc, 0)
-		clear(v.row(row))
-		return
-	}
-	v.p[row>>3] |= 1 << (row & 7)
-	binary.LittleEndian.PutUint32(crc, checksum(idKey(id), payload))
-	copy(v.row(row), payload)
-}
-
-func (v vblock) empty() bool {
-	for _, x := range v.p[:(1<<v.shift)/8] {
-		if x != 0 {
-			return false
+// encodeVBlock builds a vector block payload from one row per id of the
+// block (nil: absent; else 4*dim bytes), with first the block's first id.
+// It returns nil when no row is present.
+func encodeVBlock(first uint32, dim int, rows [][]byte) []byte {
+	n := 0
+	for i, r := range rows {
+		if r != nil {
+			n = i + 1
 		}
 	}
-	return true
+	if n == 0 {
+		return nil
+	}
+	v := vblock{n, dim, make([]byte, vblockLen(n, dim), vblockLen(n, dim)+crcLen)}
+	binary.LittleEndian.PutUint32(v.p, uint32(n))
+	for i, r := range rows[:n] {
+		if r == nil {
+			continue
+		}
+		v.p[4+i>>3] |= 1 << (i & 7)
+		binary.LittleEndian.PutUint32(v.p[v.crcAt()+4*i:], checksum(idKey(first+uint32(i)), r))
+		copy(v.row(i), r)
+	}
+	return v.p
 }
 
 // A graph block's payload (before its seal) is
 //
-//	n        uint32 LE, B
-//	offsets  (B+1) × uint32 LE, non-decreasing, offsets[0] = 0
-//	nodes    node i's bytes are nodes[offsets[i]:offsets[i+1]]; empty = no node
+//	rows     uint32 LE: the block stores rows 0..rows-1 (rows <= B)
+//	offsets  (rows+1) × uint32 LE, non-decreasing, offsets[0] = 0
+//	nodes    row i's node bytes are nodes[offsets[i]:offsets[i+1]]; empty = none
 //
 // Node bytes are the index's, opaque here, as in the graph delta bucket.
 
 // gblock is a validated graph block payload.
 type gblock struct {
-	off  []byte // (B+1) offsets
+	rows int
+	off  []byte // (rows+1) offsets
 	data []byte
 }
 
-// parseGBlock validates a graph block payload for ids per block 1<<shift.
+// parseGBlock validates a graph block payload for at most 1<<shift rows.
 func parseGBlock(shift uint, p []byte) (gblock, error) {
-	b := 1 << shift
-	if len(p) < 4+4*(b+1) {
-		return gblock{}, fmt.Errorf("graph block has %d bytes, its header needs %d", len(p), 4+4*(b+1))
+	if len(p) < 4 {
+		return gblock{}, fmt.Errorf("graph block has %d bytes", len(p))
 	}
-	if n := binary.LittleEndian.Uint32(p); n != uint32(b) {
-		return gblock{}, fmt.Errorf("graph block holds %d ids, want %d", n, b)
+	rows := binary.LittleEndian.Uint32(p)
+	if rows == 0 || rows > 1<<shift {
+		return gblock{}, fmt.Errorf("graph block has %d rows, want 1..%d", rows, 1<<shift)
 	}
-	g := gblock{off: p[4 : 4+4*(b+1)], data: p[4+4*(b+1):]}
+	n := int(rows)
+	if len(p) < 4+4*(n+1) {
+		return gblock{}, fmt.Errorf("graph block has %d bytes, its offsets need %d", len(p), 4+4*(n+1))
+	}
+	g := gblock{rows: n, off: p[4 : 4+4*(n+1)], data: p[4+4*(n+1):]}
 	prev := uint32(0)
-	for i := 0; i <= b; i++ {
+	for i := 0; i <= n; i++ {
 		o := binary.LittleEndian.Uint32(g.off[4*i:])
 		if o < prev || (i == 0 && o != 0) {
 			return gblock{}, fmt.Errorf("graph block offset %d is %d, after %d", i, o, prev)
@@ -142,6 +167,9 @@ func parseGBlock(shift uint, p []byte) (gblock, error) {
 
 // node returns row's node bytes (nil when none).
 func (g gblock) node(row int) []byte {
+	if row >= g.rows {
+		return nil
+	}
 	lo, hi := binary.LittleEndian.Uint32(g.off[4*row:]), binary.LittleEndian.Uint32(g.off[4*row+4:])
 	if lo == hi {
 		return nil
@@ -150,14 +178,21 @@ func (g gblock) node(row int) []byte {
 }
 
 // encodeGBlock builds a graph block payload from one node per row (nil:
-// none).
+// none); nil when there is no node.
 func encodeGBlock(nodes [][]byte) []byte {
-	n := 0
-	for _, x := range nodes {
+	rows, n := 0, 0
+	for i, x := range nodes {
+		if len(x) > 0 {
+			rows = i + 1
+		}
 		n += len(x)
 	}
-	p := make([]byte, 0, 4+4*(len(nodes)+1)+n+crcLen)
-	p = binary.LittleEndian.AppendUint32(p, uint32(len(nodes)))
+	if rows == 0 {
+		return nil
+	}
+	nodes = nodes[:rows]
+	p := make([]byte, 0, 4+4*(rows+1)+n+crcLen)
+	p = binary.LittleEndian.AppendUint32(p, uint32(rows))
 	o := uint32(0)
 	p = binary.LittleEndian.AppendUint32(p, 0)
 	for _, x := range nodes {
@@ -243,7 +278,11 @@ func (c *Collection) flushBucket(writes map[uint32][]byte, deltas *bolt.Bucket, 
 		if err != nil {
 			return err
 		}
-		if len(old)+len(news) >= foldAt(c.shift) {
+		rows, err := c.blockRowCount(deltas, b)
+		if err != nil {
+			return err
+		}
+		if len(old)+len(news) >= foldAt(rows) {
 			if err := fold(b, old, news); err != nil {
 				return err
 			}
@@ -305,8 +344,8 @@ func (c *Collection) bucketName(b deltaBucket) string {
 	return "vectors"
 }
 
-// blockRows returns a function reporting whether the block of b in the
-// block bucket paired with deltas (vblocks for vectors, gblocks for graph)
+// blockRows returns a function reporting whether the block of b paired
+// with the delta bucket deltas (vblocks for vectors, gblocks for graph)
 // holds a row for an id.
 func (c *Collection) blockRows(deltas deltaBucket, b uint32) (func(uint32) bool, error) {
 	mask := uint32(1)<<c.shift - 1
@@ -324,22 +363,61 @@ func (c *Collection) blockRows(deltas deltaBucket, b uint32) (func(uint32) bool,
 	return func(id uint32) bool { return v.has(int(id & mask)) }, nil
 }
 
+// blockRowCount returns the rows of the block of b paired with deltas (0
+// when there is none), read from its header.
+func (c *Collection) blockRowCount(deltas deltaBucket, b uint32) (int, error) {
+	blocks := c.vblocks
+	if deltas == c.graph {
+		blocks = c.gblocks
+	}
+	v := blocks.Get(blockKey(b))
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) < 4+crcLen {
+		return 0, c.blockCorrupt(c.blockBucketName(blocks), b, "block has %d bytes", len(v))
+	}
+	return int(min(binary.LittleEndian.Uint32(v), 1<<c.shift)), nil
+}
+
+// blockCorrupt is the error for damage in block b of a block bucket:
+// it names the block and its ids.
+func (c *Collection) blockCorrupt(bucket string, b uint32, format string, args ...any) error {
+	return corrupt(c.name, bucket, "block %d (ids %d..%d): %s", b, b<<c.shift, (b+1)<<c.shift-1, fmt.Sprintf(format, args...))
+}
+
+func (c *Collection) blockBucketName(b *bolt.Bucket) string {
+	if b == c.gblocks {
+		return "gblocks"
+	}
+	return "vblocks"
+}
+
 // foldVectors rewrites vector block b with its old deltas and the new
 // writes applied, and removes the old deltas.
 func (c *Collection) foldVectors(b uint32, old, news []deltaEntry) error {
-	v := vblock{shift: c.shift, dim: c.cfg.Dim, p: make([]byte, vblockLen(c.shift, c.cfg.Dim), vblockLen(c.shift, c.cfg.Dim)+crcLen)}
+	rows := make([][]byte, 1<<c.shift)
 	cur, ok, err := c.vblockSealed(b)
 	if err != nil {
 		return err
 	}
 	if ok {
-		copy(v.p, cur.p)
-	}
-	for _, list := range [][]deltaEntry{old, news} {
-		for _, e := range list {
-			v.set(e.id, e.p)
+		for i := range cur.rows {
+			if cur.has(i) {
+				rows[i] = cur.row(i)
+			}
 		}
 	}
+	mask := uint32(1)<<c.shift - 1
+	for _, list := range [][]deltaEntry{old, news} {
+		for _, e := range list {
+			rows[e.id&mask] = nil
+			if len(e.p) > 0 {
+				rows[e.id&mask] = e.p
+			}
+		}
+	}
+	p := encodeVBlock(b<<c.shift, c.cfg.Dim, rows) // copies every row before the deletes below
 	for _, e := range old {
 		if err := c.vectors.Delete(idKey(e.id)); err != nil {
 			return err
@@ -347,10 +425,10 @@ func (c *Collection) foldVectors(b uint32, old, news []deltaEntry) error {
 	}
 	bk := blockKey(b)
 	c.vbCache = blockCache{}
-	if v.empty() {
+	if p == nil {
 		return c.vblocks.Delete(bk)
 	}
-	return c.vblocks.Put(bk, seal(bk, v.p))
+	return c.vblocks.Put(bk, seal(bk, p))
 }
 
 // foldNodes rewrites graph block b with its old deltas and the new writes
@@ -367,27 +445,20 @@ func (c *Collection) foldNodes(b uint32, old, news []deltaEntry) error {
 		}
 	}
 	mask := uint32(1)<<c.shift - 1
-	any := false
 	for _, list := range [][]deltaEntry{old, news} {
 		for _, e := range list {
 			nodes[e.id&mask] = e.p
 		}
 	}
-	for _, n := range nodes {
-		any = any || len(n) > 0
-	}
 	bk := blockKey(b)
-	var p []byte
-	if any {
-		p = encodeGBlock(nodes) // copies every node before the deletes below
-	}
+	p := encodeGBlock(nodes) // copies every node before the deletes below
 	for _, e := range old {
 		if err := c.graph.Delete(idKey(e.id)); err != nil {
 			return err
 		}
 	}
 	c.gbCache = blockCache{}
-	if !any {
+	if p == nil {
 		return c.gblocks.Delete(bk)
 	}
 	return c.gblocks.Put(bk, seal(bk, p))
@@ -406,7 +477,11 @@ type blockCache struct {
 // their own checksums); found is false when there is none.
 func (c *Collection) vblockAt(b uint32) (vblock, bool, error) {
 	if c.vbCache.ok && c.vbCache.b == b {
-		return vblock{c.shift, c.cfg.Dim, c.vbCache.p}, c.vbCache.found, nil
+		if !c.vbCache.found {
+			return vblock{}, false, nil
+		}
+		v, err := parseVBlock(c.shift, c.cfg.Dim, c.vbCache.p)
+		return v, err == nil, err
 	}
 	bk := blockKey(b)
 	v := c.vblocks.Get(bk)
@@ -414,12 +489,16 @@ func (c *Collection) vblockAt(b uint32) (vblock, bool, error) {
 		c.vbCache = blockCache{ok: true, b: b}
 		return vblock{}, false, nil
 	}
-	if len(v) != vblockLen(c.shift, c.cfg.Dim)+crcLen {
-		return vblock{}, false, corruptID(c.name, "vblocks", b, "vector block has %d bytes, want %d", len(v), vblockLen(c.shift, c.cfg.Dim)+crcLen)
+	if len(v) < crcLen {
+		return vblock{}, false, c.blockCorrupt("vblocks", b, "vector block has %d bytes", len(v))
 	}
 	p := v[:len(v)-crcLen]
+	vb, err := parseVBlock(c.shift, c.cfg.Dim, p)
+	if err != nil {
+		return vblock{}, false, c.blockCorrupt("vblocks", b, "%v", err)
+	}
 	c.vbCache = blockCache{ok: true, b: b, found: true, p: p}
-	return vblock{c.shift, c.cfg.Dim, p}, true, nil
+	return vb, true, nil
 }
 
 // vblockSealed is vblockAt with the block's seal verified.
@@ -431,12 +510,13 @@ func (c *Collection) vblockSealed(b uint32) (vblock, bool, error) {
 	}
 	p, ok := unseal(bk, v)
 	if !ok {
-		return vblock{}, false, corruptID(c.name, "vblocks", b, "vector block fails its checksum")
+		return vblock{}, false, c.blockCorrupt("vblocks", b, "vector block fails its checksum")
 	}
-	if len(p) != vblockLen(c.shift, c.cfg.Dim) {
-		return vblock{}, false, corruptID(c.name, "vblocks", b, "vector block has %d bytes, want %d", len(p), vblockLen(c.shift, c.cfg.Dim))
+	vb, err := parseVBlock(c.shift, c.cfg.Dim, p)
+	if err != nil {
+		return vblock{}, false, c.blockCorrupt("vblocks", b, "%v", err)
 	}
-	return vblock{c.shift, c.cfg.Dim, p}, true, nil
+	return vb, true, nil
 }
 
 // gblockAt returns graph block b, its seal verified and its offsets
@@ -457,11 +537,11 @@ func (c *Collection) gblockAt(b uint32) (gblock, bool, error) {
 	}
 	p, ok := unseal(bk, v)
 	if !ok {
-		return gblock{}, false, corruptID(c.name, "gblocks", b, "graph block fails its checksum")
+		return gblock{}, false, c.blockCorrupt("gblocks", b, "graph block fails its checksum")
 	}
 	g, err := parseGBlock(c.shift, p)
 	if err != nil {
-		return gblock{}, false, corruptID(c.name, "gblocks", b, "%v", err)
+		return gblock{}, false, c.blockCorrupt("gblocks", b, "%v", err)
 	}
 	c.gbCache = blockCache{ok: true, b: b, found: true, p: p}
 	return g, true, nil
@@ -501,7 +581,7 @@ func (c *Collection) vectorBytes(id uint32) ([]byte, error) {
 	}
 	p := vb.row(row)
 	if vb.rowCRC(row) != checksum(k, p) {
-		return nil, corruptID(c.name, "vblocks", id>>c.shift, "vector of id %d fails its checksum", id)
+		return nil, corruptID(c.name, "vblocks", id, "vector fails its checksum")
 	}
 	return p, nil
 }

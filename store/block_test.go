@@ -262,15 +262,15 @@ func TestBlockDamage(t *testing.T) {
 		})
 		return db
 	}
-	rowOff := per/8 + 4*per // first row in a vector block
+	rowOff := 4 + per/8 + 4*per // first row in a full vector block
 	for _, c := range []struct {
 		name, bucket string
 		at           int
 		read, check  string
 	}{
-		{"vector row", "vblocks", rowOff + 4*dim*5 + 2, "vector of id 5 fails its checksum", "vblocks: block 0 (ids from 0) fails its checksum"},
-		{"row checksum", "vblocks", per/8 + 4*7, "vector of id 7 fails its checksum", "vblocks: block 0 (ids from 0) fails its checksum"},
-		{"graph block", "gblocks", 40, "graph block fails its checksum", "gblocks: block 0 (ids from 0) fails its checksum"},
+		{"vector row", "vblocks", rowOff + 4*dim*5 + 2, "bucket vblocks id 5: vector fails its checksum", "vblocks: block 0 (ids from 0) fails its checksum"},
+		{"row checksum", "vblocks", 4 + per/8 + 4*7, "bucket vblocks id 7: vector fails its checksum", "vblocks: block 0 (ids from 0) fails its checksum"},
+		{"graph block", "gblocks", 40, "bucket gblocks: block 0 (ids 0..255): graph block fails its checksum", "gblocks: block 0 (ids from 0) fails its checksum"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := build(t)

@@ -324,12 +324,12 @@ func (c *Collection) checkBlocks(ctx context.Context, prefix string, seqOf map[u
 			report.add("%s: vblocks: block %d (ids from %d) fails its checksum", prefix, b, b<<c.shift)
 			continue
 		}
-		if len(p) != vblockLen(c.shift, c.cfg.Dim) {
-			report.add("%s: vblocks: block %d has %d bytes, want %d", prefix, b, len(p), vblockLen(c.shift, c.cfg.Dim))
+		vb, err := parseVBlock(c.shift, c.cfg.Dim, p)
+		if err != nil {
+			report.add("%s: vblocks: block %d: %v", prefix, b, err)
 			continue
 		}
-		vb := vblock{c.shift, c.cfg.Dim, p}
-		for row := 0; row < 1<<c.shift; row++ {
+		for row := 0; row < vb.rows; row++ {
 			if !vb.has(row) {
 				continue
 			}

@@ -272,23 +272,23 @@ func (c *Collection) loadBlock(it *loadItem, cur *bolt.Cursor, vec []float32, w 
 		bk := blockKey(it.b)
 		p, ok := unseal(bk, it.vb)
 		if !ok {
-			return corruptID(c.name, "vblocks", it.b, "vector block fails its checksum")
+			return c.blockCorrupt("vblocks", it.b, "vector block fails its checksum")
 		}
-		if len(p) != vblockLen(c.shift, c.cfg.Dim) {
-			return corruptID(c.name, "vblocks", it.b, "vector block has %d bytes, want %d", len(p), vblockLen(c.shift, c.cfg.Dim))
+		var err error
+		if vb, err = parseVBlock(c.shift, c.cfg.Dim, p); err != nil {
+			return c.blockCorrupt("vblocks", it.b, "%v", err)
 		}
-		vb = vblock{c.shift, c.cfg.Dim, p}
 	}
 	var gb gblock
 	if it.gb != nil {
 		bk := blockKey(it.b)
 		p, ok := unseal(bk, it.gb)
 		if !ok {
-			return corruptID(c.name, "gblocks", it.b, "graph block fails its checksum")
+			return c.blockCorrupt("gblocks", it.b, "graph block fails its checksum")
 		}
 		var err error
 		if gb, err = parseGBlock(c.shift, p); err != nil {
-			return corruptID(c.name, "gblocks", it.b, "%v", err)
+			return c.blockCorrupt("gblocks", it.b, "%v", err)
 		}
 	}
 	mask := uint32(1)<<c.shift - 1
@@ -343,7 +343,7 @@ func (c *Collection) loadBlock(it *loadItem, cur *bolt.Cursor, vec []float32, w 
 	// Every node must have a record: count the block's nodes.
 	nodes := 0
 	if gb.off != nil {
-		for row := 0; row < 1<<c.shift; row++ {
+		for row := 0; row < gb.rows; row++ {
 			if gb.node(row) != nil {
 				nodes++
 			}
