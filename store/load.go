@@ -123,6 +123,17 @@ type loadItem struct {
 // between blocks. workers < 1 means 1. Errors as ForEachLoad; with several
 // errors, one of them. O(n) work spread over the workers.
 func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn LoadFunc) error {
+	return c.loadParallel(ctx, workers, true, fn)
+}
+
+// ForEachLoadLinks is ForEachLoadParallel without the vectors: fn gets a
+// nil vec (each record's vector is still required to exist). Use it with
+// VectorChunks, which hands the vectors out by block.
+func (c *Collection) ForEachLoadLinks(ctx context.Context, workers int, fn LoadFunc) error {
+	return c.loadParallel(ctx, workers, false, fn)
+}
+
+func (c *Collection) loadParallel(ctx context.Context, workers int, withVec bool, fn LoadFunc) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
@@ -152,7 +163,10 @@ func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn Lo
 				}
 			}()
 			debug.SetPanicOnFault(true)
-			vec := make([]float32, c.cfg.Dim)
+			var vec []float32
+			if withVec {
+				vec = make([]float32, c.cfg.Dim)
+			}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(items) {
@@ -268,7 +282,7 @@ func splitDeltas(d []deltaEntry, b uint32, shift uint) (in, rest []deltaEntry) {
 // fn, with vec as the decode buffer.
 func (c *Collection) loadBlock(it *loadItem, cur *bolt.Cursor, vec []float32, w int, fn LoadFunc) error {
 	var vb vblock
-	if it.vb != nil {
+	if it.vb != nil && vec != nil { // VectorChunks verified it otherwise
 		bk := blockKey(it.b)
 		p, ok := unseal(bk, it.vb)
 		if !ok {
@@ -317,13 +331,17 @@ func (c *Collection) loadBlock(it *loadItem, cur *bolt.Cursor, vec []float32, w 
 			if len(vp) != 0 && len(vp) != 4*c.cfg.Dim {
 				return corruptID(c.name, "vectors", id, "vector has %d bytes, want %d", len(vp), 4*c.cfg.Dim)
 			}
+		} else if vec == nil && it.vb != nil && vblockHas(it.vb, row) {
+			vp = it.vb // present; VectorChunks reads it
 		} else if vb.p != nil && vb.has(row) {
 			vp = vb.row(row)
 		}
 		if len(vp) == 0 {
 			return corruptID(c.name, "vectors", id, "record has no vector")
 		}
-		decodeVector(vec, vp)
+		if vec != nil {
+			decodeVector(vec, vp)
+		}
 		var node []byte
 		for gi < len(it.gdel) && it.gdel[gi].id < id {
 			gi++
@@ -383,4 +401,14 @@ func (c *Collection) orphanNode(it *loadItem, gb gblock) error {
 		}
 	}
 	return corruptID(c.name, "graph", it.b<<c.shift, "the block of ids from %d holds more graph nodes than records", it.b<<c.shift)
+}
+
+// vblockHas reports whether the raw vector block value v (sealed, not
+// verified here) has row: within its row count and its presence bit set.
+func vblockHas(v []byte, row int) bool {
+	if len(v) < 4 {
+		return false
+	}
+	rows := int(binary.LittleEndian.Uint32(v))
+	return row < rows && 4+row>>3 < len(v) && v[4+row>>3]&(1<<(row&7)) != 0
 }
