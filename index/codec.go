@@ -229,7 +229,18 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 			return corruptf("node %d: vector holds NaN or Inf", id)
 		}
 	}
-	g.initNode(id, vec, level)
+	// initNode without its shared live counter (Finish sets it): two
+	// workers adding to one atomic per node would fight over its cache
+	// line.
+	if vec != nil {
+		copy(g.vec(id), vec)
+	}
+	g.levels[id] = uint8(level)
+	atomic.StoreUint32(&g.block(id, 0)[0], 0)
+	if level > 0 {
+		g.upper[id] = make([]uint32, level*g.strideU)
+	}
+	atomic.StoreUint32(&g.state[id], stateLive)
 	if r.restored.Load() == 0 {
 		r.restored.Store(1)
 	}
@@ -292,6 +303,13 @@ func (r *Restorer) Finish() (*Graph, error) {
 	if top >= 0 {
 		g.entry.Store(packEntry(r.entry, r.top))
 	}
+	live := int64(0)
+	for _, ok := range r.seen {
+		if ok {
+			live++
+		}
+	}
+	g.live.Store(live)
 	for id := r.n; id > 0; id-- {
 		if !r.seen[id-1] {
 			g.free = append(g.free, id-1)
