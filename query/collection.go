@@ -89,7 +89,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	view := c.db.st.ReadOnly() && c.pin == nil
 	// The loader's allocations are few and large and nearly all live
 	// afterwards: a collection during the load would only rescan them.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer pauseGC()()
 	var pin *store.Tx
 	run := c.db.st.View
 	if view {
@@ -259,6 +259,33 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	c.gen++
 	c.mu.Unlock()
 	return nil
+}
+
+// gcPause counts the loads running with the garbage collector paused
+// (pauseGC); the first pauses it, the last restores its setting.
+var gcPause struct {
+	sync.Mutex // protects n and percent
+	n          int
+	percent    int
+}
+
+// pauseGC turns the garbage collector off until the returned function is
+// called, counting overlapping calls so that concurrent loads restore the
+// setting found by the first.
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		if gcPause.n--; gcPause.n == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+		gcPause.Unlock()
+	}
 }
 
 // metaAt is one record's metadata, copied out of the file during a load.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"testing"
 )
@@ -113,5 +114,22 @@ func TestReadOnlyOpenViewsVectors(t *testing.T) {
 	}
 	if err := ro.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPauseGCNests checks that overlapping loads restore the collector's
+// setting found by the first, whatever order they finish in.
+func TestPauseGCNests(t *testing.T) {
+	orig := debug.SetGCPercent(57)
+	defer debug.SetGCPercent(orig)
+	a := pauseGC()
+	b := pauseGC()
+	a()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Fatalf("after the first of two loads: GC percent %d, want still off (-1)", got)
+	}
+	b()
+	if got := debug.SetGCPercent(57); got != 57 {
+		t.Fatalf("after both loads: GC percent %d, want 57", got)
 	}
 }
