@@ -19,7 +19,9 @@
 #     default 500 each; wchar of the process: pages, freelist, meta);
 #   - with V1_BINARY (vecbolt built at the last format-1 commit), its import
 #     and open for the format-1 baseline.
-# M and EFC (environment, default 16 and 200) set both builds.
+# M and EFC (environment, default 16 and 200) set both builds. OPEN_ONLY=1
+# skips the builds and the upserts and measures the opens again on the
+# hnswlib.bin and v2.db of an earlier run in OUT (with this tree's binary).
 # Results: OUT/*.json, OUT/*.time (GNU time -v output), OUT/summary.txt
 # (medians and ratios, written by the python3 at the end).
 set -euo pipefail
@@ -36,6 +38,7 @@ q=$(python3 -c "
 import struct,sys
 f=open('$data/queries.fvecs','rb'); d=struct.unpack('<i',f.read(4))[0]
 print(','.join('%g'%x for x in struct.unpack('<%df'%d,f.read(4*d))))")
+if [ -z "${OPEN_ONLY:-}" ]; then
 uptime | tee "$out/load.txt"
 
 echo "== hnswlib build (2 threads)"
@@ -53,6 +56,7 @@ import_vecbolt() { # name binary
   cat "$out/$name.import.txt"; grep -h "Maximum resident\|Elapsed\|User time\|System time" "$out/$name.import.time"
 }
 import_vecbolt v2 "$out/vecbolt"
+fi
 uptime | tee -a "$out/load.txt"
 
 echo "== open + first query, fresh processes ($ROUNDS rounds, alternating)"
@@ -65,12 +69,14 @@ for i in $(seq "$ROUNDS"); do
 done
 uptime | tee -a "$out/load.txt"
 
-echo "== bytes per single upsert ($UPSERTS new keys, then $UPSERTS replacements)"
-cp "$out/v2.db" "$out/upsert.db"
-"$out/upsertbytes" -db "$out/upsert.db" -c default -ops "$UPSERTS" | tee "$out/v2.upsert.json"
-rm -f "$out/upsert.db"
+if [ -z "${OPEN_ONLY:-}" ]; then
+  echo "== bytes per single upsert ($UPSERTS new keys, then $UPSERTS replacements)"
+  cp "$out/v2.db" "$out/upsert.db"
+  "$out/upsertbytes" -db "$out/upsert.db" -c default -ops "$UPSERTS" | tee "$out/v2.upsert.json"
+  rm -f "$out/upsert.db"
+fi
 
-if [ -n "$v1" ]; then
+if [ -n "$v1" ] && [ -z "${OPEN_ONLY:-}" ]; then
   # probe-open of this binary cannot read a format-1 file; the v1 binary has its own
   import_vecbolt v1 "$v1"
   for i in $(seq "$ROUNDS"); do
