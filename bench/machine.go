@@ -119,6 +119,18 @@ func ProcessRSS() int64 {
 	return kb * 1024
 }
 
+// ProcessRSSFile returns the part of the resident set that is file pages
+// (RssFile in /proc/self/status: pages of mapped files, such as a database
+// read through mmap), in bytes, or 0 where the kernel does not say.
+func ProcessRSSFile() int64 {
+	v := procField("/proc/self/status", "RssFile", ":")
+	kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return kb * 1024
+}
+
 // HeapInUse runs a GC and returns the Go heap bytes in use (HeapInuse).
 func HeapInUse() int64 {
 	runtime.GC()

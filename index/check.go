@@ -94,6 +94,7 @@ func (c *checker) add(kind ViolationKind, id uint32, level int, format string, a
 // every live node reachable from the entry point on level 0. Check is exclusive (it waits for searches and inserts) and
 // costs a pass over every link.
 func (g *Graph) Check() error {
+	g.ensureInLinks()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var c checker

@@ -76,11 +76,12 @@ func (g *Graph) MarshalMeta() []byte {
 // Node once per stored node, in any order, then Finish. A Restorer is not
 // safe for concurrent use.
 type Restorer struct {
-	g     *Graph
-	n     uint32
-	seen  []bool
-	entry uint32
-	top   int
+	g        *Graph
+	n        uint32
+	seen     []bool
+	entry    uint32
+	top      int
+	restored atomic.Int64 // Node calls that succeeded
 }
 
 // Restore starts restoring a graph of n = MaxID slots from meta. dim,
@@ -132,6 +133,32 @@ func Restore(dim int, metric Metric, opts Options, meta []byte, n uint32) (*Rest
 	return &Restorer{g: g, n: n, seen: make([]bool, n), entry: entry, top: top}, nil
 }
 
+// SetVectors makes the graph read its vectors from chunks, without copying
+// them: node id's vector is chunks[id>>shift][(id&(1<<shift-1))*dim:][:dim].
+// Call it before any Node, then pass Node a nil vector: restoring then
+// copies no vector, which is what opening a file without loading its
+// vectors needs (the chunks can be views of a mapped file). The caller
+// must keep the chunks unchanged and valid for the graph's life. The
+// graph never writes them: its first write (Add, Update, Delete,
+// Reconnect) or Check copies them first (O(n·dim), once). shift must be
+// at most 16 and every chunk hold whole vectors, at most 1<<shift.
+func (r *Restorer) SetVectors(shift uint, chunks [][]float32) error {
+	g := r.g
+	if g == nil || r.restored.Load() != 0 {
+		return fmt.Errorf("index: Restorer.SetVectors after Node or Finish")
+	}
+	if shift > chunkShift {
+		return fmt.Errorf("%w: vector chunks of 1<<%d nodes, limit 1<<%d", ErrOptions, shift, chunkShift)
+	}
+	for i, c := range chunks {
+		if len(c)%g.dim != 0 || len(c) > g.dim<<shift {
+			return corruptf("vector chunk %d has %d components, not whole vectors of %d up to %d", i, len(c), g.dim, g.dim<<shift)
+		}
+	}
+	g.vecs, g.vshift, g.viewed = chunks, shift, true
+	return nil
+}
+
 // Node restores node id from its vector (copied) and its MarshalNode
 // bytes. It checks lengths, level, counts against the degree limits, ids
 // against n and for self-loops and duplicates, and returns an error
@@ -150,7 +177,11 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if r.seen[id] {
 		return corruptf("node %d restored twice", id)
 	}
-	if len(vec) != g.dim {
+	if vec == nil && g.viewed {
+		if c, row := int(id>>g.vshift), int(id&(1<<g.vshift-1)); c >= len(g.vecs) || (row+1)*g.dim > len(g.vecs[c]) {
+			return corruptf("node %d: no vector in the chunks given to SetVectors", id)
+		}
+	} else if len(vec) != g.dim {
 		return corruptf("node %d: vector has %d components, want %d", id, len(vec), g.dim)
 	}
 	if len(node) < 1 {
@@ -161,6 +192,8 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 		return corruptf("node %d: level %d, limit %d", id, level, MaxLevel)
 	}
 	// Validate everything before touching the graph.
+	var seen dupTable
+	seen.reset()
 	p := node[1:]
 	for l := 0; l <= level; l++ {
 		if len(p) < 2 {
@@ -182,12 +215,17 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 			if x == id {
 				return corruptf("node %d level %d: self-loop", id, l)
 			}
-			for j := 0; j < i; j++ {
-				if binary.LittleEndian.Uint32(p[4*j:]) == x {
-					return corruptf("node %d level %d: duplicate link to %d", id, l, x)
+			if cnt > dupTableSize/2 { // rare: wide lists are checked pairwise
+				for j := 0; j < i; j++ {
+					if binary.LittleEndian.Uint32(p[4*j:]) == x {
+						return corruptf("node %d level %d: duplicate link to %d", id, l, x)
+					}
 				}
+			} else if !seen.add(x) {
+				return corruptf("node %d level %d: duplicate link to %d", id, l, x)
 			}
 		}
+		seen.reset()
 		p = p[4*cnt:]
 	}
 	if len(p) != 0 {
@@ -198,7 +236,21 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 			return corruptf("node %d: vector holds NaN or Inf", id)
 		}
 	}
-	g.initNode(id, vec, level)
+	// initNode without its shared live counter (Finish sets it): two
+	// workers adding to one atomic per node would fight over its cache
+	// line.
+	if vec != nil {
+		copy(g.vec(id), vec)
+	}
+	g.levels[id] = uint8(level)
+	atomic.StoreUint32(&g.block(id, 0)[0], 0)
+	if level > 0 {
+		g.upper[id] = make([]uint32, level*g.strideU)
+	}
+	atomic.StoreUint32(&g.state[id], stateLive)
+	if r.restored.Load() == 0 {
+		r.restored.Store(1)
+	}
 	p = node[1:]
 	for l := 0; l <= level; l++ {
 		cnt := int(binary.LittleEndian.Uint16(p))
@@ -258,12 +310,48 @@ func (r *Restorer) Finish() (*Graph, error) {
 	if top >= 0 {
 		g.entry.Store(packEntry(r.entry, r.top))
 	}
+	live := int64(0)
+	for _, ok := range r.seen {
+		if ok {
+			live++
+		}
+	}
+	g.live.Store(live)
 	for id := r.n; id > 0; id-- {
 		if !r.seen[id-1] {
 			g.free = append(g.free, id-1)
 		}
 	}
-	g.rebuildInLinks()
+	g.inBuilt.Store(false) // built by the first write or Check (ensureInLinks)
 	r.g = nil
 	return g, nil
+}
+
+// dupTableSize is the number of slots of a dupTable: twice the longest
+// list it checks.
+const dupTableSize = 128
+
+// dupTable finds a repeated id in a link list in O(1) per id: an
+// open-addressing set on the stack, instead of comparing every pair
+// (which cost a tenth of a large collection's load).
+type dupTable [dupTableSize]uint32
+
+func (t *dupTable) reset() {
+	for i := range t {
+		t[i] = NoID
+	}
+}
+
+// add inserts x (never NoID: ids are below MaxNodes) and reports whether
+// it was absent.
+func (t *dupTable) add(x uint32) bool {
+	for h := (x * 2654435761) >> 25; ; h = (h + 1) & (dupTableSize - 1) {
+		switch t[h] {
+		case NoID:
+			t[h] = x
+			return true
+		case x:
+			return false
+		}
+	}
 }

@@ -192,3 +192,82 @@ func FuzzRestoreMeta(f *testing.F) {
 		mustCheck(t, h)
 	})
 }
+
+// TestRestoreViewedVectors restores a graph whose vectors stay in the
+// caller's chunks (as a read-only open views the file's blocks): searches
+// equal the original graph's, nothing is written to the chunks, and the
+// first write copies them first.
+func TestRestoreViewedVectors(t *testing.T) {
+	g, _ := codecGraph(t)
+	s := marshal(g)
+	const shift = 8 // 256 vectors per chunk, as a store block would hold
+	chunks := make([][]float32, (s.n+255)>>shift)
+	for id, v := range s.vecs {
+		c, row := id>>shift, int(id&255)
+		if need := (row + 1) * s.dim; len(chunks[c]) < need {
+			chunks[c] = append(chunks[c], make([]float32, need-len(chunks[c]))...)
+		}
+		copy(chunks[c][row*s.dim:], v)
+	}
+	frozen := make([][]float32, len(chunks))
+	for i, c := range chunks {
+		frozen[i] = slices.Clone(c)
+	}
+	r, err := index.Restore(s.dim, s.m, s.opts, s.meta, s.n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetVectors(17, chunks); !errors.Is(err, index.ErrOptions) {
+		t.Fatalf("SetVectors with chunks of 1<<17: %v, want ErrOptions", err)
+	}
+	if err := r.SetVectors(shift, [][]float32{make([]float32, s.dim+1)}); !errors.Is(err, index.ErrCorrupt) {
+		t.Fatalf("SetVectors with a partial vector: %v, want ErrCorrupt", err)
+	}
+	if err := r.SetVectors(shift, chunks); err != nil {
+		t.Fatal(err)
+	}
+	for id, b := range s.nodes {
+		if err := r.Node(id, nil, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.SetVectors(shift, chunks); err == nil {
+		t.Fatal("SetVectors after Node succeeded")
+	}
+	v, err := r.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range s.vecs {
+		if !slices.Equal(v.Vector(id), want) {
+			t.Fatalf("vector %d differs", id)
+		}
+	}
+	q := clustered(31, 20, s.dim, 10, false)
+	for _, x := range q {
+		if a, b := g.Search(x, 10, 64, nil), v.Search(x, 10, 64, nil); !slices.Equal(a, b) {
+			t.Fatalf("search differs: %v vs %v", a, b)
+		}
+	}
+	mustCheck(t, v) // Check copies the vectors first, like a write
+	if _, err := v.Add(q[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Update(5, q[1]); err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, v)
+	for i := range chunks {
+		if !slices.Equal(chunks[i], frozen[i]) {
+			t.Fatalf("chunk %d was written", i)
+		}
+	}
+	// A node whose vector the chunks do not hold.
+	r, _ = index.Restore(s.dim, s.m, s.opts, s.meta, s.n)
+	if err := r.SetVectors(shift, chunks[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Node(700-1, nil, s.nodes[699]); !errors.Is(err, index.ErrCorrupt) {
+		t.Fatalf("node beyond the chunks: %v, want ErrCorrupt", err)
+	}
+}

@@ -35,6 +35,7 @@ func (g *Graph) Delete(ids ...uint32) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	g.ensureInLinks()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, id := range ids {
@@ -143,6 +144,7 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	if err := g.checkVec(vec); err != nil {
 		return err
 	}
+	g.ensureInLinks()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.isLive(id) {

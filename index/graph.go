@@ -57,7 +57,9 @@ type Graph struct {
 	// insert copies all vectors.
 	mu       sync.RWMutex // protects vecs, links0, upper, levels, state, nodeMu headers, capacity
 	capacity int
-	vecs     [][]float32  // chunks of dim*chunkNodes; row id written once before the node is published, and by Update/Delete under mu write lock
+	vecs     [][]float32  // chunks of dim<<vshift; row id written once before the node is published, and by Update/Delete under mu write lock
+	vshift   uint         // log2 of the nodes per chunk of vecs: chunkShift, or the caller's when viewed
+	viewed   bool         // vecs are read-only views of the caller's memory (Restorer.SetVectors), copied before any write
 	links0   [][]uint32   // chunks of stride0*chunkNodes; level-0 lists, accessed with sync/atomic
 	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
 	levels   []uint8      // level of each node; written before the node is published
@@ -83,7 +85,8 @@ type Graph struct {
 	searchers searcherPool
 	ndist     atomic.Uint64 // distance computations, all operations
 
-	rep repairState // in-link index and state of local repair (repair.go)
+	rep     repairState // in-link index and state of local repair (repair.go)
+	inBuilt atomic.Bool // rep's in-link index and level counts are built (ensureInLinks)
 }
 
 // New returns an empty graph for vectors of dim components compared with
@@ -110,9 +113,47 @@ func New(dim int, metric Metric, opts Options) (*Graph, error) {
 		strideU: o.M + 1,
 		mL:      1 / math.Log(float64(o.M)),
 		rng:     rand.New(rand.NewSource(o.Seed)),
+		vshift:  chunkShift,
 	}
 	g.entry.Store(noEntry)
+	g.inBuilt.Store(true) // empty: nothing to index
 	return g, nil
+}
+
+// ensureInLinks builds the in-link index and level counts that writes and
+// Check need, once, on the first of them after a Restore: a graph loaded
+// only to be searched (a read-only open) never pays for it (O(n·M) time
+// and about 100 bytes per node). Caller holds no lock of g.
+func (g *Graph) ensureInLinks() {
+	if g.inBuilt.Load() {
+		return
+	}
+	g.mu.Lock()
+	if !g.inBuilt.Load() {
+		g.unviewLocked()
+		g.rebuildInLinks()
+		g.inBuilt.Store(true)
+	}
+	g.mu.Unlock()
+}
+
+// unviewLocked replaces vectors viewed in the caller's memory (see
+// Restorer.SetVectors) with chunks the graph owns, so that it can write
+// them: O(n·dim), once. Caller holds mu for writing.
+func (g *Graph) unviewLocked() {
+	if !g.viewed {
+		return
+	}
+	owned := growChunks[float32](nil, g.capacity, g.dim)
+	n := int(g.next.Load())
+	for id := 0; id < n; id++ {
+		c, row := id>>g.vshift, id&(1<<g.vshift-1)
+		if c >= len(g.vecs) || (row+1)*g.dim > len(g.vecs[c]) {
+			continue // never restored: free
+		}
+		copy(owned[id>>chunkShift][(id&chunkMask)*g.dim:], g.vecs[c][row*g.dim:(row+1)*g.dim])
+	}
+	g.vecs, g.vshift, g.viewed = owned, chunkShift, false
 }
 
 // Dim returns the vector dimension.
@@ -194,6 +235,7 @@ func (g *Graph) growLocked(n int) {
 	if n <= g.capacity {
 		return
 	}
+	g.unviewLocked()
 	vecs := growChunks(g.vecs, n, g.dim)
 	links0 := growChunks(g.links0, n, g.stride0)
 	upper := make([][]uint32, n)
@@ -258,7 +300,9 @@ func levelFor(u, mL float64) int {
 // initNode stores vec and level in slot id and marks it live. The node is
 // not linked yet, and not reachable by searches. Caller holds mu.
 func (g *Graph) initNode(id uint32, vec []float32, level int) {
-	copy(g.vec(id), vec)
+	if vec != nil { // nil: already in place (a view, Restorer.SetVectors)
+		copy(g.vec(id), vec)
+	}
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
 	if level > 0 {
@@ -272,8 +316,8 @@ func (g *Graph) initNode(id uint32, vec []float32, level int) {
 
 // vec returns node id's row of the vector slab. Caller holds mu.
 func (g *Graph) vec(id uint32) []float32 {
-	b := int(id&chunkMask) * g.dim
-	return g.vecs[id>>chunkShift][b : b+g.dim : b+g.dim]
+	b := int(id&(1<<g.vshift-1)) * g.dim
+	return g.vecs[id>>g.vshift][b : b+g.dim : b+g.dim]
 }
 
 // block returns node id's link list on level: word 0 is the count, the

@@ -25,6 +25,7 @@ func (g *Graph) Add(vec []float32) (uint32, error) {
 	if err := g.checkVec(vec); err != nil {
 		return 0, err
 	}
+	g.ensureInLinks()
 	return g.add(vec, g.randomLevel())
 }
 
@@ -72,6 +73,7 @@ func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, pro
 			return nil, fmt.Errorf("index: AddBatch: vector %d: %w", i, err)
 		}
 	}
+	g.ensureInLinks()
 	n := len(vecs)
 	ids := make([]uint32, n)
 	if n == 0 {

@@ -23,6 +23,7 @@ import (
 // its rounds, it returns their number in an error wrapping ErrRepair, and
 // the graph fails Check.
 func (g *Graph) Reconnect() (int, error) {
+	g.ensureInLinks()
 	// Look under the read lock first: searches go on meanwhile, and
 	// usually nothing is lost. Only then take the graph exclusively.
 	g.mu.RLock()

@@ -44,6 +44,11 @@ type Collection struct {
 	cutGen uint64
 
 	sets filterSets // allowed-id sets of recent filters (plan.go)
+
+	// pin is the read transaction whose mapped pages the graph's vectors
+	// are views of (read-only databases, see load), or nil. It is set
+	// by load and ended by DB.Close, after which g must not be searched.
+	pin *store.Tx
 }
 
 // Name returns the collection's name.
@@ -67,6 +72,13 @@ func (c *Collection) Len() int {
 // on memory past the end of the file. load turns both into an error
 // wrapping store.ErrCorrupt, so that opening a corrupt file never crashes
 // the process.
+//
+// On a read-only database, under l2 and dot, the graph's vectors are not
+// copied: they are views of the file's mapped vector blocks, kept valid by
+// a read transaction that lives until DB.Close (c.pin). The open then
+// costs the records and links only, and the vectors' pages are read as
+// searches touch them. Under cosine the graph holds unit vectors, which
+// the file does not store, so they are copied and normalised as before.
 func (c *Collection) load(ctx context.Context) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -74,6 +86,26 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			err = fmt.Errorf("query: collection %q: reading the file: %v: %w", c.name, r, store.ErrCorrupt)
 		}
 	}()
+	view := c.db.st.ReadOnly() && c.pin == nil
+	// The loader's allocations are few and large and nearly all live
+	// afterwards: a collection during the load would only rescan them.
+	defer pauseGC()()
+	var pin *store.Tx
+	run := c.db.st.View
+	if view {
+		run = func(fn func(*store.Tx) error) error {
+			tx, err := c.db.st.BeginView()
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if pin == nil { // failed, panicked, or nothing to view
+					_ = tx.End()
+				}
+			}()
+			return fn(tx)
+		}
+	}
 	var (
 		g      *index.Graph
 		cfg    CollectionConfig
@@ -83,7 +115,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		mix    metaIndex
 		metric index.Metric
 	)
-	err = c.db.st.View(func(tx *store.Tx) error {
+	err = run(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
@@ -132,11 +164,22 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		metas := make([][]metaAt, workers)
 		cosine := cfg.Metric == Cosine
 		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
-		if err := sc.ForEachLoadParallel(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
+		each := sc.ForEachLoadParallel
+		if view && !cosine {
+			shift, chunks, _, err := sc.VectorChunks()
+			if err != nil {
+				return err
+			}
+			if err := r.SetVectors(shift, chunks); err != nil {
+				return fmt.Errorf("query: collection %q: %w", c.name, err)
+			}
+			each = sc.ForEachLoadLinks // vec is nil: the graph reads the chunks
+		}
+		if err := each(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
 			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
 			}
-			if cosine {
+			if cosine && vec != nil {
 				normalize(vec)
 			}
 			if err := r.Node(id, vec, node); err != nil {
@@ -177,6 +220,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
+		if view && !cosine {
+			pin = tx // the graph's vectors are views of its pages
+			return nil
+		}
 		// Everything is copied into memory now: drop the file's pages
 		// from the resident set so the data is not held twice.
 		tx.ReleaseMapped()
@@ -188,7 +235,8 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	// Hand the loader's garbage back to the OS at once: a freshly opened
 	// database should cost its working set, not a GC cycle's headroom. A
 	// forced GC costs tens of milliseconds: small collections skip it.
-	if len(keys) >= 1<<16 {
+	// With the vectors viewed in the file there is little garbage.
+	if len(keys) >= 1<<16 && pin == nil {
 		debug.FreeOSMemory()
 	}
 	// cfg and metric are fixed at creation and read without locks: set them
@@ -197,14 +245,47 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	if c.g == nil {
 		c.cfg, c.metric = cfg, metric
 	} else if cfg != c.cfg || metric != c.metric {
+		if pin != nil {
+			_ = pin.End()
+		}
 		return fmt.Errorf("query: collection %q: configuration changed on disk while open: %w", c.name, store.ErrCorrupt)
 	}
 	c.mu.Lock()
+	if pin != nil {
+		c.pin = pin
+	}
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix
 	c.gen++
 	c.mu.Unlock()
 	return nil
+}
+
+// gcPause counts the loads running with the garbage collector paused
+// (pauseGC); the first pauses it, the last restores its setting.
+var gcPause struct {
+	sync.Mutex // protects n and percent
+	n          int
+	percent    int
+}
+
+// pauseGC turns the garbage collector off until the returned function is
+// called, counting overlapping calls so that concurrent loads restore the
+// setting found by the first.
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.n == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.n++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		if gcPause.n--; gcPause.n == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+		gcPause.Unlock()
+	}
 }
 
 // metaAt is one record's metadata, copied out of the file during a load.

@@ -151,14 +151,55 @@ func encodeNode(lists [][]uint32) []byte {
 	return b
 }
 
-// editNode rewrites graph node id with edit.
+// The graph and vectors are stored in blocks of ids with per-id deltas
+// over them (store/doc.go). corruptDim 8 puts 65,536 ids in a block, so
+// the fixture's nodes and vectors are all in block 0. The helpers below
+// read a node or vector where it is, decoding the block layout written
+// out here independently of package store.
+
+// rawBlock returns block 0 of sub-bucket sub ("vblocks" or "gblocks"),
+// without its seal.
+func rawBlock(btx *bolt.Tx, sub string) []byte {
+	v := rawBucket(btx, sub).Get(be32(0))
+	return v[:len(v)-4]
+}
+
+// blockNode returns node id's bytes from graph block payload p: rows
+// uint32 LE, (rows+1) offsets uint32 LE, then the nodes.
+func blockNode(p []byte, id uint32) []byte {
+	rows := binary.LittleEndian.Uint32(p)
+	if id >= rows {
+		return nil
+	}
+	off := func(i uint32) uint32 { return binary.LittleEndian.Uint32(p[4+4*i:]) }
+	data := p[4+4*(rows+1):]
+	return data[off(id):off(id+1)]
+}
+
+// vectorRowAt returns the offset in vector block payload p of id's row:
+// rows uint32 LE, presence bits (4·ceil(rows/32) bytes), rows × uint32
+// row checksums, then the rows.
+func vectorRowAt(p []byte, id uint32) int {
+	rows := int(binary.LittleEndian.Uint32(p))
+	return 4 + 4*((rows+31)/32) + 4*rows + 4*corruptDim*int(id)
+}
+
+// rawNode returns node id as stored: its delta if it has one, else its
+// row in the graph block.
+func rawNode(btx *bolt.Tx, id uint32) []byte {
+	if v := rawBucket(btx, "graph").Get(be32(id)); v != nil {
+		return v[:len(v)-4]
+	}
+	return blockNode(rawBlock(btx, "gblocks"), id)
+}
+
+// editNode rewrites graph node id with edit, as a delta over its block.
 func editNode(btx *bolt.Tx, id uint32, edit func(lists [][]uint32) [][]uint32) error {
-	g := rawBucket(btx, "graph")
-	v := g.Get(be32(id))
-	if v == nil {
+	v := rawNode(btx, id)
+	if len(v) == 0 {
 		return fmt.Errorf("no node %d", id)
 	}
-	return putSealed(g, be32(id), encodeNode(edit(nodeLists(v[:len(v)-4]))))
+	return putSealed(rawBucket(btx, "graph"), be32(id), encodeNode(edit(nodeLists(v))))
 }
 
 // openAndCheck opens path, loads every collection and runs Check,
@@ -192,7 +233,7 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		damage func(t *testing.T, path string)
 		want   string // in one of the errors
 	}{
-		{"graph node removed", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "graph").Delete(be32(50)) }),
+		{"graph node removed", raw(func(btx *bolt.Tx) error { return putSealed(rawBucket(btx, "graph"), be32(50), nil) }),
 			`graph id 50: record "k50" has no graph node`},
 		{"link to a node beyond the graph", raw(func(btx *bolt.Tx) error {
 			return editNode(btx, 60, func(l [][]uint32) [][]uint32 { l[0] = append(l[0][:len(l[0])-1], 5000); return l })
@@ -207,10 +248,12 @@ func TestCheckCatchesCorruption(t *testing.T) {
 			// Remove every link to node 70 and make it link to itself
 			// nowhere: a live record the graph search cannot reach.
 			g := rawBucket(btx, "graph")
-			type kv struct{ k, v []byte }
-			var edits []kv
-			if err := g.ForEach(func(k, v []byte) error {
-				lists := nodeLists(v[:len(v)-4])
+			for id := uint32(0); id < 300; id++ {
+				v := rawNode(btx, id)
+				if len(v) == 0 {
+					continue
+				}
+				lists := nodeLists(v)
 				changed := false
 				for l := range lists {
 					kept := lists[l][:0]
@@ -224,15 +267,9 @@ func TestCheckCatchesCorruption(t *testing.T) {
 					lists[l] = kept
 				}
 				if changed {
-					edits = append(edits, kv{append([]byte(nil), k...), sealed(k, encodeNode(lists))})
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-			for _, e := range edits {
-				if err := g.Put(e.k, e.v); err != nil {
-					return err
+					if err := putSealed(g, be32(id), encodeNode(lists)); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -248,14 +285,34 @@ func TestCheckCatchesCorruption(t *testing.T) {
 		{"graph meta checksum", raw(func(btx *bolt.Tx) error { return rawBucket(btx, "").Put([]byte("graphmeta"), []byte{1, 2, 3, 4, 5}) }),
 			"graph metadata fails its checksum"},
 		{"one byte of a record's vector changed", raw(func(btx *bolt.Tx) error {
-			v := bytes.Clone(rawBucket(btx, "vectors").Get(be32(100)))
-			v[5] ^= 0x01 // the issue's case: a component moves in its last digits
-			return rawBucket(btx, "vectors").Put(be32(100), v)
-		}), `bucket vectors id 100: vector fails its checksum`},
+			v := bytes.Clone(rawBucket(btx, "vblocks").Get(be32(0)))
+			v[vectorRowAt(v, 100)+5] ^= 0x01 // the issue's case: a component moves in its last digits
+			return rawBucket(btx, "vblocks").Put(be32(0), v)
+		}), `bucket vblocks id 100: vector fails its checksum`},
 		{"one byte of a graph node changed", raw(func(btx *bolt.Tx) error {
-			v := bytes.Clone(rawBucket(btx, "graph").Get(be32(100)))
+			v := bytes.Clone(rawBucket(btx, "gblocks").Get(be32(0)))
+			n := blockNode(v, 100)
+			at := len(v) - 4 - len(blockNode(v, 299)) // node 299 ends the data
+			for id := uint32(100); id < 299; id++ {
+				at -= len(blockNode(v, id))
+			}
+			if !bytes.Equal(v[at:at+len(n)], n) {
+				return fmt.Errorf("node 100 not at %d", at)
+			}
+			v[at+3] ^= 0x10
+			return rawBucket(btx, "gblocks").Put(be32(0), v)
+		}), `graph block fails its checksum`},
+		{"a vector delta changed", raw(func(btx *bolt.Tx) error {
+			k := be32(100)
+			v := sealed(k, bytes.Repeat([]byte{0, 0, 0x80, 0x3f}, corruptDim)) // a valid delta of ones
+			v[6] ^= 0x01
+			return rawBucket(btx, "vectors").Put(k, v)
+		}), `bucket vectors id 100: vector fails its checksum`},
+		{"a node delta changed", raw(func(btx *bolt.Tx) error {
+			k := be32(100)
+			v := sealed(k, rawNode(btx, 100))
 			v[3] ^= 0x10
-			return rawBucket(btx, "graph").Put(be32(100), v)
+			return rawBucket(btx, "graph").Put(k, v)
 		}), `bucket graph id 100: node fails its checksum`},
 		{"record encoding broken", raw(func(btx *bolt.Tx) error { return putSealed(rawBucket(btx, "records"), be32(80), []byte("junk")) }),
 			"id 80"},

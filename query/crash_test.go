@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 // The crash test re-executes the test binary as a writer process (the
@@ -312,6 +313,32 @@ type crashStats struct {
 	beforeReady, inflightApplied, inflightAbsent, idle, acked int
 	searched, defaultMiss                                     int // self-searches, misses at the default ef
 	child, verify                                             time.Duration
+	deltas, folds                                             int // vector deltas after the last trial; trials after which they shrank (a block fold committed)
+}
+
+// crashLayout counts the vector deltas and blocks of the crash collection,
+// so the test can report that kills met the block layout's folds.
+func crashLayout(t *testing.T, path string, st *crashStats) {
+	t.Helper()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range s.Collections {
+		if c.Name == crashCollection {
+			if d := c.Buckets["vectors"].Keys; d < st.deltas {
+				st.folds++
+				st.deltas = d
+			} else {
+				st.deltas = d
+			}
+		}
+	}
 }
 
 // crashState is what a key holds: the version of its vector and of its
@@ -410,6 +437,7 @@ func TestCrashSafety(t *testing.T) {
 		stats.child += time.Since(start)
 		start = time.Now()
 		applied := verifyAfterCrash(t, trial, path, model, inflight, &stats)
+		crashLayout(t, path, &stats)
 		stats.verify += time.Since(start)
 		if len(inflight) == 0 {
 			stats.idle++
@@ -430,6 +458,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("trial %d (killed %v after start, %d ops acknowledged, in flight %+v)", trial, delay, len(acked), inflight)
 		}
 	}
+	t.Logf("vector deltas shrank (a block fold committed between kills) after %d of %d trials", stats.folds, trials)
 	t.Logf("%d trials, all passed: %d acknowledged operations; kill before READY %d; in-flight ops found complete %d, absent %d; none in flight %d trials; %d records at the end; self-search found at default ef %d/%d; %v in writers, %v verifying",
 		trials, stats.acked, stats.beforeReady, stats.inflightApplied, stats.inflightAbsent, stats.idle, len(model),
 		stats.searched-stats.defaultMiss, stats.searched,

@@ -73,6 +73,12 @@ func (db *DB) Close() error {
 		c.wmu.Lock() // wait for a writer in flight
 		c.closed.Store(true)
 		c.wmu.Unlock() // writers queued behind it see closed and return ErrClosed
+		c.mu.Lock()    // wait for searches in flight: the graph may view the file
+		if c.pin != nil {
+			_ = c.pin.End()
+			c.pin = nil
+		}
+		c.mu.Unlock()
 	}
 	db.closed = true
 	return db.st.Close()

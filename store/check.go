@@ -218,29 +218,7 @@ func (c *Collection) check(ctx context.Context, report *CheckError) error {
 		report.add("%s: order bucket holds %d entries, records %d", prefix, orderN, n)
 	}
 
-	// vectors without records
-	cur = c.vectors.Cursor()
-	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
-		if len(k) != 4 {
-			report.add("%s: vectors: key of %d bytes, want 4", prefix, len(k))
-			continue
-		}
-		if _, ok := seqOf[binary.BigEndian.Uint32(k)]; !ok {
-			report.add("%s: vectors: id %d has no record", prefix, binary.BigEndian.Uint32(k))
-		}
-	}
-
-	// graph nodes and graph metadata
-	cur = c.graph.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 4 || v == nil {
-			report.add("%s: graph: bad entry (key %d bytes, value %d bytes)", prefix, len(k), len(v))
-			continue
-		}
-		if p, ok := unseal(k, v); !ok || len(p) == 0 {
-			report.add("%s: graph: node %d fails its checksum", prefix, binary.BigEndian.Uint32(k))
-		}
-	}
+	c.checkBlocks(ctx, prefix, seqOf, report)
 	if _, err := c.ReadGraphMeta(); err != nil {
 		report.add("%v", err)
 	}
@@ -304,4 +282,90 @@ func (tx *Tx) checkNames(ctx context.Context, report *CheckError) error {
 		}
 	}
 	return nil
+}
+
+// checkBlocks verifies the vector and graph blocks and deltas: every
+// checksum (each block's seal and each vector row's), lengths and
+// offsets, and that no stored vector lacks a record.
+func (c *Collection) checkBlocks(ctx context.Context, prefix string, seqOf map[uint32]uint64, report *CheckError) {
+	vdel := make(map[uint32]bool)
+	cur := c.vectors.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			report.add("%s: vectors: bad entry (key %d bytes, nested bucket %t)", prefix, len(k), v == nil)
+			continue
+		}
+		id := binary.BigEndian.Uint32(k)
+		vdel[id] = true
+		p, ok := unseal(k, v)
+		switch {
+		case !ok:
+			report.add("%s: vectors: id %d: vector fails its checksum", prefix, id)
+		case len(p) != 0 && len(p) != 4*c.cfg.Dim:
+			report.add("%s: vectors: id %d: vector has %d bytes, want %d", prefix, id, len(p), 4*c.cfg.Dim)
+		case len(p) != 0:
+			if _, ok := seqOf[id]; !ok {
+				report.add("%s: vectors: id %d has no record", prefix, id)
+			}
+		}
+	}
+	cur = c.vblocks.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if ctx.Err() != nil {
+			return
+		}
+		if len(k) != 4 || v == nil {
+			report.add("%s: vblocks: bad entry (key %d bytes, nested bucket %t)", prefix, len(k), v == nil)
+			continue
+		}
+		b := binary.BigEndian.Uint32(k)
+		p, ok := unseal(k, v)
+		if !ok {
+			report.add("%s: vblocks: block %d (ids from %d) fails its checksum", prefix, b, b<<c.shift)
+			continue
+		}
+		vb, err := parseVBlock(c.shift, c.cfg.Dim, p)
+		if err != nil {
+			report.add("%s: vblocks: block %d: %v", prefix, b, err)
+			continue
+		}
+		for row := 0; row < vb.rows; row++ {
+			if !vb.has(row) {
+				continue
+			}
+			id := b<<c.shift | uint32(row)
+			if vb.rowCRC(row) != checksum(idKey(id), vb.row(row)) {
+				report.add("%s: vblocks: id %d: vector fails its checksum", prefix, id)
+			}
+			if _, ok := seqOf[id]; !ok && !vdel[id] {
+				report.add("%s: vblocks: id %d has no record", prefix, id)
+			}
+		}
+	}
+	cur = c.graph.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			report.add("%s: graph: bad entry (key %d bytes, value %d bytes)", prefix, len(k), len(v))
+			continue
+		}
+		if _, ok := unseal(k, v); !ok {
+			report.add("%s: graph: node %d fails its checksum", prefix, binary.BigEndian.Uint32(k))
+		}
+	}
+	cur = c.gblocks.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			report.add("%s: gblocks: bad entry (key %d bytes, nested bucket %t)", prefix, len(k), v == nil)
+			continue
+		}
+		b := binary.BigEndian.Uint32(k)
+		p, ok := unseal(k, v)
+		if !ok {
+			report.add("%s: gblocks: block %d (ids from %d) fails its checksum", prefix, b, b<<c.shift)
+			continue
+		}
+		if _, err := parseGBlock(c.shift, p); err != nil {
+			report.add("%s: gblocks: block %d: %v", prefix, b, err)
+		}
+	}
 }

@@ -109,7 +109,7 @@ func TestCheckBucketRootOutOfFile(t *testing.T) {
 			}
 			k := e + int(le.Uint32(p[e+4:]))
 			v := k + int(le.Uint32(p[e+8:]))
-			if v+8 <= ps && string(p[k:v]) == "vectors" && le.Uint64(p[v:]) != 0 {
+			if v+8 <= ps && string(p[k:v]) == "records" && le.Uint64(p[v:]) != 0 {
 				le.PutUint64(p[v:], 0x20000000)
 				n++
 			}

@@ -25,9 +25,16 @@ type Collection struct {
 	b       *bolt.Bucket // the collection's own bucket (meta, graphmeta)
 	keys    *bolt.Bucket // key -> id
 	records *bolt.Bucket // id -> seq, norm, key, metadata
-	vectors *bolt.Bucket // id -> dim float32
+	vectors *bolt.Bucket // vector deltas: id -> dim float32, or empty: deleted
 	order   *bolt.Bucket // seq -> id
-	graph   *bolt.Bucket // id -> node bytes
+	graph   *bolt.Bucket // node deltas: id -> node bytes, or empty: deleted
+	vblocks *bolt.Bucket // block -> vector block (block.go)
+	gblocks *bolt.Bucket // block -> graph block
+
+	shift   uint       // log2 of the ids per block
+	pend    pending    // vector and node writes not yet in the file (block.go)
+	vbCache blockCache // last vector block read
+	gbCache blockCache // last graph block read
 
 	nextSeq uint64 // next Seq to assign; mirrors the meta key
 	count   uint64 // number of records; mirrors the meta key
@@ -35,12 +42,14 @@ type Collection struct {
 
 func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection, error) {
 	c := &Collection{tx: tx, name: name, id: id, b: b}
+	c.pend = pending{}
 	for _, sb := range []struct {
 		name []byte
 		dst  **bolt.Bucket
 	}{
 		{keysBucket, &c.keys}, {recordsBucket, &c.records}, {vectorsBucket, &c.vectors},
 		{orderBucket, &c.order}, {graphBucket, &c.graph},
+		{vblocksBucket, &c.vblocks}, {gblocksBucket, &c.gblocks},
 	} {
 		if *sb.dst = b.Bucket(sb.name); *sb.dst == nil {
 			return nil, corrupt(name, string(sb.name), "bucket missing")
@@ -54,6 +63,7 @@ func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection
 	if c.cfg, err = decodeConfig(name, cb.Get(configVersionKey), cb.Get(configKey)); err != nil {
 		return nil, err
 	}
+	c.shift = blockShiftFor(c.cfg.Dim)
 	meta, ok := unseal(metaKey, b.Get(metaKey))
 	if !ok {
 		return nil, corrupt(name, "", "meta fails its checksum")
@@ -64,11 +74,10 @@ func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection
 	// Ids are mostly allocated upwards and seqs strictly so: pack those
 	// pages tightly instead of bbolt's half-full default split.
 	c.records.FillPercent = 0.9
-	c.vectors.FillPercent = 0.9
 	c.order.FillPercent = 1.0
-	// Graph nodes are written in id order (query sorts them) and mostly
-	// rewritten in place: half-empty pages would double the bucket.
-	c.graph.FillPercent = 0.9
+	// Blocks are appended in order and rewritten in place.
+	c.vblocks.FillPercent = 1.0
+	c.gblocks.FillPercent = 1.0
 	return c, nil
 }
 
@@ -172,7 +181,7 @@ func (c *Collection) PutBatch(recs []Record) error {
 	// (already increasing). Sorted appends fill pages completely; bbolt
 	// reads FillPercent when it splits pages at commit, so the setting
 	// holds for the rest of this transaction.
-	for _, b := range []*bolt.Bucket{c.records, c.vectors, c.keys} {
+	for _, b := range []*bolt.Bucket{c.records, c.keys} {
 		b.FillPercent = 1.0
 	}
 	byID := make([]int, len(plans))
@@ -274,13 +283,15 @@ func (c *Collection) plan(r *Record) (putPlan, error) {
 	return p, nil
 }
 
-// putRecord writes the record and vector of p.
+// putRecord writes the record of p and queues its vector for the block
+// layout (flush writes it at the end of the transaction).
 func (c *Collection) putRecord(p *putPlan) error {
 	idk := idKey(p.id)
 	if err := c.records.Put(idk, seal(idk, encodeRecord(nil, p.seq, p.norm, string(p.key), p.meta))); err != nil {
 		return err
 	}
-	return c.vectors.Put(idk, seal(idk, encodeVector(p.vec)))
+	c.pendVec(p.id, encodeVector(p.vec))
+	return nil
 }
 
 // putKey maps a new key (unmapping an evicted one) and, for Put, its order
@@ -335,26 +346,17 @@ func (c *Collection) decodeRecordValue(id uint32, k, v []byte) (decodedRecord, e
 	return d, nil
 }
 
-// vector reads the vector under id into dst (len Dim).
+// vector reads the vector under id into dst (len Dim): from the pending
+// writes, the vector deltas or the id's vector block. O(log n).
 func (c *Collection) vector(id uint32, dst []float32) error {
-	k := idKey(id)
-	return c.decodeVectorValue(id, k, c.vectors.Get(k), dst)
-}
-
-// decodeVectorValue verifies the vectors-bucket value v under key k (id)
-// and decodes it into dst.
-func (c *Collection) decodeVectorValue(id uint32, k, v []byte, dst []float32) error {
-	if v == nil {
+	p, err := c.vectorBytes(id)
+	if err != nil {
+		return err
+	}
+	if p == nil {
 		return corruptID(c.name, "vectors", id, "record has no vector")
 	}
-	v, ok := unseal(k, v)
-	if !ok {
-		return corruptID(c.name, "vectors", id, "vector fails its checksum")
-	}
-	if len(v) != 4*c.cfg.Dim {
-		return corruptID(c.name, "vectors", id, "vector has %d bytes, want %d", len(v), 4*c.cfg.Dim)
-	}
-	decodeVector(dst, v)
+	decodeVector(dst, p)
 	return nil
 }
 
@@ -427,11 +429,12 @@ func (c *Collection) Delete(key string) (uint32, error) {
 	for _, del := range []struct {
 		b *bolt.Bucket
 		k []byte
-	}{{c.keys, []byte(key)}, {c.records, idk}, {c.vectors, idk}, {c.order, seqKey(seq)}} {
+	}{{c.keys, []byte(key)}, {c.records, idk}, {c.order, seqKey(seq)}} {
 		if err := del.b.Delete(del.k); err != nil {
 			return 0, err
 		}
 	}
+	c.pendVec(id, tombstone)
 	c.count--
 	return id, c.writeMeta()
 }
@@ -441,6 +444,9 @@ func (c *Collection) Delete(key string) (uint32, error) {
 // (Vector, Metadata) are reused and valid only during the call: copy what
 // you keep. fn must not modify the collection.
 func (c *Collection) ForEach(fn func(r *Record) error) error {
+	if err := c.flush(); err != nil {
+		return err
+	}
 	r := &Record{Vector: make([]float32, c.cfg.Dim)}
 	cur := c.order.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
@@ -478,7 +484,9 @@ func (c *Collection) ForEachID(fn func(id uint32, key string, seq uint64, vec []
 }
 
 // PutNode stores the index's encoded graph node for id, replacing any
-// previous one. node is copied; it must not be empty.
+// previous one. node is copied; it must not be empty. The node goes to the
+// graph delta bucket, or into its block when the transaction writes
+// enough of the block (see doc.go): O(1) now, O(log n) at commit.
 func (c *Collection) PutNode(id uint32, node []byte) error {
 	if err := c.tx.checkWritable(); err != nil {
 		return err
@@ -486,8 +494,8 @@ func (c *Collection) PutNode(id uint32, node []byte) error {
 	if len(node) == 0 {
 		return fmt.Errorf("store: collection %q: empty graph node for id %d", c.name, id)
 	}
-	k := idKey(id)
-	return c.graph.Put(k, sealCopy(k, node))
+	c.pendNode(id, bytes.Clone(node))
+	return nil
 }
 
 // DeleteNode removes the graph node for id; a missing node is not an error.
@@ -495,7 +503,8 @@ func (c *Collection) DeleteNode(id uint32) error {
 	if err := c.tx.checkWritable(); err != nil {
 		return err
 	}
-	return c.graph.Delete(idKey(id))
+	c.pendNode(id, tombstone)
+	return nil
 }
 
 // Node returns a copy of the graph node stored for id, or nil if none or
@@ -506,39 +515,105 @@ func (c *Collection) Node(id uint32) []byte {
 }
 
 // ReadNode returns a copy of the graph node stored for id, or nil if none.
-// A node that fails its checksum is an error wrapping ErrCorrupt. O(log n).
+// A node (or the graph block holding it) that fails its checksum is an
+// error wrapping ErrCorrupt. O(log n), plus verifying the block's checksum
+// (O(B)) when the node is in a block.
 func (c *Collection) ReadNode(id uint32) ([]byte, error) {
-	k := idKey(id)
-	v := c.graph.Get(k)
-	if v == nil {
-		return nil, nil
-	}
-	p, ok := unseal(k, v)
-	if !ok || len(p) == 0 {
-		return nil, corruptID(c.name, "graph", id, "node fails its checksum")
+	p, err := c.nodeBytes(id)
+	if p == nil || err != nil {
+		return nil, err
 	}
 	return bytes.Clone(p), nil
 }
 
-// ForEachNode calls fn for every graph node in ascending id order. node is
-// valid only during the call. It stops at and returns the first error fn
-// returns. fn must not modify the collection.
+// ForEachNode calls fn for every graph node in ascending id order, from
+// the graph blocks and the node deltas. node is valid only during the
+// call. It stops at and returns the first error fn returns. fn must not
+// modify the collection. O(n).
 func (c *Collection) ForEachNode(fn func(id uint32, node []byte) error) error {
-	cur := c.graph.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(k) != 4 || v == nil {
-			return corrupt(c.name, "graph", "entry with %d-byte key (nested bucket: %t)", len(k), v == nil)
-		}
-		id := binary.BigEndian.Uint32(k)
-		p, ok := unseal(k, v)
-		if !ok || len(p) == 0 {
-			return corruptID(c.name, "graph", id, "node fails its checksum")
-		}
-		if err := fn(id, p); err != nil {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	deltas, err := c.allDeltas(c.graph, "graph")
+	if err != nil {
+		return err
+	}
+	blocks, err := c.blockNumbers(c.gblocks, "gblocks", deltas)
+	if err != nil {
+		return err
+	}
+	di := 0
+	for _, b := range blocks {
+		g, ok, err := c.gblockAt(b)
+		if err != nil {
 			return err
+		}
+		for row := 0; row < 1<<c.shift; row++ {
+			id := b<<c.shift | uint32(row)
+			var node []byte
+			if ok {
+				node = g.node(row)
+			}
+			for di < len(deltas) && deltas[di].id < id {
+				di++
+			}
+			if di < len(deltas) && deltas[di].id == id {
+				node = deltas[di].p
+			}
+			if len(node) == 0 {
+				continue
+			}
+			if err := fn(id, node); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// allDeltas returns every entry of a delta bucket, verified, in id order.
+// Payloads alias the file.
+func (c *Collection) allDeltas(bucket *bolt.Bucket, name string) ([]deltaEntry, error) {
+	var out []deltaEntry
+	cur := bucket.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			return nil, corrupt(c.name, name, "entry with %d-byte key (nested bucket: %t)", len(k), v == nil)
+		}
+		id := binary.BigEndian.Uint32(k)
+		p, ok := unseal(k, v)
+		if !ok {
+			return nil, corruptID(c.name, name, id, "%s fails its checksum", deltaNoun(name))
+		}
+		out = append(out, deltaEntry{id, p})
+	}
+	return out, nil
+}
+
+// deltaNoun names what a delta bucket holds.
+func deltaNoun(bucket string) string {
+	if bucket == "graph" {
+		return "node"
+	}
+	return "vector"
+}
+
+// blockNumbers returns the sorted block numbers that have a block in
+// blocks or an entry in deltas.
+func (c *Collection) blockNumbers(blocks *bolt.Bucket, name string, deltas []deltaEntry) ([]uint32, error) {
+	var out []uint32
+	cur := blocks.Cursor()
+	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+		if len(k) != 4 {
+			return nil, corrupt(c.name, name, "key of %d bytes, want 4", len(k))
+		}
+		out = append(out, binary.BigEndian.Uint32(k))
+	}
+	for _, d := range deltas {
+		out = append(out, d.id>>c.shift)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // SetGraphMeta stores the index's graph metadata blob (copied). A nil or

@@ -291,7 +291,10 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.flush()
 	}))
 }
 
@@ -308,7 +311,10 @@ func (db *DB) Batch(fn func(*Tx) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.flush()
 	}))
 }
 

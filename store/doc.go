@@ -90,6 +90,10 @@
 //     rewrites them beside themselves and renames the result over the
 //     original, so a crash leaves the old file readable. Format-1 builds
 //     refuse format-2 files with ErrVersion.
+//   - Slices from a transaction started with DB.BeginView (the views of
+//     VectorChunks) stay valid until Tx.End, and bbolt cannot remap the
+//     file meanwhile: a read-write commit that grows the file waits for
+//     it. Use it on read-only databases; End it before Close.
 //   - For an all-or-nothing load spanning many transactions, write into a
 //     staged collection (Tx.CreateStaged, or DB.StageCopy to start from a
 //     copy) and swap it in with Tx.CommitStaged.
@@ -169,9 +173,13 @@
 //	      keys/       key bytes -> id uint32 BE
 //	      records/    id uint32 BE -> seq uint64 BE | norm float32 LE |
 //	                  keylen uint32 BE | key | metadata (empty or a JSON object)
-//	      vectors/    id uint32 BE -> dim × float32 LE
 //	      order/      seq uint64 BE -> id uint32 BE
-//	      graph/      id uint32 BE -> the index's node bytes (opaque here)
+//	      vblocks/    block uint32 BE -> vector block (below)
+//	      gblocks/    block uint32 BE -> graph block (below)
+//	      vectors/    vector deltas: id uint32 BE -> dim × float32 LE, or
+//	                  empty: the id's row in its block is deleted
+//	      graph/      node deltas: id uint32 BE -> the index's node bytes
+//	                  (opaque here), or empty: deleted
 //	      texts/      id uint32 BE -> kind 't'|'c' | len uint32 BE | nterms
 //	                  uint32 BE | (termlen uint16 BE | term | freq uint32 BE)
 //	                  sorted by term | 't': the text; 'c': start uint32 BE |
@@ -187,20 +195,57 @@
 //
 // (each value above is followed by its 4-byte checksum).
 //
+// # Blocks and deltas
+//
+// Vectors and graph nodes live in blocks of B consecutive ids, one value
+// per block, so that a load is a few hundred large values read in order
+// and decoded on all cores, not one B-tree entry per id. B is the largest
+// power of two from 64 to 65,536 with B × 4 × dim ≤ 1 MiB (2,048 ids at
+// dim 100, 256 at dim 1,024); block b holds ids b·B to b·B+B-1. A block
+// stores rows up to its highest present id only.
+//
+//	vector block  rows uint32 LE (≤ B) | presence bits, 4·⌈rows/32⌉ bytes |
+//	              rows × row checksum uint32 LE (CRC32C of the id key and
+//	              the row; 0 when absent) | rows × dim × float32 LE (zeros
+//	              when absent)
+//	graph block   rows uint32 LE (≤ B) | (rows+1) × offset uint32 LE,
+//	              non-decreasing from 0 | the nodes' bytes: row i is
+//	              bytes[offset i : offset i+1], empty when absent
+//
+// Every part of a vector block is a multiple of 4 bytes long, and so is
+// every key and value of vblocks/, so bbolt places a block (and each row)
+// at a 4-byte-aligned address of the mapped file: a read-only open hands
+// the graph float32 views of the rows instead of copying them
+// (Collection.VectorChunks, DB.BeginView), checking the alignment at run
+// time and copying when it does not hold. The row checksums let one vector
+// be verified without its block (Get; rescoring exact vectors by id).
+//
+// Writes go through the transaction: Put and PutNode queue vectors and
+// nodes, and before the commit each block they touch is either rewritten
+// with them (folded: when its deltas and the new writes reach
+// max(16, rows/4), so a bulk load writes whole blocks) or gets them as
+// per-id deltas, which override the block's rows. A single write thus
+// writes a delta or two plus, amortised, about four rows of block; the
+// delta area of a block never exceeds a quarter of it. Deleting a record
+// whose row is in a block writes an empty delta.
+//
 // Names starting with a NUL byte are reserved: "\x00staged\x00<id>\x00<target>"
 // names a staged collection (Tx.CreateStaged), which Collections does not
 // list. Tx.CommitStaged swaps it in under its target name in one
 // transaction; an import that dies before that leaves a staged collection
 // that the next read-write Open drops.
 //
-// Invariants, verified by DB.Check: every value's checksum; every name
+// Invariants, verified by DB.Check: every value's checksum (and every
+// vector row's); block lengths and offsets; every name
 // points at a collection bucket holding that name, and every collection
 // bucket has exactly one name, with an id below nextcol; keys and records
-// map to each other both ways; every record has a vector of 4×dim bytes;
+// map to each other both ways; every record has a vector of 4×dim bytes
+// (its delta or its block row), and every stored vector a record;
 // order holds exactly one entry per record, at the record's seq; every seq
-// is below nextSeq; count is the number of records. The records, vectors
-// and order buckets are written with a high bbolt FillPercent because ids
-// and seqs grow mostly upwards.
+// is below nextSeq; count is the number of records. The records, order
+// and block buckets are written with a high bbolt FillPercent because ids
+// and seqs grow mostly upwards. Loading checks that records and graph
+// nodes match one for one.
 //
 // A file without the root bucket or with the wrong magic is ErrNotVecbolt;
 // a newer version is ErrVersion; format 1 is ErrNeedsUpgrade (Upgrade, or

@@ -12,3 +12,18 @@ func DecodeRecord(b []byte) (seq uint64, norm float32, key, meta []byte, err err
 func EncodeRecord(seq uint64, norm float32, key string, meta []byte) []byte {
 	return encodeRecord(nil, seq, norm, key, meta)
 }
+
+// BlockShiftFor exposes the ids-per-block rule.
+func BlockShiftFor(dim int) uint { return blockShiftFor(dim) }
+
+// BucketLen returns the number of entries in one of the collection's
+// sub-buckets ("vectors", "graph", "vblocks", "gblocks", ...).
+func (c *Collection) BucketLen(sub string) int { return c.b.Bucket([]byte(sub)).Stats().KeyN }
+
+// VectorBlocks returns the collection's vector block values as stored
+// (aliasing the mapped file: valid during the transaction).
+func (c *Collection) VectorBlocks() [][]byte {
+	var out [][]byte
+	_ = c.vblocks.ForEach(func(_, v []byte) error { out = append(out, v); return nil })
+	return out
+}

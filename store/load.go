@@ -1,50 +1,76 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // MaxNodeID returns one more than the highest id with a graph node, or 0
-// when the graph bucket is empty. It reads one key.
+// when the collection has no node. It reads the last key of the graph
+// delta bucket and the last graph block: O(B) for the block's offsets.
 func (c *Collection) MaxNodeID() (uint32, error) {
-	k, _ := c.graph.Cursor().Last()
-	if k == nil {
-		return 0, nil
+	if err := c.flush(); err != nil {
+		return 0, err
 	}
-	if len(k) != 4 {
-		return 0, corrupt(c.name, "graph", "entry with %d-byte key", len(k))
+	var top uint32
+	cur := c.graph.Cursor()
+	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
+		if len(k) != 4 {
+			return 0, corrupt(c.name, "graph", "entry with %d-byte key", len(k))
+		}
+		if p, ok := unseal(k, v); !ok || len(p) > 0 {
+			top = binary.BigEndian.Uint32(k) + 1 // a bad delta is reported by the load
+			break
+		}
 	}
-	return binary.BigEndian.Uint32(k) + 1, nil
+	if k, _ := c.gblocks.Cursor().Last(); k != nil {
+		if len(k) != 4 {
+			return 0, corrupt(c.name, "gblocks", "entry with %d-byte key", len(k))
+		}
+		b := binary.BigEndian.Uint32(k)
+		g, ok, err := c.gblockAt(b)
+		if err != nil {
+			return 0, err
+		}
+		for row := 1<<c.shift - 1; ok && row >= 0; row-- {
+			if g.node(row) != nil {
+				top = max(top, b<<c.shift|uint32(row)+1)
+				break
+			}
+		}
+	}
+	return top, nil
 }
 
 // ForEachLoad walks records, vectors and graph nodes together in id order,
-// the one pass that loading a collection into memory needs: three cursors
-// in lockstep, no copies. fn gets each record's id, key, seq, vector, graph
-// node and metadata (nil when none); vec, node and meta are valid only
-// during the call. A record without
-// a vector or a graph node, or a graph node without a record, is an error
-// wrapping ErrCorrupt.
+// the one pass that loading a collection into memory needs. fn gets each
+// record's id, key, seq, vector, graph node and metadata (nil when none);
+// vec, node and meta are valid only during the call. A record without a
+// vector or a graph node, or a graph node without a record, is an error
+// wrapping ErrCorrupt. O(n); ForEachLoadParallel is the same on several
+// cores.
 func (c *Collection) ForEachLoad(fn func(id uint32, key string, seq uint64, vec []float32, node, meta []byte) error) error {
-	return c.walk(true, func(id uint32, d *decodedRecord, vec []float32, node []byte) error {
-		return fn(id, string(d.key), d.seq, vec, node, d.meta)
+	return c.ForEachLoadParallel(context.Background(), 1, func(_ int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
+		return fn(id, string(key), seq, vec, node, meta)
 	})
 }
 
 // walk visits every record in id order with its vector and, if withGraph,
-// its graph node, using one cursor per bucket in lockstep.
+// its graph node, reading each block once. Nodes without records are not
+// looked for (ForEachLoad does).
 func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, vec []float32, node []byte) error) error {
-	vec := make([]float32, c.cfg.Dim)
-	rc, vc, gc := c.records.Cursor(), c.vectors.Cursor(), c.graph.Cursor()
-	vk, vv := vc.First()
-	var gk, gv []byte
-	if withGraph {
-		gk, gv = gc.First()
+	if err := c.flush(); err != nil {
+		return err
 	}
+	vec := make([]float32, c.cfg.Dim)
+	rc := c.records.Cursor()
 	for k, v := rc.First(); k != nil; k, v = rc.Next() {
 		if len(k) != 4 {
 			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
@@ -54,47 +80,23 @@ func (c *Collection) walk(withGraph bool, fn func(id uint32, d *decodedRecord, v
 		if err != nil {
 			return err
 		}
-		for vk != nil && bytes.Compare(vk, k) < 0 {
-			vk, vv = vc.Next() // orphan vector: Check reports it
-		}
-		if !bytes.Equal(vk, k) {
-			return corruptID(c.name, "vectors", id, "record has no vector")
-		}
-		if err := c.decodeVectorValue(id, vk, vv, vec); err != nil {
+		if err := c.vector(id, vec); err != nil {
 			return err
 		}
-		vk, vv = vc.Next()
 		var node []byte
 		if withGraph {
-			if gk != nil && bytes.Compare(gk, k) < 0 {
-				return corrupt(c.name, "graph", "graph node %x has no record", gk)
+			if node, err = c.nodeBytes(id); err != nil {
+				return err
 			}
-			if !bytes.Equal(gk, k) || gv == nil {
+			if node == nil {
 				return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
 			}
-			var ok bool
-			if node, ok = unseal(gk, gv); !ok || len(node) == 0 {
-				return corruptID(c.name, "graph", id, "node fails its checksum")
-			}
-			gk, gv = gc.Next()
 		}
 		if err := fn(id, &d, vec, node); err != nil {
 			return err
 		}
 	}
-	if gk != nil {
-		return corrupt(c.name, "graph", "graph node %x has no record", gk)
-	}
 	return nil
-}
-
-// loadBlock is how many entries ForEachLoadParallel gathers before
-// decoding them in parallel.
-const loadBlock = 1 << 16
-
-// loadEntry is one record's values, aliasing the file's mapped pages.
-type loadEntry struct {
-	k, rec, vec, node []byte
 }
 
 // LoadFunc receives one record during ForEachLoadParallel: the worker
@@ -103,75 +105,52 @@ type loadEntry struct {
 // vec belongs to the worker and may be modified.
 type LoadFunc func(worker int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error
 
-// ForEachLoadParallel is ForEachLoad decoded on several cores: one
-// sequential pass of three cursors gathers blocks of 65,536 records as
-// slices of the mapped file (no copies), and workers goroutines verify
-// their checksums, decode them and call fn concurrently, for distinct ids,
-// in no particular order. It allocates per block, not per record: one
-// vector buffer per worker and the block's slice table. ctx is checked
-// between blocks. workers < 1 means 1. Errors as ForEachLoad; with several
-// errors, one of them.
-func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn LoadFunc) error {
-	workers = max(workers, 1)
-	vecs := make([][]float32, workers)
-	for i := range vecs {
-		vecs[i] = make([]float32, c.cfg.Dim)
-	}
-	block := make([]loadEntry, 0, min(loadBlock, c.Len()+1))
-	rc, vc, gc := c.records.Cursor(), c.vectors.Cursor(), c.graph.Cursor()
-	vk, vv := vc.First()
-	gk, gv := gc.First()
-	k, v := rc.First()
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		block = block[:0]
-		for ; k != nil && len(block) < loadBlock; k, v = rc.Next() {
-			if len(k) != 4 {
-				return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
-			}
-			for vk != nil && bytes.Compare(vk, k) < 0 {
-				vk, vv = vc.Next() // orphan vector: Check reports it
-			}
-			if !bytes.Equal(vk, k) {
-				return corruptID(c.name, "vectors", binary.BigEndian.Uint32(k), "record has no vector")
-			}
-			if gk != nil && bytes.Compare(gk, k) < 0 {
-				return corrupt(c.name, "graph", "graph node %x has no record", gk)
-			}
-			if !bytes.Equal(gk, k) || gv == nil {
-				id := binary.BigEndian.Uint32(k)
-				if d, err := c.decodeRecordValue(id, k, v); err == nil {
-					return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
-				}
-				return corruptID(c.name, "graph", id, "record has no graph node")
-			}
-			block = append(block, loadEntry{k: k, rec: v, vec: vv, node: gv})
-			vk, vv = vc.Next()
-			gk, gv = gc.Next()
-		}
-		if len(block) == 0 {
-			break
-		}
-		if err := c.decodeBlock(block, vecs, fn); err != nil {
-			return err
-		}
-	}
-	if gk != nil {
-		return corrupt(c.name, "graph", "graph node %x has no record", gk)
-	}
-	return nil
+// loadItem is one block's share of a load: its vector and graph block
+// values (aliasing the mapped file; nil when absent) and its deltas.
+type loadItem struct {
+	b          uint32
+	vb, gb     []byte
+	vdel, gdel []deltaEntry
 }
 
-// decodeBlock runs fn over block on len(vecs) goroutines, each taking
-// a contiguous share.
-func (c *Collection) decodeBlock(block []loadEntry, vecs [][]float32, fn LoadFunc) error {
-	workers := min(len(vecs), (len(block)+255)/256)
+// ForEachLoadParallel is ForEachLoad decoded on several cores. It reads
+// the collection's vector and graph blocks (a few hundred large values,
+// sequential in the file) and their deltas as slices of the mapped file,
+// and workers goroutines take a block each: they verify its checksums,
+// walk its records and call fn concurrently, for distinct ids, in no
+// particular order. It allocates per block, not per record: one vector
+// buffer per worker and the lists of blocks and deltas. ctx is checked
+// between blocks. workers < 1 means 1. Errors as ForEachLoad; with several
+// errors, one of them. O(n) work spread over the workers.
+func (c *Collection) ForEachLoadParallel(ctx context.Context, workers int, fn LoadFunc) error {
+	return c.loadParallel(ctx, workers, true, fn)
+}
+
+// ForEachLoadLinks is ForEachLoadParallel without the vectors: fn gets a
+// nil vec (each record's vector is still required to exist). Use it with
+// VectorChunks, which hands the vectors out by block.
+func (c *Collection) ForEachLoadLinks(ctx context.Context, workers int, fn LoadFunc) error {
+	return c.loadParallel(ctx, workers, false, fn)
+}
+
+func (c *Collection) loadParallel(ctx context.Context, workers int, withVec bool, fn LoadFunc) error {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	workers = max(workers, 1)
+	items, err := c.loadItems()
+	if err != nil {
+		return err
+	}
+	workers = min(workers, max(len(items), 1))
+	curs := make([]*bolt.Cursor, workers)
+	for i := range curs {
+		curs[i] = c.records.Cursor()
+	}
+	var next atomic.Int64
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*len(block)/workers, (w+1)*len(block)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -184,23 +163,22 @@ func (c *Collection) decodeBlock(block []loadEntry, vecs [][]float32, fn LoadFun
 				}
 			}()
 			debug.SetPanicOnFault(true)
-			for _, e := range block[lo:hi] {
-				id := binary.BigEndian.Uint32(e.k)
-				d, err := c.decodeRecordValue(id, e.k, e.rec)
-				if err == nil {
-					err = c.decodeVectorValue(id, e.k, e.vec, vecs[w])
+			var vec []float32
+			if withVec {
+				vec = make([]float32, c.cfg.Dim)
+			}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(items) {
+					return
 				}
-				if err != nil {
+				if err := ctx.Err(); err != nil {
 					errs[w] = err
 					return
 				}
-				node, ok := unseal(e.k, e.node)
-				if !ok || len(node) == 0 {
-					errs[w] = corruptID(c.name, "graph", id, "node fails its checksum")
-					return
-				}
-				if err := fn(w, id, d.key, d.seq, vecs[w], node, d.meta); err != nil {
+				if err := c.loadBlock(&items[i], curs[w], vec, w, fn); err != nil {
 					errs[w] = err
+					next.Store(int64(len(items))) // stop the others early
 					return
 				}
 			}
@@ -213,4 +191,224 @@ func (c *Collection) decodeBlock(block []loadEntry, vecs [][]float32, fn LoadFun
 		}
 	}
 	return nil
+}
+
+// loadItems lists every block that holds records, vectors or nodes, with
+// its block values and deltas.
+func (c *Collection) loadItems() ([]loadItem, error) {
+	vdel, err := c.allDeltas(c.vectors, "vectors")
+	if err != nil {
+		return nil, err
+	}
+	gdel, err := c.allDeltas(c.graph, "graph")
+	if err != nil {
+		return nil, err
+	}
+	vbs, err := blockValues(c, c.vblocks, "vblocks")
+	if err != nil {
+		return nil, err
+	}
+	gbs, err := blockValues(c, c.gblocks, "gblocks")
+	if err != nil {
+		return nil, err
+	}
+	// The blocks that hold anything: only those, so that a damaged key far
+	// beyond the data costs one item, not millions.
+	var blocks []uint32
+	for _, m := range []map[uint32][]byte{vbs, gbs} {
+		for b := range m {
+			blocks = append(blocks, b)
+		}
+	}
+	for _, d := range [][]deltaEntry{vdel, gdel} {
+		for _, e := range d {
+			blocks = append(blocks, e.id>>c.shift)
+		}
+	}
+	cur := c.records.Cursor()
+	for k, _ := cur.First(); k != nil; {
+		if len(k) != 4 {
+			return nil, corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
+		}
+		b := binary.BigEndian.Uint32(k) >> c.shift
+		blocks = append(blocks, b)
+		if b == ^uint32(0)>>c.shift {
+			break
+		}
+		k, _ = cur.Seek(idKey((b + 1) << c.shift))
+	}
+	slices.Sort(blocks)
+	blocks = slices.Compact(blocks)
+	items := make([]loadItem, 0, len(blocks))
+	for _, b := range blocks {
+		it := loadItem{b: b, vb: vbs[b], gb: gbs[b]}
+		for len(vdel) > 0 && vdel[0].id>>c.shift < b {
+			vdel = vdel[1:]
+		}
+		for len(gdel) > 0 && gdel[0].id>>c.shift < b {
+			gdel = gdel[1:]
+		}
+		it.vdel, vdel = splitDeltas(vdel, b, c.shift)
+		it.gdel, gdel = splitDeltas(gdel, b, c.shift)
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// blockValues returns every value of a block bucket by block number,
+// aliasing the file.
+func blockValues(c *Collection, bucket *bolt.Bucket, name string) (map[uint32][]byte, error) {
+	m := make(map[uint32][]byte)
+	cur := bucket.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 || v == nil {
+			return nil, corrupt(c.name, name, "entry with %d-byte key (nested bucket: %t)", len(k), v == nil)
+		}
+		m[binary.BigEndian.Uint32(k)] = v
+	}
+	return m, nil
+}
+
+// splitDeltas returns the leading deltas of block b and the rest.
+func splitDeltas(d []deltaEntry, b uint32, shift uint) (in, rest []deltaEntry) {
+	n := 0
+	for n < len(d) && d[n].id>>shift == b {
+		n++
+	}
+	return d[:n:n], d[n:]
+}
+
+// loadBlock verifies one block's values and hands each of its records to
+// fn, with vec as the decode buffer.
+func (c *Collection) loadBlock(it *loadItem, cur *bolt.Cursor, vec []float32, w int, fn LoadFunc) error {
+	var vb vblock
+	if it.vb != nil && vec != nil { // VectorChunks verified it otherwise
+		bk := blockKey(it.b)
+		p, ok := unseal(bk, it.vb)
+		if !ok {
+			return c.blockCorrupt("vblocks", it.b, "vector block fails its checksum")
+		}
+		var err error
+		if vb, err = parseVBlock(c.shift, c.cfg.Dim, p); err != nil {
+			return c.blockCorrupt("vblocks", it.b, "%v", err)
+		}
+	}
+	var gb gblock
+	if it.gb != nil {
+		bk := blockKey(it.b)
+		p, ok := unseal(bk, it.gb)
+		if !ok {
+			return c.blockCorrupt("gblocks", it.b, "graph block fails its checksum")
+		}
+		var err error
+		if gb, err = parseGBlock(c.shift, p); err != nil {
+			return c.blockCorrupt("gblocks", it.b, "%v", err)
+		}
+	}
+	mask := uint32(1)<<c.shift - 1
+	vi, gi, recs := 0, 0, 0
+	lo := it.b << c.shift
+	for k, v := cur.Seek(idKey(lo)); k != nil; k, v = cur.Next() {
+		if len(k) != 4 {
+			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
+		}
+		id := binary.BigEndian.Uint32(k)
+		if id>>c.shift != it.b {
+			break
+		}
+		recs++
+		d, err := c.decodeRecordValue(id, k, v)
+		if err != nil {
+			return err
+		}
+		row := int(id & mask)
+		var vp []byte
+		for vi < len(it.vdel) && it.vdel[vi].id < id {
+			vi++
+		}
+		if vi < len(it.vdel) && it.vdel[vi].id == id {
+			vp = it.vdel[vi].p
+			if len(vp) != 0 && len(vp) != 4*c.cfg.Dim {
+				return corruptID(c.name, "vectors", id, "vector has %d bytes, want %d", len(vp), 4*c.cfg.Dim)
+			}
+		} else if vec == nil && it.vb != nil && vblockHas(it.vb, row) {
+			vp = it.vb // present; VectorChunks reads it
+		} else if vb.p != nil && vb.has(row) {
+			vp = vb.row(row)
+		}
+		if len(vp) == 0 {
+			return corruptID(c.name, "vectors", id, "record has no vector")
+		}
+		if vec != nil {
+			decodeVector(vec, vp)
+		}
+		var node []byte
+		for gi < len(it.gdel) && it.gdel[gi].id < id {
+			gi++
+		}
+		if gi < len(it.gdel) && it.gdel[gi].id == id {
+			node = it.gdel[gi].p
+		} else if gb.off != nil {
+			node = gb.node(row)
+		}
+		if len(node) == 0 {
+			return corruptID(c.name, "graph", id, "record %s has no graph node", quoteKey(string(d.key)))
+		}
+		if err := fn(w, id, d.key, d.seq, vec, node, d.meta); err != nil {
+			return err
+		}
+	}
+	// Every node must have a record: count the block's nodes.
+	nodes := 0
+	if gb.off != nil {
+		for row := 0; row < gb.rows; row++ {
+			if gb.node(row) != nil {
+				nodes++
+			}
+		}
+	}
+	for _, e := range it.gdel {
+		inBlock := gb.off != nil && gb.node(int(e.id&mask)) != nil
+		switch {
+		case len(e.p) > 0 && !inBlock:
+			nodes++
+		case len(e.p) == 0 && inBlock:
+			nodes--
+		}
+	}
+	if nodes != recs {
+		return c.orphanNode(it, gb)
+	}
+	return nil
+}
+
+// orphanNode finds a graph node of the block without a record, for the
+// error (the load counted one more node than records).
+func (c *Collection) orphanNode(it *loadItem, gb gblock) error {
+	mask := uint32(1)<<c.shift - 1
+	has := func(id uint32) bool {
+		for _, e := range it.gdel {
+			if e.id == id {
+				return len(e.p) > 0
+			}
+		}
+		return gb.off != nil && gb.node(int(id&mask)) != nil
+	}
+	for row := uint32(0); row <= mask; row++ {
+		id := it.b<<c.shift | row
+		if has(id) && c.records.Get(idKey(id)) == nil {
+			return corruptID(c.name, "graph", id, "graph node %d has no record", id)
+		}
+	}
+	return corruptID(c.name, "graph", it.b<<c.shift, "the block of ids from %d holds more graph nodes than records", it.b<<c.shift)
+}
+
+// vblockHas reports whether the raw vector block value v (sealed, not
+// verified here) has row: within its row count and its presence bit set.
+func vblockHas(v []byte, row int) bool {
+	if len(v) < 4 {
+		return false
+	}
+	rows := int(binary.LittleEndian.Uint32(v))
+	return row < rows && 4+row>>3 < len(v) && v[4+row>>3]&(1<<(row&7)) != 0
 }

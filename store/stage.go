@@ -103,7 +103,7 @@ func (db *DB) StageCopy(ctx context.Context, name string) (hidden string, err er
 			_ = db.Update(func(tx *Tx) error { return tx.DropCollection(hidden) })
 		}
 	}()
-	for _, sub := range [][]byte{keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket} {
+	for _, sub := range dataBuckets {
 		err := copyChunked(ctx, db.bolt, func(btx *bolt.Tx) (*bolt.Bucket, error) {
 			tx, err := newTx(db, btx)
 			if err != nil {

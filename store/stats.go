@@ -89,7 +89,9 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 					cs.Buckets[string(sb)] = bucketStats(b)
 				}
 			}
-			cs.Nodes = cs.Buckets[string(graphBucket)].Keys
+			if err := c.ForEachNode(func(uint32, []byte) error { cs.Nodes++; return nil }); err != nil {
+				return err
+			}
 			st.Collections = append(st.Collections, cs)
 		}
 		return nil

@@ -17,6 +17,8 @@ var (
 	vectorsBucket = []byte("vectors")
 	orderBucket   = []byte("order")
 	graphBucket   = []byte("graph")
+	vblocksBucket = []byte("vblocks")
+	gblocksBucket = []byte("gblocks")
 
 	configVersionKey = []byte("version")
 	configKey        = []byte("config")
@@ -25,7 +27,11 @@ var (
 	nameKey          = []byte("name")
 )
 
-var subBuckets = [][]byte{configBucket, keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket}
+var subBuckets = [][]byte{configBucket, keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket, vblocksBucket, gblocksBucket}
+
+// dataBuckets are the sub-buckets a copy of a collection copies entry by
+// entry.
+var dataBuckets = [][]byte{keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket, vblocksBucket, gblocksBucket}
 
 // stagedPrefix starts the hidden names of staged collections (see
 // Tx.CreateStaged). User names may not start with a NUL byte.
@@ -255,6 +261,11 @@ func (tx *Tx) rename(oldName, newName string) error {
 	if b == nil {
 		return corrupt(oldName, "collections", "names table points at id %d, which has no bucket", id)
 	}
+	if c, ok := tx.open[oldName]; ok {
+		if err := c.flush(); err != nil {
+			return err
+		}
+	}
 	delete(tx.open, oldName)
 	if err := tx.names.Delete([]byte(oldName)); err != nil {
 		return err
@@ -306,6 +317,17 @@ func (tx *Tx) CommitStaged(hidden, target string) error {
 		}
 	}
 	return tx.rename(hidden, target)
+}
+
+// flush writes every collection's pending vectors and nodes (block.go);
+// Update and Batch call it before committing.
+func (tx *Tx) flush() error {
+	for _, c := range tx.open {
+		if err := c.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // IsStaged reports whether name is the hidden name of a staged collection.

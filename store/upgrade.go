@@ -197,6 +197,11 @@ func upgradeCollection(ctx context.Context, src *bolt.DB, dst *DB, name string) 
 			return fmt.Errorf("collection %q: %w", name, err)
 		}
 	}
+	// Format 1 kept one value per vector and node; they arrive as deltas
+	// and are folded into blocks here.
+	if err := dst.foldAll(ctx, hidden); err != nil {
+		return fmt.Errorf("collection %q: %w", name, err)
+	}
 	return dst.Update(func(tx *Tx) error {
 		c, err := tx.Collection(hidden)
 		if err != nil {

@@ -100,6 +100,10 @@ func TestUpgradeV1Fixture(t *testing.T) {
 		if want := (store.Config{Dim: 8, Metric: store.Cosine, M: 4, EfConstruction: 32, Ef: 64, Seed: 7}); c.Config() != want {
 			t.Errorf("words config %+v, want %+v", c.Config(), want)
 		}
+		// Format 1's per-id vectors and nodes are folded into blocks.
+		if d, b := c.BucketLen("vectors")+c.BucketLen("graph"), c.BucketLen("vblocks")*c.BucketLen("gblocks"); d != 0 || b == 0 {
+			t.Errorf("after the upgrade: %d deltas, %d vector and graph blocks; want all in blocks", d, b)
+		}
 		if c.Len() != len(vecs) {
 			t.Errorf("words has %d records, want %d", c.Len(), len(vecs))
 		}

@@ -23,6 +23,7 @@ import (
 type probeResult struct {
 	OpenSeconds float64 `json:"open_seconds"`          // open + collection load + one search
 	RSS         int64   `json:"rss_bytes_after_open"`  // VmRSS after the query
+	RSSFile     int64   `json:"rss_file_bytes"`        // of which pages of mapped files (RssFile): the database's, when the graph views it
 	Heap        int64   `json:"heap_bytes_after_open"` // Go heap in use after a GC, database still open
 	Results     int     `json:"results"`               // neighbours the query returned
 }
@@ -78,7 +79,7 @@ func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	r := probeResult{OpenSeconds: time.Since(t0).Seconds(), RSS: bench.ProcessRSS(), Results: len(res)}
+	r := probeResult{OpenSeconds: time.Since(t0).Seconds(), RSS: bench.ProcessRSS(), RSSFile: bench.ProcessRSSFile(), Results: len(res)}
 	r.Heap = bench.HeapInUse()
 	runtime.KeepAlive(c)
 	return json.NewEncoder(out).Encode(r)

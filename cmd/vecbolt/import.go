@@ -160,7 +160,7 @@ type importSummary struct {
 // stays bounded whatever the file size. Variables so tests can make
 // batches small.
 var (
-	importBatchBytes = 64 << 20
+	importBatchBytes = 16 << 20
 	importBatchMin   = 1024
 )
 
