@@ -530,3 +530,19 @@ func (cl *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts q
 func (cl *Collection) Check(ctx context.Context) error {
 	return cl.c.check(ctx, collPath(cl.name, "check"))
 }
+
+// AddDocuments sends texts for the server to embed with the collection's
+// embedder and store, all or none; chunkTokens, when positive, splits
+// longer documents into overlapping chunks (records KEY#i). Errors
+// round-trip: errors.Is(err, query.ErrNoEmbedder), query.ErrEmptyText,
+// embed.ErrNoKnownTokens, query.ErrDocumentExists and the others of
+// api.Codes.
+func (cl *Collection) AddDocuments(ctx context.Context, docs []query.Document, chunkTokens, chunkOverlap int) (api.DocumentsResponse, error) {
+	req := api.DocumentsRequest{Documents: make([]api.Document, len(docs)), ChunkTokens: chunkTokens, ChunkOverlap: chunkOverlap}
+	for i, d := range docs {
+		req.Documents[i] = api.Document{Key: d.Key, Text: d.Text, Metadata: d.Metadata}
+	}
+	var out api.DocumentsResponse
+	err := cl.c.do(ctx, "POST", collPath(cl.name, "documents"), req, &out)
+	return out, err
+}

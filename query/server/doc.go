@@ -11,8 +11,10 @@
 // registered pattern is documented and every documented operation answers.
 // The routes: collections list (with the file's size), create, drop and
 // stats; records upsert (batch, one transaction, with text; the answer
-// counts replaced keys), get (batch and single), metadata-only write,
-// delete (batch with missing_ok, by filter, and single) and key pages
+// counts replaced keys), documents (texts the server embeds with the
+// collection's embedder and chunks, all or none), get (batch and single),
+// metadata-only write, delete (batch with missing_ok, by filter, and
+// single; a chunked document's key deletes its chunks) and key pages
 // (prefix, after, limit, filter); search by vector, key, expression or
 // text with filter, threshold, exact, ef, restrict, offset and stored
 // vectors or texts, and batch search; analogy; doesnt_match (with the
@@ -57,9 +59,8 @@
 //
 // # Not done yet
 //
-// Adding documents (query.Collection.AddDocuments: chunking and embedding
-// on the server) has no route: documents reach a server as records with
-// text, or are added where the file is. `vecbolt --server` does not run
+// The CLI's `add` and `import --text-field` do not use the documents
+// route yet (the Go client's AddDocuments does). `vecbolt --server` does not run
 // export, rank, closer-than, rename, bench, eval text, nor the text CLI's
 // add and reembed; they refuse with a usage error.
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/server/api"
+	"github.com/vecbolt/vecbolt/query/text"
 )
 
 // The record routes: upsert, metadata, key pages, get and delete.
@@ -231,10 +232,51 @@ func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request, keys []strin
 	if err != nil {
 		return err
 	}
+	// A chunked document's key stands for its chunk records, as in the CLI.
+	if keys, err = c.ExpandDocuments(r.Context(), keys, true); err != nil {
+		return err
+	}
 	n, err := c.DeleteKeys(r.Context(), keys, query.DeleteOptions{MissingOK: missingOK})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.DeleteResponse{Deleted: n, Left: c.Len()})
+	return nil
+}
+
+// addDocuments embeds and stores a batch of documents (query.AddDocuments):
+// O(total text + documents·M·efConstruction), plus the embedder's calls.
+func (s *Server) addDocuments(w http.ResponseWriter, r *http.Request) error {
+	var req api.DocumentsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.Documents) == 0 {
+		return fmt.Errorf("%w: give documents, a list of {key, text, metadata}", api.ErrBadRequest)
+	}
+	if err := s.checkBatch("documents", len(req.Documents)); err != nil {
+		return err
+	}
+	if req.ChunkTokens != 0 || req.ChunkOverlap != 0 {
+		if _, err := text.Chunks(nil, text.ChunkOptions{Tokens: req.ChunkTokens, Overlap: req.ChunkOverlap}); err != nil {
+			return fmt.Errorf("%w: chunk_tokens %d, chunk_overlap %d: %w", api.ErrBadRequest, req.ChunkTokens, req.ChunkOverlap, err)
+		}
+	}
+	c, err := s.collection(r)
+	if err != nil {
+		return err
+	}
+	docs := make([]query.Document, len(req.Documents))
+	for i, d := range req.Documents {
+		docs[i] = query.Document{Key: d.Key, Text: d.Text, Metadata: d.Metadata}
+	}
+	rep, err := c.AddDocuments(r.Context(), docs, query.DocumentOptions{ChunkTokens: req.ChunkTokens, ChunkOverlap: req.ChunkOverlap})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.DocumentsResponse{
+		Documents: rep.Documents, Written: rep.Records, Keys: rep.Keys, Words: rep.Words,
+		OOV: rep.OOV, OOVWords: rep.OOVWords, Fitted: rep.Fitted, Records: c.Len(),
+	})
 	return nil
 }
