@@ -53,6 +53,7 @@ type remoteRun func(ctx context.Context, r *remote, args []string, out io.Writer
 var remoteCommands = map[string]remoteRun{
 	"collections":     remoteCollections,
 	"create":          remoteCreate,
+	"add":             remoteAdd,
 	"drop":            remoteDrop,
 	"stats":           remoteStats,
 	"put":             remotePut,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/query/embed"
 	"github.com/vecbolt/vecbolt/query/server/api"
 )
 
@@ -64,18 +65,29 @@ func remoteCreate(ctx context.Context, r *remote, args []string, out io.Writer) 
 	if len(args) == 1 {
 		name = args[0]
 	}
-	dim := r.flag.num("dim")
-	if dim <= 0 || dim > index.MaxDim {
+	dim, spec := r.flag.num("dim"), r.flag.str("embedder")
+	if spec == "" && !r.flag.changed("dim") && dim == 0 {
+		return usageErr(errors.New("--dim is required (or give --embedder, which sets it)"))
+	}
+	if (r.flag.changed("dim") || dim != 0) && (dim <= 0 || dim > index.MaxDim) {
 		return usageErr(fmt.Errorf("--dim is %d, want 1 to %s", dim, humanCount(index.MaxDim)))
 	}
+	if err := r.noEmbedFlags(); err != nil {
+		return err
+	}
 	f := r.indexFlagsOf()
-	cfg, err := f.config(dim)
+	cfg, err := f.config(max(dim, 1))
 	if err != nil {
 		return err
 	}
 	before, err := r.cl.List(ctx)
 	if err != nil {
 		return err
+	}
+	if spec != "" {
+		if cfg, err = r.embedderConfig(spec, name, dim, cfg, before); err != nil {
+			return err
+		}
 	}
 	_, existed := find(before, name)
 	if _, err := r.cl.CreateCollection(ctx, name, cfg); err != nil {
@@ -92,9 +104,53 @@ func remoteCreate(ctx context.Context, r *remote, args []string, out io.Writer) 
 	if existed {
 		verb = "collection exists:"
 	}
-	fmt.Fprintf(out, "%s %q in %s: dim %d, metric %s, M %d, efConstruction %d, ef %d\n",
+	fmt.Fprintf(out, "%s %q in %s: dim %d, metric %s, M %d, efConstruction %d, ef %d",
 		verb, name, r.url, cfg.Dim, cfg.Metric, cfg.M, cfg.EfConstruction, cfg.Ef)
+	if cfg.Embedder != "" {
+		fmt.Fprintf(out, ", embedder %s", cfg.Embedder)
+	}
+	fmt.Fprintln(out)
 	return nil
+}
+
+// embedderConfig sets cfg's embedder from --embedder over --server, as
+// create's embedderConfig does where the file is: a words embedder takes
+// the dimension of its word collection on the server; a server embedder
+// takes its dimensions parameter or --dim (the client does not ask the
+// embedding server, which the vecbolt server, not this client, reaches).
+func (r *remote) embedderConfig(flag, name string, dim int, cfg query.CollectionConfig, list api.CollectionList) (query.CollectionConfig, error) {
+	spec, err := parseEmbedderFlag(flag)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Embedder = spec.String()
+	switch spec.Provider {
+	case embed.Words:
+		if spec.Model == name {
+			return cfg, usageErr(fmt.Errorf("--embedder %s: collection %q cannot embed its documents with its own vectors; name the word-vector collection", flag, name))
+		}
+		w, ok := find(list, spec.Model)
+		if !ok {
+			return cfg, &exitError{code: exitNotFound, err: fmt.Errorf("--embedder %s: no word-vector collection %q on %s", flag, spec.Model, r.url)}
+		}
+		if w.Records == 0 {
+			return cfg, invalidErr(fmt.Errorf("--embedder %s: collection %q has no words", flag, spec.Model))
+		}
+		cfg.Dim = w.Config.Dim
+	default:
+		d := 0
+		if v, ok := spec.Params["dimensions"]; ok {
+			fmt.Sscan(v, &d)
+		}
+		if d == 0 {
+			d = dim
+		}
+		if d <= 0 {
+			return cfg, usageErr(fmt.Errorf("--embedder %s over --server: give --dim (the client cannot ask the embedding server)", flag))
+		}
+		cfg.Dim = d
+	}
+	return cfg, nil
 }
 
 func remoteDrop(ctx context.Context, r *remote, _ []string, out io.Writer) error {
@@ -146,7 +202,7 @@ func remoteStats(ctx context.Context, r *remote, _ []string, out io.Writer) erro
 	s := statsJSON{
 		Database: r.url, Collection: cs.Name, Collections: names,
 		Records: cs.Records, Dim: cfg.Dim, Metric: string(cfg.Metric),
-		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef,
+		M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Embedder: cfg.Embedder,
 		FileBytes: l.FileBytes, Parameters: cs.Parameters,
 		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
 		Graph: cs.Graph,
@@ -381,4 +437,80 @@ func remoteKeys(ctx context.Context, r *remote, _ []string, out io.Writer) error
 		return nil
 	}
 	return writeJSON(out, keysJSON{Collection: r.Collection, Keys: all, Next: next})
+}
+
+// noEmbedFlags refuses the embedding-server flags over --server: the
+// vecbolt server reaches its embedding server with its own settings.
+func (r *remote) noEmbedFlags() error {
+	for _, name := range []string{"embed-url", "embed-key-file", "embed-timeout", "embed-retries", "embed-batch"} {
+		if r.flag.fs.Lookup(name) != nil && r.flag.changed(name) {
+			return usageErr(fmt.Errorf("--%s does not apply over --server: the server reaches the embedding server with its own settings", name))
+		}
+	}
+	return nil
+}
+
+// remoteAdd adds one document through POST .../documents: the server
+// embeds it with the collection's embedder. Replacing a chunked document
+// is refused by the server (409 document_exists): delete it first.
+func remoteAdd(ctx context.Context, r *remote, args []string, out io.Writer) error {
+	if err := r.noEmbedFlags(); err != nil {
+		return err
+	}
+	var cf chunkFlags
+	cf.Tokens, cf.Overlap = r.flag.num("chunk-tokens"), r.flag.num("chunk-overlap")
+	if err := cf.check(); err != nil {
+		return err
+	}
+	key := args[0]
+	if key == "" {
+		return invalidErr(errors.New("the key is empty"))
+	}
+	txt, err := readTextArg(r.stdin, r.flag.str("text"), r.flag.changed("text"), r.flag.str("text-file"))
+	if err != nil {
+		return err
+	}
+	meta, err := parseMetadataFlag(r.flag.str("metadata"))
+	if err != nil {
+		return err
+	}
+	cfg, _, err := r.info(ctx)
+	if err != nil {
+		return err
+	}
+	got, _, err := r.col.GetBatch(ctx, []string{key, key + "#0"})
+	if err != nil {
+		return r.unknown(ctx, err)
+	}
+	replaced := len(got) > 0
+	rep, err := r.col.AddDocuments(ctx, []query.Document{{Key: key, Text: txt, Metadata: meta}}, cf.Tokens, cf.Overlap)
+	if err != nil {
+		return r.unknown(ctx, err)
+	}
+	sum := &addSummary{Collection: r.Collection, Embedder: cfg.Embedder, Documents: rep.Documents, Chunks: rep.Written,
+		Words: int64(rep.Words), OOV: int64(rep.OOV), Records: rep.Records, Fitted: rep.Fitted}
+	for _, w := range rep.OOVWords {
+		sum.noteOOV(w)
+	}
+	if replaced {
+		sum.Replaced = 1
+	}
+	if r.flag.on("json") {
+		return writeJSON(out, sum)
+	}
+	verb := "added"
+	if replaced {
+		verb = "replaced"
+	}
+	fmt.Fprintf(out, "%s %q in %q", verb, key, r.Collection)
+	if sum.Chunks > 1 {
+		fmt.Fprintf(out, " as %d chunks", sum.Chunks)
+	}
+	fmt.Fprintf(out, " (%s records)", humanCount(int64(sum.Records)))
+	if sum.Fitted {
+		fmt.Fprint(out, "; fitted SIF's principal component")
+	}
+	writeOOV(out, sum)
+	fmt.Fprintln(out)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/vecbolt/vecbolt/query"
@@ -390,10 +391,26 @@ func remoteSearchText(ctx context.Context, r *remote, text string, out io.Writer
 			return usageErr(fmt.Errorf("give exactly one of --key, --vector, --expr, --batch and --text"))
 		}
 	}
+	if err := r.noEmbedFlags(); err != nil {
+		return err
+	}
+	if f.fs.Lookup("limit") != nil && f.num("limit") != 0 {
+		return usageErr(errors.New("--limit does not apply to --text; -k caps the results"))
+	}
 	mode, _ := f.optStr("mode")
+	fusion, _ := f.optStr("fusion")
 	asJSON, withMeta := f.on("json"), f.on("metadata")
 	opts := query.TextSearchOptions{Mode: mode, SearchOptions: query.SearchOptions{
-		Exact: f.on("exact"), Ef: ef, Restrict: restrict, Offset: offset, WithMetadata: withMeta || asJSON}}
+		Exact: f.on("exact"), Ef: ef, Restrict: restrict, Offset: offset, WithMetadata: withMeta || asJSON, WithText: true}}
+	if f.fs.Lookup("chunks") != nil {
+		opts.Chunks = f.on("chunks")
+	}
+	if mode == modeHybrid {
+		opts.Fusion = fusion
+		if w, err := f.fs.GetFloat64("weight"); err == nil {
+			opts.Weight = w
+		}
+	}
 	if fs := f.str("filter"); fs != "" {
 		filter, err := query.ParseFilter(fs)
 		if err != nil {
@@ -403,24 +420,45 @@ func remoteSearchText(ctx context.Context, r *remote, text string, out io.Writer
 	}
 	if f.changed("threshold") {
 		th := float64(f.f32("threshold"))
+		if math.IsNaN(th) || math.IsInf(th, 0) {
+			return usageErr(fmt.Errorf("--threshold must be a finite number, got %v", th))
+		}
 		opts.Threshold = &th
 	}
-	if _, _, err := r.info(ctx); err != nil {
+	cfg, _, err := r.info(ctx)
+	if err != nil {
 		return err
 	}
 	res, err := r.col.SearchText(ctx, text, k, opts)
 	if err != nil {
 		return r.unknown(ctx, err)
 	}
-	rs := make([]query.Result, len(res))
+	hits := make([]textHit, len(res))
 	for i, t := range res {
-		rs[i] = query.Result{Key: t.Key, Score: float32(t.Score), Metadata: t.Metadata}
+		hits[i] = textHit{Key: t.Key, Score: t.Score, Text: t.Text, Metadata: t.Metadata, Chunk: t.Chunk,
+			VectorScore: t.VectorScore, KeywordScore: t.KeywordScore, VectorRank: t.VectorRank, KeywordRank: t.KeywordRank}
 	}
-	if mode == "" {
-		mode = query.ModeVector
+	if !asJSON {
+		return writeTextResults(out, hits, textScoreName(mode, fusion, cfg.Metric), withMeta)
 	}
-	if asJSON {
-		return writeJSON(out, searchJSON{Collection: r.Collection, Metric: mode, Query: text, Results: resultsJSON(rs)})
+	rs := make([]textResultJSON, len(hits))
+	for i, h := range hits {
+		rs[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Text: h.Text, Metadata: h.Metadata}
+		if h.Chunk != h.Key {
+			rs[i].Chunk = h.Chunk
+		}
+		if mode == modeHybrid {
+			rs[i].VectorRank, rs[i].KeywordRank = h.VectorRank, h.KeywordRank
+			if h.VectorRank > 0 {
+				rs[i].VectorScore = &h.VectorScore
+			}
+			if h.KeywordRank > 0 {
+				rs[i].KeywordScore = &h.KeywordScore
+			}
+		}
 	}
-	return writeResults(out, rs, strings.ToUpper(mode), withMeta)
+	if mode != modeHybrid {
+		fusion = ""
+	}
+	return writeJSON(out, textSearchJSON{Collection: r.Collection, Embedder: cfg.Embedder, Mode: mode, Fusion: fusion, Query: text, Results: rs})
 }

@@ -59,10 +59,12 @@
 //
 // # Not done yet
 //
-// The CLI's `add` and `import --text-field` do not use the documents
-// route yet (the Go client's AddDocuments does). `vecbolt --server` does not run
+// `vecbolt --server … add` uses the documents route; `import
+// --text-field` does not yet. Replacing a chunked document over HTTP is
+// refused (409 document_exists: delete it first), where the CLI on the
+// file replaces it through a staged copy. `vecbolt --server` does not run
 // export, rank, closer-than, rename, bench, eval text, nor the text CLI's
-// add and reembed; they refuse with a usage error.
+// reembed; they refuse with a usage error.
 //
 // # Security model
 //
