@@ -200,14 +200,20 @@ func runAdd(ctx context.Context, opts *addOptions, out io.Writer) (err error) {
 	if _, sum.Records, err = db.CollectionInfo(opts.Collection); err != nil {
 		return err
 	}
-	if opts.JSON {
+	return printAdd(out, opts.Key, sum, opts.JSON)
+}
+
+// printAdd prints the outcome of add for key: sum as JSON, or one line
+// (added or replaced, its chunks, the records, the fit, unknown words).
+func printAdd(out io.Writer, key string, sum *addSummary, asJSON bool) error {
+	if asJSON {
 		return writeJSON(out, sum)
 	}
 	verb := "added"
-	if replaced {
+	if sum.Replaced > 0 {
 		verb = "replaced"
 	}
-	fmt.Fprintf(out, "%s %q in %q", verb, opts.Key, opts.Collection)
+	fmt.Fprintf(out, "%s %q in %q", verb, key, sum.Collection)
 	if sum.Chunks > 1 {
 		fmt.Fprintf(out, " as %d chunks", sum.Chunks)
 	}

@@ -495,22 +495,5 @@ func remoteAdd(ctx context.Context, r *remote, args []string, out io.Writer) err
 	if replaced {
 		sum.Replaced = 1
 	}
-	if r.flag.on("json") {
-		return writeJSON(out, sum)
-	}
-	verb := "added"
-	if replaced {
-		verb = "replaced"
-	}
-	fmt.Fprintf(out, "%s %q in %q", verb, key, r.Collection)
-	if sum.Chunks > 1 {
-		fmt.Fprintf(out, " as %d chunks", sum.Chunks)
-	}
-	fmt.Fprintf(out, " (%s records)", humanCount(int64(sum.Records)))
-	if sum.Fitted {
-		fmt.Fprint(out, "; fitted SIF's principal component")
-	}
-	writeOOV(out, sum)
-	fmt.Fprintln(out)
-	return nil
+	return printAdd(out, key, sum, r.flag.on("json"))
 }

@@ -433,32 +433,9 @@ func remoteSearchText(ctx context.Context, r *remote, text string, out io.Writer
 	if err != nil {
 		return r.unknown(ctx, err)
 	}
-	hits := make([]textHit, len(res))
-	for i, t := range res {
-		hits[i] = textHit{Key: t.Key, Score: t.Score, Text: t.Text, Metadata: t.Metadata, Chunk: t.Chunk,
-			VectorScore: t.VectorScore, KeywordScore: t.KeywordScore, VectorRank: t.VectorRank, KeywordRank: t.KeywordRank}
-	}
+	hits := textHits(res)
 	if !asJSON {
 		return writeTextResults(out, hits, textScoreName(mode, fusion, cfg.Metric), withMeta)
 	}
-	rs := make([]textResultJSON, len(hits))
-	for i, h := range hits {
-		rs[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Text: h.Text, Metadata: h.Metadata}
-		if h.Chunk != h.Key {
-			rs[i].Chunk = h.Chunk
-		}
-		if mode == modeHybrid {
-			rs[i].VectorRank, rs[i].KeywordRank = h.VectorRank, h.KeywordRank
-			if h.VectorRank > 0 {
-				rs[i].VectorScore = &h.VectorScore
-			}
-			if h.KeywordRank > 0 {
-				rs[i].KeywordScore = &h.KeywordScore
-			}
-		}
-	}
-	if mode != modeHybrid {
-		fusion = ""
-	}
-	return writeJSON(out, textSearchJSON{Collection: r.Collection, Embedder: cfg.Embedder, Mode: mode, Fusion: fusion, Query: text, Results: rs})
+	return writeJSON(out, textSearchOutput(r.Collection, cfg.Embedder, mode, fusion, text, hits))
 }

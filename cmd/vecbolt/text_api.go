@@ -177,12 +177,17 @@ func (te *textEmbedding) search(ctx context.Context, c *query.Collection, opts *
 	if err != nil {
 		return nil, err
 	}
+	return textHits(res), nil
+}
+
+// textHits turns a text search's results into the hits the CLI prints.
+func textHits(res []query.TextResult) []textHit {
 	hits := make([]textHit, len(res))
 	for i, r := range res {
 		hits[i] = textHit{Key: r.Key, Score: r.Score, Text: r.Text, Metadata: r.Metadata, Chunk: r.Chunk,
 			VectorScore: r.VectorScore, KeywordScore: r.KeywordScore, VectorRank: r.VectorRank, KeywordRank: r.KeywordRank}
 	}
-	return hits, nil
+	return hits
 }
 
 // reembed embeds every document of c again through Reembed, reporting the

@@ -200,27 +200,7 @@ func searchTextMode(ctx context.Context, opts *searchOptions, db *query.DB, c *q
 		return err
 	}
 	if opts.JSON {
-		res := make([]textResultJSON, len(hits))
-		for i, h := range hits {
-			res[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Text: h.Text, Metadata: h.Metadata}
-			if h.Chunk != h.Key {
-				res[i].Chunk = h.Chunk
-			}
-			if f.Mode == modeHybrid {
-				res[i].VectorRank, res[i].KeywordRank = h.VectorRank, h.KeywordRank
-				if h.VectorRank > 0 {
-					res[i].VectorScore = &h.VectorScore
-				}
-				if h.KeywordRank > 0 {
-					res[i].KeywordScore = &h.KeywordScore
-				}
-			}
-		}
-		fusion := ""
-		if f.Mode == modeHybrid {
-			fusion = f.Fusion
-		}
-		return writeJSON(out, textSearchJSON{Collection: opts.Collection, Embedder: c.Config().Embedder, Mode: f.Mode, Fusion: fusion, Query: f.Text, Results: res})
+		return writeJSON(out, textSearchOutput(opts.Collection, c.Config().Embedder, f.Mode, f.Fusion, f.Text, hits))
 	}
 	return writeTextResults(out, hits, textScoreName(f.Mode, f.Fusion, c.Config().Metric), opts.Metadata)
 }
@@ -237,4 +217,30 @@ func (opts *searchOptions) checkTextThreshold() error {
 		return usageErr(fmt.Errorf("--threshold must be a finite number, got %v", opts.Threshold))
 	}
 	return nil
+}
+
+// textSearchOutput is the --json output of search --text for hits, on the
+// file and over --server alike: each ranking's score and rank in hybrid
+// mode, the best chunk's key where it is not the document's.
+func textSearchOutput(collection, embedder, mode, fusion, q string, hits []textHit) textSearchJSON {
+	res := make([]textResultJSON, len(hits))
+	for i, h := range hits {
+		res[i] = textResultJSON{Rank: i + 1, Key: h.Key, Score: h.Score, Text: h.Text, Metadata: h.Metadata}
+		if h.Chunk != h.Key {
+			res[i].Chunk = h.Chunk
+		}
+		if mode == modeHybrid {
+			res[i].VectorRank, res[i].KeywordRank = h.VectorRank, h.KeywordRank
+			if h.VectorRank > 0 {
+				res[i].VectorScore = &h.VectorScore
+			}
+			if h.KeywordRank > 0 {
+				res[i].KeywordScore = &h.KeywordScore
+			}
+		}
+	}
+	if mode != modeHybrid {
+		fusion = ""
+	}
+	return textSearchJSON{Collection: collection, Embedder: embedder, Mode: mode, Fusion: fusion, Query: q, Results: res}
 }
