@@ -196,6 +196,9 @@ func blockingRequest(t *testing.T, c *http.Client, url, key string) (release fun
 		resp.Body.Close()
 		done <- answer{resp.StatusCode, string(raw)}
 	}()
+	// However the test ends, the held request's body is closed, so that
+	// the server's Close (which waits for active connections) cannot hang.
+	t.Cleanup(func() { _ = pw.CloseWithError(errors.New("test ended")) })
 	if _, err := pw.Write([]byte(`{"keys":["k001"`)); err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +211,12 @@ func blockingRequest(t *testing.T, c *http.Client, url, key string) (release fun
 }
 
 // waitFor429 sends requests until one is refused with 429, proving a slot
-// is held; bounded by count.
+// is held; bounded by a generous deadline, as a loaded machine may take
+// seconds to deliver the held request to its handler.
 func waitFor429(t *testing.T, ts interface {
 	Client() *http.Client
 }, base, key string) {
-	for range 500 {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		req, _ := http.NewRequest("GET", base+"/v1/collections", nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := ts.Client().Do(req)
