@@ -32,6 +32,7 @@ type Collection struct {
 	gblocks *bolt.Bucket // block -> graph block
 
 	shift   uint       // log2 of the ids per block
+	codec   codec      // vector encoding and its parameters (code.go)
 	pend    pending    // vector and node writes not yet in the file (block.go)
 	vbCache blockCache // last vector block read
 	gbCache blockCache // last graph block read
@@ -64,6 +65,9 @@ func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection
 		return nil, err
 	}
 	c.shift = blockShiftFor(c.cfg.Dim)
+	if c.codec, err = parseCodec(c.cfg); err != nil { // Validate passed: never here
+		return nil, corrupt(name, "config", "%v", err)
+	}
 	meta, ok := unseal(metaKey, b.Get(metaKey))
 	if !ok {
 		return nil, corrupt(name, "", "meta fails its checksum")
