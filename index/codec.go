@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // CodecVersion is the version byte at the start of MarshalMeta's output.
@@ -82,6 +84,7 @@ type Restorer struct {
 	entry    uint32
 	top      int
 	restored atomic.Int64 // Node calls that succeeded
+	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 }
 
 // Restore starts restoring a graph of n = MaxID slots from meta. dim,
@@ -177,7 +180,11 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if r.seen[id] {
 		return corruptf("node %d restored twice", id)
 	}
-	if vec == nil && g.viewed {
+	if vec == nil && g.enc != quant.None {
+		if err := r.checkCodeRow(id); err != nil {
+			return err
+		}
+	} else if vec == nil && g.viewed {
 		if c, row := int(id>>g.vshift), int(id&(1<<g.vshift-1)); c >= len(g.vecs) || (row+1)*g.dim > len(g.vecs[c]) {
 			return corruptf("node %d: no vector in the chunks given to SetVectors", id)
 		}
@@ -240,7 +247,9 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	// workers adding to one atomic per node would fight over its cache
 	// line.
 	if vec != nil {
-		copy(g.vec(id), vec)
+		if err := r.putVec(id, vec); err != nil {
+			return err
+		}
 	}
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
@@ -323,6 +332,7 @@ func (r *Restorer) Finish() (*Graph, error) {
 		}
 	}
 	g.inBuilt.Store(false) // built by the first write or Check (ensureInLinks)
+	r.finishCodes()
 	r.g = nil
 	return g, nil
 }
