@@ -49,6 +49,9 @@ type Collection struct {
 	// are views of (read-only databases, see load), or nil. It is set
 	// by load and ended by DB.Close, after which g must not be searched.
 	pin *store.Tx
+	// qx gives the exact vectors an encoded graph re-ranks with
+	// (quant_view.go); nil for a float32 graph. Protected by mu.
+	qx *exactViews
 }
 
 // Name returns the collection's name.
@@ -114,6 +117,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		ids    map[string]uint32
 		mix    metaIndex
 		metric index.Metric
+		qx     *exactViews
 	)
 	err = run(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
@@ -148,7 +152,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			if sc.Len() != 0 || maxID != 0 {
 				return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
 			}
-			g, err = index.New(cfg.Dim, metric, cfg.indexOptions())
+			if g, err = index.New(cfg.Dim, metric, cfg.indexOptions()); err != nil {
+				return err
+			}
+			qx, err = encodeEmpty(c.db.st, tx, sc, g, view) // quant.go
 			return err
 		}
 		r, err := index.Restore(cfg.Dim, metric, cfg.indexOptions(), meta, maxID)
@@ -165,7 +172,13 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		cosine := cfg.Metric == Cosine
 		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
 		each := sc.ForEachLoadParallel
-		if view && !cosine {
+		coded, err := restoreCodes(c.name, sc, r, view) // quant.go: the graph holds codes
+		if err != nil {
+			return err
+		}
+		if coded {
+			each = sc.ForEachLoadLinks
+		} else if view && !cosine {
 			shift, chunks, _, err := sc.VectorChunks()
 			if err != nil {
 				return err
@@ -220,7 +233,12 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		if view && !cosine {
+		if coded {
+			if qx, err = newExactViews(c.db.st, tx, sc, view); err != nil { // quant_view.go
+				return err
+			}
+		}
+		if view && (coded || !cosine) {
 			pin = tx // the graph's vectors are views of its pages
 			return nil
 		}
@@ -256,6 +274,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	}
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix
+	c.qx = qx
 	c.gen++
 	c.mu.Unlock()
 	return nil

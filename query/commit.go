@@ -270,6 +270,7 @@ func (c *Collection) commitGroup(group []*writeReq) {
 	}
 
 	// One transaction, one commit.
+	c.markExact(live) // quant_view.go: the exact-vector views re-read these blocks
 	err := c.db.st.Update(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {

@@ -180,3 +180,7 @@ func sameBytes(a, b []byte) bool {
 func (tx *Tx) Generation() (txid int, base uintptr) {
 	return tx.btx.ID(), tx.db.bolt.Info().Data
 }
+
+// BlockShift returns log2 of the ids per block of a collection of
+// dimension dim (vector, graph and code blocks alike). O(1).
+func BlockShift(dim int) uint { return blockShiftFor(dim) }
