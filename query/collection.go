@@ -238,6 +238,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 				return err
 			}
 		}
+		if coded {
+			// Verified and viewed: the pages come back as searches
+			// touch them (codes) and re-rank (exact vectors).
+			tx.ReleaseMapped()
+		}
 		if view && (coded || !cosine) {
 			pin = tx // the graph's vectors are views of its pages
 			return nil

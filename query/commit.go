@@ -402,7 +402,7 @@ func (c *Collection) stage(gs *groupState, r *writeReq) error {
 			continue
 		}
 		r.ids[i] = id
-		if sameBits(g.Vector(id), r.units[i]) {
+		if c.sameGraphVector(g, id, r.units[i]) { // quant_search.go: bits, or the code of an encoded graph
 			continue // no graph work for no change
 		}
 		r.staged, r.changed, gs.changed = true, true, true

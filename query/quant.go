@@ -29,6 +29,20 @@ import (
 // encodes everything ("build on FP32, then quantize"). DB.Quantize (and
 // `vecbolt compact`) re-trains and re-encodes an existing collection
 // through a staged copy: all or nothing.
+//
+// Memory, GloVe 50k × 100 (cosine), imported with and without --quantize
+// int8, opened read-only in a fresh process that answers one query
+// (`vecbolt --db D -c glove bench probe-open --query <king's vector>`,
+// two runs each, load average 8.5-9, 2 Dec 2026):
+//
+//	                    none       int8
+//	Go heap after open  35.3 MiB   16.3 MiB   (-19.0: the float32 unit vectors)
+//	RSS after open      50.6 MiB   40.2 MiB   (of which file pages 17.6 / 26.0)
+//	open + 1 query      0.54 s     0.24-0.33 s
+//
+// The int8 graph's codes (5.0 MiB) and the exact vectors are pages of the
+// mapped file, faulted in as searches touch them and dropped from the
+// resident set after the load's verification pass.
 
 // canonicalQuantize maps the accepted spellings of an encoding to the
 // stored one: "" for none (also "none", "fp32"), "fp16", "int8"; other

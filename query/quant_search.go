@@ -1,9 +1,14 @@
 package query
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math"
+	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // searchGraph runs a graph search (or, with scan, an exact scan) of q on
@@ -83,4 +88,39 @@ func (c *Collection) vectors(g *index.Graph) (vec func(uint32) []float32, releas
 		normalize(buf)
 		return buf
 	}, release
+}
+
+// sameGraphVector reports whether the graph already holds unit (the
+// graph's form of a record's new vector) for id, so that an upsert needs no
+// graph work: the same float32 bits, or for an encoded graph the same code
+// row (two vectors with one code give the graph the same node; the exact
+// vector, which re-ranking reads, is compared and rewritten by the store
+// write). The caller holds wmu. O(dim).
+func (c *Collection) sameGraphVector(g *index.Graph, id uint32, unit []float32) bool {
+	row := g.CodeRow(id)
+	if row == nil {
+		return sameBits(g.Vector(id), unit)
+	}
+	code := make([]byte, len(row))
+	switch g.Encoding() {
+	case quant.INT8:
+		q := g.Int8Params()
+		codes := unsafe.Slice((*int8)(unsafe.Pointer(&code[0])), len(unit))
+		corr, err := q.Encode(codes, unit)
+		if err != nil {
+			return false
+		}
+		binary.LittleEndian.PutUint32(code[len(unit):], math.Float32bits(corr))
+	case quant.FP16:
+		h := make([]uint16, len(unit))
+		if err := quant.EncodeFP16(h, unit); err != nil {
+			return false
+		}
+		for i, x := range h {
+			binary.LittleEndian.PutUint16(code[2*i:], x)
+		}
+	default:
+		return false
+	}
+	return bytes.Equal(code, row)
 }

@@ -463,3 +463,45 @@ func TestQuantizedConfigKept(t *testing.T) {
 		t.Fatalf("%+v %+v", c.Config(), c.Encoding())
 	}
 }
+
+// TestQuantizedNoWorkForNoChange: upserting the vector a record already
+// has does no graph work and commits nothing in an encoded collection too.
+func TestQuantizedNoWorkForNoChange(t *testing.T) {
+	for _, enc := range []string{"fp16", "int8"} {
+		t.Run(enc, func(t *testing.T) {
+			db, _ := openTemp(t)
+			c, err := db.CreateCollection(ctx, "c", query.CollectionConfig{Dim: 6, Quantize: enc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			vecs := uniformVecs(2, 50, 6)
+			keys := fill(t, c, vecs)
+			before := c.WriteStats()
+			for i := range 10 {
+				if err := c.Upsert(ctx, keys[i], vecs[i], nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			after := c.WriteStats()
+			if after.Commits != before.Commits || after.Nodes != before.Nodes {
+				t.Fatalf("identical upserts: %+v -> %+v", before, after)
+			}
+			// A changed vector is written.
+			v := append([]float32(nil), vecs[0]...)
+			v[0] = -v[0]
+			if err := c.Upsert(ctx, keys[0], v, nil); err != nil {
+				t.Fatal(err)
+			}
+			if c.WriteStats().Commits != after.Commits+1 {
+				t.Fatal("a changed vector was not committed")
+			}
+			got, err := c.Get(ctx, keys[0])
+			if err != nil || got.Vector[0] != v[0] {
+				t.Fatalf("Get: %v %v", got.Vector, err)
+			}
+			if err := db.Check(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,12 @@ func TestQuantizeCommands(t *testing.T) {
 	want := bruteForce(recs, func(v []float32) float64 { return cosine(q, v) })
 	checkResults(t, ok(t, "--db", db, "search", "--vector", strings.Join(vs, ","), "-k", "5", "--oversample", "4", "--ef", "100", "--json"), want, 5)
 	checkResults(t, ok(t, "--db", db, "search", "--vector", strings.Join(vs, ","), "-k", "5", "--exact", "--json"), want, 5)
-	// Export is lossless.
+	// Export is lossless: the exported file, imported into a float32
+	// collection, holds the input bit for bit.
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	ok(t, "--db", db, "export", out)
+	ok(t, "--db", db, "-c", "back", "import", out)
+	sameRecords(t, contents(t, db, "back"), recs, true, true)
 	sameRecords(t, contents(t, db, "default"), recs, true, true)
 	ok(t, "--db", db, "check")
 
