@@ -584,3 +584,68 @@ func (c *Collection) ForEachRecordKey(fn func(id uint32, key []byte, seq uint64,
 	}
 	return nil
 }
+
+// FoldDeltas folds every vector and node delta of collection name into
+// its blocks, a few blocks per transaction, so that a load reads blocks
+// only (a bulk load leaves deltas in the blocks its batches straddle, and
+// the neighbours its later batches relink). The pages read are released
+// from the resident set after each transaction (Tx.ReleaseMapped). Cost:
+// O(size of the blocks that have deltas).
+func (db *DB) FoldDeltas(ctx context.Context, name string) error {
+	var blocks []uint32
+	if err := db.View(func(tx *Tx) error {
+		c, err := tx.Collection(name)
+		if err != nil {
+			return err
+		}
+		for _, bk := range []*bolt.Bucket{c.vectors, c.graph} {
+			d, err := c.allDeltas(bk, c.bucketName(bk))
+			if err != nil {
+				return err
+			}
+			for _, e := range d {
+				blocks = append(blocks, e.id>>c.shift)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.Sort(blocks)
+	blocks = slices.Compact(blocks)
+	const perTx = 8
+	for len(blocks) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(perTx, len(blocks))
+		if err := db.Update(func(tx *Tx) error {
+			defer tx.ReleaseMapped()
+			c, err := tx.Collection(name)
+			if err != nil {
+				return err
+			}
+			for _, b := range blocks[:n] {
+				if d, err := c.deltasIn(c.vectors, b); err != nil {
+					return err
+				} else if len(d) > 0 {
+					if err := c.foldVectors(b, d, nil); err != nil {
+						return err
+					}
+				}
+				if d, err := c.deltasIn(c.graph, b); err != nil {
+					return err
+				} else if len(d) > 0 {
+					if err := c.foldNodes(b, d, nil); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		blocks = blocks[n:]
+	}
+	return nil
+}
