@@ -30,6 +30,11 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 			break
 		}
 	}
+	logTop, err := c.logMaxNode() // nodelog.go
+	if err != nil {
+		return 0, err
+	}
+	top = max(top, logTop)
 	if k, _ := c.gblocks.Cursor().Last(); k != nil {
 		if len(k) != 4 {
 			return 0, corrupt(c.name, "gblocks", "entry with %d-byte key", len(k))
@@ -200,7 +205,7 @@ func (c *Collection) loadItems() ([]loadItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	gdel, err := c.allDeltas(c.graph, "graph")
+	gdel, err := c.nodeDeltas() // graph/ and the node log (nodelog.go)
 	if err != nil {
 		return nil, err
 	}
