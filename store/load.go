@@ -19,6 +19,9 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
+	if top, logged, err := c.maxNodeIDLogged(); logged || err != nil { // nodelog.go
+		return top, err
+	}
 	var top uint32
 	cur := c.graph.Cursor()
 	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
@@ -30,11 +33,6 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 			break
 		}
 	}
-	logTop, err := c.logMaxNode() // nodelog.go
-	if err != nil {
-		return 0, err
-	}
-	top = max(top, logTop)
 	if k, _ := c.gblocks.Cursor().Last(); k != nil {
 		if len(k) != 4 {
 			return 0, corrupt(c.name, "gblocks", "entry with %d-byte key", len(k))

@@ -275,20 +275,56 @@ func (c *Collection) nodeDeltas() ([]deltaEntry, error) {
 	return out, nil
 }
 
-// logMaxNode returns one more than the highest id the log holds a node
-// for (0 when none). O(log size).
-func (c *Collection) logMaxNode() (uint32, error) {
+// maxNodeIDLogged is MaxNodeID for a collection whose node log holds
+// values (logged true; false when the log is empty, and MaxNodeID reads
+// graph/ and the blocks alone). The log can add nodes above every block
+// row and delete the highest ones, so it starts from a bound on every id
+// that may hold a node (the last graph/ key, the last block's rows, the
+// log's ids) and walks down to the first id with a node. O(log size + B +
+// the ids deleted at the top).
+func (c *Collection) maxNodeIDLogged() (top uint32, logged bool, err error) {
+	if c.nlog == nil {
+		return 0, false, nil
+	}
+	if k, _ := c.nlog.Cursor().First(); k == nil {
+		return 0, false, nil
+	}
 	idx, err := c.logIndex()
 	if err != nil {
-		return 0, err
+		return 0, true, err
 	}
-	var top uint32
-	for id, p := range idx {
-		if len(p) > 0 {
-			top = max(top, id+1)
+	for id := range idx {
+		top = max(top, id+1)
+	}
+	if k, _ := c.graph.Cursor().Last(); k != nil {
+		if len(k) != 4 {
+			return 0, true, corrupt(c.name, "graph", "entry with %d-byte key", len(k))
+		}
+		top = max(top, binary.BigEndian.Uint32(k)+1)
+	}
+	if k, _ := c.gblocks.Cursor().Last(); k != nil {
+		if len(k) != 4 {
+			return 0, true, corrupt(c.name, "gblocks", "entry with %d-byte key", len(k))
+		}
+		b := binary.BigEndian.Uint32(k)
+		g, ok, err := c.gblockAt(b)
+		if err != nil {
+			return 0, true, err
+		}
+		if ok {
+			top = max(top, b<<c.shift+uint32(g.rows))
 		}
 	}
-	return top, nil
+	for ; top > 0; top-- {
+		p, err := c.nodeBytes(top - 1)
+		if err != nil {
+			return 0, true, err
+		}
+		if p != nil {
+			break
+		}
+	}
+	return top, true, nil
 }
 
 // FoldNodeLog moves the collection's node log into its graph deltas and

@@ -68,7 +68,7 @@ func TestNodeLog(t *testing.T) {
 				if _, ok := m.vecs[id]; !ok {
 					continue
 				}
-				if r.IntN(10) == 0 && id != n-1 { // delete now and then (keep the top id)
+				if r.IntN(10) == 0 { // delete now and then
 					if _, err := c.Delete(fmt.Sprintf("k%d", id)); err != nil {
 						return err
 					}
@@ -109,6 +109,28 @@ func TestNodeLog(t *testing.T) {
 		t.Fatalf("after %d small transactions: %d node deltas (want 0), %d log values (want %d)", txs, g, nl, txs)
 	}
 	assertModel(t, db, m, "logged")
+	// Deleting the highest ids in the log (the new one, and the block's
+	// last rows): MaxNodeID walks down past them.
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, _ := tx.Collection("c")
+		for id := uint32(n - 5); id <= n; id++ {
+			if _, ok := m.vecs[id]; !ok {
+				continue
+			}
+			if _, err := c.Delete(fmt.Sprintf("k%d", id)); err != nil {
+				return err
+			}
+			delete(m.vecs, id)
+			delete(m.nodes, id)
+			writes++
+			if err := c.DeleteNode(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	txs++
+	assertModel(t, db, m, "top deleted in the log")
 
 	// Until the log reaches 4,096 writes, then it folds into the block.
 	for {
