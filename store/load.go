@@ -21,6 +21,9 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
+	if top, logged, err := c.maxNodeIDLogged(); logged || err != nil { // nodelog.go
+		return top, err
+	}
 	var top uint32
 	cur := c.graph.Cursor()
 	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
@@ -215,7 +218,7 @@ func (c *Collection) loadItems() ([]loadItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	gdel, err := c.allDeltas(c.graph, "graph")
+	gdel, err := c.nodeDeltas() // graph/ and the node log (nodelog.go)
 	if err != nil {
 		return nil, err
 	}
