@@ -449,7 +449,7 @@ func (c *Collection) ForEachNodeParallel(ctx context.Context, workers int, fn No
 	if err := c.flush(); err != nil {
 		return err
 	}
-	gdel, err := c.allDeltas(c.graph, "graph")
+	gdel, err := c.nodeDeltas() // graph/ and the node log (nodelog.go)
 	if err != nil {
 		return err
 	}
