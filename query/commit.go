@@ -271,6 +271,11 @@ func (c *Collection) commitGroup(group []*writeReq) {
 
 	// One transaction, one commit.
 	err := c.db.st.Update(func(tx *store.Tx) error {
+		if bulkGroup(live) {
+			// A bulk batch reads many of the file's pages: drop them from
+			// the resident set, as the memory they took counts in RSS.
+			defer tx.ReleaseMapped()
+		}
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
@@ -628,4 +633,16 @@ func sameBits(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// bulkGroup reports whether a group of writes holds a bulk batch (1,024
+// records or more), after whose commit the mapped pages it read are
+// released (store.Tx.ReleaseMapped).
+func bulkGroup(live []*writeReq) bool {
+	for _, r := range live {
+		if len(r.recs) >= 1024 {
+			return true
+		}
+	}
+	return false
 }
