@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -617,65 +616,4 @@ func (c *Collection) nodeBytes(id uint32) ([]byte, error) {
 		return nil, err
 	}
 	return g.node(int(id & (1<<c.shift - 1))), nil
-}
-
-// foldAll folds every delta of collection name into its blocks, a few
-// blocks per transaction (Upgrade writes format-1 vectors and nodes as
-// deltas, then calls it). Cost: O(size of the collection).
-func (db *DB) foldAll(ctx context.Context, name string) error {
-	var blocks []uint32
-	if err := db.View(func(tx *Tx) error {
-		c, err := tx.Collection(name)
-		if err != nil {
-			return err
-		}
-		for _, bk := range []*bolt.Bucket{c.vectors, c.graph} {
-			d, err := c.allDeltas(bk, c.bucketName(bk))
-			if err != nil {
-				return err
-			}
-			for _, e := range d {
-				blocks = append(blocks, e.id>>c.shift)
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	slices.Sort(blocks)
-	blocks = slices.Compact(blocks)
-	const perTx = 8
-	for len(blocks) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n := min(perTx, len(blocks))
-		if err := db.Update(func(tx *Tx) error {
-			c, err := tx.Collection(name)
-			if err != nil {
-				return err
-			}
-			for _, b := range blocks[:n] {
-				if d, err := c.deltasIn(c.vectors, b); err != nil {
-					return err
-				} else if len(d) > 0 {
-					if err := c.foldVectors(b, d, nil); err != nil {
-						return err
-					}
-				}
-				if d, err := c.deltasIn(c.graph, b); err != nil {
-					return err
-				} else if len(d) > 0 {
-					if err := c.foldNodes(b, d, nil); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		blocks = blocks[n:]
-	}
-	return nil
 }

@@ -106,6 +106,21 @@ func assertModel(t *testing.T, db *store.DB, m blockModel, step string) {
 		if loaded != len(m.vecs) {
 			t.Fatalf("%s: load saw %d records, want %d", step, loaded, len(m.vecs))
 		}
+		nodes := 0
+		if err := c.ForEachNodeParallel(context.Background(), 3, func(_ int, id uint32, node []byte) error {
+			<-mu
+			defer func() { mu <- struct{}{} }()
+			nodes++
+			if !bytes.Equal(node, m.nodes[id]) {
+				t.Errorf("%s: ForEachNodeParallel: node %d = %x, want %x", step, id, node, m.nodes[id])
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: ForEachNodeParallel: %v", step, err)
+		}
+		if nodes != len(m.nodes) {
+			t.Fatalf("%s: ForEachNodeParallel saw %d nodes, want %d", step, nodes, len(m.nodes))
+		}
 		return nil
 	})
 	if err := db.Check(context.Background()); err != nil {
@@ -239,6 +254,23 @@ func TestBlocksAndDeltas(t *testing.T) {
 	if got, nl := bucketKeys(t, db, "gblocks"), bucketKeys(t, db, "nodelog"); got != 2 || nl != 0 {
 		t.Fatalf("after deleting block 0 and folding the log: %d graph blocks (want 2), %d log values (want 0)", got, nl)
 	}
+	// Single deletes of the highest ids: deltas over the last block that
+	// delete its top rows, which MaxNodeID must not count.
+	for _, id := range []uint32{n - 1, n - 2} {
+		mustUpdate(t, db, func(tx *store.Tx) error {
+			c, _ := tx.Collection("c")
+			if _, err := c.Delete(fmt.Sprintf("k%d", id)); err != nil {
+				return err
+			}
+			delete(m.vecs, id)
+			delete(m.nodes, id)
+			return c.DeleteNode(id)
+		})
+	}
+	if got := bucketKeys(t, db, "graph"); got == 0 {
+		t.Fatal("the deletes of the top ids left no delta")
+	}
+	assertModel(t, db, m, "top ids deleted")
 }
 
 // TestBlockDamage changes one byte in a vector block's row, its row
