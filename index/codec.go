@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
-
-	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // CodecVersion is the version byte at the start of MarshalMeta's output.
@@ -78,13 +76,13 @@ func (g *Graph) MarshalMeta() []byte {
 // Node once per stored node, in any order, then Finish. A Restorer is not
 // safe for concurrent use.
 type Restorer struct {
+	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 	g        *Graph
 	n        uint32
 	seen     []bool
 	entry    uint32
 	top      int
 	restored atomic.Int64 // Node calls that succeeded
-	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 }
 
 // Restore starts restoring a graph of n = MaxID slots from meta. dim,
@@ -180,7 +178,7 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if r.seen[id] {
 		return corruptf("node %d restored twice", id)
 	}
-	if vec == nil && g.enc != quant.None {
+	if vec == nil && r.codes.set {
 		if err := r.checkCodeRow(id); err != nil {
 			return err
 		}
