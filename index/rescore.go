@@ -49,7 +49,10 @@ func (g *Graph) SearchRescore(dst []Neighbor, q []float32, k, ef int, filter Fil
 	if !(oversample > 0) {
 		oversample = DefaultOversample
 	}
-	kk := g.clampK(int(math.Ceil(float64(k) * max(oversample, 1))))
+	kk := g.clampK(math.MaxInt32)
+	if f := math.Ceil(float64(k) * max(oversample, 1)); f < float64(kk) {
+		kk = int(f) // a huge or infinite oversample counts as MaxID()
+	}
 	if ef <= 0 {
 		ef = g.opts.Ef
 	}
