@@ -209,11 +209,12 @@
 // # Concurrency
 //
 // All Graph methods are safe for concurrent use. Search, SearchInto,
-// Exact, Stats and the codec run concurrently with each other and with Add
-// and AddBatch; readers never block on node locks: lists are read with
-// atomic loads and written with atomic stores (slots before count), and a
-// new node's vector and lists are written before any back-link publishes
-// it. Update, Delete, Reserve, Check and slab growth are exclusive;
+// SearchRescore, Exact, ExactWith, CodeRow, Stats and the codec run
+// concurrently with each other and with Add and AddBatch; readers never
+// block on node locks: lists are read with atomic loads and written with
+// atomic stores (slots before count), and a new node's vector (or code) and
+// lists are written before any back-link publishes it. Update, Delete,
+// Reserve, Check, SetEncoding and slab growth are exclusive;
 // Reconnect looks under the read lock and is exclusive only to re-link.
 // An insert whose level is above the top level holds repairState.topMu
 // from reading the top level until it has become the entry point, so a
