@@ -14,8 +14,10 @@
 //	    -variants none,none/bfs,int8/bfs -o quant.json
 //
 // A variant is ENCODING[/ORDER][@OVERSAMPLE]: encoding none (FP32), fp16
-// or int8; order none, bfs, rcm or gorder; oversample the rescoring factor
-// of an encoded graph (default index.DefaultOversample). -insert shuffle
+// or int8; order none, bfs, rcm or gorder (index.Graph.Reorder, which also
+// moves the graph onto transparent huge pages on Linux: "none" measures
+// that alone; no ORDER keeps the graph as built); oversample the rescoring
+// factor of an encoded graph (default index.DefaultOversample). -insert shuffle
 // inserts the base rows in a seeded random order instead of file order
 // (the insertion-order study); results are reported as base rows either
 // way.
@@ -86,6 +88,7 @@ func main() {
 type variant struct {
 	enc        string
 	order      index.Order
+	reorder    bool // Reorder(order) was asked for (ORDER given, "none" included)
 	oversample float64
 	label      string
 
@@ -126,7 +129,7 @@ func parseVariant(s string) (*variant, error) {
 		if err != nil {
 			return nil, fmt.Errorf("variant %q: %w", s, err)
 		}
-		v.order = o
+		v.order, v.reorder = o, true
 	}
 	return v, nil
 }
@@ -134,7 +137,7 @@ func parseVariant(s string) (*variant, error) {
 func (v *variant) name() string {
 	enc := map[string]string{"none": "fp32", "fp16": "fp16", "int8": "int8"}[v.enc]
 	s := enc
-	if v.order != index.OrderNone {
+	if v.reorder {
 		s += " order=" + v.order.String()
 	}
 	if v.enc != "none" && v.oversample > 0 {
@@ -324,7 +327,7 @@ func run(ctx context.Context, c config) error {
 	// equal ef.
 	for _, v := range vs {
 		for _, ref := range vs {
-			if ref.enc != "none" || v.enc == "none" || ref.order != v.order {
+			if ref.enc != "none" || v.enc == "none" || ref.order != v.order || ref.reorder != v.reorder {
 				continue
 			}
 			worst, at := 0.0, efs[0]
@@ -400,7 +403,7 @@ func cloneGraph(g *index.Graph) (*index.Graph, error) {
 
 // prepare reorders and encodes v's graph, remapping rowOf.
 func prepare(v *variant, base *bench.Matrix) error {
-	if v.order != index.OrderNone {
+	if v.reorder {
 		perm, err := v.g.Reorder(v.order)
 		if err != nil {
 			return err
