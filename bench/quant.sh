@@ -4,7 +4,7 @@
 # -march=native, the same M and efConstruction), on seeded synthetic data
 # that does not fit in cache: 200,000 × 128 and 1,000,000 × 100 (l2).
 #
-#   bench/quant.sh RESULTS [200k|1m ...]
+#   bench/quant.sh RESULTS [200k|1m|20k ...]   (20k: a one-minute check of the script)
 #
 # Per data set, in RESULTS/NAME:
 #   1. the split (bench/cmd/prepare -synthetic, cached under DATA);
@@ -103,7 +103,8 @@ for set in "${sets[@]}"; do
   case $set in
   200k) run_set 200k 200000 128 "${EFC:-200}" ;;
   1m) run_set 1m 1000000 100 "${EFC:-100}" ;;
-  *) echo "unknown data set $set (want 200k or 1m)" >&2; exit 2 ;;
+  20k) run_set 20k 20000 32 "${EFC:-100}" ;; # a quick check of the script itself
+  *) echo "unknown data set $set (want 200k, 1m or 20k)" >&2; exit 2 ;;
   esac
 done
 echo "== results in $results"

@@ -51,6 +51,7 @@ type config struct {
 	graphSeed                                int64
 	cpuProfile                               string
 	bestOf                                   bool
+	clock                                    string
 }
 
 func main() {
@@ -69,6 +70,7 @@ func main() {
 	flag.IntVar(&c.k, "k", 10, "neighbours per query and recall depth")
 	flag.StringVar(&c.commit, "commit", "", "vecbolt commit to record (default: the binary's VCS stamp)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the sweep (not the build) to this file")
+	flag.StringVar(&c.clock, "clock", "wall", "what a pass's time is: wall (QPS as published) or thread (the sweeping thread's CPU time, for A/B comparisons on a loaded machine; Linux)")
 	flag.BoolVar(&c.bestOf, "best-of", false, "merge the result files given as arguments (repeated sweeps of one index) into -o, keeping the fastest pass per ef")
 	flag.Parse()
 	if c.bestOf {
@@ -92,11 +94,13 @@ type variant struct {
 	oversample float64
 	label      string
 
-	g     *index.Graph
-	rowOf []int // graph id -> base row
-	heap  int64 // Go heap after preparing this variant, minus the one before
-	prep  float64
-	exact index.ExactSource // exact vectors for rescoring; nil: none (FP32)
+	g          *index.Graph
+	rowOf      []int // graph id -> base row
+	heap       int64 // Go heap after preparing this variant, minus the one before
+	buildSec   float64
+	buildDists uint64
+	prep       float64
+	exact      index.ExactSource // exact vectors for rescoring; nil: none (FP32)
 
 	best    []float64 // per ef: fastest pass, seconds
 	lat     [][]float64
@@ -155,6 +159,20 @@ func run(ctx context.Context, c config) error {
 		}
 		vs = append(vs, v)
 	}
+	for _, mode := range strings.Split(c.insert, ",") {
+		if mode != "file" && mode != "shuffle" {
+			return fmt.Errorf("-insert %q: want file, shuffle or both (file,shuffle)", mode)
+		}
+	}
+	if c.clock == "" {
+		c.clock = "wall"
+	}
+	if c.clock != "wall" && c.clock != "thread" {
+		return fmt.Errorf("-clock %q: want wall or thread", c.clock)
+	}
+	if _, ok := threadCPU(); c.clock == "thread" && !ok {
+		return fmt.Errorf("-clock thread: no thread CPU clock on this system")
+	}
 	var efs []int
 	for _, s := range strings.Split(c.efs, ",") {
 		ef, err := strconv.Atoi(strings.TrimSpace(s))
@@ -201,66 +219,16 @@ func run(ctx context.Context, c config) error {
 		fmt.Fprintf(os.Stderr, "%s quant: "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 	}
 
-	// Build once, in the requested insertion order.
-	rows := make([]int, base.Rows) // insertion position -> base row
-	for i := range rows {
-		rows[i] = i
-	}
-	insertLabel := ""
-	if c.graphSeed != 0 {
-		insertLabel = fmt.Sprintf(" graph-seed=%d", c.graphSeed)
-	}
-	switch c.insert {
-	case "file":
-	case "shuffle":
-		rand.New(rand.NewSource(c.seed)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
-		insertLabel += fmt.Sprintf(" insert=shuffle(%d)", c.seed)
-	default:
-		return fmt.Errorf("-insert %q: want file or shuffle", c.insert)
-	}
-	g, err := index.New(base.Dim, im, index.Options{M: c.m, EfConstruction: c.efc, Seed: c.graphSeed})
-	if err != nil {
-		return err
-	}
-	vecs := make([][]float32, base.Rows)
-	for i, r := range rows {
-		vecs[i] = base.Row(r)
-	}
-	logf("%s: building %d×%d %s, M=%d efC=%d, %d threads, insert %s", meta.Dataset, base.Rows, base.Dim, metric, c.m, c.efc, c.threads, c.insert)
-	t0 := time.Now()
-	g.Reserve(base.Rows)
-	ids, err := g.AddBatch(ctx, vecs, c.threads, nil)
-	if err != nil {
-		return err
-	}
-	buildSec := time.Since(t0).Seconds()
-	logf("built in %.2f s", buildSec)
-	rowOf := make([]int, g.MaxID())
-	for i, id := range ids {
-		rowOf[id] = rows[i]
-	}
-	vecs = nil
-
-	// One copy of the graph per variant.
-	for _, v := range vs {
-		runtime.GC()
-		heap0 := bench.HeapInUse()
-		t := time.Now()
-		vg, err := cloneGraph(g)
+	// One build per insertion order, copied per variant.
+	var all []*variant
+	for _, mode := range strings.Split(c.insert, ",") {
+		built, err := buildVariants(ctx, c, mode, vs, base, im, meta.Dataset, logf)
 		if err != nil {
 			return err
 		}
-		v.g, v.rowOf = vg, slices.Clone(rowOf)
-		if err := prepare(v, base); err != nil {
-			return err
-		}
-		v.prep = time.Since(t).Seconds()
-		runtime.GC()
-		v.heap = bench.HeapInUse() - heap0
-		v.label = v.name() + insertLabel
-		logf("%s ready in %.2f s (heap +%.1f MiB; process AnonHugePages %s)", v.label, v.prep, float64(v.heap)/(1<<20), hugePagesInUse())
+		all = append(all, built...)
 	}
-	g = nil
+	vs = all
 	runtime.GC()
 	debug.FreeOSMemory()
 
@@ -275,6 +243,12 @@ func run(ctx context.Context, c config) error {
 	}
 	lat := make([]float64, nq)
 	dst := make([]index.Neighbor, 0, c.k)
+	now := func() int64 { return time.Now().UnixNano() }
+	if c.clock == "thread" {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		now = func() int64 { t, _ := threadCPU(); return t }
+	}
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
 		if err != nil {
@@ -290,9 +264,9 @@ func run(ctx context.Context, c config) error {
 		for r := 0; r < c.runs; r++ {
 			for _, v := range vs {
 				d0 := v.g.DistanceComputations()
-				start := time.Now()
+				start := now()
 				for q := 0; q < nq; q++ {
-					s := time.Now()
+					s := now()
 					dst = v.search(dst, queries.Row(q), c.k, ef)
 					if r == 0 {
 						res := make([]int, len(dst))
@@ -301,9 +275,9 @@ func run(ctx context.Context, c config) error {
 						}
 						v.results[q] = res
 					}
-					lat[q] = float64(time.Since(s).Nanoseconds()) / 1e3
+					lat[q] = float64(now()-s) / 1e3
 				}
-				sec := time.Since(start).Seconds()
+				sec := float64(now()-start) / 1e9
 				if r == 0 {
 					v.dists[ei] = float64(v.g.DistanceComputations()-d0) / float64(nq)
 					if v.recall[ei], err = bench.Recall(truth, v.results, c.k); err != nil {
@@ -354,14 +328,24 @@ func run(ctx context.Context, c config) error {
 				Metric: metric, N: base.Rows, Dim: base.Dim, Queries: nq, K: c.k, M: c.m, EfConstruction: c.efc, Ef: ef,
 				Recall: v.recall[ei], QPSSingle: float64(nq) / v.best[ei], Runs: c.runs,
 				P50Micros: pct(l, 50), P95Micros: pct(l, 95), P99Micros: pct(l, 99),
-				BuildSeconds: buildSec, BuildThreads: c.threads, DistancesPerQuery: v.dists[ei], HeapAfterBuild: v.heap})
+				BuildSeconds: v.buildSec, BuildThreads: c.threads, DistancesPerQuery: v.dists[ei], HeapAfterBuild: v.heap})
 		}
 	}
 	doc := bench.NewDocument(bench.CollectMachine(commit), out...)
 	doc.Notes = []string{
 		"vecbolt-index: package index's graph alone, in memory (no store, no keys): one build, copied per variant through the index codec; variants measured interleaved per ef (each run, each variant one pass), fastest of the runs",
 		"heap_bytes_after_build: Go heap growth from preparing the variant (its copy of the graph, reordered and encoded), after a GC",
-		"build_seconds: the one AddBatch build the variants share",
+		"build_seconds: the AddBatch build the variants of one insertion order share",
+	}
+	noted := map[float64]bool{}
+	for _, v := range vs {
+		if !noted[v.buildSec] {
+			noted[v.buildSec] = true
+			doc.Notes = append(doc.Notes, fmt.Sprintf("the build of %s computed %d distances (%.0f per insert)", v.label, v.buildDists, float64(v.buildDists)/float64(base.Rows)))
+		}
+	}
+	if c.clock == "thread" {
+		doc.Notes = append(doc.Notes, "qps_single and latencies from the sweeping thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall clock: for comparing variants on a loaded machine, not with other systems")
 	}
 	if c.out != "" {
 		if err := doc.WriteFile(c.out); err != nil {
@@ -432,4 +416,67 @@ func hugePagesInUse() string {
 		}
 	}
 	return "?"
+}
+
+// buildVariants builds the graph once with the base rows inserted in
+// order mode (file or shuffle), then makes one prepared copy per template
+// in vs.
+func buildVariants(ctx context.Context, c config, mode string, vs []*variant, base *bench.Matrix, im index.Metric, dataset string, logf func(string, ...any)) ([]*variant, error) {
+	rows := make([]int, base.Rows) // insertion position -> base row
+	for i := range rows {
+		rows[i] = i
+	}
+	insertLabel := ""
+	if c.graphSeed != 0 {
+		insertLabel = fmt.Sprintf(" graph-seed=%d", c.graphSeed)
+	}
+	if mode == "shuffle" {
+		rand.New(rand.NewSource(c.seed)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		insertLabel += fmt.Sprintf(" insert=shuffle(%d)", c.seed)
+	}
+	g, err := index.New(base.Dim, im, index.Options{M: c.m, EfConstruction: c.efc, Seed: c.graphSeed})
+	if err != nil {
+		return nil, err
+	}
+	vecs := make([][]float32, base.Rows)
+	for i, r := range rows {
+		vecs[i] = base.Row(r)
+	}
+	logf("%s: building %d×%d %s, M=%d efC=%d, %d threads, insert %s", dataset, base.Rows, base.Dim, im, c.m, c.efc, c.threads, mode)
+	t0 := time.Now()
+	g.Reserve(base.Rows)
+	ids, err := g.AddBatch(ctx, vecs, c.threads, nil)
+	if err != nil {
+		return nil, err
+	}
+	buildSec := time.Since(t0).Seconds()
+	buildDists := g.DistanceComputations()
+	logf("built in %.2f s, %d distance computations (%.0f per insert)", buildSec, buildDists, float64(buildDists)/float64(base.Rows))
+	rowOf := make([]int, g.MaxID())
+	for i, id := range ids {
+		rowOf[id] = rows[i]
+	}
+	var out []*variant
+	for _, tmpl := range vs {
+		v := &variant{enc: tmpl.enc, order: tmpl.order, reorder: tmpl.reorder, oversample: tmpl.oversample,
+			buildSec: buildSec, buildDists: buildDists}
+		runtime.GC()
+		heap0 := bench.HeapInUse()
+		t := time.Now()
+		vg, err := cloneGraph(g)
+		if err != nil {
+			return nil, err
+		}
+		v.g, v.rowOf = vg, slices.Clone(rowOf)
+		if err := prepare(v, base); err != nil {
+			return nil, err
+		}
+		v.prep = time.Since(t).Seconds()
+		runtime.GC()
+		v.heap = bench.HeapInUse() - heap0
+		v.label = v.name() + insertLabel
+		logf("%s ready in %.2f s (heap +%.1f MiB; process AnonHugePages %s)", v.label, v.prep, float64(v.heap)/(1<<20), hugePagesInUse())
+		out = append(out, v)
+	}
+	return out, nil
 }
