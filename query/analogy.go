@@ -105,6 +105,9 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	if err := opts.Filter.Err(); err != nil {
 		return nil, err
 	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	g := c.g
@@ -327,7 +330,7 @@ func sortResults(rs []Result) {
 // restrictCutoff returns the insertion sequence below which the first n
 // records lie, or MaxUint64 when n covers everything. The caller holds c.mu.
 func (c *Collection) restrictCutoff(n int) uint64 {
-	if n <= 0 || n >= len(c.ids) {
+	if n <= 0 || n >= c.count() {
 		return math.MaxUint64
 	}
 	c.cutMu.Lock()
@@ -384,7 +387,7 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 	units := make([][]float32, len(keys))
 	c.mu.RLock()
 	for i, k := range keys {
-		id, ok := c.ids[k]
+		id, ok := c.idOf(k)
 		if !ok {
 			c.mu.RUnlock()
 			return nil, &KeyError{Collection: c.name, Key: k}

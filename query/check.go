@@ -27,6 +27,9 @@ func (c *Collection) Check(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return err
+	}
 	c.wmu.Lock() // keep writers out so memory and file agree
 	defer c.wmu.Unlock()
 	if c.closed.Load() {

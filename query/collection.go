@@ -45,6 +45,13 @@ type Collection struct {
 
 	sets filterSets // allowed-id sets of recent filters (plan.go)
 
+	// lazy is set (under mu) while a read-only collection has no
+	// catalogue (keys, ids, seqs, meta): see catalog.go. lc is what it
+	// reads instead; catMu serialises building the catalogue.
+	lazy  bool
+	lc    lazyCatalog
+	catMu sync.Mutex // protects the building of the catalogue (ensureCatalog)
+
 	// pin is the read transaction whose mapped pages the graph's vectors
 	// are views of (read-only databases, see load), or nil. It is set
 	// by load and ended by DB.Close, after which g must not be searched.
@@ -61,7 +68,7 @@ func (c *Collection) Config() CollectionConfig { return c.cfg }
 func (c *Collection) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.ids)
+	return c.count()
 }
 
 // load reads the configuration, records and persisted graph from the store
@@ -73,12 +80,11 @@ func (c *Collection) Len() int {
 // wrapping store.ErrCorrupt, so that opening a corrupt file never crashes
 // the process.
 //
-// On a read-only database, under l2 and dot, the graph's vectors are not
-// copied: they are views of the file's mapped vector blocks, kept valid by
-// a read transaction that lives until DB.Close (c.pin). The open then
-// costs the records and links only, and the vectors' pages are read as
-// searches touch them. Under cosine the graph holds unit vectors, which
-// the file does not store, so they are copied and normalised as before.
+// On a read-only database (loadView) the records are not read and, under
+// l2 and dot, the graph's vectors are not copied: they are views of the
+// file's mapped vector blocks, kept valid by a read transaction that lives
+// until DB.Close (c.pin). The open then costs the graph's links only; keys
+// are read from the file as results need them (catalog.go).
 func (c *Collection) load(ctx context.Context) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -90,21 +96,8 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	// The loader's allocations are few and large and nearly all live
 	// afterwards: a collection during the load would only rescan them.
 	defer pauseGC()()
-	var pin *store.Tx
-	run := c.db.st.View
 	if view {
-		run = func(fn func(*store.Tx) error) error {
-			tx, err := c.db.st.BeginView()
-			if err != nil {
-				return err
-			}
-			defer func() {
-				if pin == nil { // failed, panicked, or nothing to view
-					_ = tx.End()
-				}
-			}()
-			return fn(tx)
-		}
+		return c.loadView(ctx)
 	}
 	var (
 		g      *index.Graph
@@ -115,7 +108,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		mix    metaIndex
 		metric index.Metric
 	)
-	err = run(func(tx *store.Tx) error {
+	err = c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
@@ -164,22 +157,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		metas := make([][]metaAt, workers)
 		cosine := cfg.Metric == Cosine
 		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
-		each := sc.ForEachLoadParallel
-		if view && !cosine {
-			shift, chunks, _, err := sc.VectorChunks()
-			if err != nil {
-				return err
-			}
-			if err := r.SetVectors(shift, chunks); err != nil {
-				return fmt.Errorf("query: collection %q: %w", c.name, err)
-			}
-			each = sc.ForEachLoadLinks // vec is nil: the graph reads the chunks
-		}
-		if err := each(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
+		if err := sc.ForEachLoadParallel(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
 			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
 			}
-			if cosine && vec != nil {
+			if cosine {
 				normalize(vec)
 			}
 			if err := r.Node(id, vec, node); err != nil {
@@ -220,10 +202,6 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		if view && !cosine {
-			pin = tx // the graph's vectors are views of its pages
-			return nil
-		}
 		// Everything is copied into memory now: drop the file's pages
 		// from the resident set so the data is not held twice.
 		tx.ReleaseMapped()
@@ -235,8 +213,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	// Hand the loader's garbage back to the OS at once: a freshly opened
 	// database should cost its working set, not a GC cycle's headroom. A
 	// forced GC costs tens of milliseconds: small collections skip it.
-	// With the vectors viewed in the file there is little garbage.
-	if len(keys) >= 1<<16 && pin == nil {
+	if len(keys) >= 1<<16 {
 		debug.FreeOSMemory()
 	}
 	// cfg and metric are fixed at creation and read without locks: set them
@@ -245,15 +222,9 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	if c.g == nil {
 		c.cfg, c.metric = cfg, metric
 	} else if cfg != c.cfg || metric != c.metric {
-		if pin != nil {
-			_ = pin.End()
-		}
 		return fmt.Errorf("query: collection %q: configuration changed on disk while open: %w", c.name, store.ErrCorrupt)
 	}
 	c.mu.Lock()
-	if pin != nil {
-		c.pin = pin
-	}
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix
 	c.gen++
@@ -320,7 +291,7 @@ func (c *Collection) Get(ctx context.Context, key string) (Record, error) {
 func (c *Collection) Has(key string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	_, ok := c.ids[key]
+	_, ok := c.idOf(key)
 	return ok
 }
 

@@ -309,6 +309,9 @@ func (c *Collection) keywordRanking(ctx context.Context, q string, depth, want i
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
+	}
 	for {
 		var hits []textHit
 		c.mu.RLock()

@@ -180,6 +180,9 @@ func (c *Collection) EvaluateAnalogies(ctx context.Context, r io.Reader, opts An
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
+	}
 	voc := c.vocabulary(opts.Restrict, opts.CaseSensitive)
 	fold := func(s string) string { return s }
 	if !opts.CaseSensitive {
@@ -382,6 +385,9 @@ func (r *PairsReport) OOVShare() float64 {
 func (c *Collection) EvaluateWordPairs(ctx context.Context, r io.Reader, opts PairsEvalOptions) (*PairsReport, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
+	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
 	}
 	voc := c.vocabulary(opts.Restrict, opts.CaseSensitive)
 	delim := opts.Delimiter

@@ -42,7 +42,7 @@ func (o SimilarOptions) analogy(m Method) AnalogyOptions {
 // unitOf returns a unit-length copy of the vector stored under key and its
 // id. The caller holds c.mu.
 func (c *Collection) unitOf(key string) ([]float32, uint32, error) {
-	id, ok := c.ids[key]
+	id, ok := c.idOf(key)
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}
@@ -138,6 +138,11 @@ func (c *Collection) Distances(ctx context.Context, key string, others []string)
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
+	if len(others) == 0 {
+		if err := c.ensureCatalog(ctx); err != nil {
+			return nil, err
+		}
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	u, _, err := c.unitOf(key)
@@ -208,6 +213,9 @@ func (c *Collection) scanAll(ctx context.Context, fn func(id uint32, v []float32
 func (c *Collection) CloserThan(ctx context.Context, a, b string) ([]string, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
+	}
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()

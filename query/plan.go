@@ -118,7 +118,7 @@ func (c *Collection) plan(exclude []uint32, restrict int, f Filter, exact bool, 
 	}
 	vis := c.visible(exclude)
 	key := f.String() + "\x00" + strconv.Itoa(restrict)
-	limit := ScanBelow(len(c.ids), ef)
+	limit := ScanBelow(c.count(), ef)
 	set := c.sets.get(key, c.gen)
 	if set == nil {
 		pass := c.filter(nil, restrict) // restriction only
@@ -144,7 +144,7 @@ func (c *Collection) plan(exclude []uint32, restrict int, f Filter, exact bool, 
 					}
 				}
 			}
-			if seen > 0 && float64(hit)/float64(seen)*float64(len(c.ids)) > 3*float64(limit) {
+			if seen > 0 && float64(hit)/float64(seen)*float64(c.count()) > 3*float64(limit) {
 				return func(id uint32) bool { return (pass == nil || pass(id)) && (vis == nil || vis(id)) }, false
 			}
 		}

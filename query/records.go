@@ -171,6 +171,9 @@ func (c *Collection) KeysWhere(ctx context.Context, f Filter) ([]string, error) 
 		return nil, err
 	}
 	pred := f.compile()
+	if err := c.ensureCatalog(ctx); err != nil {
+		return nil, err
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var ids []uint32

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/store"
@@ -106,7 +107,7 @@ func (c *Collection) vectorOf(key string) ([]float32, uint32, error) {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	id, ok := c.ids[key]
+	id, ok := c.idOf(key)
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}
@@ -124,6 +125,11 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	}
 	if opts.Offset < 0 {
 		return nil, fmt.Errorf("query: offset must not be negative (got %d)", opts.Offset)
+	}
+	if opts.Restrict > 0 || !opts.Filter.IsZero() {
+		if err := c.ensureCatalog(ctx); err != nil {
+			return nil, err
+		}
 	}
 	skip := opts.Offset
 	k += skip
@@ -143,7 +149,12 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	}
 	out := make([]Result, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, Result{Key: c.keys[n.ID], Score: c.score(n.Dist)})
+		key, err := c.keyOf(n.ID)
+		if err != nil {
+			c.mu.RUnlock()
+			return nil, err
+		}
+		out = append(out, Result{Key: key, Score: c.score(n.Dist)})
 	}
 	c.mu.RUnlock()
 	out = out[min(skip, len(out)):]
@@ -168,8 +179,15 @@ func clampK(g *index.Graph, k int) int {
 // The committed test cannot be skipped when no write is pending at the
 // start of a search: writers link new nodes without c.mu, so a node can
 // appear in the graph while the search runs, before its key (and, for an
-// id beyond the table, its slot in c.keys) exists.
+// id beyond the table, its slot in c.keys) exists. A lazily loaded
+// collection (read-only: no writer) has every live node committed.
 func (c *Collection) visible(exclude []uint32) index.Filter {
+	if c.lazy {
+		if len(exclude) == 0 {
+			return nil
+		}
+		return func(id uint32) bool { return !slices.Contains(exclude, id) }
+	}
 	keys := c.keys
 	return func(id uint32) bool {
 		for _, x := range exclude {

@@ -110,8 +110,9 @@ func (s *Staged) Target() string { return s.target }
 // errStageDone is returned by Commit or Abort after either has run.
 var errStageDone = errors.New("query: staged load already committed or aborted")
 
-// Commit swaps the staged collection in under the target name in one
-// transaction, dropping the previous target if there was one (its pages are
+// Commit folds the staged collection's deltas into its blocks (a few
+// blocks per transaction, O(size of the blocks that have deltas)), then
+// swaps it in under the target name in one transaction, dropping the previous target if there was one (its pages are
 // freed: O(its pages)). After Commit, DB.Collection(target) returns the
 // staged collection, already loaded. If Commit fails, the target is as it
 // was and the staged collection is dropped.
@@ -122,11 +123,18 @@ func (s *Staged) Commit(ctx context.Context) error {
 	c := s.c
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
 	if s.held != nil {
 		defer s.held.wmu.Unlock()
 	}
+	// A bulk load leaves deltas where its batches met: fold them, so that
+	// the collection opens from its blocks alone.
+	if err := s.db.st.FoldDeltas(ctx, s.hidden); err != nil {
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
 	if s.db.closed {
 		return ErrClosed
 	}

@@ -119,6 +119,16 @@ func TestStage(t *testing.T) {
 	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The single write left a delta; Commit folded it into the blocks.
+	st, err := db.Store().Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range st.Collections {
+		if g, v := cs.Buckets["graph"].Keys, cs.Buckets["vectors"].Keys; cs.Name == "d" && (g != 0 || v != 0) {
+			t.Errorf("after Commit: %d node and %d vector deltas, want none", g, v)
+		}
+	}
 	s, err = db.Stage(ctx, "c", cfg, query.StageOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -24,11 +24,11 @@ type Stats struct {
 func (c *Collection) Stats() Stats {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	n := int64(len(c.ids))
+	n := int64(c.count())
 	p := n * int64(c.cfg.Dim)
 	return Stats{
 		Name:       c.name,
-		Records:    len(c.ids),
+		Records:    int(n),
 		Config:     c.cfg,
 		Parameters: p,
 		BytesFP32:  4 * p,

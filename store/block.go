@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -244,7 +243,7 @@ func (c *Collection) flush() error {
 	if err := c.flushBucket(vec, c.vectors, c.foldVectors); err != nil {
 		return err
 	}
-	return c.flushBucket(node, c.graph, c.foldNodes)
+	return c.flushNodes(node) // nodelog.go
 }
 
 // deltaEntry is one delta: id and payload (empty: deleted).
@@ -595,6 +594,12 @@ func (c *Collection) nodeBytes(id uint32) ([]byte, error) {
 		}
 		return p, nil
 	}
+	if p, ok, err := c.logNode(id); err != nil || ok {
+		if len(p) == 0 {
+			return nil, err
+		}
+		return p, nil
+	}
 	k := idKey(id)
 	if v := c.graph.Get(k); v != nil {
 		p, ok := unseal(k, v)
@@ -611,65 +616,4 @@ func (c *Collection) nodeBytes(id uint32) ([]byte, error) {
 		return nil, err
 	}
 	return g.node(int(id & (1<<c.shift - 1))), nil
-}
-
-// foldAll folds every delta of collection name into its blocks, a few
-// blocks per transaction (Upgrade writes format-1 vectors and nodes as
-// deltas, then calls it). Cost: O(size of the collection).
-func (db *DB) foldAll(ctx context.Context, name string) error {
-	var blocks []uint32
-	if err := db.View(func(tx *Tx) error {
-		c, err := tx.Collection(name)
-		if err != nil {
-			return err
-		}
-		for _, bk := range []*bolt.Bucket{c.vectors, c.graph} {
-			d, err := c.allDeltas(bk, c.bucketName(bk))
-			if err != nil {
-				return err
-			}
-			for _, e := range d {
-				blocks = append(blocks, e.id>>c.shift)
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	slices.Sort(blocks)
-	blocks = slices.Compact(blocks)
-	const perTx = 8
-	for len(blocks) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n := min(perTx, len(blocks))
-		if err := db.Update(func(tx *Tx) error {
-			c, err := tx.Collection(name)
-			if err != nil {
-				return err
-			}
-			for _, b := range blocks[:n] {
-				if d, err := c.deltasIn(c.vectors, b); err != nil {
-					return err
-				} else if len(d) > 0 {
-					if err := c.foldVectors(b, d, nil); err != nil {
-						return err
-					}
-				}
-				if d, err := c.deltasIn(c.graph, b); err != nil {
-					return err
-				} else if len(d) > 0 {
-					if err := c.foldNodes(b, d, nil); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		blocks = blocks[n:]
-	}
-	return nil
 }

@@ -106,6 +106,21 @@ func assertModel(t *testing.T, db *store.DB, m blockModel, step string) {
 		if loaded != len(m.vecs) {
 			t.Fatalf("%s: load saw %d records, want %d", step, loaded, len(m.vecs))
 		}
+		nodes := 0
+		if err := c.ForEachNodeParallel(context.Background(), 3, func(_ int, id uint32, node []byte) error {
+			<-mu
+			defer func() { mu <- struct{}{} }()
+			nodes++
+			if !bytes.Equal(node, m.nodes[id]) {
+				t.Errorf("%s: ForEachNodeParallel: node %d = %x, want %x", step, id, node, m.nodes[id])
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: ForEachNodeParallel: %v", step, err)
+		}
+		if nodes != len(m.nodes) {
+			t.Fatalf("%s: ForEachNodeParallel saw %d nodes, want %d", step, nodes, len(m.nodes))
+		}
 		return nil
 	})
 	if err := db.Check(context.Background()); err != nil {
@@ -193,9 +208,11 @@ func TestBlocksAndDeltas(t *testing.T) {
 		})
 	}
 	assertModel(t, db, m, "deltas")
-	vd, gd := bucketKeys(t, db, "vectors"), bucketKeys(t, db, "graph")
-	if vd == 0 || vd >= fold || gd == 0 || gd >= fold {
-		t.Fatalf("after %d single writes: %d vector and %d node deltas, want 1..%d", fold-1, vd, gd, fold-1)
+	// Vectors as deltas; nodes in the node log, one value per transaction.
+	vd, gd, nl := bucketKeys(t, db, "vectors"), bucketKeys(t, db, "graph"), bucketKeys(t, db, "nodelog")
+	if vd == 0 || vd >= fold || gd != 0 || nl != fold-1 {
+		t.Fatalf("after %d single writes: %d vector deltas (want 1..%d), %d node deltas (want 0) and %d log values (want %d)",
+			fold-1, vd, fold-1, gd, nl, fold-1)
 	}
 	// More writes to block 1 until it folds (deltas back to none).
 	for i := 0; bucketKeys(t, db, "vectors") != 0; i++ {
@@ -228,9 +245,32 @@ func TestBlocksAndDeltas(t *testing.T) {
 		return nil
 	})
 	assertModel(t, db, m, "block 0 deleted")
-	if got := bucketKeys(t, db, "gblocks"); got != 2 {
-		t.Fatalf("after deleting block 0: %d graph blocks, want 2", got)
+	// The 256 node deletions went to the log; folding it drops block 0.
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, _ := tx.Collection("c")
+		return c.FoldNodeLog()
+	})
+	assertModel(t, db, m, "log folded")
+	if got, nl := bucketKeys(t, db, "gblocks"), bucketKeys(t, db, "nodelog"); got != 2 || nl != 0 {
+		t.Fatalf("after deleting block 0 and folding the log: %d graph blocks (want 2), %d log values (want 0)", got, nl)
 	}
+	// Single deletes of the highest ids: deltas over the last block that
+	// delete its top rows, which MaxNodeID must not count.
+	for _, id := range []uint32{n - 1, n - 2} {
+		mustUpdate(t, db, func(tx *store.Tx) error {
+			c, _ := tx.Collection("c")
+			if _, err := c.Delete(fmt.Sprintf("k%d", id)); err != nil {
+				return err
+			}
+			delete(m.vecs, id)
+			delete(m.nodes, id)
+			return c.DeleteNode(id)
+		})
+	}
+	if got := bucketKeys(t, db, "graph"); got == 0 {
+		t.Fatal("the deletes of the top ids left no delta")
+	}
+	assertModel(t, db, m, "top ids deleted")
 }
 
 // TestBlockDamage changes one byte in a vector block's row, its row
@@ -258,7 +298,7 @@ func TestBlockDamage(t *testing.T) {
 					return err
 				}
 			}
-			return nil
+			return c.FoldNodeLog() // fewer nodes than a bulk write: into the block
 		})
 		return db
 	}

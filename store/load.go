@@ -13,11 +13,16 @@ import (
 )
 
 // MaxNodeID returns one more than the highest id with a graph node, or 0
-// when the collection has no node. It reads the last key of the graph
-// delta bucket and the last graph block: O(B) for the block's offsets.
+// when the collection has no node. It reads the last keys of the graph
+// delta bucket and the last graph blocks, from the top down: a node in a
+// block counts unless a delta deletes it. O(B) for the last block's
+// offsets, plus a lookup per deleted row above the highest node.
 func (c *Collection) MaxNodeID() (uint32, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
+	}
+	if top, logged, err := c.maxNodeIDLogged(); logged || err != nil { // nodelog.go
+		return top, err
 	}
 	var top uint32
 	cur := c.graph.Cursor()
@@ -30,20 +35,33 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 			break
 		}
 	}
-	if k, _ := c.gblocks.Cursor().Last(); k != nil {
+	bc := c.gblocks.Cursor()
+	for k, _ := bc.Last(); k != nil; k, _ = bc.Prev() {
 		if len(k) != 4 {
 			return 0, corrupt(c.name, "gblocks", "entry with %d-byte key", len(k))
 		}
 		b := binary.BigEndian.Uint32(k)
+		if (b+1)<<c.shift <= top && b < ^uint32(0)>>c.shift {
+			break // every id of this block and below is under top
+		}
 		g, ok, err := c.gblockAt(b)
 		if err != nil {
 			return 0, err
 		}
 		for row := 1<<c.shift - 1; ok && row >= 0; row-- {
-			if g.node(row) != nil {
-				top = max(top, b<<c.shift|uint32(row)+1)
-				break
+			id := b<<c.shift | uint32(row)
+			if id < top {
+				return top, nil
 			}
+			if g.node(row) == nil {
+				continue
+			}
+			if v := c.graph.Get(idKey(id)); v != nil {
+				if p, ok := unseal(idKey(id), v); ok && len(p) == 0 {
+					continue // deleted by a delta
+				}
+			}
+			return id + 1, nil
 		}
 	}
 	return top, nil
@@ -200,7 +218,7 @@ func (c *Collection) loadItems() ([]loadItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	gdel, err := c.allDeltas(c.graph, "graph")
+	gdel, err := c.nodeDeltas() // graph/ and the node log (nodelog.go)
 	if err != nil {
 		return nil, err
 	}
@@ -411,4 +429,226 @@ func vblockHas(v []byte, row int) bool {
 	}
 	rows := int(binary.LittleEndian.Uint32(v))
 	return row < rows && 4+row>>3 < len(v) && v[4+row>>3]&(1<<(row&7)) != 0
+}
+
+// NodeFunc receives one graph node during ForEachNodeParallel: the worker
+// number (0..workers-1), the id and the node's bytes, valid only during
+// the call.
+type NodeFunc func(worker int, id uint32, node []byte) error
+
+// ForEachNodeParallel calls fn for every graph node, from the graph blocks
+// and the node deltas, on workers goroutines that take a block each: each
+// block's checksum is verified and fn runs concurrently for distinct ids,
+// in no particular order. Records are not read, so nothing checks here
+// that a node has a record (Check does): a read-only open that reads keys
+// only for the results it returns uses it with VectorChunks. ctx is
+// checked between blocks; workers < 1 means 1; with several errors, one of
+// them is returned. O(n) work spread over the workers, no allocation per
+// node.
+func (c *Collection) ForEachNodeParallel(ctx context.Context, workers int, fn NodeFunc) error {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	gdel, err := c.nodeDeltas() // graph/ and the node log (nodelog.go)
+	if err != nil {
+		return err
+	}
+	gbs, err := blockValues(c, c.gblocks, "gblocks")
+	if err != nil {
+		return err
+	}
+	blocks := make([]uint32, 0, len(gbs)+len(gdel))
+	for b := range gbs {
+		blocks = append(blocks, b)
+	}
+	for _, e := range gdel {
+		blocks = append(blocks, e.id>>c.shift)
+	}
+	slices.Sort(blocks)
+	blocks = slices.Compact(blocks)
+	items := make([]loadItem, len(blocks))
+	for i, b := range blocks {
+		for len(gdel) > 0 && gdel[0].id>>c.shift < b {
+			gdel = gdel[1:]
+		}
+		items[i] = loadItem{b: b, gb: gbs[b]}
+		items[i].gdel, gdel = splitDeltas(gdel, b, c.shift)
+	}
+	return c.parallel(ctx, workers, len(items), func(w, i int) error {
+		return c.nodeBlock(&items[i], w, fn)
+	})
+}
+
+// parallel runs do(worker, i) for i in 0..n-1 on up to workers goroutines,
+// stopping early at the first error, and returns one of the errors. A
+// fault reading the mapped file (a damaged page) becomes an error wrapping
+// ErrCorrupt.
+func (c *Collection) parallel(ctx context.Context, workers, n int, do func(w, i int) error) error {
+	workers = min(max(workers, 1), max(n, 1))
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[w] = fmt.Errorf("%w: collection %q: reading the file: %v", ErrCorrupt, c.name, r)
+				}
+			}()
+			debug.SetPanicOnFault(true)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				if err := do(w, i); err != nil {
+					errs[w] = err
+					next.Store(int64(n)) // stop the others early
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodeBlock verifies one graph block and hands each of its nodes, with
+// the deltas applied, to fn.
+func (c *Collection) nodeBlock(it *loadItem, w int, fn NodeFunc) error {
+	var gb gblock
+	if it.gb != nil {
+		bk := blockKey(it.b)
+		p, ok := unseal(bk, it.gb)
+		if !ok {
+			return c.blockCorrupt("gblocks", it.b, "graph block fails its checksum")
+		}
+		var err error
+		if gb, err = parseGBlock(c.shift, p); err != nil {
+			return c.blockCorrupt("gblocks", it.b, "%v", err)
+		}
+	}
+	lo := it.b << c.shift
+	di := 0
+	for row := 0; row < 1<<c.shift; row++ {
+		id := lo | uint32(row)
+		var node []byte
+		if row < gb.rows {
+			node = gb.node(row)
+		}
+		for di < len(it.gdel) && it.gdel[di].id < id {
+			di++
+		}
+		if di < len(it.gdel) && it.gdel[di].id == id {
+			node = it.gdel[di].p
+		}
+		if len(node) == 0 {
+			if row >= gb.rows && di >= len(it.gdel) {
+				break
+			}
+			continue
+		}
+		if err := fn(w, id, node); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForEachRecordKey calls fn for every record in ascending id order with
+// its key, seq and metadata (nil when none), all valid only during the
+// call; vectors and graph nodes are not read. Each record's checksum is
+// verified. It stops at and returns the first error fn returns. O(n).
+func (c *Collection) ForEachRecordKey(fn func(id uint32, key []byte, seq uint64, meta []byte) error) error {
+	cur := c.records.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 4 {
+			return corrupt(c.name, "records", "key of %d bytes, want 4", len(k))
+		}
+		id := binary.BigEndian.Uint32(k)
+		d, err := c.decodeRecordValue(id, k, v)
+		if err != nil {
+			return err
+		}
+		if err := fn(id, d.key, d.seq, d.meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FoldDeltas folds every vector and node delta of collection name into
+// its blocks, a few blocks per transaction, so that a load reads blocks
+// only (a bulk load leaves deltas in the blocks its batches straddle, and
+// the neighbours its later batches relink). The pages read are released
+// from the resident set after each transaction (Tx.ReleaseMapped). Cost:
+// O(size of the blocks that have deltas).
+func (db *DB) FoldDeltas(ctx context.Context, name string) error {
+	var blocks []uint32
+	if err := db.View(func(tx *Tx) error {
+		c, err := tx.Collection(name)
+		if err != nil {
+			return err
+		}
+		for _, bk := range []*bolt.Bucket{c.vectors, c.graph} {
+			d, err := c.allDeltas(bk, c.bucketName(bk))
+			if err != nil {
+				return err
+			}
+			for _, e := range d {
+				blocks = append(blocks, e.id>>c.shift)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.Sort(blocks)
+	blocks = slices.Compact(blocks)
+	const perTx = 8
+	for len(blocks) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(perTx, len(blocks))
+		if err := db.Update(func(tx *Tx) error {
+			defer tx.ReleaseMapped()
+			c, err := tx.Collection(name)
+			if err != nil {
+				return err
+			}
+			for _, b := range blocks[:n] {
+				if d, err := c.deltasIn(c.vectors, b); err != nil {
+					return err
+				} else if len(d) > 0 {
+					if err := c.foldVectors(b, d, nil); err != nil {
+						return err
+					}
+				}
+				if d, err := c.deltasIn(c.graph, b); err != nil {
+					return err
+				} else if len(d) > 0 {
+					if err := c.foldNodes(b, d, nil); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		blocks = blocks[n:]
+	}
+	return nil
 }

@@ -199,7 +199,7 @@ func upgradeCollection(ctx context.Context, src *bolt.DB, dst *DB, name string) 
 	}
 	// Format 1 kept one value per vector and node; they arrive as deltas
 	// and are folded into blocks here.
-	if err := dst.foldAll(ctx, hidden); err != nil {
+	if err := dst.FoldDeltas(ctx, hidden); err != nil {
 		return fmt.Errorf("collection %q: %w", name, err)
 	}
 	return dst.Update(func(tx *Tx) error {

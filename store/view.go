@@ -167,3 +167,39 @@ func (c *Collection) verifyBlocks(vbs map[uint32][]byte) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Reader reads keys and ids of one collection through a transaction
+// started by BeginView. Unlike Collection it is safe for concurrent use
+// (its methods only look values up in the mapped file), so the searches
+// of a read-only database can name their results without a catalogue of
+// every key in memory. It is valid while its transaction lives.
+type Reader struct {
+	c *Collection
+}
+
+// Reader returns a Reader over c, which must come from a read-only
+// transaction (BeginView or View); nil otherwise.
+func (c *Collection) Reader() *Reader {
+	if c.tx.Writable() {
+		return nil
+	}
+	return &Reader{c: c}
+}
+
+// Key returns the key of the record with id (a copy: it outlives the
+// transaction). A missing record is an error wrapping ErrKeyNotFound, a
+// damaged one an error wrapping ErrCorrupt. O(log n).
+func (r *Reader) Key(id uint32) (string, error) {
+	d, err := r.c.record(id)
+	if err != nil {
+		return "", err
+	}
+	return string(d.key), nil
+}
+
+// ID returns the id stored for key and whether the key is present.
+// O(log n).
+func (r *Reader) ID(key string) (uint32, bool) { return r.c.ID(key) }
+
+// Len returns the number of records, in O(1).
+func (r *Reader) Len() int { return r.c.Len() }
