@@ -75,7 +75,7 @@ func ParseOrder(s string) (Order, error) {
 // allocates a second copy of the vectors and level-0 lists while it runs.
 // A graph whose vectors are views of the caller's memory
 // (Restorer.SetVectors, SetCodes) gets vectors or codes of its own,
-// advised onto transparent huge pages on Linux (adviseHuge). The in-link index that
+// advised onto transparent huge pages on Linux (adviseHugeChunks). The in-link index that
 // writes need is rebuilt lazily by the next write or Check.
 func (g *Graph) Reorder(o Order) ([]uint32, error) {
 	if o > OrderGorder {
@@ -169,13 +169,13 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 	)
 	if g.enc == quant.None {
 		vecs = growChunks[float32](nil, g.capacity, g.dim)
-		adviseHuge(vecs)
+		adviseHugeChunks(vecs)
 	} else {
 		codes = growChunks[byte](nil, g.capacity, g.crow)
-		adviseHuge(codes)
+		adviseHugeChunks(codes)
 	}
 	links0 := growChunks[uint32](nil, g.capacity, g.stride0)
-	adviseHuge(links0)
+	adviseHugeChunks(links0)
 	upper := make([][]uint32, g.capacity)
 	levels := make([]uint8, g.capacity)
 	state := make([]uint32, g.capacity)

@@ -2,5 +2,5 @@
 
 package index
 
-// adviseHuge is a no-op where transparent huge pages cannot be asked for.
-func adviseHuge[T any](chunks [][]T) {}
+// adviseHugeChunks is a no-op where transparent huge pages cannot be asked for.
+func adviseHugeChunks[T any](chunks [][]T) {}
