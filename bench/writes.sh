@@ -27,7 +27,14 @@
 #
 # compares the graph after 10,000 single inserts into the 100k collection,
 # and after deleting and re-inserting 30% of it, with a fresh bulk build
-# (DIR/q100k.json).
+# (DIR/q100k.json), and
+#
+#   VB=/tmp/vecbolt ROUNDS=3 bench/writes.sh /tmp/w1m scaling
+#
+# times single-writer durable inserts alone (--phases insert) at 10k, 100k
+# and 1M, the three sizes interleaved in ROUNDS rounds so that the
+# machine's drift hits them alike, each round on a fresh copy of the
+# imported file (DIR/s<size>-<round>.json); compare the medians.
 set -eu
 VB=${VB:-vecbolt}
 DIR=${1:?usage: bench/writes.sh DIR [reimport|quality]}
@@ -42,6 +49,28 @@ reimport)
 	done
 	echo "load after: $(uptime)"
 	rm -f "$DIR/ri.db"
+	exit 0
+	;;
+scaling)
+	for spec in 10000:10k 100000:100k 1000000:1m; do
+		s=${spec##*:}
+		[ -f "$DIR/w$s.db" ] || { echo "missing $DIR/w$s.db: run bench/writes.sh $DIR first" >&2; exit 1; }
+		cp "$DIR/w$s.db" "$DIR/i$s.db"
+		"$VB" --db "$DIR/w$s.db" -c bench export - -f glove 2>/dev/null | head -1000 >"$DIR/part$s.txt"
+		"$VB" --db "$DIR/i$s.db" -c bench import "$DIR/part$s.txt" -f glove >/dev/null
+	done
+	for r in $(seq "${ROUNDS:-3}"); do
+		for spec in 10000:10k 100000:100k 1000000:1m; do
+			n=${spec%%:*}
+			s=${spec##*:}
+			cp "$DIR/i$s.db" "$DIR/c$s.db"
+			echo "round $r $s: $(uptime)"
+			"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops 200 --budget 20s --phases insert \
+				--out "$DIR/s$s-$r.json" | grep -E "raw-bbolt|insert"
+			rm -f "$DIR/c$s.db"
+		done
+	done
+	rm -f "$DIR/i10k.db" "$DIR/i100k.db" "$DIR/i1m.db"
 	exit 0
 	;;
 quality)

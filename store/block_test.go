@@ -267,6 +267,12 @@ func TestBlocksAndDeltas(t *testing.T) {
 			return c.DeleteNode(id)
 		})
 	}
+	assertModel(t, db, m, "top ids deleted in the log")
+	// Folded, they become deltas over the block (the rows stay in it).
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, _ := tx.Collection("c")
+		return c.FoldNodeLog()
+	})
 	if got := bucketKeys(t, db, "graph"); got == 0 {
 		t.Fatal("the deletes of the top ids left no delta")
 	}
