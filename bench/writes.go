@@ -67,6 +67,12 @@ type WritePhase struct {
 	BytesPerOp   float64 `json:"bytes_written_per_op"` // bytes handed to write(2)/pwrite(2) by the process (/proc/self/io wchar), 0 if unknown
 	CommitsPerOp float64 `json:"commits_per_op"`
 	NodesPerOp   float64 `json:"nodes_written_per_op"`
+	// Where the time of the committed writes went, in milliseconds per
+	// op: graph work (Stage), the store writes in the transaction (Write)
+	// and bbolt's commit, page writes and fsync (Commit).
+	StageMs  float64 `json:"stage_ms_per_op,omitempty"`
+	WriteMs  float64 `json:"write_ms_per_op,omitempty"`
+	CommitMs float64 `json:"commit_ms_per_op,omitempty"`
 }
 
 // WritesReport is what MeasureWrites measured, in one run.
@@ -383,7 +389,15 @@ func copyFile(src, dst string) error {
 
 func measured(name string, writers, ops int, el time.Duration, a, b query.WriteStats, wchar int64) WritePhase {
 	return WritePhase{Name: name, Writers: writers, Ops: ops, Seconds: el.Seconds(), PerSecond: float64(ops) / el.Seconds(),
-		BytesPerOp: perOp(wchar, ops), CommitsPerOp: perOp(int64(b.Commits-a.Commits), ops), NodesPerOp: perOp(int64(b.Nodes-a.Nodes), ops)}
+		BytesPerOp: perOp(wchar, ops), CommitsPerOp: perOp(int64(b.Commits-a.Commits), ops), NodesPerOp: perOp(int64(b.Nodes-a.Nodes), ops),
+		StageMs: msPerOp(b.Stage-a.Stage, ops), WriteMs: msPerOp(b.Write-a.Write, ops), CommitMs: msPerOp(b.Commit-a.Commit, ops)}
+}
+
+func msPerOp(d time.Duration, ops int) float64 {
+	if ops == 0 {
+		return 0
+	}
+	return d.Seconds() * 1000 / float64(ops)
 }
 
 func perOp(total int64, ops int) float64 {

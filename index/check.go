@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // ViolationKind names a broken graph invariant.
@@ -23,6 +25,7 @@ const (
 	StaleTombstone ViolationKind = "tombstone outside Delete"
 	BadCount       ViolationKind = "live count differs from the live nodes"
 	BadInLinks     ViolationKind = "in-link index disagrees with the lists"
+	BadCode        ViolationKind = "code the encoder cannot have written"
 )
 
 // Violation is one broken invariant at one node.
@@ -91,8 +94,12 @@ func (c *checker) add(kind ViolationKind, id uint32, level int, format string, a
 // highest level of any live node), free slots exactly those on the free
 // list, no tombstones, the in-link index and per-level counts that local
 // repair keeps agreeing with the lists, no insert left uncertified, and
-// every live node reachable from the entry point on level 0. Check is exclusive (it waits for searches and inserts) and
-// costs a pass over every link.
+// every live node reachable from the entry point on level 0. On an encoded
+// graph every live node's code must also be one the encoder can have
+// written (quant.Int8.CheckCode: no -128, a correction term matching its
+// code; quant.CheckFP16: no Inf or NaN). Check is exclusive (it waits for
+// searches and inserts) and costs a pass over every link and, encoded,
+// over every code (O(n·(M+dim))).
 func (g *Graph) Check() error {
 	g.ensureInLinks()
 	g.mu.Lock()
@@ -120,6 +127,9 @@ func (g *Graph) Check() error {
 			continue
 		}
 		live++
+		if err := g.checkCode(id); err != nil {
+			c.add(BadCode, id, -1, "%v", err)
+		}
 		level := int(g.levels[id])
 		top = max(top, level)
 		if len(g.upper[id]) != level*g.strideU {
@@ -230,4 +240,17 @@ func (g *Graph) checkInLinks(c *checker) {
 	if links != recorded {
 		c.add(BadInLinks, NoID, -1, "%d links, %d recorded in-links", links, recorded)
 	}
+}
+
+// checkCode validates node id's code row on an encoded graph. Caller holds
+// mu.
+func (g *Graph) checkCode(id uint32) error {
+	switch g.enc {
+	case quant.INT8:
+		c, corr := int8Code(g.code(id), g.dim)
+		return g.i8.CheckCode(c, corr)
+	case quant.FP16:
+		return quant.CheckFP16(halfCode(g.code(id), g.dim))
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // CodecVersion is the version byte at the start of MarshalMeta's output.
@@ -83,6 +85,7 @@ type Restorer struct {
 	entry    uint32
 	top      int
 	restored atomic.Int64 // Node calls that succeeded
+	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 
 	upperMu   sync.Mutex // protects upperSlab
 	upperSlab []uint32   // words not yet handed out as upper-level lists
@@ -191,7 +194,11 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if r.seen[id] {
 		return corruptf("node %d restored twice", id)
 	}
-	if vec == nil && g.viewed {
+	if vec == nil && g.enc != quant.None {
+		if err := r.checkCodeRow(id); err != nil {
+			return err
+		}
+	} else if vec == nil && g.viewed {
 		if c, row := int(id>>g.vshift), int(id&(1<<g.vshift-1)); c >= len(g.vecs) || (row+1)*g.dim > len(g.vecs[c]) {
 			return corruptf("node %d: no vector in the chunks given to SetVectors", id)
 		}
@@ -254,7 +261,9 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	// workers adding to one atomic per node would fight over its cache
 	// line.
 	if vec != nil {
-		copy(g.vec(id), vec)
+		if err := r.putVec(id, vec); err != nil {
+			return err
+		}
 	}
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
@@ -351,6 +360,7 @@ func (r *Restorer) Finish() (*Graph, error) {
 		}
 	}
 	g.inBuilt.Store(false) // built by the first write or Check (ensureInLinks)
+	r.finishCodes()
 	r.g = nil
 	return g, nil
 }

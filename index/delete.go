@@ -76,7 +76,7 @@ func (g *Graph) deleteOneLocked(s *searcher, x uint32) bool {
 			us = append(us, e)
 		}
 	}
-	g.queueHubPairs(s, g.vec(x), us, ys)
+	g.queueHubPairs(s, x, us, ys)
 	g.freeLocked(x)
 	return g.certify(s, nil, nil)
 }
@@ -108,17 +108,17 @@ func (g *Graph) detachLocked(s *searcher, x uint32) (us, ys []uint32) {
 }
 
 // queueHubPairs queues the proofs that stand in for the paths u -> x -> y
-// through a removed node x (vector xv): every u in us reaches a hub, and the
+// through a removed node x: every u in us reaches a hub, and the
 // hub reaches every y in ys. The hub is the y closest to x: the in-neighbours'
 // rebuilt lists drew on x's neighbours, so they usually link to it
 // directly, and x's other neighbours lie around it.
-func (g *Graph) queueHubPairs(s *searcher, xv []float32, us, ys []uint32) {
+func (g *Graph) queueHubPairs(s *searcher, x uint32, us, ys []uint32) {
 	if len(us) == 0 {
 		return // x had no live in-link: no path went through it
 	}
 	h, best := us[0], float32(math.Inf(1))
 	for _, y := range ys {
-		if d := distance(g.metric, xv, g.vec(y)); d < best {
+		if d := g.nodeDist(x, y); d < best {
 			h, best = y, d
 		}
 	}
@@ -138,8 +138,9 @@ func (g *Graph) queueHubPairs(s *searcher, xv []float32, us, ys []uint32) {
 // reachable. The id keeps its slot and level. Update is exclusive (it waits
 // for searches and inserts); it costs what a Delete plus an Add cost,
 // independent of the graph's size, unless local repair gives up and runs
-// the full repair. Errors: *DimensionError, *NotFoundError, and ErrRepair
-// as for Delete.
+// the full repair. An encoded graph stores vec's code. Errors:
+// *DimensionError, *NotFoundError, *VectorError (a vector the encoding
+// cannot hold; nothing changes), and ErrRepair as for Delete.
 func (g *Graph) Update(id uint32, vec []float32) error {
 	if err := g.checkVec(vec); err != nil {
 		return err
@@ -149,6 +150,9 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	defer g.mu.Unlock()
 	if !g.isLive(id) {
 		return &NotFoundError{ID: id}
+	}
+	if err := g.checkEncodable(vec); err != nil {
+		return err
 	}
 	s := g.getSearcher()
 	defer g.putSearcher(s)
@@ -164,18 +168,18 @@ func (g *Graph) Update(id uint32, vec []float32) error {
 	if ep, _ := unpackEntry(g.entry.Load()); ep == id {
 		best, bestLevel := g.newEntryLocked(s, id)
 		if best == NoID {
-			copy(g.vec(id), vec)
+			g.putRow(id, vec)
 			g.markDirty(id)
 			return nil // id is the only node
 		}
 		g.entry.Store(packEntry(best, bestLevel))
 		us = append(us, best)
 	}
-	g.queueHubPairs(s, g.vec(id), us, ys)
-	copy(g.vec(id), vec)
+	g.queueHubPairs(s, id, us, ys)
+	g.putRow(id, vec)
 	g.markDirty(id)
 	level := int(g.levels[id])
-	g.link(s, id, level)
+	g.link(s, id, level, vec)
 	fresh, from := [1]uint32{id}, [1]uint32{g.certifySource(id, s.levelSel[0])}
 	if !g.certify(s, fresh[:], from[:]) {
 		return g.fullRepairLocked(s)
@@ -198,7 +202,6 @@ func (g *Graph) liveLocked(id uint32) bool {
 // recall after many single deletes as good as after one batch. Caller
 // holds mu for writing.
 func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
-	uv := g.vec(u)
 	s.visited.reset(g.capacity)
 	s.visited.visit(u)
 	old := g.links(s.ids[:0], u, level)
@@ -206,7 +209,7 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 	cands := s.cands[:0]
 	for _, x := range old {
 		if g.liveLocked(x) && !s.visited.visit(x) {
-			cands = append(cands, Neighbor{x, distance(g.metric, uv, g.vec(x))})
+			cands = append(cands, Neighbor{x, g.nodeDist(u, x)})
 		}
 	}
 	nKeep := len(cands)
@@ -217,7 +220,7 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 		blk := g.block(x, level)
 		for i := 1; i <= int(blk[0]); i++ {
 			if y := blk[i]; g.liveLocked(y) && !s.visited.visit(y) {
-				cands = append(cands, Neighbor{y, distance(g.metric, uv, g.vec(y))})
+				cands = append(cands, Neighbor{y, g.nodeDist(u, y)})
 			}
 		}
 	}
@@ -230,11 +233,10 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 		if len(sel) >= maxM {
 			break
 		}
-		cv := g.vec(c.ID)
 		good := true
 		for _, r := range sel {
 			s.ndist++
-			if distance(g.metric, cv, g.vec(r.ID)) < c.Dist {
+			if g.nodeDist(c.ID, r.ID) < c.Dist {
 				good = false
 				break
 			}
@@ -266,7 +268,7 @@ func (g *Graph) rebuildLocked(s *searcher, u uint32, level int) {
 	}
 	s.stack = added
 	for _, y := range added {
-		g.addLink(s, y, u, distance(g.metric, uv, g.vec(y)), level)
+		g.addLink(s, y, u, g.nodeDist(u, y), level)
 	}
 }
 
@@ -281,7 +283,7 @@ func (g *Graph) freeLocked(id uint32) {
 	*g.rep.inUAt(id) = (*g.rep.inUAt(id))[:0]
 	g.upper[id] = nil
 	g.levels[id] = 0
-	clear(g.vec(id))
+	g.clearRow(id)
 	atomic.StoreUint32(&g.state[id], stateFree)
 	g.allocMu.Lock()
 	g.free = append(g.free, id)

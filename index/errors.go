@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Callers test with errors.Is; the concrete errors returned
@@ -30,7 +31,26 @@ var (
 	// reachable from the entry point again; the graph fails Check until a
 	// later Reconnect succeeds or it is rebuilt.
 	ErrRepair = errors.New("index: graph repair failed")
+	// ErrVector: a vector the graph's encoding cannot hold (a NaN, infinite
+	// or out-of-range component). Returned errors are *VectorError, which
+	// also wraps the quant error (quant.ErrValue).
+	ErrVector = errors.New("index: vector cannot be encoded")
+	// ErrEncoded: SetEncoding on a graph that already holds codes.
+	ErrEncoded = errors.New("index: graph encoding cannot change")
 )
+
+// VectorError reports a vector the graph's encoding refuses. It wraps both
+// ErrVector and the encoder's error (a *quant.ValueError).
+type VectorError struct {
+	Err error
+}
+
+func (e *VectorError) Error() string {
+	return "index: vector refused: " + strings.TrimPrefix(e.Err.Error(), "quant: ")
+}
+
+// Unwrap returns ErrVector and the encoder's error.
+func (e *VectorError) Unwrap() []error { return []error{ErrVector, e.Err} }
 
 // DimensionError reports a vector of the wrong length.
 type DimensionError struct {

@@ -6,6 +6,8 @@ import (
 	"math/rand"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // NoID is never a node id. AddBatch reports it for vectors it did not add.
@@ -65,6 +67,16 @@ type Graph struct {
 	levels   []uint8      // level of each node; written before the node is published
 	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
 	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock)
+
+	// The encoding (code.go), written under mu's write lock. An encoded
+	// graph holds codes instead of vecs (vecs is nil): chunks of crow
+	// bytes a node, written like vecs.
+	enc     quant.Encoding
+	i8      *quant.Int8 // INT8 parameters, nil otherwise
+	crow    int         // bytes of one code row (CodeRowSize), 0 for float32
+	codes   [][]byte    // chunks of crow<<cshift bytes
+	cshift  uint        // log2 of the nodes per chunk of codes
+	cviewed bool        // codes are read-only views (Restorer.SetCodes), copied before any write
 
 	allocMu sync.Mutex    // protects free and writes to next
 	next    atomic.Uint32 // MaxID: ids in use are below it; read without allocMu
@@ -141,6 +153,7 @@ func (g *Graph) ensureInLinks() {
 // Restorer.SetVectors) with chunks the graph owns, so that it can write
 // them: O(n·dim), once. Caller holds mu for writing.
 func (g *Graph) unviewLocked() {
+	g.unviewCodesLocked()
 	if !g.viewed {
 		return
 	}
@@ -236,7 +249,12 @@ func (g *Graph) growLocked(n int) {
 		return
 	}
 	g.unviewLocked()
-	vecs := growChunks(g.vecs, n, g.dim)
+	vecs, codes := g.vecs, g.codes
+	if g.enc == quant.None {
+		vecs = growChunks(vecs, n, g.dim)
+	} else {
+		codes = growChunks(codes, n, g.crow)
+	}
 	links0 := growChunks(g.links0, n, g.stride0)
 	upper := make([][]uint32, n)
 	copy(upper, g.upper)
@@ -244,7 +262,7 @@ func (g *Graph) growLocked(n int) {
 	copy(levels, g.levels)
 	state := make([]uint32, n)
 	copy(state, g.state)
-	g.vecs, g.links0, g.upper, g.levels, g.state = vecs, links0, upper, levels, state
+	g.vecs, g.codes, g.links0, g.upper, g.levels, g.state = vecs, codes, links0, upper, levels, state
 	g.nodeMu = make([]sync.Mutex, n)
 	g.rep.grow(n)
 	g.capacity = n
@@ -301,7 +319,7 @@ func levelFor(u, mL float64) int {
 // not linked yet, and not reachable by searches. Caller holds mu.
 func (g *Graph) initNode(id uint32, vec []float32, level int) {
 	if vec != nil { // nil: already in place (a view, Restorer.SetVectors)
-		copy(g.vec(id), vec)
+		g.putRow(id, vec)
 	}
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
@@ -364,12 +382,14 @@ func (g *Graph) Live(id uint32) bool {
 }
 
 // Vector returns a read-only view of node id's vector in the graph's slab,
-// or nil if id is not live. The caller must not modify it. The view stays
-// valid until id is updated or deleted (a later slot reuse overwrites it).
+// or nil if id is not live or the graph is encoded (it holds no float32
+// vectors then: see CodeRow and AppendVector). The caller must not modify
+// it. The view stays valid until id is updated or deleted (a later slot
+// reuse overwrites it).
 func (g *Graph) Vector(id uint32) []float32 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	if !g.isLive(id) {
+	if g.enc != quant.None || !g.isLive(id) {
 		return nil
 	}
 	return g.vec(id)

@@ -3,6 +3,8 @@ package index
 import (
 	"cmp"
 	"slices"
+
+	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // selectNeighbors is the neighbour-selection heuristic of the paper
@@ -18,20 +20,51 @@ func (g *Graph) selectNeighbors(s *searcher, cands []Neighbor, m int, dst []Neig
 	if len(cands) < m {
 		return append(dst, cands...)
 	}
+	if g.enc == quant.INT8 && g.i8.Scheme() != quant.Symmetric {
+		return g.selectPrepared(s, cands, m, dst)
+	}
 	for _, c := range cands {
 		if len(dst) >= m {
 			break
 		}
-		cv := g.vec(c.ID)
 		good := true
 		for _, r := range dst {
 			s.ndist++
-			if distance(g.metric, cv, g.vec(r.ID)) < c.Dist {
+			if g.nodeDist(c.ID, r.ID) < c.Dist {
 				good = false
 				break
 			}
 		}
 		if good {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// selectPrepared is selectNeighbors for INT8 codes with per-dimension
+// scales, where a distance between two codes is a float loop
+// (quant.Int8.CodeDistance): each kept neighbour is decoded and prepared
+// as a query once (at most m of them), and every candidate is compared
+// with the prepared ones by the integer kernel.
+func (g *Graph) selectPrepared(s *searcher, cands []Neighbor, m int, dst []Neighbor) []Neighbor {
+	if len(s.kept) < m {
+		s.kept = append(s.kept, make([]prepared, m-len(s.kept))...)
+	}
+	for _, c := range cands {
+		if len(dst) >= m {
+			break
+		}
+		good := true
+		for i := range dst {
+			s.ndist++
+			if g.pdist(&s.kept[i], c.ID) < c.Dist {
+				good = false
+				break
+			}
+		}
+		if good {
+			g.prepareNode(&s.kept[len(dst)], c.ID)
 			dst = append(dst, c)
 		}
 	}

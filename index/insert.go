@@ -11,7 +11,9 @@ import (
 
 // Add inserts a copy of vec and returns its id: a slot freed by Delete if
 // there is one, else MaxID. vec must have Dim() components (else a
-// *DimensionError) and, under Cosine, unit length. Safe for concurrent use
+// *DimensionError) and, under Cosine, unit length. An encoded graph
+// (SetEncoding) stores vec's code only, and refuses a vector its encoding
+// cannot hold with a *VectorError (ErrVector, quant.ErrValue). Safe for concurrent use
 // with searches and other Adds; the node becomes visible to concurrent
 // searches while it is being linked, and fully linked when Add returns.
 //
@@ -25,8 +27,18 @@ func (g *Graph) Add(vec []float32) (uint32, error) {
 	if err := g.checkVec(vec); err != nil {
 		return 0, err
 	}
+	if err := g.checkEncodableLocking(vec); err != nil {
+		return 0, err
+	}
 	g.ensureInLinks()
 	return g.add(vec, g.randomLevel())
+}
+
+// checkEncodableLocking is checkEncodable under the read lock.
+func (g *Graph) checkEncodableLocking(vec []float32) error {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.checkEncodable(vec)
 }
 
 func (g *Graph) add(vec []float32, level int) (uint32, error) {
@@ -34,12 +46,20 @@ func (g *Graph) add(vec []float32, level int) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := g.checkEncodable(vec); err != nil {
+		// SetEncoding ran since the caller's check: give the slot back.
+		g.allocMu.Lock()
+		g.free = append(g.free, id)
+		g.allocMu.Unlock()
+		g.mu.RUnlock()
+		return 0, err
+	}
 	g.initNode(id, vec, level)
 	g.rep.levelCount[level].Add(1)
 	g.setPending(id)
 	s := g.getSearcher()
 	s.removed = s.removed[:0]
-	g.link(s, id, level)
+	g.link(s, id, level, vec)
 	fresh, from := [1]uint32{id}, [1]uint32{g.certifySource(id, s.levelSel[0])}
 	ok := g.certify(s, fresh[:], from[:])
 	g.clearPending(id)
@@ -73,6 +93,14 @@ func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, pro
 			return nil, fmt.Errorf("index: AddBatch: vector %d: %w", i, err)
 		}
 	}
+	g.mu.RLock()
+	for i, v := range vecs {
+		if err := g.checkEncodable(v); err != nil {
+			g.mu.RUnlock()
+			return nil, fmt.Errorf("index: AddBatch: vector %d: %w", i, err)
+		}
+	}
+	g.mu.RUnlock()
 	g.ensureInLinks()
 	n := len(vecs)
 	ids := make([]uint32, n)
@@ -157,9 +185,15 @@ func (g *Graph) AddBatch(ctx context.Context, vecs [][]float32, workers int, pro
 // level a beam search with EfConstruction, the heuristic picks M
 // neighbours, the node's own lists are written first, and only then do the
 // back-links publish the node. Raises the entry point if level is above the
-// current top. Caller holds mu (read or write); the entry point is not id.
-func (g *Graph) link(s *searcher, id uint32, level int) {
-	q := g.vec(id)
+// current top. The distances are from vec, the node's exact vector, when
+// the caller has it (an encoded graph then compares it with the codes, as
+// a search does), else from the node's stored row. Caller holds mu (read
+// or write); the entry point is not id.
+func (g *Graph) link(s *searcher, id uint32, level int, vec []float32) {
+	q := &s.qry
+	if vec == nil || !g.prepareVec(q, vec) {
+		g.prepareNode(q, id)
+	}
 	if len(s.levelSel) < MaxLevel+1 {
 		s.levelSel = make([][]Neighbor, MaxLevel+1)
 	}
@@ -185,7 +219,7 @@ func (g *Graph) link(s *searcher, id uint32, level int) {
 		defer g.rep.topMu.Unlock()
 		ep, top = unpackEntry(g.entry.Load())
 	}
-	cur, curDist := ep, g.dist(q, ep)
+	cur, curDist := ep, g.pdist(q, ep)
 	s.ndist++
 	for l := top; l > level; l-- {
 		cur, curDist = g.greedy(s, q, cur, curDist, l)
@@ -255,11 +289,12 @@ func (g *Graph) addLink(s *searcher, n, id uint32, d float32, level int) {
 		g.inAdd(id, n, level)
 		g.markDirty(n)
 	} else {
-		nv := g.vec(n)
+		// n as a query, decoded once on an encoded graph.
+		g.prepareNode(&s.aux, n)
 		cands := append(s.cands[:0], Neighbor{id, d})
 		for i := 1; i <= cnt; i++ {
 			x := atomic.LoadUint32(&blk[i])
-			cands = append(cands, Neighbor{x, distance(g.metric, nv, g.vec(x))})
+			cands = append(cands, Neighbor{x, g.pdist(&s.aux, x)})
 		}
 		s.ndist += uint64(cnt)
 		sortNeighbors(cands)

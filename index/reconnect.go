@@ -85,7 +85,7 @@ func (g *Graph) reconnectLocked(s *searcher) error {
 				for l := 0; l <= int(g.levels[u]); l++ {
 					g.writeList(nil, u, l, nil)
 				}
-				g.link(s, u, int(g.levels[u]))
+				g.link(s, u, int(g.levels[u]), nil)
 			} else {
 				g.attachLocked(s, u, round >= reconnectRounds/2)
 			}
@@ -110,10 +110,11 @@ func (g *Graph) attachLocked(s *searcher, u uint32, anyFree bool) {
 	// level 0 the entry point does not reach, and linking u there would
 	// not help.
 	ep, _ := unpackEntry(e)
-	q := g.vec(u)
+	q := &s.qry
+	g.prepareNode(q, u)
 	// A wide beam: the nearest nodes are usually full, and taking a slot
 	// that is free spares a link that keeps another node reachable.
-	g.searchLayer(s, q, ep, g.dist(q, ep), max(g.opts.EfConstruction, 4*g.m0), 0, nil)
+	g.searchLayer(s, q, ep, g.pdist(q, ep), max(g.opts.EfConstruction, 4*g.m0), 0, nil)
 	sorted := removeID(s.res.drainSorted(s.sorted[:0]), u)
 	s.sorted = sorted
 	if len(sorted) == 0 {

@@ -280,7 +280,6 @@ func (g *Graph) appendLink(id, x uint32) bool {
 func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 	g.nodeMu[c].Lock()
 	defer g.nodeMu[c].Unlock()
-	cv := g.vec(c)
 	list := g.links(s.ids[:0], c, 0)
 	s.ids = list
 	if slices.Contains(list, x) {
@@ -298,7 +297,7 @@ func (g *Graph) replaceFarthest(s *searcher, c, x uint32) {
 	far, bestIn, worst := 0, -1, float32(-1)
 	for i, y := range list {
 		in := g.inDegree0(y)
-		d := distance(g.metric, cv, g.vec(y))
+		d := g.nodeDist(c, y)
 		if in > bestIn || (in == bestIn && d > worst) {
 			far, bestIn, worst = i, in, d
 		}
@@ -395,10 +394,11 @@ func (g *Graph) ensurePath(s *searcher, a, b uint32) bool {
 		}
 	}
 	s.stack = queue[:0]
-	bv := g.vec(b)
+	bv := &s.qry
+	g.prepareNode(bv, b)
 	s.ndist++
 	before := s.ndist
-	g.searchLayer(s, bv, a, g.dist(bv, a), g.m0, 0, nil)
+	g.searchLayer(s, bv, a, g.pdist(bv, a), g.m0, 0, nil)
 	g.rep.visited.Add(uint64(min(len(queue), pathBudget)) + s.ndist - before + 1)
 	if s.visited.tags[b] == s.visited.gen {
 		return true

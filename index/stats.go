@@ -7,6 +7,12 @@ type Stats struct {
 	M              int    `json:"m"`
 	EfConstruction int    `json:"ef_construction"`
 	Ef             int    `json:"ef"`
+	Encoding       string `json:"encoding"` // "none" (float32), "fp16" or "int8"
+
+	// VectorBytes is the memory of the vector slabs (float32) or code rows
+	// the graph owns, allocated capacity included; rows viewed in the
+	// caller's memory (Restorer.SetVectors, SetCodes) are not counted.
+	VectorBytes int64 `json:"vector_bytes"`
 
 	Nodes      int    `json:"nodes"`       // live nodes
 	MaxID      uint32 `json:"max_id"`      // ids in use are below it
@@ -46,6 +52,7 @@ func (g *Graph) Stats() Stats {
 		MaxID: g.next.Load(), Capacity: g.capacity,
 		EntryPoint: NoID, MaxLevel: -1,
 		DistanceComputations: g.ndist.Load(),
+		Encoding:             g.enc.String(), VectorBytes: g.vectorBytes(),
 	}
 	g.allocMu.Lock()
 	st.FreeSlots = len(g.free)
@@ -86,4 +93,20 @@ func (g *Graph) Stats() Stats {
 	st.Reachable = st.Nodes - len(g.unreachableLocked(s))
 	g.putSearcher(s)
 	return st
+}
+
+// vectorBytes sums the owned vector or code chunks. Caller holds mu.
+func (g *Graph) vectorBytes() int64 {
+	var n int64
+	if !g.viewed {
+		for _, c := range g.vecs {
+			n += 4 * int64(len(c))
+		}
+	}
+	if !g.cviewed {
+		for _, c := range g.codes {
+			n += int64(len(c))
+		}
+	}
+	return n
 }

@@ -387,9 +387,12 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 	units := make([][]float32, len(keys))
 	c.mu.RLock()
 	for i, k := range keys {
-		id, ok := c.idOf(k)
-		if !ok {
+		id, ok, err := c.idOf(k)
+		if err != nil || !ok {
 			c.mu.RUnlock()
+			if err != nil {
+				return nil, err
+			}
 			return nil, &KeyError{Collection: c.name, Key: k}
 		}
 		units[i] = append([]float32(nil), c.g.Vector(id)...)

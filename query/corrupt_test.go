@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/vecbolt/vecbolt/query"
+	"github.com/vecbolt/vecbolt/store"
 )
 
 // The corruption tests damage a copy of a healthy database in one way each,
@@ -63,7 +64,31 @@ func corruptFixture(t testing.TB) string {
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("healthy fixture: %v", err)
 	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	foldNodeLog(t, path, "c")
 	return path
+}
+
+// foldNodeLog moves collection name's node log (store/nodelog.go) into its
+// graph deltas and blocks, where the raw helpers below look for nodes.
+func foldNodeLog(t testing.TB, path, name string) {
+	t.Helper()
+	st, err := store.Open(path, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Update(func(tx *store.Tx) error {
+		c, err := tx.Collection(name)
+		if err != nil {
+			return err
+		}
+		return c.FoldNodeLog()
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func copyFile(t testing.TB, src, dst string) {

@@ -169,11 +169,11 @@ func TestStats(t *testing.T) {
 			}
 		}
 		// Vectors and nodes: in blocks or deltas (16 or more ids written
-		// in one transaction fill a block).
+		// in one transaction fill a block), nodes also in the node log.
 		if v := cs.Buckets["vectors"].InuseBytes + cs.Buckets["vblocks"].InuseBytes; v < 4*want.dim*want.n {
 			t.Errorf("%s: vectors use %d bytes, less than the data", cs.Name, v)
 		}
-		if cs.Buckets["vectors"].Keys+cs.Buckets["vblocks"].Keys == 0 || cs.Buckets["graph"].Keys+cs.Buckets["gblocks"].Keys == 0 {
+		if cs.Buckets["vectors"].Keys+cs.Buckets["vblocks"].Keys == 0 || cs.Buckets["graph"].Keys+cs.Buckets["gblocks"].Keys+cs.Buckets["nodelog"].Keys == 0 {
 			t.Errorf("%s: no vectors or no graph stored: %+v", cs.Name, cs.Buckets)
 		}
 	}

@@ -243,7 +243,7 @@ func (c *Collection) flush() error {
 	if err := c.flushBucket(vec, c.vectors, c.foldVectors); err != nil {
 		return err
 	}
-	return c.flushBucket(node, c.graph, c.foldNodes)
+	return c.flushNodes(node) // nodelog.go
 }
 
 // deltaEntry is one delta: id and payload (empty: deleted).
@@ -591,6 +591,12 @@ func (c *Collection) nodeBytes(id uint32) ([]byte, error) {
 	if p, ok := c.pend.node[id]; ok {
 		if len(p) == 0 {
 			return nil, nil
+		}
+		return p, nil
+	}
+	if p, ok, err := c.logNode(id); err != nil || ok {
+		if len(p) == 0 {
+			return nil, err
 		}
 		return p, nil
 	}

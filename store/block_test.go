@@ -208,9 +208,11 @@ func TestBlocksAndDeltas(t *testing.T) {
 		})
 	}
 	assertModel(t, db, m, "deltas")
-	vd, gd := bucketKeys(t, db, "vectors"), bucketKeys(t, db, "graph")
-	if vd == 0 || vd >= fold || gd == 0 || gd >= fold {
-		t.Fatalf("after %d single writes: %d vector and %d node deltas, want 1..%d", fold-1, vd, gd, fold-1)
+	// Vectors as deltas; nodes in the node log, one value per transaction.
+	vd, gd, nl := bucketKeys(t, db, "vectors"), bucketKeys(t, db, "graph"), bucketKeys(t, db, "nodelog")
+	if vd == 0 || vd >= fold || gd != 0 || nl != fold-1 {
+		t.Fatalf("after %d single writes: %d vector deltas (want 1..%d), %d node deltas (want 0) and %d log values (want %d)",
+			fold-1, vd, fold-1, gd, nl, fold-1)
 	}
 	// More writes to block 1 until it folds (deltas back to none).
 	for i := 0; bucketKeys(t, db, "vectors") != 0; i++ {
@@ -243,8 +245,14 @@ func TestBlocksAndDeltas(t *testing.T) {
 		return nil
 	})
 	assertModel(t, db, m, "block 0 deleted")
-	if got := bucketKeys(t, db, "gblocks"); got != 2 {
-		t.Fatalf("after deleting block 0: %d graph blocks, want 2", got)
+	// The 256 node deletions went to the log; folding it drops block 0.
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, _ := tx.Collection("c")
+		return c.FoldNodeLog()
+	})
+	assertModel(t, db, m, "log folded")
+	if got, nl := bucketKeys(t, db, "gblocks"), bucketKeys(t, db, "nodelog"); got != 2 || nl != 0 {
+		t.Fatalf("after deleting block 0 and folding the log: %d graph blocks (want 2), %d log values (want 0)", got, nl)
 	}
 	// Single deletes of the highest ids: deltas over the last block that
 	// delete its top rows, which MaxNodeID must not count.
@@ -259,10 +267,19 @@ func TestBlocksAndDeltas(t *testing.T) {
 			return c.DeleteNode(id)
 		})
 	}
-	if got := bucketKeys(t, db, "graph"); got == 0 {
-		t.Fatal("the deletes of the top ids left no delta")
+	if got := bucketKeys(t, db, "graph") + bucketKeys(t, db, "nodelog"); got == 0 {
+		t.Fatal("the deletes of the top ids left no delta or node log value")
 	}
 	assertModel(t, db, m, "top ids deleted")
+	// The same deletes moved from the node log to graph/ deltas.
+	mustUpdate(t, db, func(tx *store.Tx) error {
+		c, _ := tx.Collection("c")
+		return c.FoldNodeLog()
+	})
+	if got := bucketKeys(t, db, "graph"); got == 0 {
+		t.Fatal("the node log's deletes left no graph delta")
+	}
+	assertModel(t, db, m, "node log folded")
 }
 
 // TestBlockDamage changes one byte in a vector block's row, its row
@@ -290,7 +307,7 @@ func TestBlockDamage(t *testing.T) {
 					return err
 				}
 			}
-			return nil
+			return c.FoldNodeLog() // fewer nodes than a bulk write: into the block
 		})
 		return db
 	}

@@ -352,6 +352,7 @@ func (c *Collection) checkBlocks(ctx context.Context, prefix string, seqOf map[u
 			report.add("%s: graph: node %d fails its checksum", prefix, binary.BigEndian.Uint32(k))
 		}
 	}
+	c.checkNodeLog(prefix, report) // nodelog.go
 	cur = c.gblocks.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
 		if len(k) != 4 || v == nil {

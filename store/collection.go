@@ -22,14 +22,16 @@ type Collection struct {
 	id   uint32 // the collection's id (its bucket's key)
 	cfg  Config
 
-	b       *bolt.Bucket // the collection's own bucket (meta, graphmeta)
-	keys    *bolt.Bucket // key -> id
-	records *bolt.Bucket // id -> seq, norm, key, metadata
-	vectors *bolt.Bucket // vector deltas: id -> dim float32, or empty: deleted
-	order   *bolt.Bucket // seq -> id
-	graph   *bolt.Bucket // node deltas: id -> node bytes, or empty: deleted
-	vblocks *bolt.Bucket // block -> vector block (block.go)
-	gblocks *bolt.Bucket // block -> graph block
+	b       *bolt.Bucket      // the collection's own bucket (meta, graphmeta)
+	keys    *bolt.Bucket      // key -> id
+	records *bolt.Bucket      // id -> seq, norm, key, metadata
+	vectors *bolt.Bucket      // vector deltas: id -> dim float32, or empty: deleted
+	order   *bolt.Bucket      // seq -> id
+	graph   *bolt.Bucket      // node deltas: id -> node bytes, or empty: deleted
+	vblocks *bolt.Bucket      // block -> vector block (block.go)
+	gblocks *bolt.Bucket      // block -> graph block
+	nlog    *bolt.Bucket      // the node log (nodelog.go); nil in files written before it
+	logIdx  map[uint32][]byte // the log's newest node per id, read once (nodelog.go)
 
 	shift   uint       // log2 of the ids per block
 	pend    pending    // vector and node writes not yet in the file (block.go)
@@ -55,6 +57,7 @@ func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection
 			return nil, corrupt(name, string(sb.name), "bucket missing")
 		}
 	}
+	c.nlog = b.Bucket(nodeLogBucket) // nil: an empty log
 	cb := b.Bucket(configBucket)
 	if cb == nil {
 		return nil, corrupt(name, "config", "bucket missing")
@@ -534,7 +537,7 @@ func (c *Collection) ForEachNode(fn func(id uint32, node []byte) error) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	deltas, err := c.allDeltas(c.graph, "graph")
+	deltas, err := c.nodeDeltas() // graph/ and the node log
 	if err != nil {
 		return err
 	}

@@ -180,6 +180,10 @@
 //	                  empty: the id's row in its block is deleted
 //	      graph/      node deltas: id uint32 BE -> the index's node bytes
 //	                  (opaque here), or empty: deleted
+//	      nodelog/    the node log: seq uint64 BE (growing) -> total
+//	                  uint32 BE | (id uint32 BE | len uint32 BE | node
+//	                  bytes, empty: deleted) in id order; absent in files
+//	                  written before it (an empty log)
 //	      texts/      id uint32 BE -> kind 't'|'c' | len uint32 BE | nterms
 //	                  uint32 BE | (termlen uint16 BE | term | freq uint32 BE)
 //	                  sorted by term | 't': the text; 'c': start uint32 BE |
@@ -229,6 +233,22 @@
 // delta area of a block never exceeds a quarter of it. Deleting a record
 // whose row is in a block writes an empty delta.
 //
+// Node writes are the exception: a transaction writing fewer than 512
+// nodes (a single insert rewrites its node and a dozen neighbours, at ids
+// spread over the whole collection) appends them as one value to the node
+// log, at the right edge of one B+tree, instead of writing a delta per id
+// into graph/, where each would dirty a leaf page of its own. A node's
+// newest log entry overrides graph/ and its block. When the log holds
+// max(4,096, n/16) node writes, or a transaction writes 512 nodes or more,
+// the log's newest node per id goes through the path above (graph/
+// deltas, blocks folded) in that transaction and the log is emptied:
+// amortised over the thousands of commits that filled it. Files written
+// before the log have no nodelog/ bucket and read as an empty log; the
+// first small node write creates it. Builds from before the log do not
+// read it: they would load the nodes as they were at the last fold (and
+// refuse a record whose node is in the log only), so a file written by
+// this build is opened with this build or a later one.
+//
 // Names starting with a NUL byte are reserved: "\x00staged\x00<id>\x00<target>"
 // names a staged collection (Tx.CreateStaged), which Collections does not
 // list. Tx.CommitStaged swaps it in under its target name in one
@@ -240,7 +260,8 @@
 // points at a collection bucket holding that name, and every collection
 // bucket has exactly one name, with an id below nextcol; keys and records
 // map to each other both ways; every record has a vector of 4×dim bytes
-// (its delta or its block row), and every stored vector a record;
+// (its delta or its block row), and every stored vector a record; every
+// node log value decodes, ids in order, its running total consistent;
 // order holds exactly one entry per record, at the record's seq; every seq
 // is below nextSeq; count is the number of records. The records, order
 // and block buckets are written with a high bbolt FillPercent because ids

@@ -78,6 +78,16 @@ func copyChunked(ctx context.Context, src *bolt.DB, srcOf func(*bolt.Tx) (*bolt.
 // entries, verifying every checksum, so writers of name must be held off
 // by the caller while it runs. Cost: O(size of the collection).
 func (db *DB) StageCopy(ctx context.Context, name string) (hidden string, err error) {
+	// The copy reads graph/ and the blocks: fold the node log into them.
+	if err := db.Update(func(tx *Tx) error {
+		c, err := tx.Collection(name)
+		if err != nil {
+			return err
+		}
+		return c.FoldNodeLog()
+	}); err != nil {
+		return "", err
+	}
 	var cfg Config
 	var meta, graphMeta []byte
 	if err := db.View(func(tx *Tx) error {

@@ -27,7 +27,7 @@ var (
 	nameKey          = []byte("name")
 )
 
-var subBuckets = [][]byte{configBucket, keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket, vblocksBucket, gblocksBucket}
+var subBuckets = [][]byte{configBucket, keysBucket, recordsBucket, vectorsBucket, orderBucket, graphBucket, vblocksBucket, gblocksBucket, nodeLogBucket}
 
 // dataBuckets are the sub-buckets a copy of a collection copies entry by
 // entry.
@@ -328,6 +328,17 @@ func (tx *Tx) flush() error {
 		}
 	}
 	return nil
+}
+
+// Flush writes every collection's pending vectors and nodes now, as the
+// end of Update does: per block, as deltas or by folding the block. A
+// caller timing its transaction calls it last. O(pending writes), plus
+// the blocks it folds.
+func (tx *Tx) Flush() error {
+	if err := tx.checkWritable(); err != nil {
+		return err
+	}
+	return tx.flush()
 }
 
 // IsStaged reports whether name is the hidden name of a staged collection.

@@ -181,10 +181,10 @@ func writeWritesTable(out io.Writer, name string, rep *bench.WritesReport) error
 	fmt.Fprintf(out, "%s  n=%d dim=%d  file %.1f MiB  open %.2f s\n", name, rep.N, rep.Dim, float64(rep.FileBytes)/(1<<20), rep.OpenSeconds)
 	raw, ins := rep.Phase("raw-bbolt").PerSecond, rep.Phase("insert").PerSecond
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "phase\twriters\tops\twrites/s\t÷ raw bbolt\t÷ 1-writer insert\tKiB written/op\tcommits/op\tnodes/op\t\n")
+	fmt.Fprintf(tw, "phase\twriters\tops\twrites/s\t÷ raw bbolt\t÷ 1-writer insert\tKiB written/op\tcommits/op\tnodes/op\tms graph/op\tms tx/op\tms commit/op\t\n")
 	for _, p := range rep.Phases {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.1f\t%.2f\t%.1f\t\n", p.Name, p.Writers, p.Ops, p.PerSecond,
-			ratio(p.PerSecond, raw), ratio(p.PerSecond, ins), p.BytesPerOp/1024, p.CommitsPerOp, p.NodesPerOp)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.1f\t%.2f\t%.1f\t%.2f\t%.2f\t%.2f\t\n", p.Name, p.Writers, p.Ops, p.PerSecond,
+			ratio(p.PerSecond, raw), ratio(p.PerSecond, ins), p.BytesPerOp/1024, p.CommitsPerOp, p.NodesPerOp, p.StageMs, p.WriteMs, p.CommitMs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

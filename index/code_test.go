@@ -1,0 +1,554 @@
+package index_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/index/quant"
+)
+
+// encodedCase is one way to get an encoded graph.
+type encodedCase struct {
+	name  string
+	enc   quant.Encoding
+	after bool // build on float32, then SetEncoding
+}
+
+var encodedCases = []encodedCase{
+	{"fp16", quant.FP16, false},
+	{"int8", quant.INT8, false},
+	{"fp16-after", quant.FP16, true},
+	{"int8-after", quant.INT8, true},
+}
+
+// trainedParams returns per-dimension INT8 parameters trained on vecs.
+func trainedParams(t testing.TB, dim int, m index.Metric, vecs [][]float32) *quant.Int8 {
+	t.Helper()
+	p, err := quant.Train(dim, quant.Metric(m), vecs, quant.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// buildEncoded builds a graph over vecs (AddBatch on one worker, so the
+// build is deterministic) encoded as c says, and returns it with its id ->
+// exact vector map.
+func buildEncoded(t testing.TB, c encodedCase, dim int, m index.Metric, opts index.Options, vecs [][]float32, params *quant.Int8) (*index.Graph, map[uint32][]float32) {
+	t.Helper()
+	g, err := index.New(dim, m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.after {
+		if err := g.SetEncoding(c.enc, params); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := g.AddBatch(context.Background(), vecs, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.after {
+		if err := g.SetEncoding(c.enc, params); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byID := make(map[uint32][]float32, len(vecs))
+	for i, id := range ids {
+		byID[id] = vecs[i]
+	}
+	return g, byID
+}
+
+func exactFrom(byID map[uint32][]float32) index.ExactSource {
+	return func(id uint32) []float32 { return byID[id] }
+}
+
+// TestEncodedRecall: on every metric and encoding, SearchRescore's
+// recall@10 against brute force over the exact vectors is at least 0.95 at
+// ef 64, and its distances are the exact ones.
+func TestEncodedRecall(t *testing.T) {
+	const n, dim, k, ef = 3000, 32, 10, 64
+	for _, m := range []index.Metric{index.Cosine, index.Dot, index.L2} {
+		data := clustered(7, n+100, dim, 20, m == index.Cosine)
+		if m != index.Cosine {
+			// Non-unit, shifted and scaled per dimension.
+			for _, v := range data {
+				for i := range v {
+					v[i] = v[i]*float32(1+i%5) + float32(i%7) - 3
+				}
+			}
+		}
+		base, queries := data[:n], data[n:]
+		params := trainedParams(t, dim, m, base)
+		for _, c := range encodedCases {
+			t.Run(fmt.Sprintf("%s/%s", m, c.name), func(t *testing.T) {
+				g, byID := buildEncoded(t, c, dim, m, index.Options{Seed: 1}, base, params)
+				mustCheck(t, g)
+				if got := g.Encoding(); got != c.enc {
+					t.Fatalf("Encoding %s, want %s", got, c.enc)
+				}
+				want := truth(m, byID, queries, k)
+				var sum float64
+				for i, q := range queries {
+					got := g.SearchRescore(nil, q, k, ef, nil, 0, exactFrom(byID))
+					sum += recall(got, want[i])
+					for _, nb := range got {
+						if d := refDist(m, q, byID[nb.ID]); math.Abs(d-float64(nb.Dist)) > 1e-3*max(1, math.Abs(d)) {
+							t.Fatalf("query %d: node %d distance %v, exact %v", i, nb.ID, nb.Dist, d)
+						}
+					}
+				}
+				r := sum / float64(len(queries))
+				t.Logf("recall@%d at ef %d: %.4f", k, ef, r)
+				if r < 0.95 {
+					t.Errorf("recall@%d at ef %d = %.4f, want >= 0.95", k, ef, r)
+				}
+			})
+		}
+	}
+}
+
+// encodeRef returns v's code row as the contract lays it out, computed
+// with package quant directly.
+func encodeRef(t testing.TB, enc quant.Encoding, params *quant.Int8, v []float32) []byte {
+	t.Helper()
+	switch enc {
+	case quant.FP16:
+		h := make([]uint16, len(v))
+		if err := quant.EncodeFP16(h, v); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]byte, 0, 2*len(v))
+		for _, x := range h {
+			out = binary.LittleEndian.AppendUint16(out, x)
+		}
+		return out
+	case quant.INT8:
+		c := make([]int8, len(v))
+		corr, err := params.Encode(c, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]byte, 0, len(v)+4)
+		for _, x := range c {
+			out = append(out, byte(x))
+		}
+		return binary.LittleEndian.AppendUint32(out, math.Float32bits(corr))
+	}
+	t.Fatalf("no code for %s", enc)
+	return nil
+}
+
+// TestCodeRows: every live node's CodeRow is the code quant makes of its
+// vector, whether the graph was encoded before or after the build, and
+// its size is CodeRowSize; a float32 graph has none.
+func TestCodeRows(t *testing.T) {
+	const n, dim = 300, 20
+	for _, m := range []index.Metric{index.Cosine, index.L2} {
+		vecs := clustered(3, n, dim, 5, m == index.Cosine)
+		params := trainedParams(t, dim, m, vecs)
+		for _, c := range encodedCases {
+			t.Run(fmt.Sprintf("%s/%s", m, c.name), func(t *testing.T) {
+				g, byID := buildEncoded(t, c, dim, m, index.Options{Seed: 2}, vecs, params)
+				want := map[quant.Encoding]int{quant.FP16: 2 * dim, quant.INT8: dim + 4}[c.enc]
+				if got := g.CodeRowSize(); got != want {
+					t.Fatalf("CodeRowSize %d, want %d", got, want)
+				}
+				if c.enc == quant.INT8 && g.Int8Params() != params {
+					t.Fatal("Int8Params is not the parameters given")
+				}
+				if c.enc == quant.FP16 && g.Int8Params() != nil {
+					t.Fatal("Int8Params not nil under fp16")
+				}
+				for id, v := range byID {
+					if got, want := g.CodeRow(id), encodeRef(t, c.enc, params, v); !bytes.Equal(got, want) {
+						t.Fatalf("node %d: CodeRow %x, want %x", id, got, want)
+					}
+					if g.Vector(id) != nil {
+						t.Fatalf("node %d: Vector on an encoded graph", id)
+					}
+					dec := g.AppendVector(nil, id)
+					if len(dec) != dim {
+						t.Fatalf("node %d: AppendVector has %d components", id, len(dec))
+					}
+					if d := refDist(index.L2, dec, v); d > 1e-3*float64(dim) {
+						t.Fatalf("node %d: decoded vector %g away", id, d)
+					}
+				}
+				if g.CodeRow(g.MaxID()) != nil {
+					t.Fatal("CodeRow of a free id")
+				}
+			})
+		}
+	}
+	g, _ := build(t, dim, index.Cosine, index.Options{}, clustered(3, 10, dim, 2, true))
+	if g.CodeRowSize() != 0 || g.CodeRow(0) != nil || g.Int8Params() != nil || g.Encoding() != quant.None {
+		t.Fatal("a float32 graph reports codes")
+	}
+}
+
+// TestCodeDistances: on an encoded graph SearchInto returns query-to-code
+// distances, equal to those quant computes from the exact vectors (L2 and
+// dot on non-unit, shifted data), and SearchRescore returns the exact ones.
+func TestCodeDistances(t *testing.T) {
+	const n, dim = 500, 24
+	for _, m := range []index.Metric{index.Dot, index.L2, index.Cosine} {
+		vecs := clustered(4, n+20, dim, 6, m == index.Cosine)
+		if m != index.Cosine {
+			for _, v := range vecs {
+				for i := range v {
+					v[i] = 3*v[i] + float32(i) - 10
+				}
+			}
+		}
+		params := trainedParams(t, dim, m, vecs[:n])
+		for _, enc := range []quant.Encoding{quant.FP16, quant.INT8} {
+			g, byID := buildEncoded(t, encodedCase{enc: enc}, dim, m, index.Options{Seed: 3}, vecs[:n], params)
+			var qr quant.Query
+			for _, q := range vecs[n:] {
+				if enc == quant.INT8 {
+					if err := params.PrepareQuery(&qr, q); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, nb := range g.Search(q, 5, 50, nil) {
+					var want float32
+					if enc == quant.INT8 {
+						c := make([]int8, dim)
+						corr, _ := params.Encode(c, byID[nb.ID])
+						want = params.Distance(&qr, c, corr)
+					} else {
+						h := make([]uint16, dim)
+						_ = quant.EncodeFP16(h, byID[nb.ID])
+						want = quant.DistanceFP16(quant.Metric(m), q, h)
+					}
+					if nb.Dist != want {
+						t.Fatalf("%s %s node %d: code distance %v, quant says %v", m, enc, nb.ID, nb.Dist, want)
+					}
+				}
+				for _, nb := range g.SearchRescore(nil, q, 5, 50, nil, 3, exactFrom(byID)) {
+					if d := refDist(m, q, byID[nb.ID]); math.Abs(d-float64(nb.Dist)) > 1e-4*max(1, math.Abs(d)) {
+						t.Fatalf("%s %s node %d: rescored distance %v, exact %v", m, enc, nb.ID, nb.Dist, d)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRescoreCosineRawVectors: under cosine the exact source returns raw
+// stored vectors (not unit): SearchRescore normalises them.
+func TestRescoreCosineRawVectors(t *testing.T) {
+	const n, dim = 400, 16
+	vecs := clustered(5, n+10, dim, 4, true)
+	g, byID := buildEncoded(t, encodedCase{enc: quant.FP16}, dim, index.Cosine, index.Options{Seed: 1}, vecs[:n], nil)
+	raw := make(map[uint32][]float32, n)
+	for id, v := range byID {
+		w := make([]float32, dim)
+		for i := range v {
+			w[i] = v[i] * float32(1+id%7)
+		}
+		raw[id] = w
+	}
+	for _, q := range vecs[n:] {
+		a := g.SearchRescore(nil, q, 10, 64, nil, 2, exactFrom(byID))
+		b := g.SearchRescore(nil, q, 10, 64, nil, 2, exactFrom(raw))
+		if len(a) != 10 || len(a) != len(b) {
+			t.Fatalf("%d and %d results", len(a), len(b))
+		}
+		for i := range a {
+			if a[i].ID != b[i].ID || math.Abs(float64(a[i].Dist-b[i].Dist)) > 1e-5 {
+				t.Fatalf("result %d: %v with unit vectors, %v with raw ones", i, a[i], b[i])
+			}
+		}
+	}
+	// A missing exact vector drops the candidate.
+	none := func(uint32) []float32 { return nil }
+	if got := g.SearchRescore(nil, vecs[n], 10, 64, nil, 2, none); len(got) != 0 {
+		t.Fatalf("%d results without exact vectors", len(got))
+	}
+}
+
+// TestExactOnEncoded: Exact ranks by code distance (equal to a brute force
+// over quant's distances), ExactWith by the exact vectors.
+func TestExactOnEncoded(t *testing.T) {
+	const n, dim = 500, 16
+	vecs := clustered(6, n+10, dim, 4, false)
+	params := trainedParams(t, dim, index.L2, vecs[:n])
+	g, byID := buildEncoded(t, encodedCase{enc: quant.INT8}, dim, index.L2, index.Options{Seed: 1}, vecs[:n], params)
+	for _, q := range vecs[n:] {
+		want := bruteForce(index.L2, byID, q, 10, nil)
+		got := g.ExactWith(q, 10, nil, exactFrom(byID))
+		for i := range want {
+			if got[i].ID != want[i] {
+				t.Fatalf("ExactWith result %d: %d, brute force %d", i, got[i].ID, want[i])
+			}
+		}
+		var qr quant.Query
+		_ = params.PrepareQuery(&qr, q)
+		approx := g.Exact(q, 10, nil)
+		var worst float32
+		for _, nb := range approx {
+			worst = max(worst, nb.Dist)
+		}
+		c := make([]int8, dim)
+		below := 0
+		for _, v := range byID {
+			corr, _ := params.Encode(c, v)
+			if params.Distance(&qr, c, corr) < worst {
+				below++
+			}
+		}
+		if below > 9 {
+			t.Fatalf("Exact: %d nodes closer by code distance than its 10th result", below)
+		}
+	}
+}
+
+// TestEncodedRefusesBadVectors: an encoded graph refuses, before any
+// change, vectors its encoding cannot hold; SetEncoding refuses bad
+// arguments and a second encoding.
+func TestEncodedRefusesBadVectors(t *testing.T) {
+	const dim = 4
+	good := []float32{0.5, -0.5, 0.5, -0.5}
+	params, err := quant.Default(dim, quant.L2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	cases := []struct {
+		enc quant.Encoding
+		v   []float32
+	}{
+		{quant.FP16, []float32{0, nan, 0, 0}},
+		{quant.FP16, []float32{0, 0, inf, 0}},
+		{quant.FP16, []float32{70000, 0, 0, 0}},
+		{quant.INT8, []float32{0, nan, 0, 0}},
+		{quant.INT8, []float32{0, 0, 0, -inf}},
+		{quant.INT8, []float32{0, 2e15, 0, 0}},
+	}
+	for i, c := range cases {
+		g, err := index.New(dim, index.L2, index.Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.SetEncoding(c.enc, params); err != nil {
+			t.Fatal(err)
+		}
+		id, err := g.Add(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(what string, err error) {
+			t.Helper()
+			var ve *index.VectorError
+			if !errors.Is(err, index.ErrVector) || !errors.Is(err, quant.ErrValue) || !errors.As(err, &ve) {
+				t.Errorf("case %d %s: %v, want a *VectorError wrapping ErrVector and quant.ErrValue", i, what, err)
+			}
+		}
+		_, err = g.Add(c.v)
+		check("Add", err)
+		_, err = g.AddBatch(context.Background(), [][]float32{good, c.v}, 1, nil)
+		check("AddBatch", err)
+		check("Update", g.Update(id, c.v))
+		if g.Len() != 1 || g.MaxID() != 1 {
+			t.Errorf("case %d: Len %d MaxID %d after refusals, want 1 and 1", i, g.Len(), g.MaxID())
+		}
+		if !bytes.Equal(g.CodeRow(id), encodeRef(t, c.enc, params, good)) {
+			t.Errorf("case %d: a refused Update changed the code", i)
+		}
+		mustCheck(t, g)
+
+		// Build on float32, then encode: the bad vector makes SetEncoding
+		// fail and leaves the float32 graph as it was.
+		f, err := index.New(dim, index.L2, index.Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range [][]float32{good, c.v, good} {
+			if _, err := f.Add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("SetEncoding", f.SetEncoding(c.enc, params))
+		if f.Encoding() != quant.None || f.Vector(1) == nil || f.Vector(0)[0] != 0.5 {
+			t.Errorf("case %d: failed SetEncoding changed the graph", i)
+		}
+	}
+
+	g, _ := index.New(dim, index.Cosine, index.Options{})
+	other, _ := quant.Default(dim+1, quant.Cosine)
+	wrongMetric, _ := quant.Default(dim, quant.L2)
+	cosParams, _ := quant.Default(dim, quant.Cosine)
+	for name, err := range map[string]error{
+		"bad encoding":   g.SetEncoding(quant.Encoding(7), nil),
+		"no params":      g.SetEncoding(quant.INT8, nil),
+		"wrong dim":      g.SetEncoding(quant.INT8, other),
+		"wrong metric":   g.SetEncoding(quant.INT8, wrongMetric),
+		"none on fp32":   g.SetEncoding(quant.None, nil),
+		"fp16 then int8": func() error { _ = g.SetEncoding(quant.FP16, nil); return g.SetEncoding(quant.INT8, cosParams) }(),
+		"fp16 twice":     g.SetEncoding(quant.FP16, nil),
+		"back to none":   g.SetEncoding(quant.None, nil),
+	} {
+		var want error
+		switch name {
+		case "bad encoding":
+			want = quant.ErrEncoding
+		case "no params", "wrong dim", "wrong metric":
+			want = index.ErrOptions
+		case "none on fp32":
+			want = nil
+		default:
+			want = index.ErrEncoded
+		}
+		if (want == nil) != (err == nil) || (want != nil && !errors.Is(err, want)) {
+			t.Errorf("%s: %v, want %v", name, err, want)
+		}
+	}
+}
+
+// TestEncodedConcurrentWrites runs Add, SearchRescore, Search, CodeRow,
+// Update and Delete at once on encoded graphs (run it with -race), then
+// checks the graphs and that every vector is found by its exact distance.
+func TestEncodedConcurrentWrites(t *testing.T) {
+	n, dim := 2000, 16
+	if raceEnabled || testing.Short() {
+		n = 500
+	}
+	vecs := clustered(61, n+50, dim, 10, true)
+	params := trainedParams(t, dim, index.Cosine, vecs)
+	for _, enc := range []quant.Encoding{quant.FP16, quant.INT8} {
+		t.Run(enc.String(), func(t *testing.T) {
+			g, _ := index.New(dim, index.Cosine, index.Options{Seed: 61, M: 8, EfConstruction: 64})
+			if err := g.SetEncoding(enc, params); err != nil {
+				t.Fatal(err)
+			}
+			// exact vectors by id, guarded: ids are known once Add returns.
+			var mu sync.Mutex
+			byID := map[uint32][]float32{}
+			exact := func(id uint32) []float32 {
+				mu.Lock()
+				defer mu.Unlock()
+				return byID[id]
+			}
+			put := func(id uint32, v []float32) {
+				mu.Lock()
+				byID[id] = v
+				mu.Unlock()
+			}
+			ids, err := g.AddBatch(context.Background(), vecs[:n/4], 2, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, id := range ids {
+				put(id, vecs[i])
+			}
+			var wg sync.WaitGroup
+			stop := make(chan struct{})
+			for w := 0; w < 2; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dst := make([]index.Neighbor, 0, 10)
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						q := vecs[(i*7+w)%n]
+						if dst = g.SearchRescore(dst, q, 10, 0, nil, 2, exact); len(dst) == 0 {
+							t.Error("empty result during concurrent writes")
+							return
+						}
+						g.Search(q, 3, 16, nil)
+						g.CodeRow(uint32(i % 50))
+						g.AppendVector(nil, uint32(i%50))
+					}
+				}()
+			}
+			var adders sync.WaitGroup
+			rest := vecs[n/4 : n]
+			for w := 0; w < 2; w++ {
+				adders.Add(1)
+				go func() {
+					defer adders.Done()
+					for i := w; i < len(rest); i += 2 {
+						id, err := g.Add(rest[i])
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						put(id, rest[i])
+					}
+				}()
+			}
+			for i := 0; i < 20; i++ {
+				if err := g.Update(uint32(i), vecs[n+i]); err != nil {
+					t.Error(err)
+				}
+				put(uint32(i), vecs[n+i])
+			}
+			adders.Wait()
+			if err := g.Delete(30); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			delete(byID, 30)
+			mu.Unlock()
+			close(stop)
+			wg.Wait()
+			mustCheck(t, g)
+			if g.Len() != n-1 {
+				t.Fatalf("Len = %d, want %d", g.Len(), n-1)
+			}
+			missed := 0
+			for _, v := range byID {
+				if res := g.SearchRescore(nil, v, 1, 64, nil, 2, exact); len(res) == 0 || res[0].Dist > 1e-5 {
+					missed++
+				}
+			}
+			if missed > n/100 {
+				t.Errorf("%d of %d vectors not found as their own nearest neighbour", missed, n)
+			}
+		})
+	}
+}
+
+// TestEncodedMemory: Stats reports the encoding, and the vector memory of
+// an encoded graph is its code rows: a quarter (INT8, plus 4 bytes a node)
+// or a half (FP16) of the float32 slabs.
+func TestEncodedMemory(t *testing.T) {
+	const n, dim = 5000, 64
+	vecs := clustered(10, n, dim, 5, true)
+	params := trainedParams(t, dim, index.Cosine, vecs)
+	f, _ := buildEncoded(t, encodedCase{enc: quant.None}, dim, index.Cosine, index.Options{Seed: 1}, vecs, nil)
+	fb := f.Stats().VectorBytes
+	if fb < 4*dim*n {
+		t.Fatalf("float32 graph holds %d vector bytes for %d nodes", fb, n)
+	}
+	for _, c := range encodedCases {
+		g, _ := buildEncoded(t, c, dim, index.Cosine, index.Options{Seed: 1}, vecs, params)
+		st := g.Stats()
+		if st.Encoding != c.enc.String() {
+			t.Errorf("%s: Stats.Encoding %q", c.name, st.Encoding)
+		}
+		want := fb / 2
+		if c.enc == quant.INT8 {
+			want = fb / 4 * (dim + 4) / dim
+		}
+		if st.VectorBytes != want {
+			t.Errorf("%s: %d vector bytes, float32 %d, want %d", c.name, st.VectorBytes, fb, want)
+		}
+	}
+}
