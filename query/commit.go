@@ -276,6 +276,7 @@ func (c *Collection) commitGroup(group []*writeReq) {
 	}
 
 	// One transaction, one commit.
+	c.markExact(live) // quant_view.go: the exact-vector views re-read these blocks
 	t1 := time.Now()
 	var t2 time.Time
 	err := c.db.st.Update(func(tx *store.Tx) error {
@@ -423,7 +424,7 @@ func (c *Collection) stage(gs *groupState, r *writeReq) error {
 			continue
 		}
 		r.ids[i] = id
-		if sameBits(g.Vector(id), r.units[i]) {
+		if c.sameGraphVector(g, id, r.units[i]) { // quant_search.go: bits, or the code of an encoded graph
 			continue // no graph work for no change
 		}
 		r.staged, r.changed, gs.changed = true, true, true
