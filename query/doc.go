@@ -91,7 +91,9 @@
 // instead of encoding, and check verifies each against its vector.
 //
 // INT8 parameters: CreateCollection starts from quant.Default (symmetric,
-// bound 1); a bulk build into a new collection through Stage (`vecbolt
+// bound 1), and a first UpsertBatch of 256 or more records into the empty
+// collection replaces them with parameters trained on that batch; a bulk
+// build into a new (or empty) collection through Stage (`vecbolt
 // import`) builds the graph on float32 and, at Commit, trains per-dimension
 // min/max parameters on a seeded sample of up to TrainSample vectors and
 // encodes everything; DB.Quantize (`vecbolt quantize`, and `vecbolt

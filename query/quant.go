@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/vecbolt/vecbolt/index"
@@ -22,7 +23,9 @@ import (
 //
 // INT8 parameters: a collection created empty (CreateCollection) starts
 // from quant.Default (symmetric, bound 1: exact for unit vectors, clipping
-// beyond ±1 under dot and l2) and its single writes encode with them; a
+// beyond ±1 under dot and l2) and its single writes encode with them,
+// unless its first write is an UpsertBatch of at least 256 records, which
+// trains them on a sample of the batch first (trainFirstBatch); a
 // bulk build into a new staged collection (DB.Stage, `vecbolt import`)
 // builds the graph on the float32 vectors and, at Commit, trains
 // per-dimension min/max parameters on a seeded sample (trainParams) and
@@ -264,4 +267,57 @@ func (db *DB) stageUntrained(target string) (hidden string, err error) {
 		return err
 	})
 	return hidden, err
+}
+
+// minTrainBatch is the smallest first batch that trains an empty int8
+// collection's parameters (trainFirstBatch).
+const minTrainBatch = 256
+
+// trainFirstBatch trains the INT8 parameters of an empty int8 collection
+// on its first UpsertBatch, when that batch has at least minTrainBatch
+// records: a seeded sample of the batch's vectors (as the graph takes
+// them: unit under cosine) replaces quant.Default, which would clip dot
+// and l2 data beyond ±1, before anything is encoded. The collection must
+// never have been written (store NextSeq 1); otherwise, and for smaller
+// batches, the parameters stay until compact or DB.Quantize. Cost:
+// O(sample·dim) plus the reload of an empty collection.
+func (c *Collection) trainFirstBatch(ctx context.Context, units [][]float32) error {
+	if c.cfg.Quantize != store.EncodingINT8 || len(units) < minTrainBatch {
+		return nil
+	}
+	c.mu.RLock()
+	g := c.g
+	c.mu.RUnlock()
+	if g.Encoding() != quant.INT8 || g.MaxID() != 0 {
+		return nil // untrained (a staged build) or already written
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	sample := units
+	if len(sample) > TrainSample {
+		rng := rand.New(rand.NewPCG(uint64(c.cfg.Seed), 0x9e3779b97f4a7c15))
+		sample = make([][]float32, TrainSample)
+		for i := range sample {
+			sample[i] = units[rng.IntN(len(units))]
+		}
+	}
+	q, err := quant.Train(c.cfg.Dim, quantMetric(c.cfg.Metric), sample, quant.TrainOptions{})
+	if err != nil {
+		return fmt.Errorf("query: collection %q: training int8 parameters: %w", c.name, err)
+	}
+	trained := false
+	if err := c.db.st.Update(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil || sc.Len() != 0 || sc.NextSeq() != 1 {
+			return err
+		}
+		trained = true
+		return sc.SetEncoding(store.EncodingINT8, store.EncodeParams(q))
+	}); err != nil || !trained {
+		return err
+	}
+	return c.load(ctx)
 }
