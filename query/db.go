@@ -15,7 +15,12 @@ import (
 // second for the file lock and syncs every commit.
 type Options struct {
 	// ReadOnly opens the file with a shared lock; every write returns
-	// ErrReadOnly. Several read-only opens may share a file.
+	// ErrReadOnly. Several read-only opens may share a file. A read-only
+	// collection loads its graph's links only: its vectors are views of the
+	// file (under l2 and dot), and its keys are read from the file as
+	// results need them, until an operation that needs every key (a
+	// filter, a first-n restriction, an analogy, an evaluation, a scan,
+	// Check) reads them all once (O(n)).
 	ReadOnly bool
 	// Timeout is how long Open waits for another process to release the file
 	// lock before returning ErrLocked. Zero means one second.

@@ -190,7 +190,7 @@ struct Options {
     size_t M = 16, efc = 200, k = 10;
     int build_threads = 2, search_threads = 2, runs = 3;
     std::vector<size_t> efs = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512};
-    bool load = false;
+    bool load = false, from_index = false;
 };
 
 void usage() {
@@ -204,6 +204,8 @@ void usage() {
             "  --index PATH                 where the index is saved (default /tmp/vecbolt-bench-hnswlib.bin)\n"
             "  --dataset NAME --commit SHA  labels for the result\n"
             "  --out result.json            (default: standard output)\n"
+            "  --from-index                 load the index saved at --index instead of building it (a second\n"
+            "                               sweep of the same index; build_seconds is then 0)\n"
             "  --load                       internal: load --index, answer one query, print open figures\n");
 }
 
@@ -238,6 +240,7 @@ Options parse(int argc, char **argv) {
             std::string t;
             while (std::getline(ss, t, ',')) o.efs.push_back(std::stoul(t));
         } else if (f == "--load") o.load = true;
+        else if (f == "--from-index") o.from_index = true;
         else if (f == "-h" || f == "--help") {
             usage();
             std::exit(0);
@@ -316,10 +319,17 @@ int run(const Options &o, const char *self) {
     }
     auto space = make_space(o.metric, base.dim);
     auto t0 = Clock::now();
-    auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(space.get(), base.rows, o.M, o.efc);
-    index->addPoint(base.row(0), 0);
-    parallel_for(1, base.rows, o.build_threads, [&](size_t i) { index->addPoint(base.row(i), i); });
-    double build_secs = seconds_since(t0);
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
+    double build_secs = 0;
+    if (o.from_index) {
+        index = std::make_unique<hnswlib::HierarchicalNSW<float>>(space.get(), o.index);
+        if (index->cur_element_count != base.rows) throw std::runtime_error(o.index + ": index holds a different base");
+    } else {
+        index = std::make_unique<hnswlib::HierarchicalNSW<float>>(space.get(), base.rows, o.M, o.efc);
+        index->addPoint(base.row(0), 0);
+        parallel_for(1, base.rows, o.build_threads, [&](size_t i) { index->addPoint(base.row(i), i); });
+        build_secs = seconds_since(t0);
+    }
     size_t n = base.rows, dim = base.dim;
     std::vector<float>().swap(base.f);  // the index keeps its own copy
     int64_t rss_build = rss_bytes();
@@ -383,7 +393,7 @@ int run(const Options &o, const char *self) {
         rows.push_back(r);
     }
 
-    index->saveIndex(o.index);
+    if (!o.from_index) index->saveIndex(o.index);
     index.reset();
     int64_t file_bytes = 0;
     {
