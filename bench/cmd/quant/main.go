@@ -16,8 +16,11 @@
 // A variant is ENCODING[/ORDER][@OVERSAMPLE]: encoding none (FP32), fp16
 // or int8; order none, bfs, rcm or gorder (index.Graph.Reorder, which also
 // moves the graph onto transparent huge pages on Linux: "none" measures
-// that alone; no ORDER keeps the graph as built); oversample the rescoring
-// factor of an encoded graph (default index.DefaultOversample). -insert shuffle
+// that alone; no ORDER keeps the graph as built; a suffix +4k reorders onto
+// default pages, VECBOLT_HUGEPAGES=off); oversample the rescoring factor of
+// an encoded graph (default index.DefaultOversample). Copies are made
+// through index.Restore, which advises the level-0 lists onto huge pages
+// (as an open does) but not the vectors. -insert shuffle
 // inserts the base rows in a seeded random order instead of file order
 // (the insertion-order study); results are reported as base rows either
 // way.
@@ -91,6 +94,7 @@ type variant struct {
 	enc        string
 	order      index.Order
 	reorder    bool // Reorder(order) was asked for (ORDER given, "none" included)
+	small      bool // Reorder onto default (4 KiB) pages: VECBOLT_HUGEPAGES=off
 	oversample float64
 	label      string
 
@@ -112,6 +116,9 @@ type variant struct {
 func parseVariant(s string) (*variant, error) {
 	v := &variant{enc: "none"}
 	s = strings.TrimSpace(s)
+	if a, ok := strings.CutSuffix(s, "+4k"); ok {
+		v.small, s = true, a
+	}
 	if a, b, ok := strings.Cut(s, "@"); ok {
 		f, err := strconv.ParseFloat(b, 64)
 		if err != nil || f < 1 {
@@ -143,6 +150,9 @@ func (v *variant) name() string {
 	s := enc
 	if v.reorder {
 		s += " order=" + v.order.String()
+		if v.small {
+			s += " 4k-pages"
+		}
 	}
 	if v.enc != "none" && v.oversample > 0 {
 		s += fmt.Sprintf(" oversample=%g", v.oversample)
@@ -388,7 +398,11 @@ func cloneGraph(g *index.Graph) (*index.Graph, error) {
 // prepare reorders and encodes v's graph, remapping rowOf.
 func prepare(v *variant, base *bench.Matrix) error {
 	if v.reorder {
+		if v.small {
+			os.Setenv("VECBOLT_HUGEPAGES", "off")
+		}
 		perm, err := v.g.Reorder(v.order)
+		os.Unsetenv("VECBOLT_HUGEPAGES")
 		if err != nil {
 			return err
 		}
@@ -458,7 +472,7 @@ func buildVariants(ctx context.Context, c config, mode string, vs []*variant, ba
 	}
 	var out []*variant
 	for _, tmpl := range vs {
-		v := &variant{enc: tmpl.enc, order: tmpl.order, reorder: tmpl.reorder, oversample: tmpl.oversample,
+		v := &variant{enc: tmpl.enc, order: tmpl.order, reorder: tmpl.reorder, small: tmpl.small, oversample: tmpl.oversample,
 			buildSec: buildSec, buildDists: buildDists}
 		runtime.GC()
 		heap0 := bench.HeapInUse()
