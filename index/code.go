@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index/quant"
+	"github.com/viterin/vek/vek32"
 )
 
 // SetEncoding makes the graph hold its vectors as enc codes (quant.FP16 or
@@ -308,11 +309,26 @@ func (g *Graph) prepareNode(p *prepared, id uint32) {
 	}
 }
 
-// pdist is the distance from prepared query p to node id. Caller holds mu.
+// pdist is the distance from prepared query p to node id: the search
+// loop's one call per distance, float32 first. Caller holds mu.
 func (g *Graph) pdist(p *prepared, id uint32) float32 {
+	if g.enc == quant.None {
+		v := g.vec(id)
+		switch g.metric {
+		case Cosine:
+			return 1 - vek32.Dot(p.v, v)
+		case Dot:
+			return -vek32.Dot(p.v, v)
+		}
+		d := vek32.Distance(p.v, v)
+		return d * d
+	}
+	return g.codeDist(p, id)
+}
+
+// codeDist is pdist on an encoded graph.
+func (g *Graph) codeDist(p *prepared, id uint32) float32 {
 	switch g.enc {
-	case quant.None:
-		return distance(g.metric, p.v, g.vec(id))
 	case quant.INT8:
 		c, corr := int8Code(g.code(id), g.dim)
 		return g.i8.Distance(&p.q8, c, corr)

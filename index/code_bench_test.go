@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -17,6 +18,7 @@ import (
 type encBench struct {
 	graphs  map[quant.Encoding]*index.Graph
 	byID    map[uint32][]float32
+	exact   index.ExactSource // a slice lookup, as a store's mapped rows are
 	queries [][]float32
 	want    [][]uint32
 }
@@ -73,6 +75,11 @@ func encBenchData(b *testing.B, name string, base, queries [][]float32) *encBenc
 		},
 		byID: byID, queries: queries, want: truth(index.Cosine, byID, queries, 10),
 	}
+	rows := make([][]float32, g.MaxID())
+	for id, v := range byID {
+		rows[id] = v
+	}
+	s.exact = func(id uint32) []float32 { return rows[id] }
 	encBenches[name] = s
 	return s
 }
@@ -83,7 +90,7 @@ func (s *encBench) search(enc quant.Encoding, dst []index.Neighbor, q []float32,
 	if enc == quant.None {
 		return s.graphs[enc].SearchInto(dst, q, 10, ef, nil)
 	}
-	return s.graphs[enc].SearchRescore(dst, q, 10, ef, nil, 0, exactFrom(s.byID))
+	return s.graphs[enc].SearchRescore(dst, q, 10, ef, nil, 0, s.exact)
 }
 
 // efFor returns the smallest ef of a ladder at which enc's mean recall@10
@@ -116,6 +123,10 @@ func (s *encBench) cpuPerQuery(enc quant.Encoding, ef int) float64 {
 	return float64(threadCPU()-t0) / float64(len(s.queries))
 }
 
+// largeEnv adds a 200k × 128 synthetic set to BenchmarkSearchEncoded
+// (minutes to build; its float32 vectors do not fit in cache).
+const largeEnv = "VECBOLT_INDEX_BENCH_LARGE"
+
 // BenchmarkSearchEncoded measures single-thread search on GloVe 100d (49k,
 // when present) and synthetic clustered 50k × 128, cosine, k = 10, for the
 // same graph in float32, FP16 and INT8 (SearchRescore at
@@ -131,12 +142,19 @@ func BenchmarkSearchEncoded(b *testing.B) {
 	}
 	sets := []dataset{
 		{"synthetic/n=50000/dim=128", func(b *testing.B) *encBench {
-			return encBenchData(b, "synthetic", clustered(1, 50000, 128, 50, true), clustered(2, 500, 128, 50, true))
+			all := clustered(1, 50500, 128, 50, true) // queries from the base's clusters
+			return encBenchData(b, "synthetic", all[:50000], all[50000:])
 		}},
 		{"glove/n=49000/dim=100", func(b *testing.B) *encBench {
 			all := glove(b, 50000)
 			return encBenchData(b, "glove", all[:49000], all[49000:])
 		}},
+	}
+	if os.Getenv(largeEnv) != "" {
+		sets = append(sets, dataset{"synthetic/n=200000/dim=128", func(b *testing.B) *encBench {
+			all := clustered(1, 200500, 128, 200, true)
+			return encBenchData(b, "synthetic200k", all[:200000], all[200000:])
+		}})
 	}
 	for _, ds := range sets {
 		for _, target := range []float64{0.95, 0.99} {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 
@@ -368,6 +369,12 @@ func TestEncodedRefusesBadVectors(t *testing.T) {
 			t.Errorf("case %d: a refused Update changed the code", i)
 		}
 		mustCheck(t, g)
+		if c.enc == quant.INT8 {
+			// The INT8 parameters refuse such a query: no results.
+			if res := g.Search(c.v, 1, 0, nil); len(res) != 0 {
+				t.Errorf("case %d: query %v found %v", i, c.v, res)
+			}
+		}
 
 		// Build on float32, then encode: the bad vector makes SetEncoding
 		// fail and leaves the float32 graph as it was.
@@ -550,5 +557,34 @@ func TestEncodedMemory(t *testing.T) {
 		if st.VectorBytes != want {
 			t.Errorf("%s: %d vector bytes, float32 %d, want %d", c.name, st.VectorBytes, fb, want)
 		}
+	}
+}
+
+// TestRescoreOversampleEdges: any oversample is safe (NaN and 0 mean the
+// default, below 1 counts as 1, huge and infinite re-rank every node the
+// search keeps), and a float32 graph answers as SearchInto.
+func TestRescoreOversampleEdges(t *testing.T) {
+	const n, dim = 300, 8
+	vecs := clustered(11, n+1, dim, 3, true)
+	g, byID := buildEncoded(t, encodedCase{enc: quant.FP16}, dim, index.Cosine, index.Options{Seed: 1}, vecs[:n], nil)
+	q := vecs[n]
+	want := bruteForce(index.Cosine, byID, q, 5, nil)
+	for _, os := range []float64{math.NaN(), 0, -1, 0.5, 1, 3, 1e300, math.Inf(1)} {
+		got := g.SearchRescore(nil, q, 5, 0, nil, os, exactFrom(byID))
+		if recall(got, want) < 0.8 || len(got) != 5 {
+			t.Errorf("oversample %v: %v, want %v", os, got, want)
+		}
+	}
+	if got := g.SearchRescore(nil, q, 0, 0, nil, 2, exactFrom(byID)); len(got) != 0 {
+		t.Errorf("k 0: %v", got)
+	}
+	if got := g.SearchRescore(nil, q[:3], 5, 0, nil, 2, exactFrom(byID)); len(got) != 0 {
+		t.Errorf("short query: %v", got)
+	}
+	f, fByID := build(t, dim, index.Cosine, index.Options{Seed: 1}, vecs[:n])
+	a := f.SearchRescore(nil, q, 5, 32, nil, 2, exactFrom(fByID))
+	b := f.SearchInto(nil, q, 5, 32, nil)
+	if !slices.Equal(a, b) {
+		t.Errorf("float32 graph: SearchRescore %v, SearchInto %v", a, b)
 	}
 }

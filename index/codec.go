@@ -6,8 +6,6 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-
-	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // CodecVersion is the version byte at the start of MarshalMeta's output.
@@ -79,13 +77,13 @@ func (g *Graph) MarshalMeta() []byte {
 // Node once per stored node, in any order, then Finish. A Restorer is not
 // safe for concurrent use.
 type Restorer struct {
+	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 	g        *Graph
 	n        uint32
 	seen     []bool
 	entry    uint32
 	top      int
 	restored atomic.Int64 // Node calls that succeeded
-	codes    restoreCodes // an encoded graph's rows (codec_codes.go)
 
 	upperMu   sync.Mutex // protects upperSlab
 	upperSlab []uint32   // words not yet handed out as upper-level lists
@@ -194,7 +192,7 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	if r.seen[id] {
 		return corruptf("node %d restored twice", id)
 	}
-	if vec == nil && g.enc != quant.None {
+	if vec == nil && r.codes.set {
 		if err := r.checkCodeRow(id); err != nil {
 			return err
 		}

@@ -12,6 +12,10 @@
 // brute force. Distances are "smaller is closer": 1-a·b for Cosine (the
 // caller passes unit vectors), -a·b for Dot, squared euclidean for L2.
 //
+// A graph holds float32 vectors, or, after SetEncoding, only FP16 or INT8
+// codes of them (package quant; see Encodings below): SearchRescore then
+// re-ranks the best candidates with the caller's exact vectors.
+//
 // Options: M links per node on levels above 0 and 2*M on level 0 (default
 // 16), EfConstruction (default 200) for linking, Ef (default 64) for
 // searches that pass ef = 0; a search always uses max(k, ef). Levels are
@@ -82,7 +86,8 @@
 //
 // # Memory layout
 //
-// Ids are dense. Vectors live in one float32 slab (dim per node), level-0
+// Ids are dense. Vectors live in one float32 slab (dim per node), or codes
+// in one byte slab (CodeRowSize per node) on an encoded graph, level-0
 // lists in one flat []uint32 block (per node a count and 2*M slots), upper
 // lists only for nodes above level 0, levels in a []uint8. Reserve
 // preallocates; otherwise the slabs double when full. The level-0 search
@@ -90,14 +95,126 @@
 // (PREFETCHT0, amd64 assembly in prefetch_amd64.s; a no-op elsewhere), then
 // computes the distances, so the cache misses overlap as in hnswlib.
 //
+// # Encodings
+//
+// SetEncoding(quant.FP16, nil) or SetEncoding(quant.INT8, params) makes
+// the graph keep codes instead of float32 vectors: 2·dim bytes a node
+// (FP16) or dim+4 (INT8: dim int8 codes and a float32 correction term),
+// instead of 4·dim. On an empty graph the later Adds encode their vectors;
+// on a built float32 graph it encodes every vector once and frees the
+// float32 slabs. An encoded graph never changes its encoding: the exact
+// vectors, which a re-encoding needs, are the caller's (the store's
+// records), so the caller rebuilds. Add, AddBatch and Update keep taking
+// exact float32 vectors and refuse those the encoding cannot hold
+// (*VectorError: NaN, infinite, beyond ±65504 for FP16 or ±1e15 for INT8)
+// before changing anything.
+//
+// Searches prepare the query once (under INT8 a quant.Query in the pooled
+// searcher: the query quantized at its own scale, no allocation), then
+// compare it with each code: one int8 dot product (VPDPBUSD on AVX-512
+// VNNI) plus three float operations, or an F16C dot product, per distance.
+// The level-0 search prefetches code rows as it does vectors, 2 cache lines
+// for a 100-d INT8 row instead of 7 for float32. Search and SearchInto
+// return these approximate distances; SearchRescore traverses with beam
+// max(ef, ceil(k·oversample)), keeps the best ceil(k·oversample) by code
+// distance and re-ranks them with exact vectors from an ExactSource (the
+// store's mapped records), so its results and scores are exact. Exact on
+// an encoded graph is the brute force over code distances; ExactWith is
+// the brute force over the exact vectors.
+//
+// Inserts compare the new node's exact vector with the codes (a prepared
+// query, as a search). Neighbour selection compares codes with codes:
+// FP16 through F16C, INT8 with one scale (quant.Symmetric) through the
+// integer kernel; with per-dimension scales, where a code-to-code distance
+// is a float loop, each neighbour the heuristic keeps is decoded and
+// prepared as a query once (at most M of them a selection) and the
+// candidates are compared with it by the integer kernel; a full list being
+// shrunk prepares its owner once the same way.
+//
+// Restorer.SetEncoding and Restorer.SetCodes restore an encoded graph from
+// code rows viewed in the caller's memory (a mapped file), copying
+// nothing; a node restored with a vector (a newer row kept elsewhere) is
+// encoded into a copy of its chunk, and the first write or Check copies
+// every viewed row, as for SetVectors. CodeRow returns a node's row in the
+// stored layout. Check verifies each code with quant.Int8.CheckCode (no
+// -128, a correction term equal to the one its code implies) or
+// quant.CheckFP16 (no Inf or NaN).
+//
+// Build on codes or on float32, then encode? TestEncodingStudy
+// (VECBOLT_INDEX_STUDY=1 go test -run EncodingStudy -v ./index; 2-core
+// AMD EPYC dev box, load average 8-10, Go 1.26, 2026-12-02), cosine, M 16,
+// EfConstruction 200, AddBatch on 2 workers, INT8 per-dimension trained on
+// the base; recall@10 against brute force over the exact vectors,
+// SearchRescore at oversample 2 for the encoded graphs (the synthetic set
+// is 50 gaussian clusters in an 8-d subspace of 128 dimensions, its 500
+// queries drawn from the same clusters):
+//
+//	GloVe 49k x 100, 1,000 queries   ef 16   ef 32   ef 48   ef 64   ef 96   ef 128  build CPU
+//	float32 (SearchInto)             0.8530  0.9305  0.9597  0.9740  0.9855  0.9911  14.1 s
+//	fp16 built on codes              0.8837  0.9298  0.9590  0.9732  0.9847  0.9904  13.2 s
+//	fp16 built on float32, encoded   0.8841  0.9304  0.9596  0.9738  0.9853  0.9909  14.7 s
+//	int8 built on codes              0.8825  0.9268  0.9586  0.9726  0.9849  0.9909  15.8 s
+//	int8 built on float32, encoded   0.8835  0.9297  0.9594  0.9731  0.9849  0.9909  13.5 s
+//
+//	synthetic 50k x 128              ef 16   ef 32   ef 48   ef 64   ef 96   ef 128  build CPU
+//	float32 (SearchInto)             0.9942  0.9996  0.9998  0.9998  0.9998  0.9998   7.6 s
+//	fp16 built on codes              0.9968  0.9986  0.9988  0.9988  0.9988  0.9988   7.6 s
+//	fp16 built on float32, encoded   0.9966  0.9986  0.9988  0.9988  0.9988  0.9988   9.9 s
+//	int8 built on codes              0.9902  0.9930  0.9932  0.9932  0.9932  0.9932   8.4 s
+//	int8 built on float32, encoded   0.9924  0.9948  0.9950  0.9950  0.9950  0.9950  10.1 s
+//
+// (At ef 16 the encoded rows search with beam 20 = 10·oversample, hence
+// their higher recall there.) FP16 built either way is within 0.001 of
+// float32 on GloVe; on the synthetic clusters, where many neighbours lie at
+// nearly equal distances, the codes cost 0.001 even after re-ranking. INT8
+// links chosen on codes are slightly worse: up to 0.003 recall on GloVe
+// and 0.002 on the synthetic set below the graph built on float32 and then
+// encoded, which is within 0.001 of float32 on GloVe from ef 48 on (an earlier run
+// with synthetic queries from other clusters than the base's gave the same
+// order, up to 0.007 apart). Build CPU time does not separate the two
+// (process CPU, GC included, on a loaded machine: the order flips between
+// the datasets). Decision: a bulk build (and compact) builds on float32
+// and then calls SetEncoding; single upserts link on codes, as they must
+// (the graph holds no float32 vectors then). The float32 slabs cost
+// 4·n·dim bytes during the bulk build only.
+//
+// Oversampling, from the same runs (recall@10 of INT8 built on float32,
+// then encoded; the columns as above):
+//
+//	GloVe 49k          ef 16   ef 32   ef 48   ef 64   ef 96   ef 128
+//	no re-ranking      0.8493  0.9226  0.9503  0.9629  0.9731  0.9790
+//	oversample 1       0.8493  0.9226  0.9503  0.9629  0.9731  0.9790
+//	oversample 2       0.8835  0.9297  0.9594  0.9731  0.9849  0.9909
+//	oversample 3       0.9248  0.9297  0.9594  0.9731  0.9849  0.9909
+//	oversample 4       0.9489  0.9489  0.9594  0.9731  0.9849  0.9909
+//
+//	synthetic 50k      ef 16   ef 32   ef 48   ef 64   ef 96   ef 128
+//	no re-ranking      0.9076  0.9098  0.9110  0.9112  0.9112  0.9112
+//	oversample 2       0.9924  0.9938  0.9948  0.9950  0.9950  0.9950
+//	oversample 3       0.9974  0.9974  0.9980  0.9982  0.9982  0.9982
+//	oversample 4       0.9982  0.9982  0.9982  0.9982  0.9982  0.9982
+//
+// Re-ranking is what makes INT8 usable: without it recall stalls at 0.91
+// on the synthetic clusters, whose fine structure is below the codes'
+// resolution, and at 0.979 on GloVe. On GloVe oversample 2 reaches what 3
+// and 4 reach wherever ef >= 10·oversample (the true neighbours the codes
+// misrank are within the code top 20; the rest are missed by the graph);
+// on the synthetic clusters 2 stalls at 0.9950 and 3 reaches 4's 0.9982.
+// Where 3 and 4 score higher at small ef it is their wider beam, which a
+// larger ef buys as well. DefaultOversample is therefore 3, the smallest
+// factor that reaches the ceiling on both: 30 exact distances per query
+// for k = 10, a few percent of a search's CPU (rescore took 7% of the
+// profile at oversample 2 on GloVe at ef 128).
+//
 // # Concurrency
 //
 // All Graph methods are safe for concurrent use. Search, SearchInto,
-// Exact, Stats and the codec run concurrently with each other and with Add
-// and AddBatch; readers never block on node locks: lists are read with
-// atomic loads and written with atomic stores (slots before count), and a
-// new node's vector and lists are written before any back-link publishes
-// it. Update, Delete, Reserve, Check and slab growth are exclusive;
+// SearchRescore, Exact, ExactWith, CodeRow, Stats and the codec run
+// concurrently with each other and with Add and AddBatch; readers never
+// block on node locks: lists are read with atomic loads and written with
+// atomic stores (slots before count), and a new node's vector (or code) and
+// lists are written before any back-link publishes it. Update, Delete,
+// Reserve, Check, SetEncoding and slab growth are exclusive;
 // Reconnect looks under the read lock and is exclusive only to re-link.
 // An insert whose level is above the top level holds repairState.topMu
 // from reading the top level until it has become the entry point, so a
@@ -128,5 +245,6 @@
 // of nodes may visit most of the graph); callers may prefer Exact then.
 // A node with an unusually high in-degree (a hub) costs Delete and Update
 // in proportion to it. Vector returns a view into the slab that a later Update or slot reuse
-// overwrites.
+// overwrites, and nil on an encoded graph (AppendVector decodes a code;
+// the exact vector is the caller's).
 package index

@@ -32,14 +32,16 @@ func (g *Graph) maxLinks(level int) int {
 	return g.m
 }
 
-// Graph is an in-memory HNSW graph over float32 vectors of one dimension
-// and metric. Node ids are dense uint32 values below MaxID; Delete frees
+// Graph is an in-memory HNSW graph over float32 vectors (or their codes)
+// of one dimension and metric. Node ids are dense uint32 values below MaxID; Delete frees
 // ids and Add reuses them.
 //
 // All methods are safe for concurrent use. Searches (Search, SearchInto,
-// Exact) run concurrently with each other and with Add and AddBatch;
-// Update, Delete and Reserve are exclusive and wait for running searches
-// and inserts. See the package documentation for the lock order.
+// SearchRescore, Exact, ExactWith) run concurrently with each other and
+// with Add and AddBatch; Update, Delete, Reserve and SetEncoding are
+// exclusive and wait for running searches and inserts. See the package
+// documentation for the lock order. After SetEncoding the graph holds FP16
+// or INT8 codes instead of float32 vectors (see Encodings there).
 type Graph struct {
 	dim     int
 	metric  Metric

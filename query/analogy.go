@@ -112,6 +112,8 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	defer c.mu.RUnlock()
 	g := c.g
 	k = clampK(g, k)
+	vector, release := c.vectors(g) // quant_search.go: exact vectors of an encoded graph
+	defer release()
 	// Unit vectors of the terms.
 	units := make([][]float32, len(e.Terms))
 	var exclude []uint32
@@ -128,7 +130,7 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 				return nil, &KeyError{Collection: c.name, Key: t.Key}
 			}
 			exclude = append(exclude, id)
-			v = append([]float32(nil), g.Vector(id)...)
+			v = append([]float32(nil), vector(id)...)
 			normalize(v)
 		}
 		if isZero(v) { // only possible under dot and l2
@@ -182,9 +184,17 @@ func (c *Collection) Analogy(ctx context.Context, e Expr, k int, opts AnalogyOpt
 	case opts.Method == CosMul:
 		res = c.cosMul(g, e, units, mean, k, cand, ef, filter, scan)
 	case c.metric == index.Cosine && !scan:
-		res = c.results(g.Search(mean, k, ef, filter))
+		ns, err := c.searchGraph(g, mean, k, ef, filter, false, 0)
+		if err != nil {
+			return nil, err
+		}
+		res = c.results(ns)
 	case c.metric == index.Cosine:
-		res = c.results(g.Exact(mean, k, filter))
+		ns, err := c.searchGraph(g, mean, k, ef, filter, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		res = c.results(ns)
 	default:
 		res = c.scanCosine(g, k, filter, func(u []float32) float32 { return index.DotProduct(u, mean) })
 	}
@@ -225,10 +235,14 @@ func (c *Collection) cosMul(g *index.Graph, e Expr, units [][]float32, mean []fl
 	if scan || c.metric != index.Cosine {
 		return c.scanCosine(g, k, filter, obj)
 	}
-	ns := g.Search(mean, cand, ef, filter)
+	ns, _ := c.searchGraph(g, mean, cand, ef, filter, false, 0)
+	vector, release := c.vectors(g)
+	defer release()
 	res := make([]Result, 0, len(ns))
 	for _, n := range ns {
-		res = append(res, Result{Key: c.keys[n.ID], Score: obj(g.Vector(n.ID))})
+		if v := vector(n.ID); v != nil {
+			res = append(res, Result{Key: c.keys[n.ID], Score: obj(v)})
+		}
 	}
 	sortResults(res)
 	if len(res) > k {
@@ -246,11 +260,16 @@ func (c *Collection) scanCosine(g *index.Graph, k int, filter index.Filter, scor
 	if c.metric != index.Cosine {
 		unit = make([]float32, c.cfg.Dim)
 	}
+	vector, release := c.vectors(g)
+	defer release()
 	for id := uint32(0); id < g.MaxID(); id++ {
 		if (filter != nil && !filter(id)) || !g.Live(id) {
 			continue
 		}
-		v := g.Vector(id)
+		v := vector(id)
+		if v == nil {
+			continue
+		}
 		if unit != nil {
 			if !unitInto(unit, v) {
 				continue // no direction: never an answer to a cosine question
@@ -386,13 +405,15 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 	}
 	units := make([][]float32, len(keys))
 	c.mu.RLock()
+	vector, release := c.vectors(c.g)
+	defer release()
 	for i, k := range keys {
 		id, ok := c.idOf(k)
 		if !ok {
 			c.mu.RUnlock()
 			return nil, &KeyError{Collection: c.name, Key: k}
 		}
-		units[i] = append([]float32(nil), c.g.Vector(id)...)
+		units[i] = append([]float32(nil), vector(id)...)
 		if isZero(units[i]) { // only possible under dot and l2
 			c.mu.RUnlock()
 			return nil, &zeroQueryError{fmt.Sprintf("query: key %q has a zero vector, which has no direction to compare", k)}

@@ -44,14 +44,19 @@ func (c *Collection) ensureCatalog(ctx context.Context) error {
 	}
 	c.catMu.Lock()
 	defer c.catMu.Unlock()
+	// Hold mu for reading while the build reads the pinned transaction:
+	// DB.Close takes it for writing before it ends the transaction.
 	c.mu.RLock()
-	lazy = c.lazy
-	lc := c.lc
-	c.mu.RUnlock()
-	if !lazy {
+	if !c.lazy {
+		c.mu.RUnlock()
 		return nil
 	}
-	keys, ids, seqs, mix, err := buildCatalog(ctx, c.name, lc.col, int(c.g.MaxID()), lc.n)
+	if c.closed.Load() || c.pin == nil {
+		c.mu.RUnlock()
+		return ErrClosed
+	}
+	keys, ids, seqs, mix, err := buildCatalog(ctx, c.name, c.lc.col, int(c.g.MaxID()), c.lc.n)
+	c.mu.RUnlock()
 	if err != nil {
 		return err
 	}

@@ -111,6 +111,9 @@ func (c *Collection) checkRecordVector(r *store.Record, unit []float32) error {
 			return changed("its vector has length %.8g but the stored norm is %.8g", l, r.Norm)
 		}
 	}
+	if c.qx != nil { // an encoded graph holds codes (quant_check.go)
+		return c.checkRecordCode(r)
+	}
 	gv := c.g.Vector(r.ID)
 	if len(gv) != len(r.Vector) {
 		return fmt.Errorf("record %q (id %d): the graph holds no vector for it", r.Key, r.ID)

@@ -56,6 +56,9 @@ type Collection struct {
 	// are views of (read-only databases, see load), or nil. It is set
 	// by load and ended by DB.Close, after which g must not be searched.
 	pin *store.Tx
+	// qx gives the exact vectors an encoded graph re-ranks with
+	// (quant_view.go); nil for a float32 graph. Protected by mu.
+	qx *exactViews
 }
 
 // Name returns the collection's name.
@@ -107,6 +110,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		ids    map[string]uint32
 		mix    metaIndex
 		metric index.Metric
+		qx     *exactViews
 	)
 	err = c.db.st.View(func(tx *store.Tx) error {
 		sc, err := tx.Collection(c.name)
@@ -141,7 +145,10 @@ func (c *Collection) load(ctx context.Context) (err error) {
 			if sc.Len() != 0 || maxID != 0 {
 				return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
 			}
-			g, err = index.New(cfg.Dim, metric, cfg.indexOptions())
+			if g, err = index.New(cfg.Dim, metric, cfg.indexOptions()); err != nil {
+				return err
+			}
+			qx, err = encodeEmpty(c.db.st, tx, sc, g, false) // quant.go
 			return err
 		}
 		r, err := index.Restore(cfg.Dim, metric, cfg.indexOptions(), meta, maxID)
@@ -157,7 +164,15 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		metas := make([][]metaAt, workers)
 		cosine := cfg.Metric == Cosine
 		arenaSize := min(1<<20, max(4096, 16*int(maxID)/workers))
-		if err := sc.ForEachLoadParallel(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
+		each := sc.ForEachLoadParallel
+		coded, err := restoreCodes(c.name, sc, r, false) // quant.go: the graph holds codes
+		if err != nil {
+			return err
+		}
+		if coded {
+			each = sc.ForEachLoadLinks // vec is nil: the graph has the codes
+		}
+		if err := each(ctx, workers, func(w int, id uint32, key []byte, seq uint64, vec []float32, node, meta []byte) error {
 			if id >= maxID {
 				return fmt.Errorf("query: collection %q: record %d (%q) has no graph node: %w", c.name, id, key, store.ErrCorrupt)
 			}
@@ -202,6 +217,11 @@ func (c *Collection) load(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
+		if coded {
+			if qx, err = newExactViews(c.db.st, tx, sc, false); err != nil { // quant_view.go
+				return err
+			}
+		}
 		// Everything is copied into memory now: drop the file's pages
 		// from the resident set so the data is not held twice.
 		tx.ReleaseMapped()
@@ -227,6 +247,7 @@ func (c *Collection) load(ctx context.Context) (err error) {
 	c.mu.Lock()
 	c.g, c.keys, c.seqs, c.ids = g, keys, seqs, ids
 	c.meta = mix
+	c.qx = qx
 	c.gen++
 	c.mu.Unlock()
 	return nil

@@ -276,10 +276,16 @@ func (c *Collection) commitGroup(group []*writeReq) {
 	}
 
 	// One transaction, one commit.
+	c.markExact(live) // quant_view.go: the exact-vector views re-read these blocks
 	t1 := time.Now()
 	var t2 time.Time
 	err := c.db.st.Update(func(tx *store.Tx) error {
 		defer func() { t2 = time.Now() }()
+		if bulkGroup(live) {
+			// A bulk batch reads many of the file's pages: drop them from
+			// the resident set, as the memory they took counts in RSS.
+			defer tx.ReleaseMapped()
+		}
 		sc, err := tx.Collection(c.name)
 		if err != nil {
 			return err
@@ -418,7 +424,7 @@ func (c *Collection) stage(gs *groupState, r *writeReq) error {
 			continue
 		}
 		r.ids[i] = id
-		if sameBits(g.Vector(id), r.units[i]) {
+		if c.sameGraphVector(g, id, r.units[i]) { // quant_search.go: bits, or the code of an encoded graph
 			continue // no graph work for no change
 		}
 		r.staged, r.changed, gs.changed = true, true, true
@@ -645,4 +651,16 @@ func sameBits(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// bulkGroup reports whether a group of writes holds a bulk batch (1,024
+// records or more), after whose commit the mapped pages it read are
+// released (store.Tx.ReleaseMapped).
+func bulkGroup(live []*writeReq) bool {
+	for _, r := range live {
+		if len(r.recs) >= 1024 {
+			return true
+		}
+	}
+	return false
 }

@@ -15,7 +15,12 @@ import (
 // second for the file lock and syncs every commit.
 type Options struct {
 	// ReadOnly opens the file with a shared lock; every write returns
-	// ErrReadOnly. Several read-only opens may share a file.
+	// ErrReadOnly. Several read-only opens may share a file. A read-only
+	// collection loads its graph's links only: its vectors are views of the
+	// file (under l2 and dot), and its keys are read from the file as
+	// results need them, until an operation that needs every key (a
+	// filter, a first-n restriction, an analogy, an evaluation, a scan,
+	// Check) reads them all once (O(n)).
 	ReadOnly bool
 	// Timeout is how long Open waits for another process to release the file
 	// lock before returning ErrLocked. Zero means one second.
@@ -126,10 +131,17 @@ type CollectionConfig struct {
 	// spelled out); texts and queries are refused when the embedder used
 	// differs (see doc_embedder.go).
 	Embedder string `json:"embedder,omitempty"`
+	// Quantize is how the graph holds the vectors in memory: "" or "none"
+	// (float32), "fp16" (2 bytes a component) or "int8" (1 byte a
+	// component plus 4 a vector). The exact float32 vectors stay in the
+	// file and searches re-rank with them, so scores stay exact (see
+	// quant.go). Changed only by rebuilding: DB.Quantize, or compact.
+	Quantize string `json:"quantize,omitempty"`
 }
 
 func (cfg CollectionConfig) withDefaults() CollectionConfig {
 	d := index.DefaultOptions()
+	cfg.Quantize = canonicalQuantize(cfg.Quantize) // quant.go
 	if cfg.Metric == "" {
 		cfg.Metric = Cosine
 	}
@@ -146,11 +158,13 @@ func (cfg CollectionConfig) withDefaults() CollectionConfig {
 }
 
 func (cfg CollectionConfig) storeConfig() store.Config {
-	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed, Embedder: cfg.Embedder}
+	return store.Config{Dim: cfg.Dim, Metric: string(cfg.Metric), M: cfg.M, EfConstruction: cfg.EfConstruction, Ef: cfg.Ef, Seed: cfg.Seed, Embedder: cfg.Embedder,
+		Encoding: canonicalQuantize(cfg.Quantize)}
 }
 
 func configFromStore(sc store.Config) CollectionConfig {
-	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed, Embedder: sc.Embedder}
+	return CollectionConfig{Dim: sc.Dim, Metric: Metric(sc.Metric), M: sc.M, EfConstruction: sc.EfConstruction, Ef: sc.Ef, Seed: sc.Seed, Embedder: sc.Embedder,
+		Quantize: canonicalQuantize(sc.Encoding)}
 }
 
 func (cfg CollectionConfig) indexOptions() index.Options {
@@ -177,8 +191,12 @@ func (db *DB) CreateCollection(ctx context.Context, name string, cfg CollectionC
 	if _, err := index.New(cfg.Dim, metric, cfg.indexOptions()); err != nil {
 		return nil, fmt.Errorf("query: collection %q: %w", name, err)
 	}
+	scfg, err := cfg.createConfig() // quant.go: untrained int8 starts from quant.Default
+	if err != nil {
+		return nil, fmt.Errorf("query: collection %q: %w", name, err)
+	}
 	if err := db.st.Update(func(tx *store.Tx) error {
-		_, err := tx.CreateCollection(name, cfg.storeConfig())
+		_, err := tx.CreateCollection(name, scfg)
 		return err
 	}); err != nil {
 		return nil, err

@@ -494,7 +494,10 @@ func delimName(d string) string {
 // cosine returns the cosine similarity of two records' vectors.
 func (c *Collection) cosine(a, b uint32) float64 {
 	c.mu.RLock()
-	va, vb := c.g.Vector(a), c.g.Vector(b)
+	vector, release := c.vectors(c.g) // quant_search.go
+	va := append([]float32(nil), vector(a)...)
+	vb := vector(b)
+	release()
 	var dot, na, nb float64
 	for i := range va {
 		x, y := float64(va[i]), float64(vb[i])

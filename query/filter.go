@@ -527,13 +527,14 @@ type metaIndex struct {
 	intern map[string]string // field names, shared by every record
 }
 
-// set replaces the metadata of id (nil d removes it).
+// set replaces the metadata of id (nil d removes it). O(1) amortised: the
+// table grows to id in one step, not one append per id.
 func (m *metaIndex) set(id uint32, d docMeta) {
-	for int(id) >= len(m.docs) {
+	if int(id) >= len(m.docs) {
 		if d == nil {
 			return
 		}
-		m.docs = append(m.docs, nil)
+		m.docs = append(m.docs, make([]docMeta, int(id)+1-len(m.docs))...)
 	}
 	if m.docs[id] != nil {
 		m.n--

@@ -46,7 +46,9 @@ func (c *Collection) unitOf(key string) ([]float32, uint32, error) {
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}
-	u := append([]float32(nil), c.g.Vector(id)...)
+	vector, release := c.vectors(c.g) // quant_search.go
+	u := append([]float32(nil), vector(id)...)
+	release()
 	if c.metric != index.Cosine {
 		normalize(u)
 	}
@@ -189,13 +191,15 @@ func (c *Collection) scanAll(ctx context.Context, fn func(id uint32, v []float32
 	if c.metric != index.Cosine {
 		unit = make([]float32, c.cfg.Dim)
 	}
+	vector, release := c.vectors(c.g) // quant_search.go
+	defer release()
 	for i, id := range ids {
 		if i&4095 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		v := c.g.Vector(id)
+		v := vector(id)
 		if unit != nil {
 			copy(unit, v)
 			normalize(unit)

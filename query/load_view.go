@@ -57,6 +57,7 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 		return err
 	}
 	var g *index.Graph
+	var qx *exactViews
 	if meta == nil {
 		if sc.Len() != 0 || maxID != 0 {
 			return fmt.Errorf("query: collection %q: %d records but no graph: %w", c.name, sc.Len(), store.ErrCorrupt)
@@ -64,22 +65,31 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 		if g, err = index.New(cfg.Dim, metric, cfg.indexOptions()); err != nil {
 			return err
 		}
+		if qx, err = encodeEmpty(c.db.st, tx, sc, g, true); err != nil { // quant.go
+			return err
+		}
 	} else {
 		r, err := index.Restore(cfg.Dim, metric, cfg.indexOptions(), meta, maxID)
 		if err != nil {
 			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
-		shift, chunks, _, err := sc.VectorChunks()
+		coded, err := restoreCodes(c.name, sc, r, true) // quant.go: the graph views the stored codes
 		if err != nil {
 			return err
 		}
-		if metric == index.Cosine {
-			if chunks, err = unitChunks(chunks, cfg.Dim); err != nil {
+		if !coded {
+			shift, chunks, _, err := sc.VectorChunks()
+			if err != nil {
+				return err
+			}
+			if metric == index.Cosine {
+				if chunks, err = unitChunks(chunks, cfg.Dim); err != nil {
+					return fmt.Errorf("query: collection %q: %w", c.name, err)
+				}
+			}
+			if err := r.SetVectors(shift, chunks); err != nil {
 				return fmt.Errorf("query: collection %q: %w", c.name, err)
 			}
-		}
-		if err := r.SetVectors(shift, chunks); err != nil {
-			return fmt.Errorf("query: collection %q: %w", c.name, err)
 		}
 		if err := sc.ForEachNodeParallel(ctx, runtime.GOMAXPROCS(0), func(_ int, id uint32, node []byte) error {
 			if err := r.Node(id, nil, node); err != nil {
@@ -92,13 +102,19 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 		if g, err = r.Finish(); err != nil {
 			return c.diagnose(ctx, sc, fmt.Errorf("query: collection %q: %w", c.name, err))
 		}
+		if coded {
+			if qx, err = newExactViews(c.db.st, tx, sc, true); err != nil { // quant_view.go
+				return err
+			}
+			tx.ReleaseMapped() // verified: codes and vectors fault back in as searches touch them
+		}
 	}
 	if g.Len() != sc.Len() {
 		return c.diagnose(ctx, sc, fmt.Errorf("query: collection %q: %d graph nodes, %d records: %w", c.name, g.Len(), sc.Len(), store.ErrCorrupt))
 	}
 	c.cfg, c.metric = cfg, metric
 	c.mu.Lock()
-	c.g, c.pin, c.gen = g, tx, c.gen+1
+	c.g, c.pin, c.gen, c.qx = g, tx, c.gen+1, qx
 	c.lazy, c.lc = true, lazyCatalog{reader: sc.Reader(), col: sc, n: sc.Len()}
 	c.mu.Unlock()
 	pinned = true

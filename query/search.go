@@ -57,6 +57,13 @@ type SearchOptions struct {
 	// the records that fail and keeps going until it holds max(k, Ef) that
 	// pass, so it returns min(k, passing records) results.
 	Filter Filter
+	// Oversample applies to collections that hold their vectors as codes
+	// (CollectionConfig.Quantize fp16 or int8): the graph search keeps the
+	// best ceil(k·Oversample) candidates by code distance and re-ranks them
+	// with the exact vectors, so scores are exact; a larger value trades
+	// speed for recall. 0 means index.DefaultOversample; values below 1
+	// count as 1. Ignored for float32 collections.
+	Oversample float64
 }
 
 // Search returns the k records nearest to vec, closest first. vec must have
@@ -111,7 +118,8 @@ func (c *Collection) vectorOf(key string) ([]float32, uint32, error) {
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}
-	return append([]float32(nil), c.g.Vector(id)...), id, nil
+	v, err := c.graphVector(c.g, id) // quant_search.go
+	return v, id, err
 }
 
 // search runs the query q (already in index form) and maps ids to results,
@@ -141,11 +149,10 @@ func (c *Collection) search(ctx context.Context, q []float32, k int, exclude []u
 	g := c.g
 	k, ef = clampK(g, k), clampK(g, ef)
 	filter, scan := c.plan(exclude, opts.Restrict, opts.Filter, opts.Exact, max(k, ef))
-	var ns []index.Neighbor
-	if scan {
-		ns = g.Exact(q, k, filter)
-	} else {
-		ns = g.Search(q, k, ef, filter)
+	ns, err := c.searchGraph(g, q, k, ef, filter, scan, opts.Oversample) // quant_search.go
+	if err != nil {
+		c.mu.RUnlock()
+		return nil, err
 	}
 	out := make([]Result, 0, len(ns))
 	for _, n := range ns {

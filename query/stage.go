@@ -138,6 +138,11 @@ func (s *Staged) Commit(ctx context.Context) error {
 	if s.db.closed {
 		return ErrClosed
 	}
+	if err := c.finishEncoding(ctx); err != nil { // quant.go: an int8 bulk build trains and encodes now
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
 	if err := s.db.st.Update(func(tx *store.Tx) error { return tx.CommitStaged(s.hidden, s.target) }); err != nil {
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		c.closed.Store(true)

@@ -17,6 +17,8 @@ type Stats struct {
 	BytesINT8 int64 `json:"bytes_int8"`
 	// Graph is the HNSW graph's shape: levels, degrees, reachability.
 	Graph index.Stats `json:"graph"`
+	// Encoding is how the graph holds the vectors in memory (quant.go).
+	Encoding EncodingInfo `json:"encoding"`
 }
 
 // Stats returns the collection's statistics. It is safe to call during
@@ -35,5 +37,6 @@ func (c *Collection) Stats() Stats {
 		BytesFP16:  2 * p,
 		BytesINT8:  p,
 		Graph:      c.g.Stats(),
+		Encoding:   c.encodingLocked(),
 	}
 }

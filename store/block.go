@@ -417,6 +417,9 @@ func (c *Collection) foldVectors(b uint32, old, news []deltaEntry) error {
 		}
 	}
 	p := encodeVBlock(b<<c.shift, c.cfg.Dim, rows) // copies every row before the deletes below
+	if err := c.foldCodes(b, rows); err != nil {   // code.go: the block's codes, from the same rows
+		return err
+	}
 	for _, e := range old {
 		if err := c.vectors.Delete(idKey(e.id)); err != nil {
 			return err

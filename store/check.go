@@ -369,4 +369,5 @@ func (c *Collection) checkBlocks(ctx context.Context, prefix string, seqOf map[u
 			report.add("%s: gblocks: block %d: %v", prefix, b, err)
 		}
 	}
+	c.checkCodes(ctx, prefix, report) // code_check.go
 }

@@ -34,6 +34,7 @@ type Collection struct {
 	logIdx  map[uint32][]byte // the log's newest node per id, read once (nodelog.go)
 
 	shift   uint       // log2 of the ids per block
+	codec   codec      // vector encoding and its parameters (code.go)
 	pend    pending    // vector and node writes not yet in the file (block.go)
 	vbCache blockCache // last vector block read
 	gbCache blockCache // last graph block read
@@ -67,6 +68,9 @@ func openCollection(tx *Tx, name string, id uint32, b *bolt.Bucket) (*Collection
 		return nil, err
 	}
 	c.shift = blockShiftFor(c.cfg.Dim)
+	if c.codec, err = parseCodec(c.cfg); err != nil { // Validate passed: never here
+		return nil, corrupt(name, "config", "%v", err)
+	}
 	meta, ok := unseal(metaKey, b.Get(metaKey))
 	if !ok {
 		return nil, corrupt(name, "", "meta fails its checksum")

@@ -33,9 +33,13 @@ const (
 	L2     = "l2"
 )
 
-// EncodingNone is the vector encoding that keeps float32 vectors as they
-// are (Config.Encoding "" means the same).
-const EncodingNone = "none"
+// Vector encodings accepted in Config.Encoding (code.go). EncodingNone
+// keeps float32 vectors as they are ("" means the same).
+const (
+	EncodingNone = "none"
+	EncodingFP16 = "fp16"
+	EncodingINT8 = "int8"
+)
 
 // Config is a collection's fixed configuration, stored in the file when the
 // collection is created and returned unchanged afterwards. The store
@@ -51,10 +55,17 @@ type Config struct {
 	Ef             int    // HNSW default search beam width; >= 0
 	Seed           int64  // random seed for level assignment
 	// Encoding is how the graph holds vectors in memory: "" or "none"
-	// (float32) for now. Reserved for the quantization codecs (FP16,
-	// INT8); EncodingParams is their parameter blob (JSON text, opaque
-	// here). Both are stored and compared like the other fields.
-	Encoding       string
+	// (float32), "fp16" or "int8" (package index/quant). The exact float32
+	// vectors are stored whatever the encoding; an encoded collection
+	// also keeps the codes, in code blocks (code.go).
+	Encoding string
+	// EncodingParams is the INT8 parameters, quant.Int8.MarshalBinary's
+	// bytes in standard base64 (CRC-32C checked by quant), for the
+	// collection's dimension and metric; "" for none and fp16. An int8
+	// collection with "" is untrained: it stores no codes until
+	// Collection.SetEncoding trains it (a staged bulk load). Params are
+	// derived state, not a setting: CreateCollection does not compare
+	// them (mismatch), and SetEncoding replaces them with the codes.
 	EncodingParams string
 	// Embedder is the canonical spec of the embedder that turns text into
 	// this collection's vectors (package query/embed), "" for none. The
@@ -89,13 +100,15 @@ func (cfg Config) Validate() error {
 		return fmt.Errorf("%w: EfConstruction is %d", ErrInvalidConfig, cfg.EfConstruction)
 	case cfg.Ef < 0:
 		return fmt.Errorf("%w: Ef is %d", ErrInvalidConfig, cfg.Ef)
-	case cfg.Encoding != "" && cfg.Encoding != EncodingNone:
-		return fmt.Errorf("%w: unknown vector encoding %q, this build knows %q", ErrInvalidConfig, cfg.Encoding, EncodingNone)
+	}
+	if _, err := parseCodec(cfg); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
 	return nil
 }
 
 // mismatch returns the first field in which a and b differ, formatted.
+// EncodingParams is not compared: it is trained state, not a setting.
 func (cfg Config) mismatch(req Config) (field, stored, requested string, differ bool) {
 	switch {
 	case cfg.Dim != req.Dim:
@@ -110,10 +123,8 @@ func (cfg Config) mismatch(req Config) (field, stored, requested string, differ 
 		return "Ef", strconv.Itoa(cfg.Ef), strconv.Itoa(req.Ef), true
 	case cfg.Seed != req.Seed:
 		return "Seed", strconv.FormatInt(cfg.Seed, 10), strconv.FormatInt(req.Seed, 10), true
-	case cfg.Encoding != req.Encoding:
-		return "Encoding", strconv.Quote(cfg.Encoding), strconv.Quote(req.Encoding), true
-	case cfg.EncodingParams != req.EncodingParams:
-		return "EncodingParams", strconv.Quote(cfg.EncodingParams), strconv.Quote(req.EncodingParams), true
+	case canonicalEncoding(cfg.Encoding) != canonicalEncoding(req.Encoding):
+		return "Encoding", strconv.Quote(canonicalEncoding(cfg.Encoding)), strconv.Quote(canonicalEncoding(req.Encoding)), true
 	case cfg.Embedder != req.Embedder:
 		return "Embedder", strconv.Quote(cfg.Embedder), strconv.Quote(req.Embedder), true
 	}

@@ -167,15 +167,19 @@
 //	      config/
 //	        version   uint32 BE, config encoding version (1)
 //	        config    JSON {"dim","metric","m","ef_construction","ef","seed",
-//	                  "encoding","encoding_params","embedder"}; encoding and
-//	                  encoding_params are reserved for vector quantization
-//	                  (absent: float32); embedder is the text embedder's spec
+//	                  "encoding","encoding_params","embedder"}; encoding is
+//	                  "fp16" or "int8" (absent: float32), encoding_params
+//	                  the INT8 parameters (base64 of quant's MarshalBinary,
+//	                  CRC-32C inside; absent: fp16, or an int8 collection
+//	                  not yet trained); embedder is the text embedder's spec
 //	      keys/       key bytes -> id uint32 BE
 //	      records/    id uint32 BE -> seq uint64 BE | norm float32 LE |
 //	                  keylen uint32 BE | key | metadata (empty or a JSON object)
 //	      order/      seq uint64 BE -> id uint32 BE
 //	      vblocks/    block uint32 BE -> vector block (below)
 //	      gblocks/    block uint32 BE -> graph block (below)
+//	      cblocks/    block uint32 BE -> code block (below; fp16 and int8
+//	                  collections only, created with the first one)
 //	      vectors/    vector deltas: id uint32 BE -> dim × float32 LE, or
 //	                  empty: the id's row in its block is deleted
 //	      graph/      node deltas: id uint32 BE -> the index's node bytes
@@ -215,6 +219,18 @@
 //	graph block   rows uint32 LE (≤ B) | (rows+1) × offset uint32 LE,
 //	              non-decreasing from 0 | the nodes' bytes: row i is
 //	              bytes[offset i : offset i+1], empty when absent
+//
+//	code block    rows uint32 LE (the vector block's) | tag uint32 LE:
+//	              CRC32C of encoding, NUL, encoding_params | the vector
+//	              block's presence bits | rows × code row (int8: dim codes
+//	              then the float32 LE correction; fp16: dim × uint16 LE;
+//	              of the unit vector under cosine; zeros when absent)
+//
+// A code block is rewritten with its vector block (a fold), so block rows
+// always have codes; delta rows have none stored (Collection.CodeChunks
+// encodes them). Open refuses a code block whose seal, tag or rows
+// disagree, and Check also verifies that every stored code is the encoding
+// of its vector under the stored parameters (code.go).
 //
 // Every part of a vector block is a multiple of 4 bytes long, and so is
 // every key and value of vblocks/, so bbolt places a block (and each row)

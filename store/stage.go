@@ -145,6 +145,9 @@ func (db *DB) StageCopy(ctx context.Context, name string) (hidden string, err er
 	if err := db.stageCopyText(ctx, name, hidden); err != nil { // text.go
 		return hidden, fmt.Errorf("store: stage a copy of collection %q: %w", name, err)
 	}
+	if err := db.stageCopyCodes(ctx, name, hidden); err != nil { // code.go
+		return hidden, fmt.Errorf("store: stage a copy of collection %q: %w", name, err)
+	}
 	err = db.Update(func(tx *Tx) error {
 		c, err := tx.Collection(hidden)
 		if err != nil {

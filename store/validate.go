@@ -99,7 +99,8 @@ func checkVector(cfg Config, key string, vec []float32) (float64, error) {
 	if sum > MaxSquaredNorm || sum != 0 && sum < MinSquaredNorm {
 		return 0, &NormError{Key: key, Norm: math.Sqrt(sum)}
 	}
-	return sum, nil
+	return sum, checkEncodable(cfg, key, vec) // code.go
+
 }
 
 // checkMetadata validates metadata and returns what to store (nil for

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -38,6 +40,7 @@ type benchWritesOptions struct {
 	Churn             float64 // fraction deleted and re-inserted in the quality mode
 	Efs               []int
 	Runs              int
+	Phases            []string
 }
 
 func newBenchWritesCommand(g *globalOptions) *cobra.Command {
@@ -85,6 +88,7 @@ directory and is removed.`,
 	fs.Float64Var(&opts.Churn, "churn", 0.3, "with --quality: then delete and re-insert this fraction of all rows in batches of 10,000, for a third curve (0 skips)")
 	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality: search ef sweep")
 	fs.IntVar(&opts.Runs, "runs", 3, "with --quality: timed passes per ef (the fastest is kept)")
+	fs.StringSliceVar(&opts.Phases, "phases", nil, "time only these phases: insert, update, metadata, noop, delete, group-insert (default all; the raw bbolt ceiling always runs)")
 	cmd.MarkFlagsMutuallyExclusive("synthetic", "dataset")
 	return cmd
 }
@@ -103,6 +107,11 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 		return usageErr(fmt.Errorf("--quality must not be negative, got %d", opts.Quality))
 	case opts.M <= 0 || opts.EfConstruction <= 0:
 		return usageErr(fmt.Errorf("--m and --ef-construction must be positive, got %d and %d", opts.M, opts.EfConstruction))
+	}
+	for _, p := range opts.Phases {
+		if !slices.Contains(bench.WritePhases, p) {
+			return usageErr(fmt.Errorf("--phases: unknown phase %q (want %s)", p, strings.Join(bench.WritePhases, ", ")))
+		}
 	}
 	if opts.Quality > 0 {
 		return runBenchWritesQuality(ctx, opts, metric, out)
@@ -153,6 +162,7 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 		Path: path, Metric: metric, M: opts.M, EfConstruction: opts.EfConstruction,
 		Base: base, Extra: extra, Ops: opts.Ops, Budget: opts.Budget, Writers: opts.Writers,
 		BuildThreads: opts.Threads, Progress: barProgress(bar), Logf: logf, Seed: opts.Seed, Freelist: opts.Freelist,
+		Phases: opts.Phases,
 	})
 	finishBar(bar)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,15 @@ func TestBenchWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--ops", "2", "--writers", "2")
+	// --phases: only the inserts (and the ceiling); the inserted keys go again.
+	text = ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--ops", "2", "--phases", "insert")
+	if !strings.Contains(text, "insert") || strings.Contains(text, "update") || strings.Contains(text, "group-insert") {
+		t.Errorf("--phases insert printed:\n%s", text)
+	}
+	if got := ok(t, "--db", db, "-c", "bench", "stats"); !regexp.MustCompile(`(?m)^records\s+300$`).MatchString(got) {
+		t.Errorf("after --phases insert the collection is not back to 300 records:\n%s", got)
+	}
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--phases", "insert,upsert"}, `unknown phase "upsert"`)
 
 	fails(t, exitUsage, []string{"bench", "writes"}, "give one input")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--ops", "0"}, "--ops")

@@ -7,9 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
 )
 
 type compactOptions struct {
@@ -30,7 +34,13 @@ Without --output the database is replaced: the compacted copy is written
 beside it under a temporary name, checked, and renamed over the original
 while the database is locked, so a failure at any point (disk full,
 interrupt) leaves the original as it was. With --output the original is
-left alone and the copy goes to a new file.`,
+left alone and the copy goes to a new file.
+
+In place, compact first retrains the INT8 parameters of every int8
+collection on a sample of its vectors and re-encodes it (as 'quantize --to
+int8' does, through a staged copy swapped in at the end): a collection
+filled one upsert at a time starts from default parameters. With --output
+the parameters are copied as they are.`,
 		Example: `  vecbolt --db words.db compact
   vecbolt --db words.db compact --output words-small.db`,
 		Args: cobra.NoArgs,
@@ -58,6 +68,10 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 		return err
 	}
 	defer closeDB(db, &err)
+	retrained, err := retrainInt8(ctx, db, inPlace)
+	if err != nil {
+		return err
+	}
 	before, err := db.FileSize()
 	if err != nil {
 		return err
@@ -109,8 +123,37 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 	if !inPlace {
 		target = opts.DB + " into " + opts.Output
 	}
-	fmt.Fprintf(out, "compacted %s: %s in %v%s\n", target, sizeChange(before, after), time.Since(start).Round(time.Millisecond), warning)
+	fmt.Fprintf(out, "compacted %s: %s in %v%s%s\n", target, sizeChange(before, after), time.Since(start).Round(time.Millisecond), retrained, warning)
 	return nil
+}
+
+// retrainInt8 retrains and re-encodes every int8 collection of db (in
+// place only: the database is open read-write) and describes what it did
+// for compact's report ("" when nothing).
+func retrainInt8(ctx context.Context, db *query.DB, inPlace bool) (string, error) {
+	if !inPlace {
+		return "", nil
+	}
+	encs, err := db.Encodings()
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for name, enc := range encs {
+		if enc == "int8" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.Quantize(ctx, name, "int8"); err != nil {
+			return "", err
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf(", int8 parameters retrained (%s)", strings.Join(names, ", ")), nil
 }
 
 // sizeChange describes a file going from before to after bytes in honest

@@ -23,6 +23,7 @@ type indexFlags struct {
 	M              int
 	EfConstruction int
 	Ef             int
+	Quantize       string
 }
 
 func (f *indexFlags) register(cmd *cobra.Command) {
@@ -31,7 +32,9 @@ func (f *indexFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.M, "m", 16, "HNSW links per node (M)")
 	fs.IntVar(&f.EfConstruction, "ef-construction", 200, "HNSW build beam width")
 	fs.IntVar(&f.Ef, "ef", 64, "default HNSW search beam width")
+	fs.StringVar(&f.Quantize, "quantize", "none", "vectors in memory: none (float32), fp16 or int8; the exact vectors stay in the file and searches re-rank with them")
 	_ = cmd.RegisterFlagCompletionFunc("metric", completeValues("cosine", "dot", "l2"))
+	_ = cmd.RegisterFlagCompletionFunc("quantize", completeValues("none", "fp16", "int8"))
 }
 
 // config returns the collection configuration for dimension dim, checking
@@ -53,7 +56,10 @@ func (f *indexFlags) config(dim int) (query.CollectionConfig, error) {
 			return query.CollectionConfig{}, usageErr(fmt.Errorf("%s is %d, want %d to %s", p.name, p.v, p.lo, humanCount(int64(p.hi))))
 		}
 	}
-	return query.CollectionConfig{Dim: dim, Metric: m, M: f.M, EfConstruction: f.EfConstruction, Ef: f.Ef}, nil
+	if !slices.Contains([]string{"", "none", "fp16", "int8"}, f.Quantize) {
+		return query.CollectionConfig{}, usageErr(fmt.Errorf("--quantize %q: want none, fp16 or int8", f.Quantize))
+	}
+	return query.CollectionConfig{Dim: dim, Metric: m, M: f.M, EfConstruction: f.EfConstruction, Ef: f.Ef, Quantize: f.Quantize}, nil
 }
 
 type createOptions struct {
@@ -145,6 +151,9 @@ func runCreate(ctx context.Context, opts *createOptions, out io.Writer) (err err
 		verb, name, opts.DB, cfg.Dim, cfg.Metric, cfg.M, cfg.EfConstruction, cfg.Ef)
 	if cfg.Embedder != "" {
 		fmt.Fprintf(out, ", embedder %s", cfg.Embedder)
+	}
+	if cfg.Quantize != "" {
+		fmt.Fprintf(out, ", quantize %s", cfg.Quantize)
 	}
 	fmt.Fprintln(out)
 	return nil

@@ -207,6 +207,7 @@ func remoteStats(ctx context.Context, r *remote, _ []string, out io.Writer) erro
 		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
 		Graph: cs.Graph,
 	}
+	s.setEncoding(cs.Encoding) // stats.go
 	if r.flag.on("json") {
 		return writeJSON(out, s)
 	}
@@ -218,6 +219,7 @@ func remoteStats(ctx context.Context, r *remote, _ []string, out io.Writer) erro
 	row("dimension", "%d", s.Dim)
 	row("metric", "%s", s.Metric)
 	row("index", "HNSW, M %d, efConstruction %d, ef %d", s.M, s.EfConstruction, s.Ef)
+	row("vectors", "%s", s.vectorsRow())
 	gs := cs.Graph
 	if gs.Nodes > 0 && len(gs.Levels) > 0 {
 		row("graph", "%d levels, %s of %s nodes reachable, mean degree %.1f on level 0",

@@ -32,6 +32,9 @@ func (r *remote) searchOptionsOf() *searchOptions {
 }
 
 func remoteSearch(ctx context.Context, r *remote, _ []string, out io.Writer) (err error) {
+	if r.flag.changed("oversample") { // the HTTP API has no oversampling field yet
+		return usageErr(errors.New("--oversample does not run against a server (--server): the HTTP API uses the default oversampling"))
+	}
 	if text, ok := r.flag.optStr("text"); ok && text != "" {
 		return remoteSearchText(ctx, r, text, out)
 	}

@@ -14,15 +14,17 @@ import (
 
 type searchOptions struct {
 	*globalOptions
-	Key      string
-	Vector   string
-	K        int
-	Ef       int
-	Exact    bool
-	Filter   string
-	Restrict int
-	Metadata bool
-	JSON     bool
+	Key    string
+	Vector string
+	K      int
+	Ef     int
+	// Oversample is SearchOptions.Oversample (quantized collections).
+	Oversample float64
+	Exact      bool
+	Filter     string
+	Restrict   int
+	Metadata   bool
+	JSON       bool
 
 	Threshold   float32 // --threshold, when thresholdSet
 	Limit       int     // --limit: cap on threshold results (0: none)
@@ -108,6 +110,7 @@ score in keyword mode, the fused score in hybrid mode (RRF's is at most
 	fs.StringVar(&opts.Vector, "vector", "", "search near this vector")
 	fs.IntVarP(&opts.K, "k", "k", 10, "number of results")
 	fs.IntVar(&opts.Ef, "ef", 0, "HNSW search beam width (default: the collection's)")
+	fs.Float64Var(&opts.Oversample, "oversample", 0, "quantized collections: re-rank the best k x this many candidates by exact distance (default 2)")
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
 	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter")
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
@@ -143,6 +146,9 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	}
 	if opts.K <= 0 {
 		return usageErr(fmt.Errorf("-k must be positive, got %d", opts.K))
+	}
+	if opts.Oversample < 0 || math.IsNaN(opts.Oversample) || math.IsInf(opts.Oversample, 0) {
+		return usageErr(fmt.Errorf("--oversample is %v, want a positive factor (0: the default)", opts.Oversample))
 	}
 	if opts.Ef < 0 || opts.Restrict < 0 {
 		return usageErr(errors.New("--ef and --restrict must not be negative"))
@@ -183,7 +189,7 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		return err
 	}
 	so := query.SearchOptions{
-		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
+		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter, Oversample: opts.Oversample,
 		WithMetadata: opts.Metadata || opts.JSON,
 		WithVectors:  opts.WithVectors, Offset: opts.Offset,
 	}

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vecbolt/vecbolt/query"
 )
 
 type statsOptions struct {
@@ -46,12 +48,21 @@ type statsJSON struct {
 	EfConstruction int      `json:"ef_construction"`
 	Ef             int      `json:"ef"`
 	Embedder       string   `json:"embedder,omitempty"`
-	FileBytes      int64    `json:"file_bytes"`
-	Parameters     int64    `json:"parameters"`
-	FP32Bytes      int64    `json:"fp32_bytes"`
-	FP16Bytes      int64    `json:"fp16_bytes"`
-	INT8Bytes      int64    `json:"int8_bytes"`
-	Graph          any      `json:"graph"` // index.Stats: levels, degrees, reachability
+	// Encoding is how the graph holds the vectors in memory (none, fp16,
+	// int8), VectorBytes what one vector costs there, EncodingParams the
+	// INT8 parameters' scheme and origin (default or trained), ExactInRAM
+	// the exact vectors held in memory for re-ranking (the others are
+	// read from the mapped file).
+	Encoding       string `json:"encoding"`
+	VectorBytes    int    `json:"vector_bytes"`
+	EncodingParams string `json:"encoding_params,omitempty"`
+	ExactInRAM     int    `json:"exact_in_ram"`
+	FileBytes      int64  `json:"file_bytes"`
+	Parameters     int64  `json:"parameters"`
+	FP32Bytes      int64  `json:"fp32_bytes"`
+	FP16Bytes      int64  `json:"fp16_bytes"`
+	INT8Bytes      int64  `json:"int8_bytes"`
+	Graph          any    `json:"graph"` // index.Stats: levels, degrees, reachability
 }
 
 func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error) {
@@ -82,6 +93,7 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 		FP32Bytes: cs.BytesFP32, FP16Bytes: cs.BytesFP16, INT8Bytes: cs.BytesINT8,
 		Graph: cs.Graph,
 	}
+	s.setEncoding(cs.Encoding)
 	if opts.JSON {
 		return writeJSON(out, s)
 	}
@@ -96,6 +108,7 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	if s.Embedder != "" {
 		row("embedder", "%s", s.Embedder)
 	}
+	row("vectors", "%s", s.vectorsRow())
 	gs := cs.Graph
 	if gs.Nodes > 0 && len(gs.Levels) > 0 {
 		row("graph", "%d levels, %s of %s nodes reachable, mean degree %.1f on level 0",
@@ -106,4 +119,21 @@ func runStats(ctx context.Context, opts *statsOptions, out io.Writer) (err error
 	row("  as fp16", "%s", humanBytes(s.FP16Bytes))
 	row("  as int8", "%s", humanBytes(s.INT8Bytes))
 	return tw.Flush()
+}
+
+// setEncoding fills the encoding fields from the collection's.
+func (s *statsJSON) setEncoding(e query.EncodingInfo) {
+	s.Encoding, s.VectorBytes, s.EncodingParams, s.ExactInRAM = e.Encoding, e.VectorBytes, e.Params, e.ExactInRAM
+}
+
+// vectorsRow describes how the vectors are held, for the "vectors" row.
+func (s *statsJSON) vectorsRow() string {
+	v := fmt.Sprintf("%s, %d bytes a vector in RAM (%s)", s.Encoding, s.VectorBytes, humanBytes(int64(s.VectorBytes)*int64(s.Records)))
+	if s.EncodingParams != "" {
+		v += ", params " + s.EncodingParams
+	}
+	if s.Encoding != "none" {
+		v += fmt.Sprintf("; exact vectors re-ranked from the file, %d in RAM", s.ExactInRAM)
+	}
+	return v
 }
