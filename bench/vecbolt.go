@@ -26,6 +26,13 @@ type VecboltOptions struct {
 	M, EfConstruction int
 	// Seed of the graph's level generator.
 	Seed int64
+	// Quantize is the collection's vector encoding in memory
+	// (query.CollectionConfig.Quantize): "" or "none" (float32), "fp16" or
+	// "int8".
+	Quantize string
+	// Oversample is SearchOptions.Oversample for quantized collections; 0
+	// means index.DefaultOversample.
+	Oversample float64
 	// Progress, if set, is handed to UpsertBatch: it is called from the
 	// building goroutines with the number of records linked so far and
 	// must be safe for concurrent use.
@@ -91,6 +98,7 @@ func (v *Vecbolt) Build(ctx context.Context, base *Matrix, threads int) error {
 	v.db = db
 	c, err := db.CreateCollection(ctx, v.opts.Collection, query.CollectionConfig{
 		Dim: base.Dim, Metric: query.Metric(v.opts.Metric), M: v.opts.M, EfConstruction: v.opts.EfConstruction, Seed: v.opts.Seed,
+		Quantize: v.opts.Quantize,
 	})
 	if err != nil {
 		return fmt.Errorf("bench: vecbolt: %w", err)
@@ -125,12 +133,13 @@ func (v *Vecbolt) ReportBuild(r *Row) {
 }
 
 // Search implements System through Collection.Search with ef as
-// SearchOptions.Ef, mapping keys back to row numbers.
+// SearchOptions.Ef (and the Oversample option), mapping keys back to row
+// numbers.
 func (v *Vecbolt) Search(q []float32, k, ef int) ([]int, error) {
 	if v.c == nil {
 		return nil, fmt.Errorf("%w: search before build", ErrBadArgument)
 	}
-	res, err := v.c.Search(context.Background(), q, k, query.SearchOptions{Ef: ef})
+	res, err := v.c.Search(context.Background(), q, k, query.SearchOptions{Ef: ef, Oversample: v.opts.Oversample})
 	if err != nil {
 		return nil, err
 	}
