@@ -311,7 +311,7 @@ func run(ctx context.Context, c config) error {
 	// equal ef.
 	for _, v := range vs {
 		for _, ref := range vs {
-			if ref.enc != "none" || v.enc == "none" || ref.order != v.order || ref.reorder != v.reorder {
+			if ref.enc != "none" || v.enc == "none" || ref.order != v.order || ref.reorder != v.reorder || ref.small != v.small {
 				continue
 			}
 			worst, at := 0.0, efs[0]
