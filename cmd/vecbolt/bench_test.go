@@ -186,15 +186,17 @@ func TestBenchQuantize(t *testing.T) {
 		{[]string{"--quantize", "int8", "--oversample", "3"}, "quantize=int8 oversample=3"},
 	} {
 		out := filepath.Join(dir, strings.ReplaceAll(tc.config, " ", "_")+"x.json")
-		args := append([]string{"bench", "--synthetic", "400,8", "--holdout", "20", "--metric", "l2", "--m", "8",
-			"--ef-construction", "32", "--ef", "40", "--runs", "1", "--inserts", "0", "--work-dir", dir, "--out", out}, tc.args...)
+		args := append([]string{"bench", "--synthetic", "3000,8", "--holdout", "20", "--metric", "l2", "--m", "8",
+			"--ef-construction", "32", "--ef", "16", "--runs", "1", "--inserts", "0", "--work-dir", dir, "--out", out}, tc.args...)
 		ok(t, args...)
 		doc, err := bench.ReadResultFile(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 400 points at ef 40: near exact, quantized or not (rescored).
-		if r := doc.Rows[0]; r.Config != tc.config || r.Recall < 0.9 || r.RSSAfterOpen <= 0 {
+		// 3,000 points at ef 16: recall well above 0.8 quantized or not
+		// (rescored), if the INT8 parameters were trained on the data
+		// (quant.Default clips components beyond ±1 under l2).
+		if r := doc.Rows[0]; r.Config != tc.config || r.Recall < 0.8 || r.RSSAfterOpen <= 0 {
 			t.Errorf("%v: row %+v", tc.args, r)
 		}
 		files = append(files, out)
