@@ -55,6 +55,7 @@ type config struct {
 	cpuProfile                               string
 	bestOf                                   bool
 	clock                                    string
+	waitFile                                 string
 }
 
 func main() {
@@ -74,6 +75,7 @@ func main() {
 	flag.StringVar(&c.commit, "commit", "", "vecbolt commit to record (default: the binary's VCS stamp)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the sweep (not the build) to this file")
 	flag.StringVar(&c.clock, "clock", "wall", "what a pass's time is: wall (QPS as published) or thread (the sweeping thread's CPU time, for A/B comparisons on a loaded machine; Linux)")
+	flag.StringVar(&c.waitFile, "wait-file", "", "build and prepare, then wait until this file exists before sweeping (to build at low priority ahead of a measuring slot)")
 	flag.BoolVar(&c.bestOf, "best-of", false, "merge the result files given as arguments (repeated sweeps of one index) into -o, keeping the fastest pass per ef")
 	flag.Parse()
 	if c.bestOf {
@@ -241,6 +243,21 @@ func run(ctx context.Context, c config) error {
 	vs = all
 	runtime.GC()
 	debug.FreeOSMemory()
+
+	if c.waitFile != "" {
+		logf("ready; waiting for %s before sweeping", c.waitFile)
+		for {
+			if _, err := os.Stat(c.waitFile); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		logf("sweeping (load average %s)", loadAverage())
+	}
 
 	// The interleaved sweep.
 	nq := queries.Rows
@@ -493,4 +510,17 @@ func buildVariants(ctx context.Context, c config, mode string, vs []*variant, ba
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// loadAverage returns the first three fields of /proc/loadavg, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
