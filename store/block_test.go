@@ -267,8 +267,8 @@ func TestBlocksAndDeltas(t *testing.T) {
 			return c.DeleteNode(id)
 		})
 	}
-	if got := bucketKeys(t, db, "graph"); got == 0 {
-		t.Fatal("the deletes of the top ids left no delta")
+	if got := bucketKeys(t, db, "graph") + bucketKeys(t, db, "nodelog"); got == 0 {
+		t.Fatal("the deletes of the top ids left no delta (graph/ or the node log)")
 	}
 	assertModel(t, db, m, "top ids deleted")
 }

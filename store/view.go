@@ -188,8 +188,16 @@ func (c *Collection) Reader() *Reader {
 
 // Key returns the key of the record with id (a copy: it outlives the
 // transaction). A missing record is an error wrapping ErrKeyNotFound, a
-// damaged one an error wrapping ErrCorrupt. O(log n).
-func (r *Reader) Key(id uint32) (string, error) {
+// damaged one an error wrapping ErrCorrupt: a page damaged in a way
+// bbolt does not check (it panics or faults on it) is recovered into that
+// error, never a crash. O(log n).
+func (r *Reader) Key(id uint32) (key string, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			key, err = "", fmt.Errorf("%w: collection %q: reading record %d: %v", ErrCorrupt, r.c.name, id, p)
+		}
+	}()
 	d, err := r.c.record(id)
 	if err != nil {
 		return "", err
@@ -197,9 +205,18 @@ func (r *Reader) Key(id uint32) (string, error) {
 	return string(d.key), nil
 }
 
-// ID returns the id stored for key and whether the key is present.
-// O(log n).
-func (r *Reader) ID(key string) (uint32, bool) { return r.c.ID(key) }
+// ID returns the id stored for key and whether the key is present. A
+// page damaged in a way bbolt does not check (it panics or faults on it)
+// reads as absent, never a crash; Check names it. O(log n).
+func (r *Reader) ID(key string) (id uint32, ok bool) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			id, ok = 0, false
+		}
+	}()
+	return r.c.ID(key)
+}
 
 // Len returns the number of records, in O(1).
 func (r *Reader) Len() int { return r.c.Len() }
