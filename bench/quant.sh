@@ -28,7 +28,9 @@
 # overrides both), THREADS=2 (build), RUNS=3, EFS=16,24,32,48,64,96,128,192,256,384,
 # VARIANTS (see bench/cmd/quant: ENCODING[/ORDER][@OVERSAMPLE], comma-separated)
 # default none,none/bfs,fp16@1,int8,int8/bfs,int8/bfs@3, RSS=0,
-# RSS_ENCODINGS="none int8", DATA=bench/out. Needs Go, g++ and
+# RSS_ENCODINGS="none int8", DATA=bench/out, QUANT (a bench/cmd/quant
+# binary to use instead of building one from this tree, e.g. with a patch
+# under test). Needs Go, g++ and
 # libhnswlib-dev (apt-get install -y libhnswlib-dev g++).
 set -euo pipefail
 if [ $# -lt 1 ]; then
@@ -54,7 +56,11 @@ if [ -n "$commit" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/de
 fi
 echo "== building the tools ($commit)"
 bench/hnswlib/build.sh
-go build -o "$results/quant" ./bench/cmd/quant
+if [ -n "${QUANT:-}" ]; then
+  cp "$QUANT" "$results/quant"
+else
+  go build -o "$results/quant" ./bench/cmd/quant
+fi
 go build -o "$results/vecbolt" ./cmd/vecbolt
 
 # run_set NAME N DIM EFC

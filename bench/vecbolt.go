@@ -26,6 +26,13 @@ type VecboltOptions struct {
 	M, EfConstruction int
 	// Seed of the graph's level generator.
 	Seed int64
+	// Quantize is the collection's vector encoding in memory
+	// (query.CollectionConfig.Quantize): "" or "none" (float32), "fp16" or
+	// "int8".
+	Quantize string
+	// Oversample is SearchOptions.Oversample for quantized collections; 0
+	// means index.DefaultOversample.
+	Oversample float64
 	// Progress, if set, is handed to UpsertBatch: it is called from the
 	// building goroutines with the number of records linked so far and
 	// must be safe for concurrent use.
@@ -68,7 +75,9 @@ func (v *Vecbolt) Path() string { return v.opts.Path }
 func (v *Vecbolt) Collection() string { return v.opts.Collection }
 
 // Build creates the database file and the collection and writes base in
-// one UpsertBatch on threads goroutines (0 = GOMAXPROCS). Row i is stored
+// one UpsertBatch on threads goroutines (0 = GOMAXPROCS); a quantized
+// collection is built staged (DB.Stage, UpsertBatch, Commit), as 'vecbolt
+// import' does, so that INT8 parameters are trained on the data. Row i is stored
 // under key strconv.Itoa(i). The vectors are passed as they are (vecbolt
 // normalises them under cosine). A row vecbolt rejects (NaN, a zero vector
 // under cosine...) fails the build with the row's number.
@@ -89,20 +98,44 @@ func (v *Vecbolt) Build(ctx context.Context, base *Matrix, threads int) error {
 		return fmt.Errorf("bench: vecbolt: %w", err)
 	}
 	v.db = db
-	c, err := db.CreateCollection(ctx, v.opts.Collection, query.CollectionConfig{
+	cfg := query.CollectionConfig{
 		Dim: base.Dim, Metric: query.Metric(v.opts.Metric), M: v.opts.M, EfConstruction: v.opts.EfConstruction, Seed: v.opts.Seed,
-	})
-	if err != nil {
-		return fmt.Errorf("bench: vecbolt: %w", err)
+		Quantize: v.opts.Quantize,
 	}
-	v.c = c
 	recs := make([]query.Record, base.Rows)
 	for i := range recs {
 		recs[i] = query.Record{Key: strconv.Itoa(i), Vector: base.Row(i)}
 	}
+	bopts := query.BatchOptions{Workers: threads, Progress: v.opts.Progress}
 	t0 := time.Now()
-	if err := c.UpsertBatch(ctx, recs, query.BatchOptions{Workers: threads, Progress: v.opts.Progress}); err != nil {
-		return fmt.Errorf("bench: vecbolt: base rows: %w", err)
+	if q := v.opts.Quantize; q == "" || q == "none" || q == "fp32" {
+		if v.c, err = db.CreateCollection(ctx, v.opts.Collection, cfg); err != nil {
+			return fmt.Errorf("bench: vecbolt: %w", err)
+		}
+		t0 = time.Now()
+		if err := v.c.UpsertBatch(ctx, recs, bopts); err != nil {
+			return fmt.Errorf("bench: vecbolt: base rows: %w", err)
+		}
+	} else {
+		// A quantized collection is bulk-built as 'vecbolt import' builds
+		// it: staged, the graph built on the float32 vectors, then (INT8)
+		// parameters trained on the data and everything encoded at Commit.
+		// A collection created empty would encode with quant.Default,
+		// which clips components beyond ±1 under l2 and dot.
+		s, err := db.Stage(ctx, v.opts.Collection, cfg, query.StageOptions{})
+		if err != nil {
+			return fmt.Errorf("bench: vecbolt: %w", err)
+		}
+		if err := s.Collection().UpsertBatch(ctx, recs, bopts); err != nil {
+			_ = s.Abort()
+			return fmt.Errorf("bench: vecbolt: base rows: %w", err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			return fmt.Errorf("bench: vecbolt: %w", err)
+		}
+		if v.c, err = db.Collection(ctx, v.opts.Collection); err != nil {
+			return fmt.Errorf("bench: vecbolt: %w", err)
+		}
 	}
 	v.buildSec = time.Since(t0).Seconds()
 	v.n = base.Rows
@@ -114,7 +147,8 @@ func (v *Vecbolt) Build(ctx context.Context, base *Matrix, threads int) error {
 
 // ReportBuild implements BuildReporter: BuildSeconds becomes the
 // UpsertBatch call alone (graph build plus the one durable commit; not the
-// creation of the empty file and collection), and FileBytes and
+// creation of the empty file and collection; for a quantized collection
+// the stage, UpsertBatch and Commit with its training and encoding), and FileBytes and
 // BytesPerVector the database file after it.
 func (v *Vecbolt) ReportBuild(r *Row) {
 	r.BuildSeconds = v.buildSec
@@ -125,12 +159,13 @@ func (v *Vecbolt) ReportBuild(r *Row) {
 }
 
 // Search implements System through Collection.Search with ef as
-// SearchOptions.Ef, mapping keys back to row numbers.
+// SearchOptions.Ef (and the Oversample option), mapping keys back to row
+// numbers.
 func (v *Vecbolt) Search(q []float32, k, ef int) ([]int, error) {
 	if v.c == nil {
 		return nil, fmt.Errorf("%w: search before build", ErrBadArgument)
 	}
-	res, err := v.c.Search(context.Background(), q, k, query.SearchOptions{Ef: ef})
+	res, err := v.c.Search(context.Background(), q, k, query.SearchOptions{Ef: ef, Oversample: v.opts.Oversample})
 	if err != nil {
 		return nil, err
 	}

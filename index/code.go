@@ -252,22 +252,20 @@ func (g *Graph) decodeRow(dst []float32, id uint32) {
 	}
 }
 
-// rowLines is the number of cache lines of one stored vector or code row,
-// for prefetching.
-func (g *Graph) rowLines() int {
+// prefetchRow starts loading node id's stored row (vector or code) into
+// the cache: every line it touches, counted from its address (a row that
+// does not start on a line boundary spans one more line than its size
+// suggests). Caller holds mu.
+func (g *Graph) prefetchRow(id uint32) {
+	var p unsafe.Pointer
+	var size uintptr
 	if g.enc == quant.None {
-		return (g.dim*4 + 63) / 64
+		p, size = unsafe.Pointer(&g.vec(id)[0]), uintptr(4*g.dim)
+	} else {
+		p, size = unsafe.Pointer(&g.code(id)[0]), uintptr(g.crow)
 	}
-	return (g.crow + 63) / 64
-}
-
-// rowPtr returns the address of node id's stored row, for prefetching.
-// Caller holds mu.
-func (g *Graph) rowPtr(id uint32) *float32 {
-	if g.enc == quant.None {
-		return &g.vec(id)[0]
-	}
-	return (*float32)(unsafe.Pointer(&g.code(id)[0]))
+	a := uintptr(p)
+	prefetchVec((*float32)(p), int((a+size-1)>>6-a>>6)+1)
 }
 
 // prepared is a query in the form the graph's encoding compares fastest:

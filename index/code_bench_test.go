@@ -3,9 +3,12 @@ package index_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/vecbolt/vecbolt/index"
@@ -85,53 +88,60 @@ func encBenchData(b *testing.B, name string, base, queries [][]float32) *encBenc
 }
 
 // search runs one query on the graph of enc: SearchInto for float32,
-// SearchRescore at DefaultOversample otherwise.
-func (s *encBench) search(enc quant.Encoding, dst []index.Neighbor, q []float32, ef int) []index.Neighbor {
+// SearchRescore at oversample os otherwise.
+func (s *encBench) search(enc quant.Encoding, dst []index.Neighbor, q []float32, ef int, os float64) []index.Neighbor {
 	if enc == quant.None {
 		return s.graphs[enc].SearchInto(dst, q, 10, ef, nil)
 	}
-	return s.graphs[enc].SearchRescore(dst, q, 10, ef, nil, 0, s.exact)
+	return s.graphs[enc].SearchRescore(dst, q, 10, ef, nil, os, s.exact)
 }
 
-// efFor returns the smallest ef of a ladder at which enc's mean recall@10
-// reaches target, and that recall.
-func (s *encBench) efFor(enc quant.Encoding, target float64) (int, float64) {
+// efFor returns the cheapest search reaching mean recall@10 target on
+// enc's graph: the smallest beam of a ladder, and at that beam the
+// smallest oversample of 1, 1.5, 2 and 3 whose candidates fit in it (an
+// encoded search cannot beam below 10·oversample), with its recall.
+func (s *encBench) efFor(enc quant.Encoding, target float64) (ef int, os, r float64) {
 	dst := make([]index.Neighbor, 0, 64)
-	var r float64
-	for _, ef := range []int{10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 128, 160, 200, 256} {
-		var sum float64
-		for i, q := range s.queries {
-			dst = s.search(enc, dst, q, ef)
-			sum += recall(dst, s.want[i])
-		}
-		if r = sum / float64(len(s.queries)); r >= target {
-			return ef, r
+	for _, ef = range []int{10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 128, 160, 200, 256} {
+		for _, os = range []float64{1, 1.5, 2, 3} {
+			if enc == quant.None && os > 1 || 10*os > float64(ef) {
+				break
+			}
+			var sum float64
+			for i, q := range s.queries {
+				dst = s.search(enc, dst, q, ef, os)
+				sum += recall(dst, s.want[i])
+			}
+			if r = sum / float64(len(s.queries)); r >= target {
+				return ef, os, r
+			}
 		}
 	}
-	return 256, r
+	return ef, os, r
 }
 
 // cpuPerQuery returns the median over rounds of the thread CPU time per
 // query of enc at ef, each round one pass over the queries; the caller
 // interleaves encodings so that both see the same machine.
-func (s *encBench) cpuPerQuery(enc quant.Encoding, ef int) float64 {
+func (s *encBench) cpuPerQuery(enc quant.Encoding, ef int, os float64) float64 {
 	dst := make([]index.Neighbor, 0, 64)
 	t0 := threadCPU()
 	for _, q := range s.queries {
-		dst = s.search(enc, dst, q, ef)
+		dst = s.search(enc, dst, q, ef, os)
 	}
 	return float64(threadCPU()-t0) / float64(len(s.queries))
 }
 
-// largeEnv adds a 200k × 128 synthetic set to BenchmarkSearchEncoded
-// (minutes to build; its float32 vectors do not fit in cache).
+// largeEnv adds a set of its value's size (n × 128, isoClusters) to
+// BenchmarkSearchEncoded: from 100000 on its float32 vectors (51 MB)
+// outgrow the caches, its INT8 codes (13 MB) less so. Minutes to build.
 const largeEnv = "VECBOLT_INDEX_BENCH_LARGE"
 
 // BenchmarkSearchEncoded measures single-thread search on GloVe 100d (49k,
 // when present) and synthetic clustered 50k × 128, cosine, k = 10, for the
-// same graph in float32, FP16 and INT8 (SearchRescore at
-// DefaultOversample), each at the smallest ef reaching recall@10 0.95 (and
-// 0.99). Besides ns/op it reports the recall, the ef and "x-fp32": the
+// same graph in float32, FP16 and INT8 (SearchRescore), each with the
+// cheapest ef and oversample reaching recall@10 0.95 (and 0.99), see
+// efFor. Besides ns/op it reports the recall, ef, oversample and "x-fp32": the
 // float32 graph's CPU time per query at its own ef over this encoding's,
 // measured interleaved in 7 rounds in the same run (median), so above 1
 // means faster than float32 at equal recall.
@@ -150,10 +160,14 @@ func BenchmarkSearchEncoded(b *testing.B) {
 			return encBenchData(b, "glove", all[:49000], all[49000:])
 		}},
 	}
-	if os.Getenv(largeEnv) != "" {
-		sets = append(sets, dataset{"synthetic/n=200000/dim=128", func(b *testing.B) *encBench {
-			all := clustered(1, 200500, 128, 200, true)
-			return encBenchData(b, "synthetic200k", all[:200000], all[200000:])
+	if v := os.Getenv(largeEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			b.Fatalf("%s=%q: want a number of vectors, at least 1000", largeEnv, v)
+		}
+		sets = append(sets, dataset{fmt.Sprintf("isotropic/n=%d/dim=128", n), func(b *testing.B) *encBench {
+			all := isoClusters(1, n+500, 128)
+			return encBenchData(b, fmt.Sprintf("iso%d", n), all[:n], all[n:])
 		}})
 	}
 	for _, ds := range sets {
@@ -161,13 +175,13 @@ func BenchmarkSearchEncoded(b *testing.B) {
 			for _, enc := range []quant.Encoding{quant.None, quant.FP16, quant.INT8} {
 				b.Run(fmt.Sprintf("%s/recall=%.2f/%s", ds.name, target, enc), func(b *testing.B) {
 					s := ds.load(b)
-					ef, r := s.efFor(enc, target)
-					ef32, _ := s.efFor(quant.None, target)
+					ef, os, r := s.efFor(enc, target)
+					ef32, _, _ := s.efFor(quant.None, target)
 					runtime.LockOSThread()
 					var ratios []float64
 					for range 7 {
-						base := s.cpuPerQuery(quant.None, ef32)
-						ratios = append(ratios, base/s.cpuPerQuery(enc, ef))
+						base := s.cpuPerQuery(quant.None, ef32, 1)
+						ratios = append(ratios, base/s.cpuPerQuery(enc, ef, os))
 					}
 					runtime.UnlockOSThread()
 					slices.Sort(ratios)
@@ -176,15 +190,43 @@ func BenchmarkSearchEncoded(b *testing.B) {
 					b.ResetTimer()
 					i := 0
 					for b.Loop() {
-						dst = s.search(enc, dst, s.queries[i%len(s.queries)], ef)
+						dst = s.search(enc, dst, s.queries[i%len(s.queries)], ef, os)
 						i++
 					}
 					b.StopTimer()
 					b.ReportMetric(r, "recall@10")
 					b.ReportMetric(float64(ef), "ef")
+					b.ReportMetric(os, "oversample")
 					b.ReportMetric(ratios[len(ratios)/2], "x-fp32")
 				})
 			}
 		}
 	}
+}
+
+// isoClusters returns n unit vectors drawn as package bench's Synthetic
+// draws its rows (sqrt(n)/4 gaussian centres N(0,1) per component, each row
+// a centre plus N(0, 0.3²) noise in every dimension), then normalised:
+// full-dimensional noise makes it much harder for HNSW than clustered's
+// 8-d subspace.
+func isoClusters(seed int64, n, dim int) [][]float32 {
+	r := rand.New(rand.NewSource(seed))
+	centres := make([][]float32, max(1, int(math.Sqrt(float64(n))/4)))
+	for i := range centres {
+		centres[i] = make([]float32, dim)
+		for j := range centres[i] {
+			centres[i][j] = float32(r.NormFloat64())
+		}
+	}
+	out := make([][]float32, n)
+	for i := range out {
+		c := centres[r.Intn(len(centres))]
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = c[j] + float32(0.3*r.NormFloat64())
+		}
+		normalize(v)
+		out[i] = v
+	}
+	return out
 }

@@ -125,11 +125,13 @@
 // Inserts compare the new node's exact vector with the codes (a prepared
 // query, as a search). Neighbour selection compares codes with codes:
 // FP16 through F16C, INT8 with one scale (quant.Symmetric) through the
-// integer kernel; with per-dimension scales, where a code-to-code distance
-// is a float loop, each neighbour the heuristic keeps is decoded and
-// prepared as a query once (at most M of them a selection) and the
-// candidates are compared with it by the integer kernel; a full list being
-// shrunk prepares its owner once the same way.
+// integer kernel, INT8 with per-dimension scales by a float loop
+// (quant.Int8.CodeDistance), which BenchmarkSelectInt8 measured 1.7x
+// faster per selection at dim 100 than decoding and preparing each kept
+// neighbour as a query (a selection makes about one comparison per
+// candidate, fewer than the O(dim) preparations cost). A full list being
+// shrunk compares its owner with 2·M+1 nodes: it is decoded and prepared
+// once, then compared by the integer kernel.
 //
 // Restorer.SetEncoding and Restorer.SetCodes restore an encoded graph from
 // code rows viewed in the caller's memory (a mapped file), copying
@@ -142,7 +144,7 @@
 //
 // Build on codes or on float32, then encode? TestEncodingStudy
 // (VECBOLT_INDEX_STUDY=1 go test -run EncodingStudy -v ./index; 2-core
-// AMD EPYC dev box, load average 8-10, Go 1.26, 2026-12-02), cosine, M 16,
+// AMD EPYC dev box, load average 5-9, Go 1.26, 2026-12-02), cosine, M 16,
 // EfConstruction 200, AddBatch on 2 workers, INT8 per-dimension trained on
 // the base; recall@10 against brute force over the exact vectors,
 // SearchRescore at oversample 2 for the encoded graphs (the synthetic set
@@ -150,61 +152,89 @@
 // queries drawn from the same clusters):
 //
 //	GloVe 49k x 100, 1,000 queries   ef 16   ef 32   ef 48   ef 64   ef 96   ef 128  build CPU
-//	float32 (SearchInto)             0.8530  0.9305  0.9597  0.9740  0.9855  0.9911  14.1 s
-//	fp16 built on codes              0.8837  0.9298  0.9590  0.9732  0.9847  0.9904  13.2 s
-//	fp16 built on float32, encoded   0.8841  0.9304  0.9596  0.9738  0.9853  0.9909  14.7 s
-//	int8 built on codes              0.8825  0.9268  0.9586  0.9726  0.9849  0.9909  15.8 s
-//	int8 built on float32, encoded   0.8835  0.9297  0.9594  0.9731  0.9849  0.9909  13.5 s
+//	float32 (SearchInto)             0.8530  0.9304  0.9598  0.9741  0.9855  0.9911  12.6 s
+//	fp16 built on codes              0.8830  0.9289  0.9582  0.9726  0.9841  0.9898  14.8 s
+//	fp16 built on float32, encoded   0.8847  0.9305  0.9598  0.9739  0.9855  0.9912  15.9 s
+//	int8 built on codes              0.8840  0.9279  0.9587  0.9742  0.9857  0.9916  15.1 s
+//	int8 built on float32, encoded   0.8838  0.9300  0.9597  0.9734  0.9851  0.9911  13.9 s
 //
 //	synthetic 50k x 128              ef 16   ef 32   ef 48   ef 64   ef 96   ef 128  build CPU
-//	float32 (SearchInto)             0.9942  0.9996  0.9998  0.9998  0.9998  0.9998   7.6 s
-//	fp16 built on codes              0.9968  0.9986  0.9988  0.9988  0.9988  0.9988   7.6 s
-//	fp16 built on float32, encoded   0.9966  0.9986  0.9988  0.9988  0.9988  0.9988   9.9 s
-//	int8 built on codes              0.9902  0.9930  0.9932  0.9932  0.9932  0.9932   8.4 s
-//	int8 built on float32, encoded   0.9924  0.9948  0.9950  0.9950  0.9950  0.9950  10.1 s
+//	float32 (SearchInto)             0.9942  0.9996  0.9998  0.9998  0.9998  0.9998   6.4 s
+//	fp16 built on codes              0.9962  0.9980  0.9982  0.9982  0.9982  0.9982   5.8 s
+//	fp16 built on float32, encoded   0.9952  0.9972  0.9974  0.9974  0.9974  0.9974   7.6 s
+//	int8 built on codes              0.9936  0.9948  0.9952  0.9952  0.9952  0.9952   9.3 s
+//	int8 built on float32, encoded   0.9926  0.9952  0.9954  0.9954  0.9954  0.9954   8.0 s
 //
 // (At ef 16 the encoded rows search with beam 20 = 10·oversample, hence
-// their higher recall there.) FP16 built either way is within 0.001 of
-// float32 on GloVe; on the synthetic clusters, where many neighbours lie at
-// nearly equal distances, the codes cost 0.001 even after re-ranking. INT8
-// links chosen on codes are slightly worse: up to 0.003 recall on GloVe
-// and 0.002 on the synthetic set below the graph built on float32 and then
-// encoded, which is within 0.001 of float32 on GloVe from ef 48 on (an earlier run
-// with synthetic queries from other clusters than the base's gave the same
-// order, up to 0.007 apart). Build CPU time does not separate the two
-// (process CPU, GC included, on a loaded machine: the order flips between
-// the datasets). Decision: a bulk build (and compact) builds on float32
-// and then calls SetEncoding; single upserts link on codes, as they must
-// (the graph holds no float32 vectors then). The float32 slabs cost
-// 4·n·dim bytes during the bulk build only.
+// their higher recall there.) The two ways of building give the same
+// recall within the run-to-run spread of a 2-worker build (0.001-0.002:
+// the FP16 rows change order between runs), and FP16 is within 0.002 of
+// float32 on GloVe. An earlier run, whose neighbour selection prepared
+// each kept INT8 neighbour as a query instead of comparing codes with
+// CodeDistance, put INT8 built on codes up to 0.003 below the other; the
+// code-to-code comparison closed that gap. Build CPU time (process CPU,
+// GC included, on a loaded machine) does not separate them either: INT8
+// on codes took 15.1 s against 13.9 on GloVe in this run, 15.8 against
+// 13.5 in the earlier one, 9.3 against 8.0 and 8.4 against 10.1 on the
+// synthetic set. Decision: both paths stay. Single upserts link on codes,
+// as they must; a bulk build may build on float32 and call SetEncoding
+// (the float32 slabs then cost 4·n·dim bytes during the build) or encode
+// first and build on codes (no float32 slab at all): the same graph
+// quality either way.
 //
-// Oversampling, from the same runs (recall@10 of INT8 built on float32,
+// Oversampling, from the same run (recall@10 of INT8 built on float32,
 // then encoded; the columns as above):
 //
 //	GloVe 49k          ef 16   ef 32   ef 48   ef 64   ef 96   ef 128
-//	no re-ranking      0.8493  0.9226  0.9503  0.9629  0.9731  0.9790
-//	oversample 1       0.8493  0.9226  0.9503  0.9629  0.9731  0.9790
-//	oversample 2       0.8835  0.9297  0.9594  0.9731  0.9849  0.9909
-//	oversample 3       0.9248  0.9297  0.9594  0.9731  0.9849  0.9909
-//	oversample 4       0.9489  0.9489  0.9594  0.9731  0.9849  0.9909
+//	no re-ranking      0.8496  0.9228  0.9505  0.9631  0.9732  0.9791
+//	oversample 1       0.8496  0.9228  0.9505  0.9631  0.9732  0.9791
+//	oversample 2       0.8838  0.9300  0.9597  0.9734  0.9851  0.9911
+//	oversample 3       0.9251  0.9300  0.9597  0.9734  0.9851  0.9911
+//	oversample 4       0.9493  0.9493  0.9597  0.9734  0.9851  0.9911
 //
 //	synthetic 50k      ef 16   ef 32   ef 48   ef 64   ef 96   ef 128
-//	no re-ranking      0.9076  0.9098  0.9110  0.9112  0.9112  0.9112
-//	oversample 2       0.9924  0.9938  0.9948  0.9950  0.9950  0.9950
-//	oversample 3       0.9974  0.9974  0.9980  0.9982  0.9982  0.9982
-//	oversample 4       0.9982  0.9982  0.9982  0.9982  0.9982  0.9982
+//	no re-ranking      0.9078  0.9114  0.9116  0.9116  0.9116  0.9116
+//	oversample 2       0.9926  0.9952  0.9954  0.9954  0.9954  0.9954
+//	oversample 3       0.9978  0.9984  0.9986  0.9986  0.9986  0.9986
+//	oversample 4       0.9986  0.9986  0.9986  0.9986  0.9986  0.9986
 //
 // Re-ranking is what makes INT8 usable: without it recall stalls at 0.91
 // on the synthetic clusters, whose fine structure is below the codes'
 // resolution, and at 0.979 on GloVe. On GloVe oversample 2 reaches what 3
 // and 4 reach wherever ef >= 10·oversample (the true neighbours the codes
 // misrank are within the code top 20; the rest are missed by the graph);
-// on the synthetic clusters 2 stalls at 0.9950 and 3 reaches 4's 0.9982.
-// Where 3 and 4 score higher at small ef it is their wider beam, which a
-// larger ef buys as well. DefaultOversample is therefore 3, the smallest
-// factor that reaches the ceiling on both: 30 exact distances per query
-// for k = 10, a few percent of a search's CPU (rescore took 7% of the
-// profile at oversample 2 on GloVe at ef 128).
+// on the synthetic clusters 2 stalls at 0.9954 and 3 reaches 4's 0.9986
+// within 0.0002 (an earlier run: 0.9950, 0.9982, 0.9982). Where 3 and 4
+// score higher at small ef it is their wider beam, which a larger ef buys
+// as well. DefaultOversample is therefore 3, the smallest factor that
+// reaches the ceiling on both: 30 exact distances per query for k = 10, a
+// few percent of a search's CPU (re-ranking took 7% of the profile at
+// oversample 2 on GloVe at ef 128).
+//
+// Search speed at equal recall: BenchmarkSearchEncoded runs one graph
+// (built on float32, restored as FP16 and INT8 with the same links), one
+// thread, k = 10, each encoding at the cheapest ef and oversample reaching
+// the target, and reports the float32 graph's thread CPU time per query
+// over the encoding's, interleaved in 7 rounds (median; above 1 is faster
+// than float32). 2026-12-02, load average 8-20:
+//
+//	                                   recall 0.95            recall 0.99
+//	GloVe 49k x 100 (in cache)         fp16 0.96x, int8 0.95x  fp16 1.03x, int8 1.05x
+//	isotropic 100k x 128 (51 MB fp32)  fp16 1.02x, int8 1.12x  fp16 0.96x, int8 1.10x
+//
+// (go test -run XXX -bench SearchEncoded/glove -benchtime 3000x ./index;
+// VECBOLT_INDEX_BENCH_LARGE=100000 go test -run XXX -bench
+// SearchEncoded/isotropic -benchtime 2000x ./index; the float32 graph
+// against itself measures 0.99-1.01x.) While the vectors sit in the
+// cache, an INT8 distance costs what a float32 one does at dim 100
+// (quant's kernel table: 9.1 against 9.0 ns) and re-ranking adds its exact
+// distances, so the two are even; as the float32 vectors outgrow the
+// cache, the 4x smaller rows start to pay (1.1x at 100k). The issue's
+// figures against hnswlib at 200k and 1M are the bench tool's (qbench).
+// BenchmarkEncodingSwitch measures the encoding switch in the search loop
+// against the float32 loop as it was before encodings, on a float32
+// graph: 1.007x and 1.03x in two runs (spread 0.87-1.7), i.e. not
+// measurable.
 //
 // # Concurrency
 //

@@ -3,8 +3,6 @@ package index
 import (
 	"cmp"
 	"slices"
-
-	"github.com/vecbolt/vecbolt/index/quant"
 )
 
 // selectNeighbors is the neighbour-selection heuristic of the paper
@@ -14,14 +12,16 @@ import (
 // to the base than to every candidate already kept, which spreads links
 // over directions instead of piling them into one cluster. At most m are
 // appended to dst[:0]; fewer than m candidates are kept as they are.
-// Caller holds mu.
+// On an encoded graph the candidates are compared code to code
+// (nodeDist): under INT8 with per-dimension scales that is a float loop,
+// yet BenchmarkSelectInt8 measured it 1.7x faster at dim 100 (12.2-12.9
+// against 21.2-21.5 µs a selection) than preparing each kept neighbour as
+// a query once (O(dim) each, up to M of them): a selection makes about one
+// comparison per candidate. Caller holds mu.
 func (g *Graph) selectNeighbors(s *searcher, cands []Neighbor, m int, dst []Neighbor) []Neighbor {
 	dst = dst[:0]
 	if len(cands) < m {
 		return append(dst, cands...)
-	}
-	if g.enc == quant.INT8 && g.i8.Scheme() != quant.Symmetric {
-		return g.selectPrepared(s, cands, m, dst)
 	}
 	for _, c := range cands {
 		if len(dst) >= m {
@@ -36,35 +36,6 @@ func (g *Graph) selectNeighbors(s *searcher, cands []Neighbor, m int, dst []Neig
 			}
 		}
 		if good {
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-// selectPrepared is selectNeighbors for INT8 codes with per-dimension
-// scales, where a distance between two codes is a float loop
-// (quant.Int8.CodeDistance): each kept neighbour is decoded and prepared
-// as a query once (at most m of them), and every candidate is compared
-// with the prepared ones by the integer kernel.
-func (g *Graph) selectPrepared(s *searcher, cands []Neighbor, m int, dst []Neighbor) []Neighbor {
-	if len(s.kept) < m {
-		s.kept = append(s.kept, make([]prepared, m-len(s.kept))...)
-	}
-	for _, c := range cands {
-		if len(dst) >= m {
-			break
-		}
-		good := true
-		for i := range dst {
-			s.ndist++
-			if g.pdist(&s.kept[i], c.ID) < c.Dist {
-				good = false
-				break
-			}
-		}
-		if good {
-			g.prepareNode(&s.kept[len(dst)], c.ID)
 			dst = append(dst, c)
 		}
 	}

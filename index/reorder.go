@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sync/atomic"
 
@@ -75,7 +76,9 @@ func ParseOrder(s string) (Order, error) {
 // allocates a second copy of the vectors and level-0 lists while it runs.
 // A graph whose vectors are views of the caller's memory
 // (Restorer.SetVectors, SetCodes) gets vectors or codes of its own,
-// advised onto transparent huge pages on Linux (adviseHugeChunks). The in-link index that
+// and every new slab is advised onto transparent huge pages on Linux
+// (adviseHuge: fewer TLB misses in searches) unless the environment has
+// VECBOLT_HUGEPAGES=off (read at each call; for measuring the order alone). The in-link index that
 // writes need is rebuilt lazily by the next write or Check.
 func (g *Graph) Reorder(o Order) ([]uint32, error) {
 	if o > OrderGorder {
@@ -167,15 +170,28 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 		vecs  [][]float32
 		codes [][]byte
 	)
+	huge := os.Getenv("VECBOLT_HUGEPAGES") != "off"
 	if g.enc == quant.None {
 		vecs = growChunks[float32](nil, g.capacity, g.dim)
-		adviseHugeChunks(vecs)
+		for _, c := range vecs {
+			if huge {
+				adviseHuge(c)
+			}
+		}
 	} else {
 		codes = growChunks[byte](nil, g.capacity, g.crow)
-		adviseHugeChunks(codes)
+		for _, c := range codes {
+			if huge {
+				adviseHuge(c)
+			}
+		}
 	}
 	links0 := growChunks[uint32](nil, g.capacity, g.stride0)
-	adviseHugeChunks(links0)
+	for _, c := range links0 {
+		if huge {
+			adviseHuge(c)
+		}
+	}
 	upper := make([][]uint32, g.capacity)
 	levels := make([]uint8, g.capacity)
 	state := make([]uint32, g.capacity)

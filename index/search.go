@@ -123,7 +123,6 @@ func (g *Graph) searchLayer(s *searcher, q *prepared, ep uint32, epDist float32,
 	}
 	s.cand.push(Neighbor{ep, epDist})
 	var ndist uint64
-	lines := g.rowLines()
 	for len(s.cand) > 0 {
 		c := s.cand[0]
 		if c.Dist > lower && len(s.res) >= ef {
@@ -143,7 +142,7 @@ func (g *Graph) searchLayer(s *searcher, q *prepared, ep uint32, epDist float32,
 				continue
 			}
 			batch = append(batch, nb)
-			prefetchVec(g.rowPtr(nb), lines)
+			g.prefetchRow(nb)
 		}
 		s.batch = batch
 		for _, nb := range batch {

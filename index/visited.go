@@ -59,7 +59,6 @@ type searcher struct {
 	removed  []edge       // level-0 links removed by the current write, to prove reachable (repair.go)
 	qry      prepared     // the query of the current search or insert
 	aux      prepared     // a node prepared as a query inside a write (addLink)
-	kept     []prepared   // the neighbours kept by selectNeighbors, prepared (INT8 per-dimension)
 	ndist    uint64       // distance computations since taken from the pool
 }
 

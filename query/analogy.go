@@ -408,9 +408,12 @@ func (c *Collection) RankByCentrality(ctx context.Context, keys []string) ([]Res
 	vector, release := c.vectors(c.g)
 	defer release()
 	for i, k := range keys {
-		id, ok := c.idOf(k)
-		if !ok {
+		id, ok, err := c.idOf(k)
+		if err != nil || !ok {
 			c.mu.RUnlock()
+			if err != nil {
+				return nil, err
+			}
 			return nil, &KeyError{Collection: c.name, Key: k}
 		}
 		units[i] = append([]float32(nil), vector(id)...)

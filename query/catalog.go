@@ -133,15 +133,19 @@ func (c *Collection) keyOf(id uint32) (string, error) {
 	return k, nil
 }
 
-// idOf returns the id stored for key. The caller holds c.mu. O(1), or
-// O(log n) when lazy.
-func (c *Collection) idOf(key string) (uint32, bool) {
+// idOf returns the id stored for key. A lazily loaded collection reads it
+// from the file's key index: a damaged page there is an error wrapping
+// store.ErrCorrupt. The caller holds c.mu. O(1), or O(log n) when lazy.
+func (c *Collection) idOf(key string) (uint32, bool, error) {
 	if !c.lazy {
 		id, ok := c.ids[key]
-		return id, ok
+		return id, ok, nil
 	}
-	id, ok := c.lc.reader.ID(key)
-	return id, ok && c.g.Live(id)
+	id, ok, err := c.lc.reader.ID(key)
+	if err != nil {
+		return 0, false, fmt.Errorf("query: collection %q: key %q: %w", c.name, key, err)
+	}
+	return id, ok && c.g.Live(id), nil
 }
 
 // count returns the number of records. The caller holds c.mu.

@@ -312,7 +312,7 @@ func (c *Collection) Get(ctx context.Context, key string) (Record, error) {
 func (c *Collection) Has(key string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	_, ok := c.idOf(key)
+	_, ok, _ := c.idOf(key) // a damaged key index reads as absent here; Get and Check report it
 	return ok
 }
 

@@ -135,7 +135,12 @@ type CollectionConfig struct {
 	// (float32), "fp16" (2 bytes a component) or "int8" (1 byte a
 	// component plus 4 a vector). The exact float32 vectors stay in the
 	// file and searches re-rank with them, so scores stay exact (see
-	// quant.go). Changed only by rebuilding: DB.Quantize, or compact.
+	// quant.go). INT8 parameters start from quant.Default (which clips
+	// components beyond ±1 under dot and l2) unless the first write is a
+	// bulk one: a Stage (import) or an UpsertBatch of 256 or more records
+	// into the empty collection trains them on the data. DB.Quantize (and
+	// compact) retrains. The encoding changes only by rebuilding:
+	// DB.Quantize.
 	Quantize string `json:"quantize,omitempty"`
 }
 

@@ -42,7 +42,10 @@ func (o SimilarOptions) analogy(m Method) AnalogyOptions {
 // unitOf returns a unit-length copy of the vector stored under key and its
 // id. The caller holds c.mu.
 func (c *Collection) unitOf(key string) ([]float32, uint32, error) {
-	id, ok := c.idOf(key)
+	id, ok, err := c.idOf(key)
+	if err != nil {
+		return nil, 0, err
+	}
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/vecbolt/vecbolt/index"
@@ -22,7 +23,9 @@ import (
 //
 // INT8 parameters: a collection created empty (CreateCollection) starts
 // from quant.Default (symmetric, bound 1: exact for unit vectors, clipping
-// beyond ±1 under dot and l2) and its single writes encode with them; a
+// beyond ±1 under dot and l2) and its single writes encode with them,
+// unless its first write is an UpsertBatch of at least 256 records, which
+// trains them on a sample of the batch first (trainFirstBatch); a
 // bulk build into a new staged collection (DB.Stage, `vecbolt import`)
 // builds the graph on the float32 vectors and, at Commit, trains
 // per-dimension min/max parameters on a seeded sample (trainParams) and
@@ -33,12 +36,12 @@ import (
 // Memory, GloVe 50k × 100 (cosine), imported with and without --quantize
 // int8, opened read-only in a fresh process that answers one query
 // (`vecbolt --db D -c glove bench probe-open --query <king's vector>`,
-// two runs each, load average 8.5-9, 2 Dec 2026):
+// two runs each, load average 17, 2 Dec 2026, after merging s18-open's
+// read-only loader):
 //
 //	                    none       int8
-//	Go heap after open  35.3 MiB   16.3 MiB   (-19.0: the float32 unit vectors)
-//	RSS after open      50.6 MiB   40.2 MiB   (of which file pages 17.6 / 26.0)
-//	open + 1 query      0.54 s     0.24-0.33 s
+//	Go heap after open  31.7 MiB   12.6 MiB   (-19.1: the float32 unit vectors)
+//	RSS after open      73.3 MiB   37.2 MiB   (0.51×; file pages 43.3 / 25.9)
 //
 // The int8 graph's codes (5.0 MiB) and the exact vectors are pages of the
 // mapped file, faulted in as searches touch them and dropped from the
@@ -240,4 +243,81 @@ func encodeEmpty(st *store.DB, tx *store.Tx, sc *store.Collection, g *index.Grap
 		return nil, fmt.Errorf("query: collection %q: %w", sc.Name(), err)
 	}
 	return newExactViews(st, tx, sc, view)
+}
+
+// stageUntrained creates the staged collection for a bulk load into
+// target when target is an empty int8 collection: an empty copy of its
+// configuration with the parameters dropped, so that the load builds on
+// float32 and Commit trains on the loaded vectors (finishEncoding),
+// instead of encoding everything with the quant.Default parameters an
+// empty collection starts with. It returns "" (and does nothing) for any
+// other target, which Stage copies. O(1).
+func (db *DB) stageUntrained(target string) (hidden string, err error) {
+	err = db.st.Update(func(tx *store.Tx) error {
+		c, err := tx.Collection(target)
+		if err != nil {
+			return err
+		}
+		sc := c.Config()
+		if sc.Encoding != store.EncodingINT8 || c.Len() != 0 || c.NextSeq() != 1 {
+			return nil
+		}
+		sc.EncodingParams = ""
+		hidden, _, err = tx.CreateStaged(target, sc)
+		return err
+	})
+	return hidden, err
+}
+
+// minTrainBatch is the smallest first batch that trains an empty int8
+// collection's parameters (trainFirstBatch).
+const minTrainBatch = 256
+
+// trainFirstBatch trains the INT8 parameters of an empty int8 collection
+// on its first UpsertBatch, when that batch has at least minTrainBatch
+// records: a seeded sample of the batch's vectors (as the graph takes
+// them: unit under cosine) replaces quant.Default, which would clip dot
+// and l2 data beyond ±1, before anything is encoded. The collection must
+// never have been written (store NextSeq 1); otherwise, and for smaller
+// batches, the parameters stay until compact or DB.Quantize. Cost:
+// O(sample·dim) plus the reload of an empty collection.
+func (c *Collection) trainFirstBatch(ctx context.Context, units [][]float32) error {
+	if c.cfg.Quantize != store.EncodingINT8 || len(units) < minTrainBatch {
+		return nil
+	}
+	c.mu.RLock()
+	g := c.g
+	c.mu.RUnlock()
+	if g.Encoding() != quant.INT8 || g.MaxID() != 0 {
+		return nil // untrained (a staged build) or already written
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	sample := units
+	if len(sample) > TrainSample {
+		rng := rand.New(rand.NewPCG(uint64(c.cfg.Seed), 0x9e3779b97f4a7c15))
+		sample = make([][]float32, TrainSample)
+		for i := range sample {
+			sample[i] = units[rng.IntN(len(units))]
+		}
+	}
+	q, err := quant.Train(c.cfg.Dim, quantMetric(c.cfg.Metric), sample, quant.TrainOptions{})
+	if err != nil {
+		return fmt.Errorf("query: collection %q: training int8 parameters: %w", c.name, err)
+	}
+	trained := false
+	if err := c.db.st.Update(func(tx *store.Tx) error {
+		sc, err := tx.Collection(c.name)
+		if err != nil || sc.Len() != 0 || sc.NextSeq() != 1 {
+			return err
+		}
+		trained = true
+		return sc.SetEncoding(store.EncodingINT8, store.EncodeParams(q))
+	}); err != nil || !trained {
+		return err
+	}
+	return c.load(ctx)
 }

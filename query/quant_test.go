@@ -98,8 +98,8 @@ func TestQuantizedSearchScoresExact(t *testing.T) {
 				if info.Encoding != enc || info.VectorBytes != wantBytes {
 					t.Fatalf("Encoding() = %+v, want %s at %d bytes a vector", info, enc, wantBytes)
 				}
-				if enc == "int8" && !strings.HasPrefix(info.Params, "default symmetric") {
-					t.Fatalf("params %q, want the default", info.Params)
+				if enc == "int8" && info.Params != "trained per-dimension" {
+					t.Fatalf("params %q, want trained on the first batch", info.Params)
 				}
 				opts := query.SearchOptions{Ef: 64, Oversample: 3}
 				checkExactScores(t, c, metric, keys, vecs, queries, 10, opts, 0.9)
@@ -503,5 +503,36 @@ func TestQuantizedNoWorkForNoChange(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestFirstBatchTrains: the first UpsertBatch of at least 256 records into
+// an empty int8 collection trains the parameters (quant.Default would clip
+// these l2 components, about ±5, to ±1); a smaller first batch, or a
+// batch after a write, keeps the default.
+func TestFirstBatchTrains(t *testing.T) {
+	const dim = 10
+	db, _ := openTemp(t)
+	cfg := query.CollectionConfig{Dim: dim, Metric: query.L2, Quantize: "int8", M: 12, EfConstruction: 100}
+	c, err := db.CreateCollection(ctx, "c", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs := clustered(21, 600, dim)
+	keys := fill(t, c, vecs)
+	if p := c.Encoding().Params; p != "trained per-dimension" {
+		t.Fatalf("after the first batch: %q", p)
+	}
+	checkExactScores(t, c, query.L2, keys, vecs, clustered(22, 15, dim), 10, query.SearchOptions{Ef: 64}, 0.9)
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	small, err := db.CreateCollection(ctx, "small", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, small, vecs[:100])
+	if p := small.Encoding().Params; !strings.HasPrefix(p, "default") {
+		t.Fatalf("after a batch of 100: %q", p)
 	}
 }

@@ -114,7 +114,10 @@ func (c *Collection) vectorOf(key string) ([]float32, uint32, error) {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	id, ok := c.idOf(key)
+	id, ok, err := c.idOf(key)
+	if err != nil {
+		return nil, 0, err
+	}
 	if !ok {
 		return nil, 0, &KeyError{Collection: c.name, Key: key}
 	}

@@ -75,10 +75,15 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 	}
 	var hidden string
 	if opts.Copy && exists {
+		if hidden, err = db.stageUntrained(target); err != nil { // quant.go: an empty int8 target trains its bulk build
+			return nil, err
+		}
+	}
+	if opts.Copy && exists && hidden == "" {
 		if hidden, err = db.st.StageCopy(ctx, target); err != nil {
 			return nil, err
 		}
-	} else {
+	} else if hidden == "" {
 		cfg = cfg.withDefaults()
 		if cfg.Embedder, err = canonicalEmbedder(cfg.Embedder); err != nil { // doc_embedder.go
 			return nil, fmt.Errorf("query: collection %q: %w", target, err)

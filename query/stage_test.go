@@ -125,8 +125,9 @@ func TestStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cs := range st.Collections {
-		if g, v := cs.Buckets["graph"].Keys, cs.Buckets["vectors"].Keys; cs.Name == "d" && (g != 0 || v != 0) {
-			t.Errorf("after Commit: %d node and %d vector deltas, want none", g, v)
+		g, v, l := cs.Buckets["graph"].Keys, cs.Buckets["vectors"].Keys, cs.Buckets["nodelog"].Keys
+		if cs.Name == "d" && (g != 0 || v != 0 || l != 0) {
+			t.Errorf("after Commit: %d node deltas, %d vector deltas and %d node log values, want none", g, v, l)
 		}
 	}
 	s, err = db.Stage(ctx, "c", cfg, query.StageOptions{})

@@ -99,6 +99,9 @@ func (c *Collection) UpsertBatch(ctx context.Context, recs []Record, opts BatchO
 	if len(req.recs) == 0 {
 		return nil
 	}
+	if err := c.trainFirstBatch(ctx, req.units); err != nil { // quant.go: an empty int8 collection trains on it
+		return err
+	}
 	return c.submit(req)
 }
 

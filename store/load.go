@@ -588,13 +588,24 @@ func (c *Collection) ForEachRecordKey(fn func(id uint32, key []byte, seq uint64,
 	return nil
 }
 
-// FoldDeltas folds every vector and node delta of collection name into
-// its blocks, a few blocks per transaction, so that a load reads blocks
+// FoldDeltas folds the node log and every vector and node delta of
+// collection name into its blocks, a few blocks per transaction, so that a load reads blocks
 // only (a bulk load leaves deltas in the blocks its batches straddle, and
 // the neighbours its later batches relink). The pages read are released
 // from the resident set after each transaction (Tx.ReleaseMapped). Cost:
 // O(size of the blocks that have deltas).
 func (db *DB) FoldDeltas(ctx context.Context, name string) error {
+	// The node log first: its newest nodes become graph/ deltas, or fold
+	// their blocks (nodelog.go).
+	if err := db.Update(func(tx *Tx) error {
+		c, err := tx.Collection(name)
+		if err != nil {
+			return err
+		}
+		return c.FoldNodeLog()
+	}); err != nil {
+		return err
+	}
 	var blocks []uint32
 	if err := db.View(func(tx *Tx) error {
 		c, err := tx.Collection(name)

@@ -188,8 +188,11 @@ func (c *Collection) Reader() *Reader {
 
 // Key returns the key of the record with id (a copy: it outlives the
 // transaction). A missing record is an error wrapping ErrKeyNotFound, a
-// damaged one an error wrapping ErrCorrupt. O(log n).
-func (r *Reader) Key(id uint32) (string, error) {
+// damaged one (its value, or a page on the way to it) an error wrapping
+// ErrCorrupt. O(log n).
+func (r *Reader) Key(id uint32) (key string, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer r.recover(&err)
 	d, err := r.c.record(id)
 	if err != nil {
 		return "", err
@@ -197,9 +200,25 @@ func (r *Reader) Key(id uint32) (string, error) {
 	return string(d.key), nil
 }
 
-// ID returns the id stored for key and whether the key is present.
+// ID returns the id stored for key and whether the key is present. A
+// damaged page of the key index is an error wrapping ErrCorrupt.
 // O(log n).
-func (r *Reader) ID(key string) (uint32, bool) { return r.c.ID(key) }
+func (r *Reader) ID(key string) (id uint32, ok bool, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer r.recover(&err)
+	id, ok = r.c.ID(key)
+	return id, ok, nil
+}
+
+// recover turns a panic or a fault of bbolt reading a damaged page of the
+// mapped file into an error wrapping ErrCorrupt, so that a search of a
+// damaged file (which holds its collection's lock) returns instead of
+// unwinding. Deferred by Key and ID.
+func (r *Reader) recover(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%w: collection %q: reading the file: %v", ErrCorrupt, r.c.name, p)
+	}
+}
 
 // Len returns the number of records, in O(1).
 func (r *Reader) Len() int { return r.c.Len() }

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -37,6 +39,8 @@ type benchOptions struct {
 
 	Metric            string
 	M, EfConstruction int
+	Quantize          string
+	Oversample        float64
 	Efs               []int
 	K                 int
 	Threads           int
@@ -102,6 +106,8 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	fs.StringVar(&opts.Metric, "metric", "cosine", "distance: cosine, dot or l2")
 	fs.IntVar(&opts.M, "m", 16, "HNSW links per node (M)")
 	fs.IntVar(&opts.EfConstruction, "ef-construction", 200, "HNSW build beam width")
+	fs.StringVar(&opts.Quantize, "quantize", "none", "vectors in memory: none (float32), fp16 or int8 (searches re-rank with the exact vectors); each encoding is its own curve in 'bench plot'")
+	fs.Float64Var(&opts.Oversample, "oversample", 0, "re-rank ceil(k×oversample) candidates on a quantized collection (0: the default, index.DefaultOversample)")
 	fs.IntSliceVar(&opts.Efs, "ef", bench.DefaultEfs, "search ef sweep")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours per query and recall depth (at most the truth's depth, 100 when computed)")
 	fs.IntVar(&opts.Threads, "threads", runtime.NumCPU(), "build threads")
@@ -114,6 +120,7 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	fs.BoolVar(&opts.KeepDB, "keep-db", false, "keep the benchmark's databases (printed at the end)")
 	fs.StringVar(&opts.Commit, "commit", "", "vecbolt commit to record (default: the binary's VCS stamp)")
 	_ = cmd.RegisterFlagCompletionFunc("metric", completeValues("cosine", "dot", "l2"))
+	_ = cmd.RegisterFlagCompletionFunc("quantize", completeValues("none", "fp16", "int8"))
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	cmd.MarkFlagsMutuallyExclusive("base", "dataset", "synthetic")
 	cmd.AddCommand(newBenchPlotCommand(g), newBenchProbeCommand(g), newBenchWritesCommand(g))
@@ -159,7 +166,8 @@ func runBench(ctx context.Context, opts *benchOptions, out io.Writer) (err error
 	// Build and sweep.
 	buildBar := newCountBar(opts.progress, opts.stderr, ds.Base.Rows, "building")
 	sys := bench.NewVecbolt(bench.VecboltOptions{Path: filepath.Join(dir, "bench.db"), Metric: metric,
-		M: opts.M, EfConstruction: opts.EfConstruction, Progress: barProgress(buildBar)})
+		M: opts.M, EfConstruction: opts.EfConstruction, Quantize: opts.Quantize, Oversample: opts.Oversample,
+		Progress: barProgress(buildBar)})
 	defer sys.Close()
 	var (
 		sweepBar *progressbar.ProgressBar
@@ -188,7 +196,7 @@ func runBench(ctx context.Context, opts *benchOptions, out io.Writer) (err error
 	}
 	rows, err := bench.Run(ctx, sys, ds, bench.RunOptions{K: opts.K, Efs: opts.Efs, BuildThreads: opts.Threads,
 		SearchThreads: opts.SearchThreads, Runs: opts.Runs, AfterEf: afterEf,
-		Template: bench.Row{System: "vecbolt", Commit: commit, M: opts.M, EfConstruction: opts.EfConstruction}})
+		Template: bench.Row{System: "vecbolt", Commit: commit, M: opts.M, EfConstruction: opts.EfConstruction, Config: opts.config()}})
 	finishBar(buildBar)
 	finishBar(sweepBar)
 	if err != nil {
@@ -235,6 +243,20 @@ func runBench(ctx context.Context, opts *benchOptions, out io.Writer) (err error
 	return writeBenchTable(out, rows)
 }
 
+// config labels the curve: the encoding when it is not float32, and the
+// oversampling when it is not the default, so that each is its own curve
+// in 'bench plot'.
+func (opts *benchOptions) config() string {
+	var parts []string
+	if q := opts.Quantize; q != "" && q != "none" && q != "fp32" {
+		parts = append(parts, "quantize="+q)
+		if opts.Oversample > 0 {
+			parts = append(parts, fmt.Sprintf("oversample=%g", opts.Oversample))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // check validates the flags that do not need the data.
 func (opts *benchOptions) check() error {
 	n := 0
@@ -258,6 +280,10 @@ func (opts *benchOptions) check() error {
 		return usageErr(errors.New("--ef needs at least one value"))
 	case opts.Runs <= 0:
 		return usageErr(fmt.Errorf("--runs must be positive, got %d", opts.Runs))
+	case !slices.Contains([]string{"", "none", "fp32", "fp16", "int8"}, opts.Quantize):
+		return usageErr(fmt.Errorf("--quantize %q: want none, fp16 or int8", opts.Quantize))
+	case opts.Oversample < 0 || math.IsNaN(opts.Oversample) || math.IsInf(opts.Oversample, 0):
+		return usageErr(fmt.Errorf("--oversample must be 0 (the default) or a positive number, got %v", opts.Oversample))
 	case opts.Threads < 0 || opts.SearchThreads < 0 || opts.Inserts < 0:
 		return usageErr(errors.New("--threads, --search-threads and --inserts must not be negative"))
 	case opts.Base == "" && opts.Holdout <= 0:
@@ -536,7 +562,7 @@ func (opts *benchOptions) timeImport(ctx context.Context, d *benchData, path str
 	}
 	g := &globalOptions{DB: path, Collection: "bench", LockTimeout: time.Second, stderr: opts.stderr, progress: opts.progress}
 	iopts := &importOptions{globalOptions: g, File: d.importFile, Format: d.importFmt,
-		indexFlags: indexFlags{Metric: string(d.ds.Metric), M: opts.M, EfConstruction: opts.EfConstruction, Ef: 64}}
+		indexFlags: indexFlags{Metric: string(d.ds.Metric), M: opts.M, EfConstruction: opts.EfConstruction, Ef: 64, Quantize: opts.Quantize}}
 	t0 := time.Now()
 	if err := runImport(ctx, iopts, io.Discard); err != nil {
 		return 0, fmt.Errorf("timing the import: %w", err)
@@ -547,6 +573,7 @@ func (opts *benchOptions) timeImport(ctx context.Context, d *benchData, path str
 func benchNotes(opts *benchOptions, d *benchData) []string {
 	notes := []string{
 		"vecbolt through package query on a database file with durable (fsync'd) commits; keys are the decimal row numbers and Search results are parsed back to rows, all inside the timed calls",
+		"vector encoding in memory: " + quantizeNote(opts),
 		fmt.Sprintf("build_seconds: one UpsertBatch of all base rows (graph build on %d threads, then one bbolt commit); rss/heap_bytes_after_build include the benchmark's own copies of the base, queries and truth", opts.Threads),
 		"distance_computations_per_query: vecbolt's graph counter (every distance evaluated on the search path, visited-set hits excluded); hnswlib's and FAISS's counters count differently",
 		"open_seconds: a fresh process opens the database read-only, loads the collection (persisted graph, no rebuild) and answers one query; rss/heap_bytes_after_open are that process's",
@@ -563,14 +590,30 @@ func benchNotes(opts *benchOptions, d *benchData) []string {
 	return notes
 }
 
+func quantizeNote(opts *benchOptions) string {
+	switch opts.Quantize {
+	case "", "none", "fp32":
+		return "none (float32)"
+	}
+	over := "the default oversampling (index.DefaultOversample)"
+	if opts.Oversample > 0 {
+		over = fmt.Sprintf("oversampling %g", opts.Oversample)
+	}
+	return fmt.Sprintf("%s codes; searches traverse the codes and re-rank ceil(k×oversample) candidates with the exact vectors from the file, %s", opts.Quantize, over)
+}
+
 // writeBenchTable prints the sweep and the build figures.
 func writeBenchTable(out io.Writer, rows []bench.Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	r0 := rows[0]
-	fmt.Fprintf(out, "%s  %s  n=%d dim=%d queries=%d k=%d  M=%d efConstruction=%d  fastest of %d runs\n",
-		r0.Dataset, r0.Metric, r0.N, r0.Dim, r0.Queries, r0.K, r0.M, r0.EfConstruction, r0.Runs)
+	config := ""
+	if r0.Config != "" {
+		config = "  " + r0.Config
+	}
+	fmt.Fprintf(out, "%s  %s  n=%d dim=%d queries=%d k=%d  M=%d efConstruction=%d%s  fastest of %d runs\n",
+		r0.Dataset, r0.Metric, r0.N, r0.Dim, r0.Queries, r0.K, r0.M, r0.EfConstruction, config, r0.Runs)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	multi := "QPS ×" + strconv.Itoa(r0.Threads)
 	if r0.Threads == 0 {

@@ -171,6 +171,44 @@ func TestBenchDatasetAndSynthetic(t *testing.T) {
 	}
 }
 
+// TestBenchQuantize: each encoding is its own curve (Row.Config), searched
+// with rescoring, and 'bench plot' keeps them apart.
+func TestBenchQuantize(t *testing.T) {
+	t.Setenv("VECBOLT_TEST_AS_CLI", "1")
+	dir := t.TempDir()
+	var files []string
+	for _, tc := range []struct {
+		args   []string
+		config string
+	}{
+		{[]string{"--quantize", "none"}, ""},
+		{[]string{"--quantize", "fp16"}, "quantize=fp16"},
+		{[]string{"--quantize", "int8", "--oversample", "3"}, "quantize=int8 oversample=3"},
+	} {
+		out := filepath.Join(dir, strings.ReplaceAll(tc.config, " ", "_")+"x.json")
+		args := append([]string{"bench", "--synthetic", "3000,8", "--holdout", "20", "--metric", "l2", "--m", "8",
+			"--ef-construction", "32", "--ef", "16", "--runs", "1", "--inserts", "0", "--work-dir", dir, "--out", out}, tc.args...)
+		ok(t, args...)
+		doc, err := bench.ReadResultFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 3,000 points at ef 16: recall well above 0.8 quantized or not
+		// (rescored), if the INT8 parameters were trained on the data
+		// (quant.Default clips components beyond ±1 under l2).
+		if r := doc.Rows[0]; r.Config != tc.config || r.Recall < 0.8 || r.RSSAfterOpen <= 0 {
+			t.Errorf("%v: row %+v", tc.args, r)
+		}
+		files = append(files, out)
+	}
+	got := ok(t, append([]string{"bench", "plot", "--out", filepath.Join(dir, "q.svg")}, files...)...)
+	for _, want := range []string{"vecbolt M=8 efC=32 ", "vecbolt M=8 efC=32 quantize=fp16", "vecbolt M=8 efC=32 quantize=int8 oversample=3"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bench plot output lacks the curve %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestBenchProbeOpen(t *testing.T) {
 	path := tempDB(t)
 	db, err := query.Open(path, query.Options{NoSync: true})
@@ -321,6 +359,8 @@ func TestBenchBadInputs(t *testing.T) {
 		{"unknown metric", exitUsage, []string{"--synthetic", "100,4", "--metric", "hamming"}, []string{"unknown metric", "hamming"}},
 		{"unknown extension", exitUsage, []string{"--base", filepath.Join(dir, "x.txt"), "--queries", queries}, []string{"x.txt", ".fvecs"}},
 		{"bad synthetic", exitUsage, []string{"--synthetic", "100"}, []string{"N,DIM"}},
+		{"unknown encoding", exitUsage, []string{"--synthetic", "100,4", "--quantize", "int4"}, []string{"--quantize", "int4"}},
+		{"negative oversample", exitUsage, []string{"--synthetic", "100,4", "--quantize", "int8", "--oversample", "-1"}, []string{"--oversample"}},
 		{"bad ef", exitUsage, []string{"--synthetic", "100,4", "--ef", "10,0"}, []string{"--ef"}},
 		{"bad out", exitUsage, []string{"--synthetic", "100,4", "--out", "r.txt"}, []string{".json or .csv"}},
 		{"holdout too large", exitUsage, []string{"--dataset", writeFile(t, dir, "tiny.txt", []byte("a 1 2\nb 3 4\n")), "--holdout", "5"}, []string{"hold out 5 of 2"}},

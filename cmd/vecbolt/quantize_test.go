@@ -76,11 +76,19 @@ func TestCompactRetrainsInt8(t *testing.T) {
 		t.Fatalf("create: %q", out)
 	}
 	recs := randomRecords(100, 8, 5)
-	importRecords(t, db, recs) // into the existing collection: its default parameters are kept
+	// A collection that already had a write keeps its default parameters
+	// through an import; an empty one is trained by it.
+	ok(t, "--db", db, "put", recs[0].key, "--vector", vecString(recs[0].vec), "--metadata", recs[0].meta)
+	importRecords(t, db, recs[1:])
 	if s := statsEncoding(t, "--db", db); s.EncodingParams != "default symmetric (bound 1)" {
 		t.Fatalf("before compact: %+v", s)
 	}
-	if out := ok(t, "--db", db, "compact"); !strings.Contains(out, "int8 parameters retrained (default)") {
+	ok(t, "--db", db, "-c", "empty", "create", "--dim", "8", "--metric", "l2", "--quantize", "int8")
+	importRecords(t, db, recs, "-c", "empty")
+	if s := statsEncoding(t, "--db", db, "-c", "empty"); s.EncodingParams != "trained per-dimension" {
+		t.Fatalf("import into an empty int8 collection: %+v", s)
+	}
+	if out := ok(t, "--db", db, "compact"); !strings.Contains(out, "int8 parameters retrained (default, empty)") {
 		t.Fatalf("compact: %q", out)
 	}
 	if s := statsEncoding(t, "--db", db); s.EncodingParams != "trained per-dimension" || s.Records != 100 {
@@ -88,4 +96,13 @@ func TestCompactRetrainsInt8(t *testing.T) {
 	}
 	sameRecords(t, contents(t, db, "default"), recs, true, true)
 	ok(t, "--db", db, "check")
+}
+
+// vecString formats a vector for --vector.
+func vecString(v []float32) string {
+	var vs []string
+	for _, x := range v {
+		vs = append(vs, f32(x))
+	}
+	return strings.Join(vs, ",")
 }

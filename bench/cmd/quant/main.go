@@ -16,8 +16,11 @@
 // A variant is ENCODING[/ORDER][@OVERSAMPLE]: encoding none (FP32), fp16
 // or int8; order none, bfs, rcm or gorder (index.Graph.Reorder, which also
 // moves the graph onto transparent huge pages on Linux: "none" measures
-// that alone; no ORDER keeps the graph as built); oversample the rescoring
-// factor of an encoded graph (default index.DefaultOversample). -insert shuffle
+// that alone; no ORDER keeps the graph as built; a suffix +4k reorders onto
+// default pages, VECBOLT_HUGEPAGES=off); oversample the rescoring factor of
+// an encoded graph (default index.DefaultOversample). Copies are made
+// through index.Restore, which advises the level-0 lists onto huge pages
+// (as an open does) but not the vectors. -insert shuffle
 // inserts the base rows in a seeded random order instead of file order
 // (the insertion-order study); results are reported as base rows either
 // way.
@@ -52,6 +55,7 @@ type config struct {
 	cpuProfile                               string
 	bestOf                                   bool
 	clock                                    string
+	waitFile                                 string
 }
 
 func main() {
@@ -71,6 +75,7 @@ func main() {
 	flag.StringVar(&c.commit, "commit", "", "vecbolt commit to record (default: the binary's VCS stamp)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the sweep (not the build) to this file")
 	flag.StringVar(&c.clock, "clock", "wall", "what a pass's time is: wall (QPS as published) or thread (the sweeping thread's CPU time, for A/B comparisons on a loaded machine; Linux)")
+	flag.StringVar(&c.waitFile, "wait-file", "", "build and prepare, then wait until this file exists before sweeping (to build at low priority ahead of a measuring slot)")
 	flag.BoolVar(&c.bestOf, "best-of", false, "merge the result files given as arguments (repeated sweeps of one index) into -o, keeping the fastest pass per ef")
 	flag.Parse()
 	if c.bestOf {
@@ -91,6 +96,7 @@ type variant struct {
 	enc        string
 	order      index.Order
 	reorder    bool // Reorder(order) was asked for (ORDER given, "none" included)
+	small      bool // Reorder onto default (4 KiB) pages: VECBOLT_HUGEPAGES=off
 	oversample float64
 	label      string
 
@@ -112,6 +118,9 @@ type variant struct {
 func parseVariant(s string) (*variant, error) {
 	v := &variant{enc: "none"}
 	s = strings.TrimSpace(s)
+	if a, ok := strings.CutSuffix(s, "+4k"); ok {
+		v.small, s = true, a
+	}
 	if a, b, ok := strings.Cut(s, "@"); ok {
 		f, err := strconv.ParseFloat(b, 64)
 		if err != nil || f < 1 {
@@ -143,6 +152,9 @@ func (v *variant) name() string {
 	s := enc
 	if v.reorder {
 		s += " order=" + v.order.String()
+		if v.small {
+			s += " 4k-pages"
+		}
 	}
 	if v.enc != "none" && v.oversample > 0 {
 		s += fmt.Sprintf(" oversample=%g", v.oversample)
@@ -232,6 +244,21 @@ func run(ctx context.Context, c config) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 
+	if c.waitFile != "" {
+		logf("ready; waiting for %s before sweeping", c.waitFile)
+		for {
+			if _, err := os.Stat(c.waitFile); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		logf("sweeping (load average %s)", loadAverage())
+	}
+
 	// The interleaved sweep.
 	nq := queries.Rows
 	for _, v := range vs {
@@ -301,7 +328,7 @@ func run(ctx context.Context, c config) error {
 	// equal ef.
 	for _, v := range vs {
 		for _, ref := range vs {
-			if ref.enc != "none" || v.enc == "none" || ref.order != v.order || ref.reorder != v.reorder {
+			if ref.enc != "none" || v.enc == "none" || ref.order != v.order || ref.reorder != v.reorder || ref.small != v.small {
 				continue
 			}
 			worst, at := 0.0, efs[0]
@@ -388,7 +415,11 @@ func cloneGraph(g *index.Graph) (*index.Graph, error) {
 // prepare reorders and encodes v's graph, remapping rowOf.
 func prepare(v *variant, base *bench.Matrix) error {
 	if v.reorder {
+		if v.small {
+			os.Setenv("VECBOLT_HUGEPAGES", "off")
+		}
 		perm, err := v.g.Reorder(v.order)
+		os.Unsetenv("VECBOLT_HUGEPAGES")
 		if err != nil {
 			return err
 		}
@@ -458,7 +489,7 @@ func buildVariants(ctx context.Context, c config, mode string, vs []*variant, ba
 	}
 	var out []*variant
 	for _, tmpl := range vs {
-		v := &variant{enc: tmpl.enc, order: tmpl.order, reorder: tmpl.reorder, oversample: tmpl.oversample,
+		v := &variant{enc: tmpl.enc, order: tmpl.order, reorder: tmpl.reorder, small: tmpl.small, oversample: tmpl.oversample,
 			buildSec: buildSec, buildDists: buildDists}
 		runtime.GC()
 		heap0 := bench.HeapInUse()
@@ -479,4 +510,17 @@ func buildVariants(ctx context.Context, c config, mode string, vs []*variant, ba
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// loadAverage returns the first three fields of /proc/loadavg, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
