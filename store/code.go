@@ -5,15 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
 	"runtime"
-	"runtime/debug"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -652,40 +648,18 @@ func checkEncodable(cfg Config, key string, vec []float32) error {
 }
 
 // verifySealed verifies the seal of every block value in vals (a block
-// bucket's, by block number), on GOMAXPROCS goroutines; noun names the
-// block kind in the error.
+// bucket's, by block number), on GOMAXPROCS goroutines (parallel); noun
+// names the block kind in the error.
 func (c *Collection) verifySealed(vals map[uint32][]byte, bucket, noun string) error {
 	keys := make([]uint32, 0, len(vals))
 	for b := range vals {
 		keys = append(keys, b)
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(keys))
-	errs := make([]error, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[w] = fmt.Errorf("%w: collection %q: reading the file: %v", ErrCorrupt, c.name, r)
-				}
-			}()
-			debug.SetPanicOnFault(true)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(keys) {
-					return
-				}
-				b := keys[i]
-				if _, ok := unseal(blockKey(b), vals[b]); !ok {
-					errs[w] = c.blockCorrupt(bucket, b, "%s fails its checksum", noun)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return c.parallel(context.Background(), runtime.GOMAXPROCS(0), len(keys), func(_, i int) error {
+		b := keys[i]
+		if _, ok := unseal(blockKey(b), vals[b]); !ok {
+			return c.blockCorrupt(bucket, b, "%s fails its checksum", noun)
+		}
+		return nil
+	})
 }

@@ -1,12 +1,8 @@
 package store
 
 import (
-	"errors"
 	"fmt"
-	"runtime"
 	"runtime/debug"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -133,39 +129,7 @@ func (c *Collection) VectorChunks() (shift uint, chunks [][]float32, viewed int,
 // verifyBlocks verifies the seal of every vector block in vbs, on
 // GOMAXPROCS goroutines.
 func (c *Collection) verifyBlocks(vbs map[uint32][]byte) error {
-	keys := make([]uint32, 0, len(vbs))
-	for b := range vbs {
-		keys = append(keys, b)
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(keys))
-	errs := make([]error, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[w] = fmt.Errorf("%w: collection %q: reading the file: %v", ErrCorrupt, c.name, r)
-				}
-			}()
-			debug.SetPanicOnFault(true)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(keys) {
-					return
-				}
-				b := keys[i]
-				if _, ok := unseal(blockKey(b), vbs[b]); !ok {
-					errs[w] = c.blockCorrupt("vblocks", b, "vector block fails its checksum")
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return c.verifySealed(vbs, "vblocks", "vector block")
 }
 
 // Reader reads keys and ids of one collection through a transaction
