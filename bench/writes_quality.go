@@ -21,8 +21,14 @@ type QualityOptions struct {
 	// (keys are the row numbers), as MeasureWrites builds it. It is copied,
 	// never changed. "" builds the base in Dir, in batches of 50,000.
 	Prebuilt string
-	// Dir receives the scratch databases (removed at the end). Required.
+	// Dir receives the scratch databases (removed at the end unless
+	// Keep). Required.
 	Dir string
+	// Keep leaves the databases in Dir for later sweeps:
+	// quality-incremental.db (churned when Churn > 0), quality-single.db
+	// (a copy taken before the churn; only with Churn > 0) and
+	// quality-fresh.db.
+	Keep bool
 	// Collection is the collection's name; "" means "bench".
 	Collection string
 	// Metric, M, EfConstruction and Seed configure the collections built
@@ -123,9 +129,19 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	}
 
 	inc := &incrementalSystem{o: o, rep: rep, logf: logf, path: filepath.Join(o.Dir, "quality-incremental.db")}
-	defer os.Remove(inc.path)
+	if !o.Keep {
+		defer os.Remove(inc.path)
+	}
 	if err := sweep(inc, "single-inserts", o.Churn > 0); err != nil {
 		return nil, err
+	}
+	if o.Churn > 0 && o.Keep {
+		single := filepath.Join(o.Dir, "quality-single.db")
+		logf("keeping a copy of the collection after the single inserts: %s", single)
+		if err := copyFile(inc.path, single); err != nil {
+			inc.Close()
+			return nil, err
+		}
 	}
 	if o.Churn > 0 {
 		// The same collection, churned.
@@ -136,7 +152,9 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	}
 	freshPath := filepath.Join(o.Dir, "quality-fresh.db")
 	os.Remove(freshPath)
-	defer os.Remove(freshPath)
+	if !o.Keep {
+		defer os.Remove(freshPath)
+	}
 	logf("fresh bulk build of %d rows", o.All.Rows)
 	fresh := NewVecbolt(VecboltOptions{Path: freshPath, Collection: o.Collection, Metric: o.Metric, M: o.M, EfConstruction: o.EfConstruction, Seed: o.Seed})
 	if err := sweep(fresh, "fresh-bulk", false); err != nil {

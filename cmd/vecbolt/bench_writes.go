@@ -38,6 +38,7 @@ type benchWritesOptions struct {
 	Freelist          bool
 	Quality           int     // --quality K: the graph-quality mode
 	Churn             float64 // fraction deleted and re-inserted in the quality mode
+	Keep              bool    // keep the quality mode's databases beside --db
 	Efs               []int
 	Runs              int
 	Phases            []string
@@ -86,6 +87,7 @@ directory and is removed.`,
 	fs.BoolVar(&opts.Freelist, "freelist", false, "also compare bbolt's freelist settings (commits and open) on a copy of the database")
 	fs.IntVar(&opts.Quality, "quality", 0, "instead of timing writes: insert this many new rows one Upsert each (--writers goroutines, no fsync) into the --db collection and compare recall and QPS with a fresh bulk build of the same rows")
 	fs.Float64Var(&opts.Churn, "churn", 0.3, "with --quality: then delete and re-insert this fraction of all rows in batches of 10,000, for a third curve (0 skips)")
+	fs.BoolVar(&opts.Keep, "keep", false, "with --quality: keep the databases it builds (quality-*.db beside --db) for later sweeps")
 	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality: search ef sweep")
 	fs.IntVar(&opts.Runs, "runs", 3, "with --quality: timed passes per ef (the fastest is kept)")
 	fs.StringSliceVar(&opts.Phases, "phases", nil, "time only these phases: insert, update, metadata, noop, delete, group-insert (default all; the raw bbolt ceiling always runs)")

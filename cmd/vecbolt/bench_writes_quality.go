@@ -71,7 +71,7 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 	}
 	rep, err := bench.MeasureWriteQuality(ctx, bench.QualityOptions{
 		Prebuilt: prebuilt, Dir: dir, Metric: metric, M: opts.M, EfConstruction: opts.EfConstruction, Seed: int64(opts.Seed),
-		All: all, N: n, Queries: queries, Truth: truth, Writers: opts.Writers, Churn: opts.Churn,
+		All: all, N: n, Queries: queries, Truth: truth, Writers: opts.Writers, Churn: opts.Churn, Keep: opts.Keep,
 		Run:          bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, Template: bench.Row{System: "vecbolt", M: opts.M, EfConstruction: opts.EfConstruction}},
 		BuildThreads: opts.Threads, Logf: logf,
 	})
