@@ -324,6 +324,34 @@ func (g *Graph) pdist(p *prepared, id uint32) float32 {
 	return g.codeDist(p, id)
 }
 
+// batchDist computes the distances from q to the nodes ids into s.dists
+// and returns it (len(ids) values): under INT8 with one batch kernel call
+// (quant.Int8.Distances: no call, checks and reduction chain per node),
+// otherwise one pdist per node. s.codes may keep views of code rows until
+// the searcher's next use; they are never read after this call. Caller
+// holds mu.
+func (g *Graph) batchDist(s *searcher, q *prepared, ids []uint32) []float32 {
+	if cap(s.dists) < len(ids) {
+		s.dists = make([]float32, len(ids), max(len(ids), g.m0))
+	}
+	d := s.dists[:len(ids)]
+	if g.enc != quant.INT8 {
+		for i, id := range ids {
+			d[i] = g.pdist(q, id)
+		}
+		return d
+	}
+	codes, corrs := s.codes[:0], s.corrs[:0]
+	for _, id := range ids {
+		c, corr := int8Code(g.code(id), g.dim)
+		codes = append(codes, c)
+		corrs = append(corrs, corr)
+	}
+	s.codes, s.corrs = codes, corrs
+	g.i8.Distances(d, &q.q8, codes, corrs)
+	return d
+}
+
 // codeDist is pdist on an encoded graph.
 func (g *Graph) codeDist(p *prepared, id uint32) float32 {
 	switch g.enc {

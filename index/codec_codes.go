@@ -102,6 +102,7 @@ func (r *Restorer) checkCodeRow(id uint32) error {
 func (r *Restorer) putVec(id uint32, vec []float32) error {
 	g := r.g
 	if g.enc == quant.None {
+		r.ownVecs()
 		copy(g.vec(id), vec)
 		return nil
 	}
@@ -120,6 +121,18 @@ func (r *Restorer) putVec(id uint32, vec []float32) error {
 	row := g.code(id)
 	r.codes.mu.Unlock()
 	return g.encodeRow(row, vec)
+}
+
+// ownVecs allocates the float32 slab of a float32 graph being restored,
+// once, unless its rows are views (SetVectors): Restore leaves it out,
+// since an encoded graph or one viewing the caller's vectors never needs
+// it (4·dim bytes a node). Safe for concurrent use by Node calls.
+func (r *Restorer) ownVecs() {
+	r.vecsOnce.Do(func() {
+		if g := r.g; g.enc == quant.None && !g.viewed && g.vecs == nil {
+			g.vecs = growChunks[float32](nil, g.capacity, g.dim)
+		}
+	})
 }
 
 // finishCodes gives every chunk of an encoded graph that no Node wrote or

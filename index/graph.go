@@ -68,7 +68,7 @@ type Graph struct {
 	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
 	levels   []uint8      // level of each node; written before the node is published
 	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
-	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock)
+	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock); nil until the first write after a Restore (ensureInLinks)
 
 	// The encoding (code.go), written under mu's write lock. An encoded
 	// graph holds codes instead of vecs (vecs is nil): chunks of crow
@@ -135,9 +135,11 @@ func New(dim int, metric Metric, opts Options) (*Graph, error) {
 }
 
 // ensureInLinks builds the in-link index and level counts that writes and
-// Check need, once, on the first of them after a Restore: a graph loaded
-// only to be searched (a read-only open) never pays for it (O(n·M) time
-// and about 100 bytes per node). Caller holds no lock of g.
+// Check need, once, on the first of them after a Restore, with the other
+// per-node state only writers use (nodeMu, the in-link index's per-node
+// lists, the pending bitset): a graph loaded only to be searched (a
+// read-only open) never pays for them (O(n·M) time and about 160 bytes per
+// node). Caller holds no lock of g.
 func (g *Graph) ensureInLinks() {
 	if g.inBuilt.Load() {
 		return
@@ -145,6 +147,7 @@ func (g *Graph) ensureInLinks() {
 	g.mu.Lock()
 	if !g.inBuilt.Load() {
 		g.unviewLocked()
+		g.growWriterStateLocked(g.capacity)
 		g.rebuildInLinks()
 		g.inBuilt.Store(true)
 	}
@@ -246,15 +249,24 @@ func nextCapacity(c int) int {
 // gain chunks (only a partial last chunk is copied); the small per-node
 // arrays are copied. Caller holds mu for writing, so no node mutex is held
 // and none needs copying.
-func (g *Graph) growLocked(n int) {
+func (g *Graph) growLocked(n int) { g.growSlabsLocked(n, true) }
+
+// growSlabsLocked is growLocked; with rows false it leaves the vector or
+// code slab alone, for Restore, which does not know yet whether the rows
+// will be views of the caller's memory (SetVectors, SetCodes), codes
+// (SetEncoding) or copies (the Restorer allocates them then). Caller
+// holds mu for writing.
+func (g *Graph) growSlabsLocked(n int, rows bool) {
 	if n <= g.capacity {
 		return
 	}
 	g.unviewLocked()
 	vecs, codes := g.vecs, g.codes
-	if g.enc == quant.None {
+	switch {
+	case !rows:
+	case g.enc == quant.None:
 		vecs = growChunks(vecs, n, g.dim)
-	} else {
+	default:
 		codes = growChunks(codes, n, g.crow)
 	}
 	links0 := growChunks(g.links0, n, g.stride0)
@@ -265,9 +277,23 @@ func (g *Graph) growLocked(n int) {
 	state := make([]uint32, n)
 	copy(state, g.state)
 	g.vecs, g.codes, g.links0, g.upper, g.levels, g.state = vecs, codes, links0, upper, levels, state
-	g.nodeMu = make([]sync.Mutex, n)
-	g.rep.grow(n)
+	if g.inBuilt.Load() {
+		g.growWriterStateLocked(n)
+	}
 	g.capacity = n
+}
+
+// growWriterStateLocked sizes the per-node state that only writers use
+// (nodeMu, the in-link index, the pending bitset) for n nodes. A restored
+// graph leaves it empty until its first write (ensureInLinks), so that a
+// read-only searcher does not hold 56 bytes a node it never touches.
+// Caller holds mu for writing, so no node mutex is held and none needs
+// copying.
+func (g *Graph) growWriterStateLocked(n int) {
+	if len(g.nodeMu) < n {
+		g.nodeMu = make([]sync.Mutex, n)
+	}
+	g.rep.grow(n)
 }
 
 // acquire allocates an id, reusing a freed slot first and growing the
