@@ -71,14 +71,19 @@ type Graph struct {
 	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock); nil until the first write after a Restore (ensureInLinks)
 
 	// The encoding (code.go), written under mu's write lock. An encoded
-	// graph holds codes instead of vecs (vecs is nil): chunks of crow
-	// bytes a node, written like vecs.
+	// graph holds codes instead of vecs (vecs is nil): chunks of cstride
+	// bytes a node, written like vecs. FP16 rows are stored as CodeRowSize
+	// describes them; INT8 codes are aligned to cache lines and their
+	// correction terms kept apart in corrs (codeLayout).
 	enc     quant.Encoding
 	i8      *quant.Int8 // INT8 parameters, nil otherwise
 	crow    int         // bytes of one code row (CodeRowSize), 0 for float32
-	codes   [][]byte    // chunks of crow<<cshift bytes
+	cwidth  int         // bytes of a node's code in codes: crow (FP16), dim (INT8)
+	cstride int         // bytes between two nodes' codes in codes (codeLayout)
+	codes   [][]byte    // chunks of cstride<<cshift bytes
+	corrs   [][]float32 // INT8: chunks of chunkNodes correction terms; nil otherwise
 	cshift  uint        // log2 of the nodes per chunk of codes
-	cviewed bool        // codes are read-only views (Restorer.SetCodes), copied before any write
+	cviewed bool        // FP16 codes are read-only views (Restorer.SetCodes), copied before any write
 
 	allocMu sync.Mutex    // protects free and writes to next
 	next    atomic.Uint32 // MaxID: ids in use are below it; read without allocMu
@@ -261,13 +266,16 @@ func (g *Graph) growSlabsLocked(n int, rows bool) {
 		return
 	}
 	g.unviewLocked()
-	vecs, codes := g.vecs, g.codes
+	vecs, codes, corrs := g.vecs, g.codes, g.corrs
 	switch {
 	case !rows:
 	case g.enc == quant.None:
 		vecs = growChunks(vecs, n, g.dim)
 	default:
-		codes = growChunks(codes, n, g.crow)
+		codes = growChunks(codes, n, g.cstride)
+		if g.enc == quant.INT8 {
+			corrs = growChunks(corrs, n, 1)
+		}
 	}
 	links0 := growChunks(g.links0, n, g.stride0)
 	upper := make([][]uint32, n)
@@ -276,7 +284,7 @@ func (g *Graph) growSlabsLocked(n int, rows bool) {
 	copy(levels, g.levels)
 	state := make([]uint32, n)
 	copy(state, g.state)
-	g.vecs, g.codes, g.links0, g.upper, g.levels, g.state = vecs, codes, links0, upper, levels, state
+	g.vecs, g.codes, g.corrs, g.links0, g.upper, g.levels, g.state = vecs, codes, corrs, links0, upper, levels, state
 	if g.inBuilt.Load() {
 		g.growWriterStateLocked(n)
 	}
