@@ -2,7 +2,10 @@ package index
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index/quant"
@@ -105,10 +108,14 @@ func (r *Restorer) SetCodes(shift uint, chunks [][]byte) error {
 }
 
 // copyInt8Rows copies the INT8 rows of chunks (SetCodes' layout) of the
-// nodes below the graph's capacity into its slabs. O(n·dim).
+// nodes below the graph's capacity into its slabs, a chunk per goroutine
+// on every core (the chunks may be views of a mapped file: the copy faults
+// them in). O(n·dim). A fault reading a chunk panics in the goroutine that
+// read it; the caller of SetCodes on a mapped file recovers it there.
 func (r *Restorer) copyInt8Rows(shift uint, chunks [][]byte) {
 	g := r.g
-	for i, c := range chunks {
+	copyChunk := func(i int) {
+		c := chunks[i]
 		for row := 0; row < len(c)/g.crow; row++ {
 			id := uint32(i<<shift + row)
 			if int(id) >= g.capacity {
@@ -118,6 +125,28 @@ func (r *Restorer) copyInt8Rows(shift uint, chunks [][]byte) {
 			copy(g.code(id), unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(codes))), g.dim))
 			g.corrs[id>>chunkShift][id&chunkMask] = corr
 		}
+	}
+	var next atomic.Int64
+	var fault atomic.Value
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(chunks)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					fault.Store(fmt.Sprint(p))
+				}
+			}()
+			debug.SetPanicOnFault(true)
+			for i := int(next.Add(1) - 1); i < len(chunks); i = int(next.Add(1) - 1) {
+				copyChunk(i)
+			}
+		}()
+	}
+	wg.Wait()
+	if p := fault.Load(); p != nil {
+		panic("index: reading the code rows given to SetCodes: " + p.(string))
 	}
 }
 
