@@ -95,11 +95,18 @@ func (g *Graph) greedy(s *searcher, q *prepared, cur uint32, curDist float32, le
 		changed = false
 		blk := g.block(cur, level)
 		n := int(atomic.LoadUint32(&blk[0]))
+		// As in searchLayer: gather and prefetch, then one batchDist.
+		batch := s.batch[:0]
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&blk[i])
-			d := g.pdist(q, nb)
-			s.ndist++
-			if d < curDist {
+			batch = append(batch, nb)
+			g.prefetchRow(nb)
+		}
+		s.batch = batch
+		dists := g.batchDist(s, q, batch)
+		s.ndist += uint64(len(batch))
+		for i, nb := range batch {
+			if d := dists[i]; d < curDist {
 				cur, curDist, changed = nb, d, true
 			}
 		}
