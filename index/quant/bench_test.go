@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/viterin/vek/vek32"
@@ -138,6 +139,10 @@ func BenchmarkPrepareQuery(b *testing.B) {
 // table comes from
 //
 //	go test -run XXX -bench KernelCPU -count 5 ./index/quant
+//
+// batch is the number of codes in BenchmarkKernelCPU's batch kernel call.
+const batch = 32
+
 func BenchmarkKernelCPU(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, dim := range []int{100, 384, 768} {
@@ -192,6 +197,16 @@ func BenchmarkKernelCPU(b *testing.B) {
 			ks = append(ks,
 				kernel{"int8-query-" + s.String(), func() { sink += q.Distance(&qr, cy, ey) }},
 				kernel{"int8-codes-" + s.String(), func() { sink += q.CodeDistance(cx, ex, cy, ey) }})
+			if s == quant.PerDimension {
+				// What the graph search calls: one batch per expanded node
+				// (32 codes here), reported per code.
+				codes, corrs, out := make([][]int8, batch), make([]float32, batch), make([]float32, batch)
+				for i := range codes {
+					codes[i] = make([]int8, dim)
+					corrs[i], _ = q.Encode(codes[i], tr[i%len(tr)])
+				}
+				ks = append(ks, kernel{"int8-query-batch-per-code", func() { q.Distances(out, &qr, codes, corrs); sink += out[0] }})
+			}
 		}
 		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
 			runtime.LockOSThread()
@@ -210,7 +225,11 @@ func BenchmarkKernelCPU(b *testing.B) {
 				}
 			}
 			for i, k := range ks {
-				b.ReportMetric(float64(best[i])/calls, "ns/"+k.name)
+				per := float64(calls)
+				if strings.HasSuffix(k.name, "-batch-per-code") {
+					per *= batch
+				}
+				b.ReportMetric(float64(best[i])/per, "ns/"+k.name)
 			}
 		})
 	}
