@@ -222,7 +222,7 @@ func (g *Graph) addBatch(ctx context.Context, vecs [][]float32, workers int, pro
 	}
 	wg.Wait()
 	if bulk {
-		if err := g.repairBulk(); err != nil && firstErr == nil {
+		if err := g.repairBulk(workers); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
