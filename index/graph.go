@@ -106,6 +106,7 @@ type Graph struct {
 
 	rep     repairState // in-link index and state of local repair (repair.go)
 	inBuilt atomic.Bool // rep's in-link index and level counts are built (ensureInLinks)
+	writers bool        // the writers' per-node state is allocated (growWriterStateLocked); guarded by mu
 }
 
 // New returns an empty graph for vectors of dim components compared with
@@ -285,7 +286,7 @@ func (g *Graph) growSlabsLocked(n int, rows bool) {
 	state := make([]uint32, n)
 	copy(state, g.state)
 	g.vecs, g.codes, g.corrs, g.links0, g.upper, g.levels, g.state = vecs, codes, corrs, links0, upper, levels, state
-	if g.inBuilt.Load() {
+	if g.writers || g.inBuilt.Load() {
 		g.growWriterStateLocked(n)
 	}
 	g.capacity = n
@@ -302,6 +303,7 @@ func (g *Graph) growWriterStateLocked(n int) {
 		g.nodeMu = make([]sync.Mutex, n)
 	}
 	g.rep.grow(n)
+	g.writers = true
 }
 
 // acquire allocates an id, reusing a freed slot first and growing the
