@@ -82,7 +82,7 @@ func (r *Restorer) SetCodes(shift uint, chunks [][]byte) error {
 		return fmt.Errorf("index: Restorer.SetCodes after Node or Finish")
 	case !r.codes.set:
 		return fmt.Errorf("%w: Restorer.SetCodes before SetEncoding", ErrOptions)
-	case g.cviewed:
+	case g.cviewed || r.codes.rows != nil:
 		return fmt.Errorf("%w: Restorer.SetCodes called twice", ErrOptions)
 	case shift > chunkShift:
 		return fmt.Errorf("%w: code chunks of 1<<%d nodes, limit 1<<%d", ErrOptions, shift, chunkShift)

@@ -152,6 +152,9 @@ func TestSetCodesErrors(t *testing.T) {
 	if err := r.SetCodes(8, chunks[:1]); err != nil {
 		t.Fatal(err)
 	}
+	if err := r.SetCodes(8, chunks[:1]); !errors.Is(err, index.ErrOptions) {
+		t.Errorf("SetCodes twice: %v", err)
+	}
 	if err := r.Node(299, nil, g.MarshalNode(299, nil)); !errors.Is(err, index.ErrCorrupt) {
 		t.Errorf("node beyond the chunks: %v", err)
 	}
