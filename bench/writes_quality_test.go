@@ -42,6 +42,22 @@ func TestMeasureWriteQuality(t *testing.T) {
 	if got["fresh-bulk"] != 2 || got["single-inserts"] != 2 || got["churned"] != 2 {
 		t.Errorf("curves: %v", got)
 	}
+	// The interleaved sweep at the end: the same three curves, fresh
+	// first, with the recall each had when swept right after its build
+	// (the same graph, searched again).
+	if len(rep.Interleaved) != 6 {
+		t.Fatalf("%d interleaved rows, want 6", len(rep.Interleaved))
+	}
+	for i, r := range rep.Interleaved {
+		if want := []string{"fresh-bulk", "single-inserts", "churned"}[i/2]; r.Config != want || r.Ef != []int{10, 200}[i%2] {
+			t.Errorf("interleaved row %d: %s ef %d", i, r.Config, r.Ef)
+		}
+		for _, s := range rep.Rows {
+			if s.Config == r.Config && s.Ef == r.Ef && s.Recall != r.Recall {
+				t.Errorf("%s ef %d: recall %.4f interleaved, %.4f after its build", r.Config, r.Ef, r.Recall, s.Recall)
+			}
+		}
+	}
 	if rep.InsertSeconds <= 0 || rep.ChurnSeconds <= 0 {
 		t.Errorf("report: %+v", rep)
 	}
