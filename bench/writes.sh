@@ -27,7 +27,9 @@
 #
 # compares the graph after 10,000 single inserts into the 100k collection,
 # and after deleting and re-inserting 30% of it, with a fresh bulk build
-# (DIR/q100k.json); it keeps the three databases (DIR/quality-fresh.db,
+# (DIR/q100k.json), on 4,000 queries (QUERIES); a second fresh build with
+# another seed (CONTROLS=1) shows how far two fresh graphs differ. It keeps
+# the databases (DIR/quality-fresh.db, quality-fresh-seed43.db,
 # quality-single.db, quality-incremental.db) and ends with an interleaved
 # sweep of them, all open at once. Sweep kept databases again with
 #
@@ -85,15 +87,19 @@ scaling)
 quality)
 	echo "load before: $(uptime)"
 	"$VB" bench writes --synthetic 100000,100 --db "$DIR/w100k.db" --quality 10000 --churn 0.3 \
-		--ef 10,16,24,32,48,64,96,128 --runs 3 --keep --out "$DIR/q100k.json"
+		--ef 10,16,24,32,48,64,96,128 --runs 3 --keep --queries "${QUERIES:-4000}" --controls "${CONTROLS:-1}" --out "$DIR/q100k.json"
 	echo "load after: $(uptime)"
 	exit 0
 	;;
 sweep)
+	dbs=$DIR/quality-fresh.db
+	for f in "$DIR"/quality-fresh-seed*.db "$DIR/quality-single.db" "$DIR/quality-incremental.db"; do
+		[ -f "$f" ] && dbs=$dbs,$f
+	done
 	echo "load before: $(uptime)"
 	"$VB" bench writes --synthetic "${N:?N=records of the base}",100 --quality "${K:?K=single inserts}" \
-		--sweep "$DIR/quality-fresh.db,$DIR/quality-single.db,$DIR/quality-incremental.db" \
-		--ef 10,16,24,32,48,64,96,128 --runs "${RUNS:-5}" --out "$DIR/sweep-$N.json"
+		--sweep "$dbs" \
+		--ef 10,16,24,32,48,64,96,128 --runs "${RUNS:-5}" --queries "${QUERIES:-1000}" --out "$DIR/sweep-$N.json"
 	echo "load after: $(uptime)"
 	exit 0
 	;;

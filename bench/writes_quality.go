@@ -25,7 +25,7 @@ type QualityOptions struct {
 	// Keep). Required.
 	Dir string
 	// Keep leaves the databases in Dir for later sweeps
-	// (SweepDatabases): quality-incremental.db (churned when Churn > 0),
+	// (OpenSweep): quality-incremental.db (churned when Churn > 0),
 	// quality-single.db (a copy taken before the churn; only with Churn >
 	// 0) and quality-fresh.db.
 	Keep bool
@@ -51,6 +51,12 @@ type QualityOptions struct {
 	// curve; 0 skips it.
 	Churn      float64
 	ChurnBatch int
+	// Controls is the number of extra fresh bulk builds with seeds Seed+1,
+	// Seed+2, ... ("fresh-bulk-seed<S>", quality-fresh-seed<S>.db),
+	// measured in the interleaved sweep only: how far two fresh graphs of
+	// the same rows differ, the yardstick for the other curves'
+	// differences.
+	Controls int
 	// Run configures the ef sweeps (K, Efs, Runs); its Template's System
 	// and Config label the curves.
 	Run RunOptions
@@ -71,8 +77,8 @@ type QualityReport struct {
 	ChurnSeconds  float64 `json:"churn_seconds,omitempty"`
 	// Interleaved are the same curves measured again at the end with all
 	// the databases open at once, their passes interleaved
-	// (SweepDatabases): Config "fresh-bulk", "single-inserts", "churned",
-	// in that order. Their QPS ratios are the ones to read on a busy
+	// (Sweep): Config "fresh-bulk", the controls ("fresh-bulk-seed<S>"),
+	// "single-inserts", "churned", in that order. Their QPS ratios are the ones to read on a busy
 	// machine.
 	Interleaved []Row `json:"interleaved,omitempty"`
 	// Restored counts the base records of Prebuilt whose vectors had been
@@ -89,12 +95,15 @@ type QualityReport struct {
 // queries (bench.Run), so recall at equal ef and QPS at a recall can be
 // compared. Each curve is swept right after its build; at the end all the
 // databases are opened read-only together and swept again interleaved
-// (SweepDatabases, Interleaved), so that QPS ratios do not depend on when
+// (OpenSweep, Interleaved), so that QPS ratios do not depend on when
 // each curve was measured. The databases run without fsync: quality does
 // not depend on it, and the inserts would otherwise take hours.
 func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport, error) {
 	if o.Dir == "" || o.All == nil || o.N <= 0 || o.N >= o.All.Rows || o.Queries == nil || o.Truth == nil {
 		return nil, fmt.Errorf("%w: write quality: need a directory, rows, 0 < N < rows, queries and their truth", ErrBadArgument)
+	}
+	if o.Controls < 0 {
+		return nil, fmt.Errorf("%w: write quality: %d controls", ErrBadArgument, o.Controls)
 	}
 	if o.Churn < 0 || o.Churn > 1 {
 		return nil, fmt.Errorf("%w: write quality: churn %v outside [0, 1]", ErrBadArgument, o.Churn)
@@ -174,8 +183,27 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	if err := sweep(fresh, "fresh-bulk", false); err != nil {
 		return nil, err
 	}
-	logf("interleaved sweep of the %d databases", len(paths)+1)
-	sw, err := OpenSweep(ctx, SweepOptions{Paths: append([]string{freshPath}, paths...), Labels: append([]string{"fresh-bulk"}, labels...),
+	fronts, frontLabels := []string{freshPath}, []string{"fresh-bulk"}
+	for c := 1; c <= o.Controls; c++ {
+		seed := o.Seed + int64(c)
+		path := filepath.Join(o.Dir, fmt.Sprintf("quality-fresh-seed%d.db", seed))
+		os.Remove(path)
+		if !o.Keep {
+			defer os.Remove(path)
+		}
+		logf("control: fresh bulk build of %d rows with seed %d", o.All.Rows, seed)
+		v := NewVecbolt(VecboltOptions{Path: path, Collection: o.Collection, Metric: o.Metric, M: o.M, EfConstruction: o.EfConstruction, Seed: seed})
+		err := v.Build(ctx, o.All, o.BuildThreads)
+		if cerr := v.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bench: write quality: control seed %d: %w", seed, err)
+		}
+		fronts, frontLabels = append(fronts, path), append(frontLabels, fmt.Sprintf("fresh-bulk-seed%d", seed))
+	}
+	logf("interleaved sweep of the %d databases", len(fronts)+len(paths))
+	sw, err := OpenSweep(ctx, SweepOptions{Paths: append(fronts, paths...), Labels: append(frontLabels, labels...),
 		Collection: o.Collection, Rows: o.All.Rows, Dim: o.All.Dim, Metric: o.Metric})
 	if err != nil {
 		return nil, fmt.Errorf("bench: write quality: %w", err)

@@ -40,6 +40,8 @@ type benchWritesOptions struct {
 	Churn             float64  // fraction deleted and re-inserted in the quality mode
 	Keep              bool     // keep the quality mode's databases beside --db
 	Sweep             []string // --sweep A,B,...: sweep existing databases, interleaved
+	Queries           int      // held-out queries of the quality mode and --sweep
+	Controls          int      // extra fresh builds with other seeds in the quality mode
 	collectionSet     bool     // --collection was given: the collection --sweep reads (else "bench")
 	Efs               []int
 	Runs              int
@@ -101,6 +103,8 @@ them alike: recall@10, QPS and distance computations per ef, and at recall
 	fs.Float64Var(&opts.Churn, "churn", 0.3, "with --quality: then delete and re-insert this fraction of all rows in batches of 10,000, for a third curve (0 skips)")
 	fs.BoolVar(&opts.Keep, "keep", false, "with --quality: keep the databases it builds (quality-*.db beside --db) for later sweeps")
 	fs.StringSliceVar(&opts.Sweep, "sweep", nil, `instead of timing writes: sweep these existing databases (comma-separated; the first is the reference) with the --quality mode's queries (from --synthetic, --quality and --seed), all open read-only at once, their passes interleaved; the collection read is "bench" unless --collection is given`)
+	fs.IntVar(&opts.Queries, "queries", 1000, "with --quality or --sweep: held-out queries (recall's sampling error shrinks as 1/sqrt of it)")
+	fs.IntVar(&opts.Controls, "controls", 0, "with --quality: also bulk-build the same rows this many more times with other seeds (--seed+1, ...), swept with the others: how far two fresh graphs differ")
 	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality or --sweep: search ef sweep")
 	fs.IntVar(&opts.Runs, "runs", 3, "with --quality or --sweep: timed passes per ef (the fastest is kept)")
 	fs.StringSliceVar(&opts.Phases, "phases", nil, "time only these phases: insert, update, metadata, noop, delete, group-insert (default all; the raw bbolt ceiling always runs)")

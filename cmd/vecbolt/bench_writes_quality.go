@@ -15,9 +15,6 @@ import (
 	"github.com/vecbolt/vecbolt/bench"
 )
 
-// qualityQueries is the number of held-out query rows of the quality mode.
-const qualityQueries = 1000
-
 // runBenchWritesQuality is bench writes --quality K: the graph after K
 // single inserts into the --db collection (and after --churn), against a
 // fresh bulk build of the same rows, swept over --ef.
@@ -30,6 +27,9 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 	}
 	if err := checkEfs(opts.Efs); err != nil {
 		return err
+	}
+	if opts.Queries <= 0 || opts.Controls < 0 {
+		return usageErr(fmt.Errorf("--queries must be positive and --controls not negative, got %d and %d", opts.Queries, opts.Controls))
 	}
 	d, err := qualityData(ctx, opts, metric)
 	if err != nil {
@@ -52,7 +52,7 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 	}
 	rep, err := bench.MeasureWriteQuality(ctx, bench.QualityOptions{
 		Prebuilt: prebuilt, Dir: dir, Metric: metric, M: opts.M, EfConstruction: opts.EfConstruction, Seed: int64(opts.Seed),
-		All: all, N: n, Queries: queries, Truth: truth, Writers: opts.Writers, Churn: opts.Churn, Keep: opts.Keep,
+		All: all, N: n, Queries: queries, Truth: truth, Writers: opts.Writers, Churn: opts.Churn, Keep: opts.Keep, Controls: opts.Controls,
 		Run:          bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, Template: bench.Row{System: "vecbolt", M: opts.M, EfConstruction: opts.EfConstruction}},
 		BuildThreads: opts.Threads, Logf: logf,
 	})
@@ -64,7 +64,7 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 			Dataset string               `json:"dataset"`
 			Machine bench.Machine        `json:"machine"`
 			Report  *bench.QualityReport `json:"report"`
-		}{fmt.Sprintf("synthetic-%dx%d-seed%d+%d", n, dim, opts.Seed, opts.Quality), bench.CollectMachine(bench.VCSRevision()), rep}, "", "  ")
+		}{qualityName(n, dim, opts), bench.CollectMachine(bench.VCSRevision()), rep}, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func qualityData(ctx context.Context, opts *benchWritesOptions, metric bench.Met
 	// and stream), so that its --db file serves as the prebuilt base; the
 	// inserted rows and the queries follow the writes mode's extra rows.
 	clusters := max(1, int(math.Sqrt(float64(n+benchWritesExtra))/4))
-	m, err := bench.Synthetic(bench.SynthOptions{N: n + benchWritesExtra + opts.Quality + qualityQueries, Dim: dim, Seed: opts.Seed, Clusters: clusters})
+	m, err := bench.Synthetic(bench.SynthOptions{N: n + benchWritesExtra + opts.Quality + opts.Queries, Dim: dim, Seed: opts.Seed, Clusters: clusters})
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -129,6 +129,9 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 	}
 	if err := checkEfs(opts.Efs); err != nil {
 		return err
+	}
+	if opts.Queries <= 0 {
+		return usageErr(fmt.Errorf("--queries must be positive, got %d", opts.Queries))
 	}
 	for _, p := range opts.Sweep {
 		if p == "" {
@@ -156,7 +159,7 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("synthetic-%dx%d-seed%d+%d", d.n, d.dim, opts.Seed, opts.Quality)
+	name := qualityName(d.n, d.dim, opts)
 	fmt.Fprintf(out, "%s: %d databases, all open at once, passes interleaved (fastest of %d); load average %s\n", name, len(opts.Sweep), max(opts.Runs, 1), loadAvg())
 	rows, err := sw.Run(ctx, bench.Dataset{Name: name, Metric: metric, Base: d.all, Queries: d.queries, Truth: d.truth},
 		bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, Template: bench.Row{System: "vecbolt"}}, d.logf)
@@ -191,6 +194,12 @@ func loadAvg() string {
 		return strings.Join(f[:3], " ")
 	}
 	return "?"
+}
+
+// qualityName names the quality mode's data set: the base, the inserted
+// rows and the number of queries.
+func qualityName(n, dim int, opts *benchWritesOptions) string {
+	return fmt.Sprintf("synthetic-%dx%d-seed%d+%d-q%d", n, dim, opts.Seed, opts.Quality, opts.Queries)
 }
 
 // checkEfs validates --ef for the quality mode and --sweep.
