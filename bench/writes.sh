@@ -82,6 +82,21 @@ scaling)
 		done
 	done
 	for spec in $SIZES; do rm -f "$DIR/i${spec##*:}.db"; done
+	echo "load after: $(uptime)"
+	# Medians over the rounds, and each size against the first.
+	python3 - "$DIR" "${ROUNDS:-3}" $SIZES <<'PY'
+import json, statistics, sys
+d, rounds, sizes = sys.argv[1], int(sys.argv[2]), [s.split(":")[1] for s in sys.argv[3:]]
+first = None
+for s in sizes:
+    ins, raw = [], []
+    for r in range(1, rounds + 1):
+        ph = {p["name"]: p["per_second"] for p in json.load(open(f"{d}/s{s}-{r}.json"))["report"]["phases"]}
+        ins.append(ph["insert"]); raw.append(ph["raw-bbolt"])
+    m = statistics.median(ins)
+    first = first or m
+    print(f"{s}: inserts/s {' '.join(f'{x:.0f}' for x in ins)}, median {m:.0f} ({m / first:.2f}x {sizes[0]}); raw bbolt median {statistics.median(raw):.0f}")
+PY
 	exit 0
 	;;
 quality)
