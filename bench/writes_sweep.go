@@ -21,7 +21,8 @@ type SweepOptions struct {
 	// At least one.
 	Paths []string
 	// Labels name the curves (Row.Config); nil means the files' base
-	// names. When given, one per path.
+	// names (with their directory's name when two base names are equal).
+	// When given, one per path.
 	Labels []string
 	// Collection is the collection's name; "" means "bench".
 	Collection string
@@ -85,13 +86,25 @@ func OpenSweep(ctx context.Context, o SweepOptions) (*Sweep, error) {
 			err.Index, err.Of, err.Path = i+1, len(o.Paths), path
 			return nil, err
 		}
-		sys.label = filepath.Base(path)
+		sys.label = sweepLabel(o.Paths, i)
 		if o.Labels != nil {
 			sys.label = o.Labels[i]
 		}
 		s.systems = append(s.systems, sys)
 	}
 	return s, nil
+}
+
+// sweepLabel is the default label of paths[i]: its base name, or
+// "dir/base" when another path has the same base name.
+func sweepLabel(paths []string, i int) string {
+	base := filepath.Base(paths[i])
+	for j, p := range paths {
+		if j != i && filepath.Base(p) == base {
+			return filepath.Join(filepath.Base(filepath.Dir(paths[i])), base)
+		}
+	}
+	return base
 }
 
 // openSweepDatabase opens path read-only and checks its collection.

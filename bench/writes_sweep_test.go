@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -147,6 +148,33 @@ func TestSweepDatabases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Without labels, the curves take the files' names, with their
+	// directory when two are equal.
+	twin := filepath.Join(t.TempDir(), "s0.db")
+	if b, err := os.ReadFile(paths[0]); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(twin, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sw, err = bench.OpenSweep(ctx, bench.SweepOptions{Paths: []string{paths[0], paths[1], twin}, Rows: 2000, Dim: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, err := sw.Run(ctx, ds, bench.RunOptions{K: 10, Efs: []int{10}}, nil)
+	sw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(filepath.Base(filepath.Dir(paths[0])), "s0.db"), "s1.db", filepath.Join(filepath.Base(filepath.Dir(twin)), "s0.db")}
+	for i, r := range named {
+		if r.Config != want[i] {
+			t.Errorf("curve %d: label %q, want %q", i, r.Config, want[i])
+		}
+	}
+	if named[0].Recall != rows[0].Recall || named[2].Recall != rows[0].Recall {
+		t.Errorf("a copy of the good database: recall %.4f and %.4f, want %.4f", named[0].Recall, named[2].Recall, rows[0].Recall)
+	}
+
 	if r := rows[len(efs)-1]; r.Recall < 0.99 {
 		t.Errorf("good graph at ef 200: recall %.4f", r.Recall)
 	}
