@@ -27,17 +27,28 @@
 #
 # compares the graph after 10,000 single inserts into the 100k collection,
 # and after deleting and re-inserting 30% of it, with a fresh bulk build
-# (DIR/q100k.json), and
+# (DIR/q100k.json), on 4,000 queries (QUERIES); a second fresh build with
+# another seed (CONTROLS=1) shows how far two fresh graphs differ. It keeps
+# the databases (DIR/quality-fresh.db, quality-fresh-seed43.db,
+# quality-single.db, quality-incremental.db) and ends with an interleaved
+# sweep of them, all open at once. Sweep kept databases again with
+#
+#   VB=/tmp/vecbolt N=100000 K=10000 RUNS=5 bench/writes.sh DIR sweep
+#
+# (N and K as in the run that built them: 1000000 and 100000 for the 1M
+# quality run; DIR/sweep-<N>.json), and
 #
 #   VB=/tmp/vecbolt ROUNDS=3 bench/writes.sh /tmp/w1m scaling
 #
 # times single-writer durable inserts alone (--phases insert) at 10k, 100k
 # and 1M, the three sizes interleaved in ROUNDS rounds so that the
 # machine's drift hits them alike, each round on a fresh copy of the
-# imported file (DIR/s<size>-<round>.json); compare the medians.
+# imported file (DIR/s<size>-<round>.json); compare the medians. SIZES
+# limits the sizes (default "10000:10k 100000:100k 1000000:1m").
 set -eu
 VB=${VB:-vecbolt}
-DIR=${1:?usage: bench/writes.sh DIR [reimport|quality]}
+DIR=${1:?usage: bench/writes.sh DIR [reimport|quality|sweep|scaling]}
+SIZES=${SIZES:-10000:10k 100000:100k 1000000:1m}
 mkdir -p "$DIR"
 case "${2:-}" in
 reimport)
@@ -52,7 +63,7 @@ reimport)
 	exit 0
 	;;
 scaling)
-	for spec in 10000:10k 100000:100k 1000000:1m; do
+	for spec in $SIZES; do
 		s=${spec##*:}
 		[ -f "$DIR/w$s.db" ] || { echo "missing $DIR/w$s.db: run bench/writes.sh $DIR first" >&2; exit 1; }
 		cp "$DIR/w$s.db" "$DIR/i$s.db"
@@ -60,7 +71,7 @@ scaling)
 		"$VB" --db "$DIR/i$s.db" -c bench import "$DIR/part$s.txt" -f glove >/dev/null
 	done
 	for r in $(seq "${ROUNDS:-3}"); do
-		for spec in 10000:10k 100000:100k 1000000:1m; do
+		for spec in $SIZES; do
 			n=${spec%%:*}
 			s=${spec##*:}
 			cp "$DIR/i$s.db" "$DIR/c$s.db"
@@ -70,13 +81,40 @@ scaling)
 			rm -f "$DIR/c$s.db"
 		done
 	done
-	rm -f "$DIR/i10k.db" "$DIR/i100k.db" "$DIR/i1m.db"
+	for spec in $SIZES; do rm -f "$DIR/i${spec##*:}.db"; done
+	echo "load after: $(uptime)"
+	# Medians over the rounds, and each size against the first.
+	python3 - "$DIR" "${ROUNDS:-3}" $SIZES <<'PY'
+import json, statistics, sys
+d, rounds, sizes = sys.argv[1], int(sys.argv[2]), [s.split(":")[1] for s in sys.argv[3:]]
+first = None
+for s in sizes:
+    ins, raw = [], []
+    for r in range(1, rounds + 1):
+        ph = {p["name"]: p["per_second"] for p in json.load(open(f"{d}/s{s}-{r}.json"))["report"]["phases"]}
+        ins.append(ph["insert"]); raw.append(ph["raw-bbolt"])
+    m = statistics.median(ins)
+    first = first or m
+    print(f"{s}: inserts/s {' '.join(f'{x:.0f}' for x in ins)}, median {m:.0f} ({m / first:.2f}x {sizes[0]}); raw bbolt median {statistics.median(raw):.0f}")
+PY
 	exit 0
 	;;
 quality)
 	echo "load before: $(uptime)"
 	"$VB" bench writes --synthetic 100000,100 --db "$DIR/w100k.db" --quality 10000 --churn 0.3 \
-		--ef 10,16,24,32,48,64,96,128 --runs 3 --out "$DIR/q100k.json"
+		--ef 10,16,24,32,48,64,96,128 --runs 3 --keep --queries "${QUERIES:-4000}" --controls "${CONTROLS:-1}" --out "$DIR/q100k.json"
+	echo "load after: $(uptime)"
+	exit 0
+	;;
+sweep)
+	dbs=$DIR/quality-fresh.db
+	for f in "$DIR"/quality-fresh-seed*.db "$DIR/quality-single.db" "$DIR/quality-incremental.db"; do
+		[ -f "$f" ] && dbs=$dbs,$f
+	done
+	echo "load before: $(uptime)"
+	"$VB" bench writes --synthetic "${N:?N=records of the base}",100 --quality "${K:?K=single inserts}" \
+		--sweep "$dbs" \
+		--ef 10,16,24,32,48,64,96,128 --runs "${RUNS:-5}" --queries "${QUERIES:-1000}" --out "$DIR/sweep-$N.json"
 	echo "load after: $(uptime)"
 	exit 0
 	;;

@@ -24,10 +24,10 @@ type QualityOptions struct {
 	// Dir receives the scratch databases (removed at the end unless
 	// Keep). Required.
 	Dir string
-	// Keep leaves the databases in Dir for later sweeps:
-	// quality-incremental.db (churned when Churn > 0), quality-single.db
-	// (a copy taken before the churn; only with Churn > 0) and
-	// quality-fresh.db.
+	// Keep leaves the databases in Dir for later sweeps
+	// (OpenSweep): quality-incremental.db (churned when Churn > 0),
+	// quality-single.db (a copy taken before the churn; only with Churn >
+	// 0) and quality-fresh.db.
 	Keep bool
 	// Collection is the collection's name; "" means "bench".
 	Collection string
@@ -51,6 +51,12 @@ type QualityOptions struct {
 	// curve; 0 skips it.
 	Churn      float64
 	ChurnBatch int
+	// Controls is the number of extra fresh bulk builds with seeds Seed+1,
+	// Seed+2, ... ("fresh-bulk-seed<S>", quality-fresh-seed<S>.db),
+	// measured in the interleaved sweep only: how far two fresh graphs of
+	// the same rows differ, the yardstick for the other curves'
+	// differences.
+	Controls int
 	// Run configures the ef sweeps (K, Efs, Runs); its Template's System
 	// and Config label the curves.
 	Run RunOptions
@@ -69,6 +75,12 @@ type QualityReport struct {
 	// of the deletes and re-inserts.
 	InsertSeconds float64 `json:"insert_seconds"`
 	ChurnSeconds  float64 `json:"churn_seconds,omitempty"`
+	// Interleaved are the same curves measured again at the end with all
+	// the databases open at once, their passes interleaved
+	// (Sweep): Config "fresh-bulk", the controls ("fresh-bulk-seed<S>"),
+	// "single-inserts", "churned", in that order. Their QPS ratios are the ones to read on a busy
+	// machine.
+	Interleaved []Row `json:"interleaved,omitempty"`
 	// Restored counts the base records of Prebuilt whose vectors had been
 	// changed (by MeasureWrites' updates) and were put back first.
 	Restored int `json:"restored,omitempty"`
@@ -81,11 +93,17 @@ type QualityReport struct {
 // collection after Churn of its records are deleted and re-inserted in
 // batches ("churned"). Each is swept over the same efs with the same
 // queries (bench.Run), so recall at equal ef and QPS at a recall can be
-// compared. The databases run without fsync: quality does not depend on
-// it, and the inserts would otherwise take hours.
+// compared. Each curve is swept right after its build; at the end all the
+// databases are opened read-only together and swept again interleaved
+// (OpenSweep, Interleaved), so that QPS ratios do not depend on when
+// each curve was measured. The databases run without fsync: quality does
+// not depend on it, and the inserts would otherwise take hours.
 func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport, error) {
 	if o.Dir == "" || o.All == nil || o.N <= 0 || o.N >= o.All.Rows || o.Queries == nil || o.Truth == nil {
 		return nil, fmt.Errorf("%w: write quality: need a directory, rows, 0 < N < rows, queries and their truth", ErrBadArgument)
+	}
+	if o.Controls < 0 {
+		return nil, fmt.Errorf("%w: write quality: %d controls", ErrBadArgument, o.Controls)
 	}
 	if o.Churn < 0 || o.Churn > 1 {
 		return nil, fmt.Errorf("%w: write quality: churn %v outside [0, 1]", ErrBadArgument, o.Churn)
@@ -135,13 +153,18 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	if err := sweep(inc, "single-inserts", o.Churn > 0); err != nil {
 		return nil, err
 	}
-	if o.Churn > 0 && o.Keep {
+	paths, labels := []string{inc.path}, []string{"single-inserts"}
+	if o.Churn > 0 {
 		single := filepath.Join(o.Dir, "quality-single.db")
-		logf("keeping a copy of the collection after the single inserts: %s", single)
+		if !o.Keep {
+			defer os.Remove(single)
+		}
+		logf("copying the collection after the single inserts: %s", single)
 		if err := copyFile(inc.path, single); err != nil {
 			inc.Close()
 			return nil, err
 		}
+		paths, labels = []string{single, inc.path}, []string{"single-inserts", "churned"}
 	}
 	if o.Churn > 0 {
 		// The same collection, churned.
@@ -159,6 +182,35 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	fresh := NewVecbolt(VecboltOptions{Path: freshPath, Collection: o.Collection, Metric: o.Metric, M: o.M, EfConstruction: o.EfConstruction, Seed: o.Seed})
 	if err := sweep(fresh, "fresh-bulk", false); err != nil {
 		return nil, err
+	}
+	fronts, frontLabels := []string{freshPath}, []string{"fresh-bulk"}
+	for c := 1; c <= o.Controls; c++ {
+		seed := o.Seed + int64(c)
+		path := filepath.Join(o.Dir, fmt.Sprintf("quality-fresh-seed%d.db", seed))
+		os.Remove(path)
+		if !o.Keep {
+			defer os.Remove(path)
+		}
+		logf("control: fresh bulk build of %d rows with seed %d", o.All.Rows, seed)
+		v := NewVecbolt(VecboltOptions{Path: path, Collection: o.Collection, Metric: o.Metric, M: o.M, EfConstruction: o.EfConstruction, Seed: seed})
+		err := v.Build(ctx, o.All, o.BuildThreads)
+		if cerr := v.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bench: write quality: control seed %d: %w", seed, err)
+		}
+		fronts, frontLabels = append(fronts, path), append(frontLabels, fmt.Sprintf("fresh-bulk-seed%d", seed))
+	}
+	logf("interleaved sweep of the %d databases", len(fronts)+len(paths))
+	sw, err := OpenSweep(ctx, SweepOptions{Paths: append(fronts, paths...), Labels: append(frontLabels, labels...),
+		Collection: o.Collection, Rows: o.All.Rows, Dim: o.All.Dim, Metric: o.Metric})
+	if err != nil {
+		return nil, fmt.Errorf("bench: write quality: %w", err)
+	}
+	defer sw.Close()
+	if rep.Interleaved, err = sw.Run(ctx, ds, o.Run, logf); err != nil {
+		return nil, fmt.Errorf("bench: write quality: %w", err)
 	}
 	return rep, nil
 }

@@ -36,9 +36,13 @@ type benchWritesOptions struct {
 	Threads           int
 	Out               string
 	Freelist          bool
-	Quality           int     // --quality K: the graph-quality mode
-	Churn             float64 // fraction deleted and re-inserted in the quality mode
-	Keep              bool    // keep the quality mode's databases beside --db
+	Quality           int      // --quality K: the graph-quality mode
+	Churn             float64  // fraction deleted and re-inserted in the quality mode
+	Keep              bool     // keep the quality mode's databases beside --db
+	Sweep             []string // --sweep A,B,...: sweep existing databases, interleaved
+	Queries           int      // held-out queries of the quality mode and --sweep
+	Controls          int      // extra fresh builds with other seeds in the quality mode
+	collectionSet     bool     // --collection was given: the collection --sweep reads (else "bench")
 	Efs               []int
 	Runs              int
 	Phases            []string
@@ -62,12 +66,22 @@ With --db naming a file that does not exist, the collection is built there
 first and kept, so that a large collection (1M records) is built once and
 measured again later; an existing file is reused. The records the benchmark
 inserts are deleted again. Without --db the database lives in a temporary
-directory and is removed.`,
+directory and is removed.
+
+--quality K instead compares the graph after K single inserts into the --db
+collection (and after --churn) with a fresh bulk build of the same rows, and
+--sweep A,B,... sweeps databases such a run kept (--keep) again, all open
+read-only at once, their passes interleaved so that the machine's drift hits
+them alike: recall@10, QPS and distance computations per ef, and at recall
+0.95, each as a difference or ratio to the first database.`,
 		Example: `  vecbolt bench writes --synthetic 100000,100 --db /tmp/w100k.db --ops 300
   vecbolt bench writes --synthetic 1000000,100 --db /tmp/w1m.db --writers 16 --out w1m.json
-  vecbolt bench writes --dataset ../shared/data/glove-50k-100d.txt.gz --db /tmp/glove50k.db`,
+  vecbolt bench writes --dataset ../shared/data/glove-50k-100d.txt.gz --db /tmp/glove50k.db
+  vecbolt bench writes --synthetic 100000,100 --db /tmp/w100k.db --quality 10000 --keep
+  vecbolt bench writes --synthetic 100000,100 --quality 10000 --sweep /tmp/quality-fresh.db,/tmp/quality-single.db,/tmp/quality-incremental.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.collectionSet = cmd.Flags().Changed("collection")
 			return runBenchWrites(cmd.Context(), opts, cmd.OutOrStdout())
 		},
 	}
@@ -88,8 +102,11 @@ directory and is removed.`,
 	fs.IntVar(&opts.Quality, "quality", 0, "instead of timing writes: insert this many new rows one Upsert each (--writers goroutines, no fsync) into the --db collection and compare recall and QPS with a fresh bulk build of the same rows")
 	fs.Float64Var(&opts.Churn, "churn", 0.3, "with --quality: then delete and re-insert this fraction of all rows in batches of 10,000, for a third curve (0 skips)")
 	fs.BoolVar(&opts.Keep, "keep", false, "with --quality: keep the databases it builds (quality-*.db beside --db) for later sweeps")
-	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality: search ef sweep")
-	fs.IntVar(&opts.Runs, "runs", 3, "with --quality: timed passes per ef (the fastest is kept)")
+	fs.StringSliceVar(&opts.Sweep, "sweep", nil, `instead of timing writes: sweep these existing databases (comma-separated; the first is the reference) with the --quality mode's queries (from --synthetic, --quality and --seed), all open read-only at once, their passes interleaved; the collection read is "bench" unless --collection is given`)
+	fs.IntVar(&opts.Queries, "queries", 1000, "with --quality or --sweep: held-out queries (recall's sampling error shrinks as 1/sqrt of it)")
+	fs.IntVar(&opts.Controls, "controls", 0, "with --quality: also bulk-build the same rows this many more times with other seeds (--seed+1, ...), swept with the others: how far two fresh graphs differ")
+	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality or --sweep: search ef sweep")
+	fs.IntVar(&opts.Runs, "runs", 3, "with --quality or --sweep: timed passes per ef (the fastest is kept)")
 	fs.StringSliceVar(&opts.Phases, "phases", nil, "time only these phases: insert, update, metadata, noop, delete, group-insert (default all; the raw bbolt ceiling always runs)")
 	cmd.MarkFlagsMutuallyExclusive("synthetic", "dataset")
 	return cmd
@@ -114,6 +131,9 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 		if !slices.Contains(bench.WritePhases, p) {
 			return usageErr(fmt.Errorf("--phases: unknown phase %q (want %s)", p, strings.Join(bench.WritePhases, ", ")))
 		}
+	}
+	if len(opts.Sweep) > 0 {
+		return runBenchWritesSweep(ctx, opts, metric, out)
 	}
 	if opts.Quality > 0 {
 		return runBenchWritesQuality(ctx, opts, metric, out)

@@ -63,12 +63,47 @@ func TestBenchWrites(t *testing.T) {
 	// The quality mode on the kept database, whose update phases changed
 	// some vectors: they are put back, then the three curves are swept.
 	text = ok(t, "--db", db, "bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--m", "8", "--ef-construction", "32",
-		"--quality", "40", "--writers", "4", "--ef", "10,20", "--runs", "1", "--out", filepath.Join(dir, "q.json"))
-	for _, want := range []string{"single-inserts", "churned", "fresh-bulk", "at recall 0.95", "were restored first"} {
+		"--quality", "40", "--writers", "4", "--ef", "10,20", "--runs", "1", "--keep", "--controls", "1", "--queries", "200", "--out", filepath.Join(dir, "q.json"))
+	for _, want := range []string{"single-inserts", "churned", "fresh-bulk", "at recall 0.95", "were restored first", "passes interleaved", "fresh-bulk-seed43"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("quality output lacks %q:\n%s", want, text)
 		}
 	}
+	// --sweep over the kept databases, the fresh build first.
+	kept := []string{filepath.Join(dir, "quality-fresh.db"), filepath.Join(dir, "quality-fresh-seed43.db"), filepath.Join(dir, "quality-single.db"), filepath.Join(dir, "quality-incremental.db")}
+	sweepOut := filepath.Join(dir, "sweep.json")
+	text = ok(t, "bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "40", "--queries", "200", "--ef", "10,20", "--runs", "2",
+		"--sweep", strings.Join(kept, ","), "--out", sweepOut)
+	for _, want := range []string{"4 databases", "-q200", "quality-fresh.db", "quality-fresh-seed43.db", "quality-single.db", "quality-incremental.db", "at recall 0.95", "- quality-fresh.db"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, text)
+		}
+	}
+	var sweep struct {
+		Rows []struct {
+			Config string  `json:"config"`
+			Ef     int     `json:"ef"`
+			Recall float64 `json:"recall"`
+			Runs   int     `json:"runs"`
+		} `json:"rows"`
+	}
+	if b, err = os.ReadFile(sweepOut); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sweep); err != nil {
+		t.Fatal(err)
+	}
+	if len(sweep.Rows) != 8 || sweep.Rows[0].Config != "quality-fresh.db" || sweep.Rows[7].Config != "quality-incremental.db" || sweep.Rows[7].Ef != 20 || sweep.Rows[7].Runs != 2 {
+		t.Errorf("sweep report: %+v", sweep)
+	}
+	missing := filepath.Join(dir, "nope.db")
+	fails(t, exitNotFound, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "40", "--sweep", kept[0] + "," + missing}, missing)
+	fails(t, exitInvalid, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "41", "--sweep", kept[0]}, "holds 340 records, the truth covers 341 rows")
+	fails(t, exitInvalid, []string{"bench", "writes", "--synthetic", "300,5", "--metric", "l2", "--quality", "40", "--sweep", kept[0]}, "dimension 4, the queries 5")
+	fails(t, exitNotFound, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "40", "--sweep", kept[0], "-c", "other"}, `unknown collection: "other"`)
+	fails(t, exitUsage, []string{"bench", "writes", "--dataset", "x.txt", "--sweep", kept[0]}, "--sweep needs --synthetic")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "40", "--queries", "0", "--sweep", kept[0]}, "--queries")
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "40", "--controls", "-1"}, "--controls")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "-1"}, "--quality")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "10", "--churn", "2"}, "--churn")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--quality", "10", "--ef", "5"}, "--ef")
