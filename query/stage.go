@@ -22,6 +22,7 @@ type Staged struct {
 	target string
 	hidden string
 	held   *Collection // the loaded target, whose writers wait until the end
+	order  string      // StageOptions.Order (reorder.go)
 
 	mu   sync.Mutex // protects done
 	done bool
@@ -34,6 +35,9 @@ type StageOptions struct {
 	// target does not exist, the staged collection starts empty and Commit
 	// replaces the target wholesale.
 	Copy bool
+	// Order renumbers the graph for locality at Commit (reorder.go):
+	// OrderAuto (""), OrderNone, OrderBFS, OrderRCM or OrderGorder.
+	Order string
 }
 
 // Stage starts an all-or-nothing load into collection target. cfg is the
@@ -48,6 +52,9 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		return nil, ErrReadOnly
 	}
 	if err := store.ValidateName(target); err != nil {
+		return nil, err
+	}
+	if err := checkOrder(opts.Order); err != nil { // reorder.go
 		return nil, err
 	}
 	db.mu.Lock()
@@ -101,7 +108,7 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		_ = db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(hidden) })
 		return nil, err
 	}
-	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held}, nil
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: opts.Order}, nil
 }
 
 // Collection returns the staged collection: write to it (UpsertBatch,
@@ -144,6 +151,11 @@ func (s *Staged) Commit(ctx context.Context) error {
 		return ErrClosed
 	}
 	if err := c.finishEncoding(ctx); err != nil { // quant.go: an int8 bulk build trains and encodes now
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
+	if err := s.reorder(ctx); err != nil { // reorder.go: renumber the graph for locality
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		c.closed.Store(true)
 		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
