@@ -39,8 +39,9 @@ const DefaultOrder = OrderRCM
 // caches, the layout buys little and the rewrite costs the same per record.
 const MinReorderLen = 50000
 
-// checkOrder refuses an order name that is none of the Order constants.
-func checkOrder(order string) error {
+// ValidateOrder returns nil for an Order constant and an error wrapping
+// ErrInvalidOrder for anything else (names are lower case). O(1).
+func ValidateOrder(order string) error {
 	if order == OrderAuto {
 		return nil
 	}
@@ -48,6 +49,16 @@ func checkOrder(order string) error {
 		return fmt.Errorf("%w %q (want none, bfs, rcm or gorder)", ErrInvalidOrder, order)
 	}
 	return nil
+}
+
+// stageOrder is the order a stage renumbers in: opts.Order, except that
+// OrderAuto leaves a copy of an existing collection (an import adding to
+// it) in its order, which DB.Reorder and compact renumber.
+func stageOrder(opts StageOptions, copied bool) string {
+	if opts.Order == OrderAuto && copied {
+		return OrderNone
+	}
+	return opts.Order
 }
 
 // resolveOrder is the index order that order means for a collection of n
@@ -59,7 +70,7 @@ func resolveOrder(order string, n int) (index.Order, bool, error) {
 		}
 		order = DefaultOrder
 	}
-	if err := checkOrder(order); err != nil {
+	if err := ValidateOrder(order); err != nil {
 		return 0, false, err
 	}
 	o, _ := index.ParseOrder(order)
@@ -163,17 +174,18 @@ func (c *Collection) permute(perm []uint32) {
 // renumbered one) plus the order (see Staged.Commit); it needs about twice
 // the collection's size of free disk space.
 func (db *DB) Reorder(ctx context.Context, name, order string) (bool, error) {
-	if err := checkOrder(order); err != nil {
+	if err := ValidateOrder(order); err != nil {
 		return false, err
 	}
 	c, err := db.Collection(ctx, name)
 	if err != nil {
 		return false, err
 	}
-	if _, do, err := resolveOrder(order, c.Len()); err != nil || !do {
+	o, do, err := resolveOrder(order, c.Len())
+	if err != nil || !do {
 		return false, err
 	}
-	s, err := db.Stage(ctx, name, CollectionConfig{}, StageOptions{Copy: true, Order: order})
+	s, err := db.Stage(ctx, name, CollectionConfig{}, StageOptions{Copy: true, Order: o.String()})
 	if err != nil {
 		return false, err
 	}
@@ -186,7 +198,7 @@ func (db *DB) Reorder(ctx context.Context, name, order string) (bool, error) {
 // ReorderAll runs Reorder on every collection of the database, in name
 // order, and returns the names of those it renumbered.
 func (db *DB) ReorderAll(ctx context.Context, order string) ([]string, error) {
-	if err := checkOrder(order); err != nil {
+	if err := ValidateOrder(order); err != nil {
 		return nil, err
 	}
 	names, err := db.Collections()

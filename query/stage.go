@@ -36,7 +36,9 @@ type StageOptions struct {
 	// replaces the target wholesale.
 	Copy bool
 	// Order renumbers the graph for locality at Commit (reorder.go):
-	// OrderAuto (""), OrderNone, OrderBFS, OrderRCM or OrderGorder.
+	// OrderAuto ("": DefaultOrder for a stage that starts empty and ends
+	// with at least MinReorderLen records, none for a copy), OrderNone,
+	// OrderBFS, OrderRCM or OrderGorder.
 	Order string
 }
 
@@ -54,7 +56,7 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 	if err := store.ValidateName(target); err != nil {
 		return nil, err
 	}
-	if err := checkOrder(opts.Order); err != nil { // reorder.go
+	if err := ValidateOrder(opts.Order); err != nil { // reorder.go
 		return nil, err
 	}
 	db.mu.Lock()
@@ -108,7 +110,7 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		_ = db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(hidden) })
 		return nil, err
 	}
-	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: opts.Order}, nil
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: stageOrder(opts, opts.Copy && exists)}, nil
 }
 
 // Collection returns the staged collection: write to it (UpsertBatch,
@@ -123,7 +125,9 @@ func (s *Staged) Target() string { return s.target }
 var errStageDone = errors.New("query: staged load already committed or aborted")
 
 // Commit folds the staged collection's deltas into its blocks (a few
-// blocks per transaction, O(size of the blocks that have deltas)), then
+// blocks per transaction, O(size of the blocks that have deltas)),
+// renumbers it for locality (StageOptions.Order; see Staged.reorder for
+// its cost), then
 // swaps it in under the target name in one transaction, dropping the previous target if there was one (its pages are
 // freed: O(its pages)). After Commit, DB.Collection(target) returns the
 // staged collection, already loaded. If Commit fails, the target is as it
