@@ -75,4 +75,5 @@ func TestOrderFlagRefusesUnknown(t *testing.T) {
 	fails(t, exitUsage, []string{"--db", path, "import", in, "--order", "zigzag"}, `unknown node order "zigzag" (want none, bfs, rcm or gorder)`)
 	ok(t, "--db", path, "import", in, "--order", "bfs")
 	fails(t, exitUsage, []string{"--db", path, "compact", "--order", "RCM"}, `unknown node order "RCM"`)
+	fails(t, exitUsage, []string{"bench", "--synthetic", "100,4", "--order", "hilbert"}, `unknown node order "hilbert"`)
 }
