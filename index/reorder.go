@@ -163,65 +163,70 @@ func (g *Graph) orderCM(ep, n uint32, live []uint32, byDegree bool) []uint32 {
 
 // permuteLocked moves every live node old = order[new] to new, remapping
 // links through perm, and compacts the id space to len(order). Caller
-// holds mu for writing.
+// holds mu for writing. The vectors (or codes) and level-0 lists are
+// permuted in place, following the permutation's cycles with one spare
+// row, so the graph's memory does not double; vectors or codes that are
+// views of the caller's memory are copied into slabs of their own instead.
 func (g *Graph) permuteLocked(order, perm []uint32) {
 	oldNext := g.next.Load()
-	var (
-		vecs  [][]float32
-		codes [][]byte
-	)
+	live := make([]bool, oldNext)
+	for _, old := range order {
+		live[old] = true
+	}
 	huge := os.Getenv("VECBOLT_HUGEPAGES") != "off"
-	if g.enc == quant.None {
-		vecs = growChunks[float32](nil, g.capacity, g.dim)
+	switch {
+	case g.enc == quant.None && g.viewed:
+		vecs := growChunks[float32](nil, g.capacity, g.dim)
 		for _, c := range vecs {
 			if huge {
 				adviseHuge(c)
 			}
 		}
-	} else {
-		codes = growChunks[byte](nil, g.capacity, g.crow)
+		for nu, old := range order {
+			id := uint32(nu)
+			b := int(id&chunkMask) * g.dim
+			copy(vecs[id>>chunkShift][b:b+g.dim], g.vec(old))
+		}
+		g.vecs, g.vshift, g.viewed = vecs, chunkShift, false
+	case g.enc == quant.None:
+		permuteRows(g.vec, perm, live)
+	case g.cviewed:
+		codes := growChunks[byte](nil, g.capacity, g.crow)
 		for _, c := range codes {
 			if huge {
 				adviseHuge(c)
 			}
 		}
-	}
-	links0 := growChunks[uint32](nil, g.capacity, g.stride0)
-	for _, c := range links0 {
-		if huge {
-			adviseHuge(c)
+		for nu, old := range order {
+			id := uint32(nu)
+			b := int(id&chunkMask) * g.crow
+			copy(codes[id>>chunkShift][b:b+g.crow], g.code(old))
 		}
+		g.codes, g.cshift, g.cviewed = codes, chunkShift, false
+	default:
+		permuteRows(g.code, perm, live)
 	}
+	permuteRows(func(id uint32) []uint32 { return g.block(id, 0) }, perm, live)
 	upper := make([][]uint32, g.capacity)
 	levels := make([]uint8, g.capacity)
 	state := make([]uint32, g.capacity)
 	for nu, old := range order {
 		id := uint32(nu)
-		if vecs != nil {
-			b := int(id&chunkMask) * g.dim
-			copy(vecs[id>>chunkShift][b:b+g.dim], g.vec(old))
-		} else {
-			b := int(id&chunkMask) * g.crow
-			copy(codes[id>>chunkShift][b:b+g.crow], g.code(old))
-		}
-		src := g.block(old, 0)
-		dst := links0[id>>chunkShift][int(id&chunkMask)*g.stride0:]
-		remapList(dst, src, perm)
+		remapList(g.block(id, 0), g.block(id, 0), perm)
 		levels[id] = g.levels[old]
 		if u := g.upper[old]; u != nil {
-			nu := make([]uint32, len(u))
 			for l := 0; l < len(u); l += g.strideU {
-				remapList(nu[l:], u[l:l+g.strideU], perm)
+				remapList(u[l:], u[l:l+g.strideU], perm)
 			}
-			upper[id] = nu
+			upper[id] = u
 		}
 		state[id] = stateLive
 	}
-	g.vecs, g.vshift, g.viewed = vecs, chunkShift, false
-	if codes != nil {
-		g.codes, g.cshift, g.cviewed = codes, chunkShift, false
+	// Rows past the new end held free or moved nodes: clear their lists.
+	for id := uint32(len(order)); id < oldNext; id++ {
+		clear(g.block(id, 0))
 	}
-	g.links0, g.upper, g.levels, g.state = links0, upper, levels, state
+	g.upper, g.levels, g.state = upper, levels, state
 	if e := g.entry.Load(); e != noEntry {
 		ep, top := unpackEntry(e)
 		g.entry.Store(packEntry(perm[ep], top))
@@ -245,6 +250,42 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 		all[i] = uint32(i)
 	}
 	g.markDirty(all...)
+}
+
+// permuteRows moves row old (as row returns it: fixed-width slices that
+// do not overlap) to row perm[old] for every old with live[old], in
+// place: each cycle or chain of the permutation is followed once,
+// carrying the displaced row in a spare. Rows that no live row moves to
+// keep stale contents. O(n·width) time, O(width) extra memory besides a
+// bit per row.
+func permuteRows[T any](row func(uint32) []T, perm []uint32, live []bool) {
+	done := make([]bool, len(live))
+	var carry, spare []T
+	for s := range live {
+		if !live[s] || done[s] {
+			continue
+		}
+		src := row(uint32(s))
+		if carry == nil {
+			carry, spare = make([]T, len(src)), make([]T, len(src))
+		}
+		copy(carry, src)
+		done[s] = true
+		for d := perm[s]; ; {
+			dst := row(d)
+			if int(d) < len(live) && live[d] && !done[d] {
+				// d's row is still needed: carry it on.
+				copy(spare, dst)
+				copy(dst, carry)
+				carry, spare = spare, carry
+				done[d] = true
+				d = perm[d]
+				continue
+			}
+			copy(dst, carry)
+			break
+		}
+	}
 }
 
 // remapList writes list src (count, then slots) to dst with every slot

@@ -202,57 +202,38 @@ type renumbered struct {
 
 // renumberRows writes the records, vectors, graph nodes and texts of src
 // into dst in new-id order, inv[new] = old, whole blocks per transaction.
+// A goroutine reads the next chunk from src while this one writes the
+// last into dst, so reading, encoding and the commits' I/O overlap.
 func (db *DB) renumberRows(ctx context.Context, src, dst string, inv []uint32, shift uint, hasTexts bool,
 	node func(id uint32, dst []byte) []byte) error {
 	block := 1 << shift
 	chunk := (renumberChunk + block - 1) / block * block
-	rows := make([]renumbered, 0, chunk)
-	var nodeBuf []byte
-	for lo := 0; lo < len(inv); lo += chunk {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hi := min(lo+chunk, len(inv))
-		rows = rows[:0]
-		if err := db.View(func(tx *Tx) error {
-			defer tx.ReleaseMapped()
-			c, err := tx.Collection(src)
+	type read struct {
+		lo   int
+		rows []renumbered
+		err  error
+	}
+	reads := make(chan read, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(reads)
+		for lo := 0; lo < len(inv); lo += chunk {
+			rows, err := db.readRows(ctx, src, inv[lo:min(lo+chunk, len(inv))])
+			select {
+			case reads <- read{lo, rows, err}:
+			case <-stop:
+				return
+			}
 			if err != nil {
-				return err
+				return
 			}
-			texts := c.b.Bucket(textsBucket)
-			for _, old := range inv[lo:hi] {
-				k := idKey(old)
-				v := c.records.Get(k)
-				if v == nil {
-					return fmt.Errorf("%w: id %d is not a record", ErrPermutation, old)
-				}
-				rec, ok := unseal(k, v)
-				if !ok {
-					return corruptID(c.name, "records", old, "record fails its checksum")
-				}
-				vec, err := c.vectorBytes(old)
-				if err != nil {
-					return err
-				}
-				if vec == nil {
-					return corruptID(c.name, "records", old, "record has no vector")
-				}
-				r := renumbered{rec: bytes.Clone(rec), vec: bytes.Clone(vec)}
-				if texts != nil {
-					if v := texts.Get(k); v != nil {
-						t, ok := unseal(k, v)
-						if !ok {
-							return corruptID(c.name, "texts", old, "text fails its checksum")
-						}
-						r.text = bytes.Clone(t)
-					}
-				}
-				rows = append(rows, r)
-			}
-			return nil
-		}); err != nil {
-			return err
+		}
+	}()
+	var nodeBuf []byte
+	for r := range reads {
+		if r.err != nil {
+			return r.err
 		}
 		if err := db.Update(func(tx *Tx) error {
 			c, err := tx.Collection(dst)
@@ -267,20 +248,20 @@ func (db *DB) renumberRows(ctx context.Context, src, dst string, inv []uint32, s
 				}
 				texts.FillPercent = 1.0
 			}
-			for i, r := range rows {
-				id := uint32(lo + i)
+			for i, row := range r.rows {
+				id := uint32(r.lo + i)
 				k := idKey(id)
-				if err := c.records.Put(k, seal(k, r.rec)); err != nil {
+				if err := c.records.Put(k, seal(k, row.rec)); err != nil {
 					return err
 				}
-				c.pendVec(id, r.vec)
+				c.pendVec(id, row.vec)
 				nodeBuf = node(id, nodeBuf[:0])
 				if len(nodeBuf) == 0 {
 					return fmt.Errorf("%w: new id %d has no graph node", ErrPermutation, id)
 				}
 				c.pendNode(id, bytes.Clone(nodeBuf))
-				if r.text != nil {
-					if err := texts.Put(k, seal(k, r.text)); err != nil {
+				if row.text != nil {
+					if err := texts.Put(k, seal(k, row.text)); err != nil {
 						return err
 					}
 				}
@@ -291,6 +272,55 @@ func (db *DB) renumberRows(ctx context.Context, src, dst string, inv []uint32, s
 		}
 	}
 	return nil
+}
+
+// readRows reads the records, vectors and texts of the old ids olds of
+// collection src, verified and copied, in one read transaction.
+func (db *DB) readRows(ctx context.Context, src string, olds []uint32) ([]renumbered, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows := make([]renumbered, 0, len(olds))
+	err := db.View(func(tx *Tx) error {
+		defer tx.ReleaseMapped()
+		c, err := tx.Collection(src)
+		if err != nil {
+			return err
+		}
+		texts := c.b.Bucket(textsBucket)
+		for _, old := range olds {
+			k := idKey(old)
+			v := c.records.Get(k)
+			if v == nil {
+				return fmt.Errorf("%w: id %d is not a record", ErrPermutation, old)
+			}
+			rec, ok := unseal(k, v)
+			if !ok {
+				return corruptID(c.name, "records", old, "record fails its checksum")
+			}
+			vec, err := c.vectorBytes(old)
+			if err != nil {
+				return err
+			}
+			if vec == nil {
+				return corruptID(c.name, "records", old, "record has no vector")
+			}
+			// rec gets its checksum appended at the write: room for it.
+			r := renumbered{rec: append(make([]byte, 0, len(rec)+crcLen), rec...), vec: bytes.Clone(vec)}
+			if texts != nil {
+				if v := texts.Get(k); v != nil {
+					t, ok := unseal(k, v)
+					if !ok {
+						return corruptID(c.name, "texts", old, "text fails its checksum")
+					}
+					r.text = append(make([]byte, 0, len(t)+crcLen), t...)
+				}
+			}
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	return rows, err
 }
 
 // copyMapped copies bucket sub of collection src (when it has one) into

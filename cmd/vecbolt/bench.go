@@ -68,8 +68,9 @@ thread, one query per call (recall@k against exact ground truth, queries per
 second, latency percentiles), and once more spread over --search-threads
 threads. Each figure is the fastest of --runs passes.
 
-Also measured: the build (one UpsertBatch on --threads cores plus its durable
-commit), single-record inserts, the end-to-end import of the input file into a
+Also measured: the build (staged, as 'vecbolt import' builds a new collection:
+one UpsertBatch on --threads cores, then the commit, which renumbers the graph
+for locality as --order says), single-record inserts, the end-to-end import of the input file into a
 new database (as 'vecbolt import' does it), the open of the finished database
 and a first query in a fresh process, resident memory, the file size and the
 distance computations per query.
