@@ -72,14 +72,15 @@ func ParseOrder(s string) (Order, error) {
 // Ids held from before the call name other nodes after it.
 //
 // Reorder is exclusive: it waits for running searches and writes, and
-// holds the graph for O(n·(dim+M)) time (OrderGorder O(n·M²)); it
-// allocates a second copy of the vectors and level-0 lists while it runs.
-// A graph whose vectors are views of the caller's memory
-// (Restorer.SetVectors, SetCodes) gets vectors or codes of its own,
-// and every new slab is advised onto transparent huge pages on Linux
-// (adviseHuge: fewer TLB misses in searches) unless the environment has
-// VECBOLT_HUGEPAGES=off (read at each call; for measuring the order alone). The in-link index that
-// writes need is rebuilt lazily by the next write or Check.
+// holds the graph for O(n·(dim+M)) time to move it (OrderBFS and OrderRCM
+// add O(n·M), OrderGorder O(n·M²)). Vectors, codes and level-0 lists are
+// permuted in place (permuteRows), so the graph's memory does not double;
+// a graph whose vectors are views of the caller's memory
+// (Restorer.SetVectors, SetCodes) gets vectors or codes of its own, and
+// those new slabs are advised onto transparent huge pages on Linux
+// (adviseHuge) unless the environment has VECBOLT_HUGEPAGES=off (read at
+// each call). The in-link index that writes need is rebuilt lazily by the
+// next write or Check.
 func (g *Graph) Reorder(o Order) ([]uint32, error) {
 	if o > OrderGorder {
 		return nil, fmt.Errorf("%w: unknown node order %d", ErrOptions, uint8(o))
