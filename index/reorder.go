@@ -192,20 +192,18 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 	case g.enc == quant.None:
 		permuteRows(g.vec, perm, live)
 	case g.cviewed:
-		codes := growChunks[byte](nil, g.capacity, g.crow)
-		for _, c := range codes {
-			if huge {
-				adviseHuge(c)
-			}
-		}
+		codes, corrs := g.newCodeSlabs()
 		for nu, old := range order {
-			id := uint32(nu)
-			b := int(id&chunkMask) * g.crow
-			copy(codes[id>>chunkShift][b:b+g.crow], g.code(old))
+			g.copyCode(codes, corrs, uint32(nu), old)
 		}
-		g.codes, g.cshift, g.cviewed = codes, chunkShift, false
+		g.codes, g.corrs, g.cshift, g.cviewed = codes, corrs, chunkShift, false
 	default:
 		permuteRows(g.code, perm, live)
+		if g.corrs != nil {
+			permuteRows(func(id uint32) []float32 {
+				return g.corrs[id>>chunkShift][id&chunkMask : id&chunkMask+1]
+			}, perm, live)
+		}
 	}
 	permuteRows(func(id uint32) []uint32 { return g.block(id, 0) }, perm, live)
 	upper := make([][]uint32, g.capacity)

@@ -82,9 +82,10 @@ type repairState struct {
 	snap      map[uint32][]uint32
 	snapDirty map[uint32]bool
 
-	visited    atomic.Uint64 // nodes local repair's proofs expanded or measured
-	localSteps atomic.Uint64 // links added by local repair
-	fullRuns   atomic.Uint64 // falls back to the full repair
+	visited     atomic.Uint64 // nodes local repair's proofs expanded or measured
+	localSteps  atomic.Uint64 // links added by local repair
+	fullRuns    atomic.Uint64 // falls back to the full repair
+	bulkRepairs atomic.Uint64 // AddBulk batches that left nodes unreachable
 }
 
 // RepairStats counts the work of local repair since New or Restore.
@@ -98,12 +99,15 @@ type RepairStats struct {
 	// NodesVisited is the number of nodes local repair's proofs looked at:
 	// the nodes its walks expanded plus those its searches measured.
 	NodesVisited uint64
+	// BulkRepairs is the number of AddBulk calls whose closing traversal
+	// found unreachable nodes and ran the full repair.
+	BulkRepairs uint64
 }
 
 // RepairStats returns the counters of local repair. Safe for concurrent
 // use; O(1).
 func (g *Graph) RepairStats() RepairStats {
-	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load(), NodesVisited: g.rep.visited.Load()}
+	return RepairStats{LinksAdded: g.rep.localSteps.Load(), FullRepairs: g.rep.fullRuns.Load(), NodesVisited: g.rep.visited.Load(), BulkRepairs: g.rep.bulkRepairs.Load()}
 }
 
 // grow sizes the repair state for n nodes, adding chunks and copying at
@@ -144,8 +148,12 @@ func (g *Graph) isPending(id uint32) bool {
 	return atomic.LoadUint32(g.rep.pendingWord(id))&(1<<(id&31)) != 0
 }
 
-// inAdd records that src links to t on level. Caller holds mu.
+// inAdd records that src links to t on level; a no-op while the index is
+// not built (ensureInLinks builds it from the lists). Caller holds mu.
 func (g *Graph) inAdd(t, src uint32, level int) {
+	if !g.inBuilt.Load() {
+		return
+	}
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	if level == 0 {
@@ -158,8 +166,12 @@ func (g *Graph) inAdd(t, src uint32, level int) {
 	mu.Unlock()
 }
 
-// inRemove forgets that src links to t on level. Caller holds mu.
+// inRemove forgets that src links to t on level; a no-op while the index
+// is not built. Caller holds mu.
 func (g *Graph) inRemove(t, src uint32, level int) {
+	if !g.inBuilt.Load() {
+		return
+	}
 	mu := &g.rep.inMu[t%inStripes]
 	mu.Lock()
 	if level == 0 {
@@ -452,6 +464,93 @@ func (g *Graph) certify(s *searcher, fresh, from []uint32) bool {
 	}
 	s.removed = s.removed[:0]
 	return true
+}
+
+// repairBulk makes every live node reachable after a bulk insert (AddBulk):
+// one traversal of level 0 under the read lock on workers goroutines, and
+// only if it finds unreachable nodes, the full repair under the write
+// lock. Unlike Reconnect it does not build the in-link index (the full
+// repair does not need it). Caller holds no lock of g. O(n·M) memory
+// reads.
+func (g *Graph) repairBulk(workers int) error {
+	g.mu.RLock()
+	if g.entry.Load() == noEntry {
+		g.mu.RUnlock()
+		return nil
+	}
+	lost := g.anyUnreachableParallel(workers)
+	g.mu.RUnlock()
+	if !lost {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.getSearcher()
+	defer g.putSearcher(s)
+	if len(g.unreachableLocked(s)) == 0 {
+		return nil
+	}
+	g.rep.bulkRepairs.Add(1)
+	return g.reconnectLocked(s)
+}
+
+// anyUnreachableParallel reports whether a live node is not reachable from
+// the entry point on level 0: a breadth-first traversal whose frontiers
+// are shared by workers goroutines (claiming nodes in an atomic bitset),
+// then a scan of the live nodes. Caller holds mu. O(n·M) memory reads,
+// split over the workers.
+func (g *Graph) anyUnreachableParallel(workers int) bool {
+	n := g.next.Load()
+	ep, _ := unpackEntry(g.entry.Load())
+	seen := make([]uint32, (n+31)/32)
+	seen[ep>>5] |= 1 << (ep & 31)
+	frontier := []uint32{ep}
+	workers = max(1, workers)
+	nexts := make([][]uint32, workers)
+	const grain = 256
+	for len(frontier) > 0 {
+		var at atomic.Int64
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				next := nexts[w][:0]
+				for {
+					lo := int(at.Add(grain)) - grain
+					if lo >= len(frontier) {
+						break
+					}
+					for _, id := range frontier[lo:min(lo+grain, len(frontier))] {
+						blk := g.block(id, 0)
+						cnt := int(atomic.LoadUint32(&blk[0]))
+						for j := 1; j <= cnt; j++ {
+							nb := atomic.LoadUint32(&blk[j])
+							bit := uint32(1) << (nb & 31)
+							if atomic.LoadUint32(&seen[nb>>5])&bit != 0 {
+								continue
+							}
+							if atomic.OrUint32(&seen[nb>>5], bit)&bit == 0 {
+								next = append(next, nb)
+							}
+						}
+					}
+				}
+				nexts[w] = next
+			}()
+		}
+		wg.Wait()
+		frontier = frontier[:0]
+		for _, next := range nexts {
+			frontier = append(frontier, next...)
+		}
+	}
+	for id := uint32(0); id < n; id++ {
+		if seen[id>>5]&(1<<(id&31)) == 0 && atomic.LoadUint32(&g.state[id]) == stateLive {
+			return true
+		}
+	}
+	return false
 }
 
 // certifySource returns a node from which a path to the new node id proves

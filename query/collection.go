@@ -59,6 +59,10 @@ type Collection struct {
 	// qx gives the exact vectors an encoded graph re-ranks with
 	// (quant_view.go); nil for a float32 graph. Protected by mu.
 	qx *exactViews
+	// deferGraph is set on a staged collection (Stage): commits write its
+	// records and vectors but not its graph, whose dirty nodes
+	// Staged.Commit writes once (writeGraph). Written under wmu.
+	deferGraph bool
 }
 
 // Name returns the collection's name.

@@ -78,10 +78,12 @@ func resolveOrder(order string, n int) (index.Order, bool, error) {
 }
 
 // reorder renumbers the staged collection's graph in order s.order
-// (Staged.Commit calls it before the swap, holding c.wmu): it reorders the
-// graph in memory, copies the staged collection into a new staged one
-// under the new ids (store.DB.StageRenumbered), drops the old one, and
-// maps the in-memory keys, Seqs and metadata onto the new ids. A failure
+// (Staged.Commit calls it before the graph is written, holding c.wmu): it
+// reorders the graph in memory, copies the staged collection's records,
+// vectors and texts into a new staged one under the new ids, with every
+// node taken from the graph (store.DB.StageRenumbered, which so replaces
+// writeGraph), drops the old one, and maps the in-memory keys, Seqs and
+// metadata onto the new ids. A failure
 // leaves s.hidden as it was, and the caller drops it. Cost: the order
 // (BFS and RCM O(n·M), Gorder O(n·M²)), O(n·(dim+M)) to move the graph in
 // memory and O(size of the collection) written to the file; about
@@ -106,6 +108,7 @@ func (s *Staged) reorder(ctx context.Context) error {
 	}
 	old := s.hidden
 	s.hidden, c.name = hidden, hidden
+	c.deferGraph = false // every node and the graph's metadata are written
 	if err := s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(old) }); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/vecbolt/vecbolt/store"
@@ -16,6 +17,16 @@ import (
 // records; if the process dies first, the next read-write Open drops the
 // staged collection. A Staged is safe for concurrent use, like a
 // Collection; Commit and Abort end it.
+//
+// Since an interrupted stage is dropped whole, its graph is kept in memory
+// only until Commit writes it, once: each write transaction writes the
+// records and vectors alone, so a batch's commit costs O(batch) whatever
+// the size of the collection (writing the graph nodes a batch relinks,
+// spread over every block of the collection, made the commits of a bulk
+// load grow with n). In exchange, a write to the staged collection that
+// fails in the graph or the file ends the stage, as the file cannot
+// restore the graph: the write returns the error, later writes and Commit
+// fail, and Abort drops the stage.
 type Staged struct {
 	db     *DB
 	c      *Collection
@@ -110,6 +121,7 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		_ = db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(hidden) })
 		return nil, err
 	}
+	c.deferGraph = true // no other goroutine has c yet
 	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: stageOrder(opts, opts.Copy && exists)}, nil
 }
 
@@ -124,14 +136,16 @@ func (s *Staged) Target() string { return s.target }
 // errStageDone is returned by Commit or Abort after either has run.
 var errStageDone = errors.New("query: staged load already committed or aborted")
 
-// Commit folds the staged collection's deltas into its blocks (a few
-// blocks per transaction, O(size of the blocks that have deltas)),
-// renumbers it for locality (StageOptions.Order; see Staged.reorder for
-// its cost), then
-// swaps it in under the target name in one transaction, dropping the previous target if there was one (its pages are
-// freed: O(its pages)). After Commit, DB.Collection(target) returns the
-// staged collection, already loaded. If Commit fails, the target is as it
-// was and the staged collection is dropped.
+// Commit renumbers the staged graph for locality (StageOptions.Order; see
+// Staged.reorder for its cost), writes the staged graph (the nodes the
+// stage changed, in blocks, a few blocks per transaction: O(n) for a new
+// collection; a renumbering writes them all), folds the
+// deltas left in the vector blocks (O(size of the blocks that have
+// deltas)), then swaps the staged collection in under the target name in
+// one transaction, dropping the previous target if there was one (its
+// pages are freed: O(its pages)). After Commit, DB.Collection(target)
+// returns the staged collection, already loaded. If Commit fails, the
+// target is as it was and the staged collection is dropped.
 func (s *Staged) Commit(ctx context.Context) error {
 	if err := s.finish(); err != nil {
 		return err
@@ -142,9 +156,26 @@ func (s *Staged) Commit(ctx context.Context) error {
 	if s.held != nil {
 		defer s.held.wmu.Unlock()
 	}
-	// A bulk load leaves deltas where its batches met: fold them, so that
-	// the collection opens from its blocks alone.
-	if err := s.db.st.FoldDeltas(ctx, s.hidden); err != nil {
+	if c.closed.Load() {
+		// A failed write ended the stage (see Staged).
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		return fmt.Errorf("query: commit staged collection %q: an earlier write failed: %w (the collection is as it was)", s.target, ErrClosed)
+	}
+	// The graph is complete here and not yet in the file: renumber it.
+	if err := s.reorder(ctx); err != nil { // reorder.go
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
+
+	// Write the graph the batches kept in memory, then fold the deltas
+	// the batches left where their vector blocks met, so that the
+	// collection opens from its blocks alone.
+	err := c.writeGraph(ctx)
+	if err == nil {
+		err = s.db.st.FoldDeltas(ctx, s.hidden)
+	}
+	if err != nil {
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		c.closed.Store(true)
 		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
@@ -155,11 +186,6 @@ func (s *Staged) Commit(ctx context.Context) error {
 		return ErrClosed
 	}
 	if err := c.finishEncoding(ctx); err != nil { // quant.go: an int8 bulk build trains and encodes now
-		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
-		c.closed.Store(true)
-		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
-	}
-	if err := s.reorder(ctx); err != nil { // reorder.go: renumber the graph for locality
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		c.closed.Store(true)
 		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
@@ -201,5 +227,54 @@ func (s *Staged) finish() error {
 		return errStageDone
 	}
 	s.done = true
+	return nil
+}
+
+// graphWriteNodes is how many ids writeGraph covers per transaction:
+// whole blocks of the store (a multiple of its largest block, 65,536 ids),
+// at most about 16 MiB of node bytes at M 16.
+const graphWriteNodes = 1 << 17
+
+// writeGraph writes the nodes a staged collection's writes changed (all
+// of them for a new collection) and the graph metadata, in id order,
+// graphWriteNodes ids to a transaction (so that bbolt's dirty pages stay
+// bounded), then stops deferring. O(changed nodes · M). The caller holds
+// wmu; on error the staged collection is to be dropped.
+func (c *Collection) writeGraph(ctx context.Context) error {
+	if !c.deferGraph {
+		return nil
+	}
+	c.mu.RLock()
+	g := c.g
+	c.mu.RUnlock()
+	dirty := g.TakeDirty()
+	slices.Sort(dirty)
+	for len(dirty) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, _ := slices.BinarySearch(dirty, dirty[0]|(graphWriteNodes-1)+1)
+		chunk, final := dirty[:n], n == len(dirty)
+		dirty = dirty[n:]
+		if err := c.db.st.Update(func(tx *store.Tx) error {
+			defer tx.ReleaseMapped()
+			sc, err := tx.Collection(c.name)
+			if err != nil {
+				return err
+			}
+			if err := c.putNodes(sc, g, chunk); err != nil {
+				return err
+			}
+			if final {
+				if err := sc.SetGraphMeta(g.MarshalMeta()); err != nil {
+					return err
+				}
+			}
+			return tx.Flush()
+		}); err != nil {
+			return fmt.Errorf("query: write the graph of %q: %w", c.name, err)
+		}
+	}
+	c.deferGraph = false
 	return nil
 }

@@ -261,6 +261,15 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 		}
 	}()
 	seen := make(map[string]struct{})
+	// VECBOLT_IMPORT_TRACE=1 prints each batch's times to stderr (where
+	// an import's time goes as the collection grows).
+	var (
+		trace   io.Writer
+		batches int
+	)
+	if os.Getenv("VECBOLT_IMPORT_TRACE") != "" {
+		trace = opts.stderr
+	}
 	flush := func(batch []query.Record) error {
 		if len(batch) == 0 {
 			return nil
@@ -282,8 +291,16 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 				sum.Replaced++
 			}
 		}
+		before := c.WriteStats()
 		if err := c.UpsertBatch(ctx, batch, query.BatchOptions{}); err != nil {
 			return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
+		}
+		if trace != nil {
+			st := c.WriteStats()
+			batches++
+			fmt.Fprintf(trace, "batch %d records %d n %d graph %.3f s write %.3f s commit %.3f s nodes %d elapsed %.1f s\n",
+				batches, len(batch), c.Len(), (st.Stage - before.Stage).Seconds(), (st.Write - before.Write).Seconds(),
+				(st.Commit - before.Commit).Seconds(), st.Nodes-before.Nodes, time.Since(start).Seconds())
 		}
 		return nil
 	}
@@ -296,8 +313,12 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 	sum.Records = len(seen)
 	switch {
 	case stage != nil:
+		t0 := time.Now()
 		if err := stage.Commit(ctx); err != nil {
 			return fmt.Errorf("import %s: %w (nothing imported)", displayName(opts.File), err)
+		}
+		if trace != nil {
+			fmt.Fprintf(trace, "commit (graph written, deltas folded, swapped in) %.3f s elapsed %.1f s\n", time.Since(t0).Seconds(), time.Since(start).Seconds())
 		}
 	case created:
 		return invalidErr(fmt.Errorf("import %s: no valid records; collection %q not created", displayName(opts.File), opts.Collection))
