@@ -180,11 +180,19 @@ func (db *DB) Reorder(ctx context.Context, name, order string) (bool, error) {
 	if err := ValidateOrder(order); err != nil {
 		return false, err
 	}
-	c, err := db.Collection(ctx, name)
-	if err != nil {
+	// The record count from the file: a collection left alone is not
+	// loaded (nor refused for options an older version saved).
+	var n int
+	if err := db.st.View(func(tx *store.Tx) error {
+		sc, err := tx.Collection(name)
+		if err == nil {
+			n = sc.Len()
+		}
+		return err
+	}); err != nil {
 		return false, err
 	}
-	o, do, err := resolveOrder(order, c.Len())
+	o, do, err := resolveOrder(order, n)
 	if err != nil || !do {
 		return false, err
 	}
