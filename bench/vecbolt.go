@@ -30,6 +30,10 @@ type VecboltOptions struct {
 	// (query.CollectionConfig.Quantize): "" or "none" (float32), "fp16" or
 	// "int8".
 	Quantize string
+	// Order is the node order the build's commit renumbers the graph in
+	// (query.StageOptions.Order): "" is query's default, as for 'vecbolt
+	// import'.
+	Order string
 	// Oversample is SearchOptions.Oversample for quantized collections; 0
 	// means index.DefaultOversample.
 	Oversample float64
@@ -75,9 +79,10 @@ func (v *Vecbolt) Path() string { return v.opts.Path }
 func (v *Vecbolt) Collection() string { return v.opts.Collection }
 
 // Build creates the database file and the collection and writes base in
-// one UpsertBatch on threads goroutines (0 = GOMAXPROCS); a quantized
-// collection is built staged (DB.Stage, UpsertBatch, Commit), as 'vecbolt
-// import' does, so that INT8 parameters are trained on the data. Row i is stored
+// one UpsertBatch on threads goroutines (0 = GOMAXPROCS), staged
+// (DB.Stage, UpsertBatch, Commit) as 'vecbolt import' builds a new
+// collection, so that INT8 parameters are trained on the data and the
+// graph is renumbered (VecboltOptions.Order) as users get it. Row i is stored
 // under key strconv.Itoa(i). The vectors are passed as they are (vecbolt
 // normalises them under cosine). A row vecbolt rejects (NaN, a zero vector
 // under cosine...) fails the build with the row's number.
@@ -107,35 +112,26 @@ func (v *Vecbolt) Build(ctx context.Context, base *Matrix, threads int) error {
 		recs[i] = query.Record{Key: strconv.Itoa(i), Vector: base.Row(i)}
 	}
 	bopts := query.BatchOptions{Workers: threads, Progress: v.opts.Progress}
+	// Built as 'vecbolt import' builds a new collection: staged, the
+	// graph built on the float32 vectors, then at Commit (INT8)
+	// parameters trained on the data and everything encoded, and the
+	// graph renumbered for locality (Order). A quantized collection
+	// created empty would encode with quant.Default, which clips
+	// components beyond ±1 under l2 and dot.
 	t0 := time.Now()
-	if q := v.opts.Quantize; q == "" || q == "none" || q == "fp32" {
-		if v.c, err = db.CreateCollection(ctx, v.opts.Collection, cfg); err != nil {
-			return fmt.Errorf("bench: vecbolt: %w", err)
-		}
-		t0 = time.Now()
-		if err := v.c.UpsertBatch(ctx, recs, bopts); err != nil {
-			return fmt.Errorf("bench: vecbolt: base rows: %w", err)
-		}
-	} else {
-		// A quantized collection is bulk-built as 'vecbolt import' builds
-		// it: staged, the graph built on the float32 vectors, then (INT8)
-		// parameters trained on the data and everything encoded at Commit.
-		// A collection created empty would encode with quant.Default,
-		// which clips components beyond ±1 under l2 and dot.
-		s, err := db.Stage(ctx, v.opts.Collection, cfg, query.StageOptions{})
-		if err != nil {
-			return fmt.Errorf("bench: vecbolt: %w", err)
-		}
-		if err := s.Collection().UpsertBatch(ctx, recs, bopts); err != nil {
-			_ = s.Abort()
-			return fmt.Errorf("bench: vecbolt: base rows: %w", err)
-		}
-		if err := s.Commit(ctx); err != nil {
-			return fmt.Errorf("bench: vecbolt: %w", err)
-		}
-		if v.c, err = db.Collection(ctx, v.opts.Collection); err != nil {
-			return fmt.Errorf("bench: vecbolt: %w", err)
-		}
+	s, err := db.Stage(ctx, v.opts.Collection, cfg, query.StageOptions{Order: v.opts.Order})
+	if err != nil {
+		return fmt.Errorf("bench: vecbolt: %w", err)
+	}
+	if err := s.Collection().UpsertBatch(ctx, recs, bopts); err != nil {
+		_ = s.Abort()
+		return fmt.Errorf("bench: vecbolt: base rows: %w", err)
+	}
+	if err := s.Commit(ctx); err != nil {
+		return fmt.Errorf("bench: vecbolt: %w", err)
+	}
+	if v.c, err = db.Collection(ctx, v.opts.Collection); err != nil {
+		return fmt.Errorf("bench: vecbolt: %w", err)
 	}
 	v.buildSec = time.Since(t0).Seconds()
 	v.n = base.Rows
@@ -146,9 +142,8 @@ func (v *Vecbolt) Build(ctx context.Context, base *Matrix, threads int) error {
 }
 
 // ReportBuild implements BuildReporter: BuildSeconds becomes the
-// UpsertBatch call alone (graph build plus the one durable commit; not the
-// creation of the empty file and collection; for a quantized collection
-// the stage, UpsertBatch and Commit with its training and encoding), and FileBytes and
+// staged build (the stage, UpsertBatch, and Commit with its training,
+// encoding and renumbering; not the creation of the empty file), and FileBytes and
 // BytesPerVector the database file after it.
 func (v *Vecbolt) ReportBuild(r *Row) {
 	r.BuildSeconds = v.buildSec

@@ -72,14 +72,15 @@ func ParseOrder(s string) (Order, error) {
 // Ids held from before the call name other nodes after it.
 //
 // Reorder is exclusive: it waits for running searches and writes, and
-// holds the graph for O(n·(dim+M)) time (OrderGorder O(n·M²)); it
-// allocates a second copy of the vectors and level-0 lists while it runs.
-// A graph whose vectors are views of the caller's memory
-// (Restorer.SetVectors, SetCodes) gets vectors or codes of its own,
-// and every new slab is advised onto transparent huge pages on Linux
-// (adviseHuge: fewer TLB misses in searches) unless the environment has
-// VECBOLT_HUGEPAGES=off (read at each call; for measuring the order alone). The in-link index that
-// writes need is rebuilt lazily by the next write or Check.
+// holds the graph for O(n·(dim+M)) time to move it (OrderBFS and OrderRCM
+// add O(n·M), OrderGorder O(n·M²)). Vectors, codes and level-0 lists are
+// permuted in place (permuteRows), so the graph's memory does not double;
+// a graph whose vectors are views of the caller's memory
+// (Restorer.SetVectors, SetCodes) gets vectors or codes of its own, and
+// those new slabs are advised onto transparent huge pages on Linux
+// (adviseHuge) unless the environment has VECBOLT_HUGEPAGES=off (read at
+// each call). The in-link index that writes need is rebuilt lazily by the
+// next write or Check.
 func (g *Graph) Reorder(o Order) ([]uint32, error) {
 	if o > OrderGorder {
 		return nil, fmt.Errorf("%w: unknown node order %d", ErrOptions, uint8(o))
@@ -163,65 +164,68 @@ func (g *Graph) orderCM(ep, n uint32, live []uint32, byDegree bool) []uint32 {
 
 // permuteLocked moves every live node old = order[new] to new, remapping
 // links through perm, and compacts the id space to len(order). Caller
-// holds mu for writing.
+// holds mu for writing. The vectors (or codes) and level-0 lists are
+// permuted in place, following the permutation's cycles with one spare
+// row, so the graph's memory does not double; vectors or codes that are
+// views of the caller's memory are copied into slabs of their own instead.
 func (g *Graph) permuteLocked(order, perm []uint32) {
 	oldNext := g.next.Load()
-	var (
-		vecs  [][]float32
-		codes [][]byte
-		corrs [][]float32
-	)
+	live := make([]bool, oldNext)
+	for _, old := range order {
+		live[old] = true
+	}
 	huge := os.Getenv("VECBOLT_HUGEPAGES") != "off"
-	if g.enc == quant.None {
-		vecs = growChunks[float32](nil, g.capacity, g.dim)
+	switch {
+	case g.enc == quant.None && g.viewed:
+		vecs := growChunks[float32](nil, g.capacity, g.dim)
 		for _, c := range vecs {
 			if huge {
 				adviseHuge(c)
 			}
 		}
-	} else {
-		codes, corrs = g.newCodeSlabs()
-		for _, c := range codes {
-			if huge {
-				adviseHuge(c)
-			}
+		for nu, old := range order {
+			id := uint32(nu)
+			b := int(id&chunkMask) * g.dim
+			copy(vecs[id>>chunkShift][b:b+g.dim], g.vec(old))
+		}
+		g.vecs, g.vshift, g.viewed = vecs, chunkShift, false
+	case g.enc == quant.None:
+		permuteRows(g.vec, perm, live)
+	case g.cviewed:
+		codes, corrs := g.newCodeSlabs()
+		for nu, old := range order {
+			g.copyCode(codes, corrs, uint32(nu), old)
+		}
+		g.codes, g.corrs, g.cshift, g.cviewed = codes, corrs, chunkShift, false
+	default:
+		permuteRows(g.code, perm, live)
+		if g.corrs != nil {
+			permuteRows(func(id uint32) []float32 {
+				return g.corrs[id>>chunkShift][id&chunkMask : id&chunkMask+1]
+			}, perm, live)
 		}
 	}
-	links0 := growChunks[uint32](nil, g.capacity, g.stride0)
-	for _, c := range links0 {
-		if huge {
-			adviseHuge(c)
-		}
-	}
+	permuteRows(func(id uint32) []uint32 { return g.block(id, 0) }, perm, live)
 	upper := make([][]uint32, g.capacity)
 	levels := make([]uint8, g.capacity)
 	state := make([]uint32, g.capacity)
 	for nu, old := range order {
 		id := uint32(nu)
-		if vecs != nil {
-			b := int(id&chunkMask) * g.dim
-			copy(vecs[id>>chunkShift][b:b+g.dim], g.vec(old))
-		} else {
-			g.copyCode(codes, corrs, id, old)
-		}
-		src := g.block(old, 0)
-		dst := links0[id>>chunkShift][int(id&chunkMask)*g.stride0:]
-		remapList(dst, src, perm)
+		remapList(g.block(id, 0), g.block(id, 0), perm)
 		levels[id] = g.levels[old]
 		if u := g.upper[old]; u != nil {
-			nu := make([]uint32, len(u))
 			for l := 0; l < len(u); l += g.strideU {
-				remapList(nu[l:], u[l:l+g.strideU], perm)
+				remapList(u[l:], u[l:l+g.strideU], perm)
 			}
-			upper[id] = nu
+			upper[id] = u
 		}
 		state[id] = stateLive
 	}
-	g.vecs, g.vshift, g.viewed = vecs, chunkShift, false
-	if codes != nil {
-		g.codes, g.corrs, g.cshift, g.cviewed = codes, corrs, chunkShift, false
+	// Rows past the new end held free or moved nodes: clear their lists.
+	for id := uint32(len(order)); id < oldNext; id++ {
+		clear(g.block(id, 0))
 	}
-	g.links0, g.upper, g.levels, g.state = links0, upper, levels, state
+	g.upper, g.levels, g.state = upper, levels, state
 	if e := g.entry.Load(); e != noEntry {
 		ep, top := unpackEntry(e)
 		g.entry.Store(packEntry(perm[ep], top))
@@ -245,6 +249,42 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 		all[i] = uint32(i)
 	}
 	g.markDirty(all...)
+}
+
+// permuteRows moves row old (as row returns it: fixed-width slices that
+// do not overlap) to row perm[old] for every old with live[old], in
+// place: each cycle or chain of the permutation is followed once,
+// carrying the displaced row in a spare. Rows that no live row moves to
+// keep stale contents. O(n·width) time, O(width) extra memory besides a
+// bit per row.
+func permuteRows[T any](row func(uint32) []T, perm []uint32, live []bool) {
+	done := make([]bool, len(live))
+	var carry, spare []T
+	for s := range live {
+		if !live[s] || done[s] {
+			continue
+		}
+		src := row(uint32(s))
+		if carry == nil {
+			carry, spare = make([]T, len(src)), make([]T, len(src))
+		}
+		copy(carry, src)
+		done[s] = true
+		for d := perm[s]; ; {
+			dst := row(d)
+			if int(d) < len(live) && live[d] && !done[d] {
+				// d's row is still needed: carry it on.
+				copy(spare, dst)
+				copy(dst, carry)
+				carry, spare = spare, carry
+				done[d] = true
+				d = perm[d]
+				continue
+			}
+			copy(dst, carry)
+			break
+		}
+	}
 }
 
 // remapList writes list src (count, then slots) to dst with every slot

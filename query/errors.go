@@ -27,6 +27,9 @@ var (
 	ErrLocked            = store.ErrLocked
 	ErrNotVecbolt        = store.ErrNotVecbolt
 	ErrNeedsUpgrade      = store.ErrNeedsUpgrade
+	// ErrInvalidOrder: a node order (StageOptions.Order, DB.Reorder) that
+	// is not "", "none", "bfs", "rcm" or "gorder".
+	ErrInvalidOrder = errors.New("query: unknown node order")
 )
 
 // KeyError reports a key that is not in a collection.

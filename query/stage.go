@@ -33,6 +33,7 @@ type Staged struct {
 	target string
 	hidden string
 	held   *Collection // the loaded target, whose writers wait until the end
+	order  string      // StageOptions.Order (reorder.go)
 
 	mu   sync.Mutex // protects done
 	done bool
@@ -45,6 +46,11 @@ type StageOptions struct {
 	// target does not exist, the staged collection starts empty and Commit
 	// replaces the target wholesale.
 	Copy bool
+	// Order renumbers the graph for locality at Commit (reorder.go):
+	// OrderAuto ("": DefaultOrder for a stage that starts empty and ends
+	// with at least MinReorderLen records, none for a copy), OrderNone,
+	// OrderBFS, OrderRCM or OrderGorder.
+	Order string
 }
 
 // Stage starts an all-or-nothing load into collection target. cfg is the
@@ -59,6 +65,9 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		return nil, ErrReadOnly
 	}
 	if err := store.ValidateName(target); err != nil {
+		return nil, err
+	}
+	if err := ValidateOrder(opts.Order); err != nil { // reorder.go
 		return nil, err
 	}
 	db.mu.Lock()
@@ -113,7 +122,7 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		return nil, err
 	}
 	c.deferGraph = true // no other goroutine has c yet
-	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held}, nil
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: stageOrder(opts, opts.Copy && exists)}, nil
 }
 
 // Collection returns the staged collection: write to it (UpsertBatch,
@@ -127,8 +136,10 @@ func (s *Staged) Target() string { return s.target }
 // errStageDone is returned by Commit or Abort after either has run.
 var errStageDone = errors.New("query: staged load already committed or aborted")
 
-// Commit writes the staged graph (the nodes the stage changed, in blocks,
-// a few blocks per transaction: O(n) for a new collection), folds the
+// Commit renumbers the staged graph for locality (StageOptions.Order; see
+// Staged.reorder for its cost), writes the staged graph (the nodes the
+// stage changed, in blocks, a few blocks per transaction: O(n) for a new
+// collection; a renumbering writes them all), folds the
 // deltas left in the vector blocks (O(size of the blocks that have
 // deltas)), then swaps the staged collection in under the target name in
 // one transaction, dropping the previous target if there was one (its
@@ -150,8 +161,12 @@ func (s *Staged) Commit(ctx context.Context) error {
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		return fmt.Errorf("query: commit staged collection %q: an earlier write failed: %w (the collection is as it was)", s.target, ErrClosed)
 	}
-	// The graph is complete here and not yet in the file: a pass over the
-	// whole graph (a renumbering) goes here, before writeGraph.
+	// The graph is complete here and not yet in the file: renumber it.
+	if err := s.reorder(ctx); err != nil { // reorder.go
+		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
+		c.closed.Store(true)
+		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
+	}
 
 	// Write the graph the batches kept in memory, then fold the deltas
 	// the batches left where their vector blocks met, so that the

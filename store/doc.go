@@ -96,7 +96,10 @@
 //     it. Use it on read-only databases; End it before Close.
 //   - For an all-or-nothing load spanning many transactions, write into a
 //     staged collection (Tx.CreateStaged, or DB.StageCopy to start from a
-//     copy) and swap it in with Tx.CommitStaged.
+//     copy) and swap it in with Tx.CommitStaged. DB.StageRenumbered makes
+//     a staged copy with every record id mapped through a permutation
+//     (the graph renumbered for locality); the caller drops the source,
+//     whose pages stay free in the file until reused or compacted.
 //
 // # Commit costs
 //

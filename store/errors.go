@@ -66,6 +66,9 @@ var (
 	// ErrInvalidText: a record's text or terms that PutText refuses (not
 	// UTF-8, too long, a chunk span outside its document).
 	ErrInvalidText = errors.New("store: invalid text")
+	// ErrPermutation: a renumbering (DB.StageRenumbered) that does not map
+	// the collection's record ids one to one onto 0..n-1.
+	ErrPermutation = errors.New("store: invalid id permutation")
 )
 
 // DimensionError reports a vector whose length is not the collection's

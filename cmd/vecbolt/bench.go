@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vecbolt/vecbolt/bench"
+	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
 )
 
@@ -40,6 +41,7 @@ type benchOptions struct {
 	Metric            string
 	M, EfConstruction int
 	Quantize          string
+	Order             string // --order: query.StageOptions.Order of the build
 	Oversample        float64
 	Efs               []int
 	K                 int
@@ -66,8 +68,9 @@ thread, one query per call (recall@k against exact ground truth, queries per
 second, latency percentiles), and once more spread over --search-threads
 threads. Each figure is the fastest of --runs passes.
 
-Also measured: the build (one UpsertBatch on --threads cores plus its durable
-commit), single-record inserts, the end-to-end import of the input file into a
+Also measured: the build (staged, as 'vecbolt import' builds a new collection:
+one UpsertBatch on --threads cores, then the commit, which renumbers the graph
+for locality as --order says), single-record inserts, the end-to-end import of the input file into a
 new database (as 'vecbolt import' does it), the open of the finished database
 and a first query in a fresh process, resident memory, the file size and the
 distance computations per query.
@@ -107,6 +110,7 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	fs.IntVar(&opts.M, "m", 16, "HNSW links per node (M)")
 	fs.IntVar(&opts.EfConstruction, "ef-construction", 200, "HNSW build beam width")
 	fs.StringVar(&opts.Quantize, "quantize", "none", "vectors in memory: none (float32), fp16 or int8 (searches re-rank with the exact vectors); each encoding is its own curve in 'bench plot'")
+	fs.StringVar(&opts.Order, "order", "", "renumber the built graph for search speed, as import does: none, bfs, rcm or gorder (default: import's, rcm from 50,000 records)")
 	fs.Float64Var(&opts.Oversample, "oversample", 0, "re-rank ceil(k×oversample) candidates on a quantized collection (0: the default, index.DefaultOversample)")
 	fs.IntSliceVar(&opts.Efs, "ef", bench.DefaultEfs, "search ef sweep")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours per query and recall depth (at most the truth's depth, 100 when computed)")
@@ -167,7 +171,7 @@ func runBench(ctx context.Context, opts *benchOptions, out io.Writer) (err error
 	buildBar := newCountBar(opts.progress, opts.stderr, ds.Base.Rows, "building")
 	sys := bench.NewVecbolt(bench.VecboltOptions{Path: filepath.Join(dir, "bench.db"), Metric: metric,
 		M: opts.M, EfConstruction: opts.EfConstruction, Quantize: opts.Quantize, Oversample: opts.Oversample,
-		Progress: barProgress(buildBar)})
+		Order: opts.Order, Progress: barProgress(buildBar)})
 	defer sys.Close()
 	var (
 		sweepBar *progressbar.ProgressBar
@@ -254,6 +258,9 @@ func (opts *benchOptions) config() string {
 			parts = append(parts, fmt.Sprintf("oversample=%g", opts.Oversample))
 		}
 	}
+	if opts.Order != query.OrderAuto {
+		parts = append(parts, "order="+opts.Order)
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -282,6 +289,8 @@ func (opts *benchOptions) check() error {
 		return usageErr(fmt.Errorf("--runs must be positive, got %d", opts.Runs))
 	case !slices.Contains([]string{"", "none", "fp32", "fp16", "int8"}, opts.Quantize):
 		return usageErr(fmt.Errorf("--quantize %q: want none, fp16 or int8", opts.Quantize))
+	case query.ValidateOrder(opts.Order) != nil:
+		return usageErr(query.ValidateOrder(opts.Order))
 	case opts.Oversample < 0 || math.IsNaN(opts.Oversample) || math.IsInf(opts.Oversample, 0):
 		return usageErr(fmt.Errorf("--oversample must be 0 (the default) or a positive number, got %v", opts.Oversample))
 	case opts.Threads < 0 || opts.SearchThreads < 0 || opts.Inserts < 0:
@@ -562,7 +571,7 @@ func (opts *benchOptions) timeImport(ctx context.Context, d *benchData, path str
 	}
 	g := &globalOptions{DB: path, Collection: "bench", LockTimeout: time.Second, stderr: opts.stderr, progress: opts.progress}
 	iopts := &importOptions{globalOptions: g, File: d.importFile, Format: d.importFmt,
-		indexFlags: indexFlags{Metric: string(d.ds.Metric), M: opts.M, EfConstruction: opts.EfConstruction, Ef: 64, Quantize: opts.Quantize}}
+		indexFlags: indexFlags{Metric: string(d.ds.Metric), M: opts.M, EfConstruction: opts.EfConstruction, Ef: 64, Quantize: opts.Quantize}, Order: opts.Order}
 	t0 := time.Now()
 	if err := runImport(ctx, iopts, io.Discard); err != nil {
 		return 0, fmt.Errorf("timing the import: %w", err)
@@ -574,7 +583,7 @@ func benchNotes(opts *benchOptions, d *benchData) []string {
 	notes := []string{
 		"vecbolt through package query on a database file with durable (fsync'd) commits; keys are the decimal row numbers and Search results are parsed back to rows, all inside the timed calls",
 		"vector encoding in memory: " + quantizeNote(opts),
-		fmt.Sprintf("build_seconds: one UpsertBatch of all base rows (graph build on %d threads, then one bbolt commit); rss/heap_bytes_after_build include the benchmark's own copies of the base, queries and truth", opts.Threads),
+		fmt.Sprintf("build_seconds: the bulk build 'vecbolt import' makes: a staged collection, one UpsertBatch of all base rows (graph build on %d threads), and the commit that renumbers the graph (--order) and swaps it in; rss/heap_bytes_after_build include the benchmark's own copies of the base, queries and truth", opts.Threads),
 		"distance_computations_per_query: vecbolt's graph counter (every distance evaluated on the search path, visited-set hits excluded); hnswlib's and FAISS's counters count differently",
 		"open_seconds: a fresh process opens the database read-only, loads the collection (persisted graph, no rebuild) and answers one query; rss/heap_bytes_after_open are that process's",
 	}

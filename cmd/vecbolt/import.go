@@ -29,6 +29,7 @@ type importOptions struct {
 	SkipInvalid bool
 	JSON        bool
 	Vocab       string // a word2vec counts file ("word count" lines), or ""
+	Order       string // --order: query.StageOptions.Order
 
 	// counts holds the --vocab file's counts by key.
 	counts map[string]int64
@@ -93,6 +94,9 @@ listed instead. Words the embedder does not know are counted in the summary.`,
 			if err := opts.checkTextImport(cmd); err != nil {
 				return err
 			}
+			if err := query.ValidateOrder(opts.Order); err != nil {
+				return usageErr(err)
+			}
 			if opts.TextField != "" {
 				return runImportText(cmd.Context(), opts, cmd.OutOrStdout())
 			}
@@ -105,6 +109,7 @@ listed instead. Words the embedder does not know are counted in the summary.`,
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	fs.StringVar(&opts.Vocab, "vocab", "", "a word2vec counts file (\"word count\" lines); counts go into the metadata as {\"count\": N}")
+	fs.StringVar(&opts.Order, "order", "", "renumber the graph for search speed at the end: none, bfs, rcm or gorder (default: rcm when a new collection gets 50,000 records or more)")
 	opts.importTextFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
@@ -271,7 +276,7 @@ func runImport(ctx context.Context, opts *importOptions, out io.Writer) (err err
 		}
 		if stage == nil {
 			var err error
-			if stage, err = db.Stage(ctx, opts.Collection, cfg, query.StageOptions{Copy: !created}); err != nil {
+			if stage, err = db.Stage(ctx, opts.Collection, cfg, query.StageOptions{Copy: !created, Order: opts.Order}); err != nil {
 				return err
 			}
 		}
