@@ -247,7 +247,7 @@ func (g *Graph) checkInLinks(c *checker) {
 func (g *Graph) checkCode(id uint32) error {
 	switch g.enc {
 	case quant.INT8:
-		c, corr := int8Code(g.code(id), g.dim)
+		c, corr := g.int8Row(id)
 		return g.i8.CheckCode(c, corr)
 	case quant.FP16:
 		return quant.CheckFP16(halfCode(g.code(id), g.dim))

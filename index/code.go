@@ -39,17 +39,17 @@ func (g *Graph) SetEncoding(enc quant.Encoding, params *quant.Int8) error {
 	if enc == quant.None {
 		return nil
 	}
-	crow := codeRowSize(enc, g.dim)
-	codes := growChunks[byte](nil, g.capacity, crow)
 	// vec reads vecs and vshift, which stay as they are until the end.
-	g.enc, g.i8, g.crow, g.codes, g.cshift, g.cviewed = enc, params, crow, codes, chunkShift, false
+	g.setCodeLayout(enc, params)
+	g.codes, g.corrs = g.newCodeSlabs()
 	n := g.next.Load()
 	for id := uint32(0); id < n; id++ {
 		if g.stateAt(id) != stateLive {
 			continue
 		}
-		if err := g.encodeRow(g.code(id), g.vec(id)); err != nil {
-			g.enc, g.i8, g.crow, g.codes = quant.None, nil, 0, nil
+		if err := g.encodeRow(id, g.vec(id)); err != nil {
+			g.setCodeLayout(quant.None, nil)
+			g.codes, g.corrs = nil, nil
 			return fmt.Errorf("index: SetEncoding: node %d: %w", id, err)
 		}
 	}
@@ -102,6 +102,62 @@ func (g *Graph) CodeRowSize() int {
 	return g.crow
 }
 
+// setCodeLayout sets the encoding and the layout of its codes (no slabs).
+// Caller holds mu for writing or owns g.
+func (g *Graph) setCodeLayout(enc quant.Encoding, params *quant.Int8) {
+	g.enc, g.i8, g.crow, g.cshift, g.cviewed = enc, params, codeRowSize(enc, g.dim), chunkShift, false
+	g.cwidth, g.cstride = codeLayout(enc, g.dim)
+}
+
+// codeLayout returns how an encoded graph lays out one node's code in its
+// slab: width bytes, stride bytes apart. FP16 rows are stored as they are
+// (2·dim bytes, no gap). INT8 codes are stored without their correction
+// term (kept in corrs), stride rounded up to whole 64-byte cache lines, or
+// to a power of two below 64 bytes, so that a code in a line-aligned chunk
+// never straddles a line more than it must: 128 dimensions read 2 lines
+// instead of the 3 that a 132-byte row (codes and term together) spans.
+func codeLayout(enc quant.Encoding, dim int) (width, stride int) {
+	switch enc {
+	case quant.FP16:
+		return 2 * dim, 2 * dim
+	case quant.INT8:
+		if dim >= 64 {
+			return dim, (dim + 63) &^ 63
+		}
+		s := 1
+		for s < dim {
+			s <<= 1
+		}
+		return dim, s
+	}
+	return 0, 0
+}
+
+// newCodeSlabs returns zeroed code chunks (and INT8 correction-term
+// chunks, nil otherwise) for the graph's capacity in its layout. Reorder
+// fills them with copyCode. Caller holds mu.
+func (g *Graph) newCodeSlabs() ([][]byte, [][]float32) {
+	codes := growChunks[byte](nil, g.capacity, g.cstride)
+	for _, c := range codes {
+		adviseHuge(c) // filled whole: a few faults per 2 MiB instead of one per 4 KiB
+	}
+	var corrs [][]float32
+	if g.enc == quant.INT8 {
+		corrs = growChunks[float32](nil, g.capacity, 1)
+	}
+	return codes, corrs
+}
+
+// copyCode copies node old's code (and correction term) into node nu's
+// place in slabs made by newCodeSlabs. Caller holds mu.
+func (g *Graph) copyCode(codes [][]byte, corrs [][]float32, nu, old uint32) {
+	b := int(nu&chunkMask) * g.cstride
+	copy(codes[nu>>chunkShift][b:b+g.cwidth], g.code(old))
+	if corrs != nil {
+		corrs[nu>>chunkShift][nu&chunkMask] = g.corrs[old>>chunkShift][old&chunkMask]
+	}
+}
+
 func codeRowSize(enc quant.Encoding, dim int) int {
 	switch enc {
 	case quant.INT8:
@@ -112,16 +168,25 @@ func codeRowSize(enc quant.Encoding, dim int) int {
 	return 0
 }
 
-// CodeRow returns a read-only view of node id's code row (CodeRowSize
-// bytes, layout as CodeRowSize says), or nil if id is not live or the graph
-// holds float32 vectors. The caller must not modify it. Like Vector, the
-// view stays valid until id is updated or deleted (a later slot reuse
-// overwrites it): copy it to keep it. Safe for concurrent use, O(1).
+// CodeRow returns node id's code row (CodeRowSize bytes, layout as
+// CodeRowSize says), or nil if id is not live or the graph holds float32
+// vectors. The caller must not modify it. Under FP16 it is a view of the
+// graph's slab, valid like Vector's until id is updated or deleted (a later
+// slot reuse overwrites it): copy it to keep it. Under INT8 it is a new
+// copy (the graph keeps codes and correction terms apart). Safe for
+// concurrent use, O(dim).
 func (g *Graph) CodeRow(id uint32) []byte {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if g.enc == quant.None || !g.isLive(id) {
 		return nil
+	}
+	if g.enc == quant.INT8 {
+		c, corr := g.int8Row(id)
+		row := make([]byte, g.crow)
+		copy(row, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c))), len(c)))
+		binary.LittleEndian.PutUint32(row[g.dim:], math.Float32bits(corr))
+		return row
 	}
 	return g.code(id)
 }
@@ -143,13 +208,23 @@ func (g *Graph) AppendVector(dst []float32, id uint32) []float32 {
 	return dst
 }
 
-// code returns node id's code row. Caller holds mu; the graph is encoded.
+// code returns node id's code in the slab: its FP16 row, or its INT8
+// codes without the correction term (int8Row). Caller holds mu; the graph
+// is encoded.
 func (g *Graph) code(id uint32) []byte {
-	b := int(id&(1<<g.cshift-1)) * g.crow
-	return g.codes[id>>g.cshift][b : b+g.crow : b+g.crow]
+	b := int(id&(1<<g.cshift-1)) * g.cstride
+	return g.codes[id>>g.cshift][b : b+g.cwidth : b+g.cwidth]
 }
 
-// int8Code splits an INT8 row into its codes and correction term.
+// int8Row returns node id's INT8 codes and correction term. Caller holds
+// mu; the graph is INT8.
+func (g *Graph) int8Row(id uint32) ([]int8, float32) {
+	c := g.code(id)
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(c))), len(c)), g.corrs[id>>chunkShift][id&chunkMask]
+}
+
+// int8Code splits a stored INT8 row (CodeRowSize layout) into its codes
+// and correction term.
 func int8Code(row []byte, dim int) ([]int8, float32) {
 	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(row))), dim),
 		math.Float32frombits(binary.LittleEndian.Uint32(row[dim:]))
@@ -200,20 +275,21 @@ func valueWhy(x float32) string {
 	return "beyond ±MaxComponent"
 }
 
-// encodeRow writes v's code into row. Caller holds mu; g is encoded.
-func (g *Graph) encodeRow(row []byte, v []float32) error {
+// encodeRow writes v's code as node id's. Caller holds mu; g is encoded
+// and id's code is owned (not viewed).
+func (g *Graph) encodeRow(id uint32, v []float32) error {
 	if err := g.checkEncodable(v); err != nil {
 		return err
 	}
 	if g.enc == quant.FP16 {
-		return quant.EncodeFP16(halfCode(row, g.dim), v)
+		return quant.EncodeFP16(halfCode(g.code(id), g.dim), v)
 	}
-	codes, _ := int8Code(row, g.dim)
+	codes, _ := g.int8Row(id)
 	corr, err := g.i8.Encode(codes, v)
 	if err != nil {
 		return &VectorError{Err: err}
 	}
-	binary.LittleEndian.PutUint32(row[g.dim:], math.Float32bits(corr))
+	g.corrs[id>>chunkShift][id&chunkMask] = corr
 	return nil
 }
 
@@ -224,7 +300,7 @@ func (g *Graph) putRow(id uint32, vec []float32) {
 		copy(g.vec(id), vec)
 		return
 	}
-	if err := g.encodeRow(g.code(id), vec); err != nil {
+	if err := g.encodeRow(id, vec); err != nil {
 		panic("index: putRow: " + err.Error()) // checked by the caller
 	}
 }
@@ -236,6 +312,9 @@ func (g *Graph) clearRow(id uint32) {
 		return
 	}
 	clear(g.code(id))
+	if g.enc == quant.INT8 {
+		g.corrs[id>>chunkShift][id&chunkMask] = 0
+	}
 }
 
 // decodeRow writes node id's vector as the graph holds it into dst (len
@@ -247,7 +326,7 @@ func (g *Graph) decodeRow(dst []float32, id uint32) {
 	case quant.FP16:
 		quant.DecodeFP16(dst, halfCode(g.code(id), g.dim))
 	default:
-		c, _ := int8Code(g.code(id), g.dim)
+		c, _ := g.int8Row(id)
 		g.i8.Decode(dst, c)
 	}
 }
@@ -262,7 +341,11 @@ func (g *Graph) prefetchRow(id uint32) {
 	if g.enc == quant.None {
 		p, size = unsafe.Pointer(&g.vec(id)[0]), uintptr(4*g.dim)
 	} else {
-		p, size = unsafe.Pointer(&g.code(id)[0]), uintptr(g.crow)
+		p, size = unsafe.Pointer(&g.code(id)[0]), uintptr(g.cwidth)
+		if g.enc == quant.INT8 {
+			// The correction term lives apart (codeLayout): one more line.
+			prefetchVec(&g.corrs[id>>chunkShift][id&chunkMask], 1)
+		}
 	}
 	a := uintptr(p)
 	prefetchVec((*float32)(p), int((a+size-1)>>6-a>>6)+1)
@@ -324,11 +407,39 @@ func (g *Graph) pdist(p *prepared, id uint32) float32 {
 	return g.codeDist(p, id)
 }
 
+// batchDist computes the distances from q to the nodes ids into s.dists
+// and returns it (len(ids) values): under INT8 with one batch kernel call
+// (quant.Int8.Distances: no call, checks and reduction chain per node),
+// otherwise one pdist per node. s.codes may keep views of code rows until
+// the searcher's next use; they are never read after this call. Caller
+// holds mu.
+func (g *Graph) batchDist(s *searcher, q *prepared, ids []uint32) []float32 {
+	if cap(s.dists) < len(ids) {
+		s.dists = make([]float32, len(ids), max(len(ids), g.m0))
+	}
+	d := s.dists[:len(ids)]
+	if g.enc != quant.INT8 {
+		for i, id := range ids {
+			d[i] = g.pdist(q, id)
+		}
+		return d
+	}
+	codes, corrs := s.codes[:0], s.corrs[:0]
+	for _, id := range ids {
+		c, corr := g.int8Row(id)
+		codes = append(codes, c)
+		corrs = append(corrs, corr)
+	}
+	s.codes, s.corrs = codes, corrs
+	g.i8.Distances(d, &q.q8, codes, corrs)
+	return d
+}
+
 // codeDist is pdist on an encoded graph.
 func (g *Graph) codeDist(p *prepared, id uint32) float32 {
 	switch g.enc {
 	case quant.INT8:
-		c, corr := int8Code(g.code(id), g.dim)
+		c, corr := g.int8Row(id)
 		return g.i8.Distance(&p.q8, c, corr)
 	default:
 		return quant.DistanceFP16(quant.Metric(g.metric), p.v, halfCode(g.code(id), g.dim))
@@ -344,29 +455,29 @@ func (g *Graph) nodeDist(a, b uint32) float32 {
 	case quant.None:
 		return distance(g.metric, g.vec(a), g.vec(b))
 	case quant.INT8:
-		ca, ea := int8Code(g.code(a), g.dim)
-		cb, eb := int8Code(g.code(b), g.dim)
+		ca, ea := g.int8Row(a)
+		cb, eb := g.int8Row(b)
 		return g.i8.CodeDistance(ca, ea, cb, eb)
 	default:
 		return quant.DistanceFP16Codes(quant.Metric(g.metric), halfCode(g.code(a), g.dim), halfCode(g.code(b), g.dim))
 	}
 }
 
-// unviewCodesLocked replaces code rows viewed in the caller's memory (see
-// Restorer.SetCodes) with chunks the graph owns: O(n·dim), once. Caller
-// holds mu for writing.
+// unviewCodesLocked replaces FP16 code rows viewed in the caller's memory
+// (see Restorer.SetCodes) with chunks the graph owns: O(n·dim), once.
+// Caller holds mu for writing.
 func (g *Graph) unviewCodesLocked() {
 	if !g.cviewed {
 		return
 	}
-	owned := growChunks[byte](nil, g.capacity, g.crow)
+	owned := growChunks[byte](nil, g.capacity, g.cstride)
 	n := int(g.next.Load())
 	for id := 0; id < n; id++ {
 		c, row := id>>g.cshift, id&(1<<g.cshift-1)
 		if c >= len(g.codes) || (row+1)*g.crow > len(g.codes[c]) {
 			continue // never restored: free
 		}
-		copy(owned[id>>chunkShift][(id&chunkMask)*g.crow:], g.codes[c][row*g.crow:(row+1)*g.crow])
+		copy(owned[id>>chunkShift][(id&chunkMask)*g.cstride:], g.codes[c][row*g.crow:(row+1)*g.crow])
 	}
 	g.codes, g.cshift, g.cviewed = owned, chunkShift, false
 }

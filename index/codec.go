@@ -33,7 +33,12 @@ func (g *Graph) MarshalNode(id uint32, dst []byte) []byte {
 	}
 	level := int(g.levels[id])
 	dst = append(dst, uint8(level))
-	g.nodeMu[id].Lock()
+	// A restored graph has no node mutexes until its first write, and no
+	// writer can run while this read lock is held without them.
+	if len(g.nodeMu) > int(id) {
+		g.nodeMu[id].Lock()
+		defer g.nodeMu[id].Unlock()
+	}
 	for l := 0; l <= level; l++ {
 		blk := g.block(id, l)
 		cnt := int(atomic.LoadUint32(&blk[0]))
@@ -42,7 +47,6 @@ func (g *Graph) MarshalNode(id uint32, dst []byte) []byte {
 			dst = binary.LittleEndian.AppendUint32(dst, atomic.LoadUint32(&blk[i]))
 		}
 	}
-	g.nodeMu[id].Unlock()
 	return dst
 }
 
@@ -87,6 +91,8 @@ type Restorer struct {
 
 	upperMu   sync.Mutex // protects upperSlab
 	upperSlab []uint32   // words not yet handed out as upper-level lists
+
+	vecsOnce sync.Once // allocates the float32 slab for the first copied vector (ownVecs)
 }
 
 // Restore starts restoring a graph of n = MaxID slots from meta. dim,
@@ -133,7 +139,13 @@ func Restore(dim int, metric Metric, opts Options, meta []byte, n uint32) (*Rest
 	} else if entry >= n {
 		return nil, corruptf("entry point %d beyond %d nodes", entry, n)
 	}
-	g.Reserve(int(n))
+	// The writers' per-node state waits for the first write
+	// (ensureInLinks), and the vector slab for the first vector to copy
+	// (Restorer.putVec): a searcher of views or codes needs neither.
+	g.inBuilt.Store(false)
+	g.mu.Lock()
+	g.growSlabsLocked(int(n), false)
+	g.mu.Unlock()
 	// Every slot of these is written once by the restore: huge pages make
 	// that a few faults per 2 MiB instead of one per 4 KiB.
 	for _, c := range g.links0 {
@@ -359,6 +371,7 @@ func (r *Restorer) Finish() (*Graph, error) {
 	}
 	g.inBuilt.Store(false) // built by the first write or Check (ensureInLinks)
 	r.finishCodes()
+	r.ownVecs() // a float32 graph given no vector yet: the slab later writes fill
 	r.g = nil
 	return g, nil
 }

@@ -68,17 +68,22 @@ type Graph struct {
 	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
 	levels   []uint8      // level of each node; written before the node is published
 	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
-	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock)
+	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock); nil until the first write after a Restore (ensureInLinks)
 
 	// The encoding (code.go), written under mu's write lock. An encoded
-	// graph holds codes instead of vecs (vecs is nil): chunks of crow
-	// bytes a node, written like vecs.
+	// graph holds codes instead of vecs (vecs is nil): chunks of cstride
+	// bytes a node, written like vecs. FP16 rows are stored as CodeRowSize
+	// describes them; INT8 codes are aligned to cache lines and their
+	// correction terms kept apart in corrs (codeLayout).
 	enc     quant.Encoding
 	i8      *quant.Int8 // INT8 parameters, nil otherwise
 	crow    int         // bytes of one code row (CodeRowSize), 0 for float32
-	codes   [][]byte    // chunks of crow<<cshift bytes
+	cwidth  int         // bytes of a node's code in codes: crow (FP16), dim (INT8)
+	cstride int         // bytes between two nodes' codes in codes (codeLayout)
+	codes   [][]byte    // chunks of cstride<<cshift bytes
+	corrs   [][]float32 // INT8: chunks of chunkNodes correction terms; nil otherwise
 	cshift  uint        // log2 of the nodes per chunk of codes
-	cviewed bool        // codes are read-only views (Restorer.SetCodes), copied before any write
+	cviewed bool        // FP16 codes are read-only views (Restorer.SetCodes), copied before any write
 
 	allocMu sync.Mutex    // protects free and writes to next
 	next    atomic.Uint32 // MaxID: ids in use are below it; read without allocMu
@@ -101,6 +106,7 @@ type Graph struct {
 
 	rep     repairState // in-link index and state of local repair (repair.go)
 	inBuilt atomic.Bool // rep's in-link index and level counts are built (ensureInLinks)
+	writers bool        // the writers' per-node state is allocated (growWriterStateLocked); guarded by mu
 }
 
 // New returns an empty graph for vectors of dim components compared with
@@ -135,9 +141,11 @@ func New(dim int, metric Metric, opts Options) (*Graph, error) {
 }
 
 // ensureInLinks builds the in-link index and level counts that writes and
-// Check need, once, on the first of them after a Restore: a graph loaded
-// only to be searched (a read-only open) never pays for it (O(n·M) time
-// and about 100 bytes per node). Caller holds no lock of g.
+// Check need, once, on the first of them after a Restore, with the other
+// per-node state only writers use (nodeMu, the in-link index's per-node
+// lists, the pending bitset): a graph loaded only to be searched (a
+// read-only open) never pays for them (O(n·M) time and about 160 bytes per
+// node). Caller holds no lock of g.
 func (g *Graph) ensureInLinks() {
 	if g.inBuilt.Load() {
 		return
@@ -145,6 +153,7 @@ func (g *Graph) ensureInLinks() {
 	g.mu.Lock()
 	if !g.inBuilt.Load() {
 		g.unviewLocked()
+		g.growWriterStateLocked(g.capacity)
 		g.rebuildInLinks()
 		g.inBuilt.Store(true)
 	}
@@ -246,16 +255,28 @@ func nextCapacity(c int) int {
 // gain chunks (only a partial last chunk is copied); the small per-node
 // arrays are copied. Caller holds mu for writing, so no node mutex is held
 // and none needs copying.
-func (g *Graph) growLocked(n int) {
+func (g *Graph) growLocked(n int) { g.growSlabsLocked(n, true) }
+
+// growSlabsLocked is growLocked; with rows false it leaves the vector or
+// code slab alone, for Restore, which does not know yet whether the rows
+// will be views of the caller's memory (SetVectors, SetCodes), codes
+// (SetEncoding) or copies (the Restorer allocates them then). Caller
+// holds mu for writing.
+func (g *Graph) growSlabsLocked(n int, rows bool) {
 	if n <= g.capacity {
 		return
 	}
 	g.unviewLocked()
-	vecs, codes := g.vecs, g.codes
-	if g.enc == quant.None {
+	vecs, codes, corrs := g.vecs, g.codes, g.corrs
+	switch {
+	case !rows:
+	case g.enc == quant.None:
 		vecs = growChunks(vecs, n, g.dim)
-	} else {
-		codes = growChunks(codes, n, g.crow)
+	default:
+		codes = growChunks(codes, n, g.cstride)
+		if g.enc == quant.INT8 {
+			corrs = growChunks(corrs, n, 1)
+		}
 	}
 	links0 := growChunks(g.links0, n, g.stride0)
 	upper := make([][]uint32, n)
@@ -264,10 +285,25 @@ func (g *Graph) growLocked(n int) {
 	copy(levels, g.levels)
 	state := make([]uint32, n)
 	copy(state, g.state)
-	g.vecs, g.codes, g.links0, g.upper, g.levels, g.state = vecs, codes, links0, upper, levels, state
-	g.nodeMu = make([]sync.Mutex, n)
-	g.rep.grow(n)
+	g.vecs, g.codes, g.corrs, g.links0, g.upper, g.levels, g.state = vecs, codes, corrs, links0, upper, levels, state
+	if g.writers || g.inBuilt.Load() {
+		g.growWriterStateLocked(n)
+	}
 	g.capacity = n
+}
+
+// growWriterStateLocked sizes the per-node state that only writers use
+// (nodeMu, the in-link index, the pending bitset) for n nodes. A restored
+// graph leaves it empty until its first write (ensureInLinks), so that a
+// read-only searcher does not hold 56 bytes a node it never touches.
+// Caller holds mu for writing, so no node mutex is held and none needs
+// copying.
+func (g *Graph) growWriterStateLocked(n int) {
+	if len(g.nodeMu) < n {
+		g.nodeMu = make([]sync.Mutex, n)
+	}
+	g.rep.grow(n)
+	g.writers = true
 }
 
 // acquire allocates an id, reusing a freed slot first and growing the

@@ -145,6 +145,11 @@ func (g *Graph) addBatch(ctx context.Context, vecs [][]float32, workers int, pro
 	g.mu.RUnlock()
 	if bulk {
 		g.mu.Lock()
+		// Writers need their per-node state (node mutexes, the pending
+		// bits), which a restored graph leaves out until its first write,
+		// even when the in-link index stays unbuilt.
+		g.unviewLocked()
+		g.growWriterStateLocked(g.capacity)
 		if g.live.Load() == 0 {
 			g.inBuilt.Store(false) // nothing to index: leave it to the first write that needs it
 		}

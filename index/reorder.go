@@ -169,6 +169,7 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 	var (
 		vecs  [][]float32
 		codes [][]byte
+		corrs [][]float32
 	)
 	huge := os.Getenv("VECBOLT_HUGEPAGES") != "off"
 	if g.enc == quant.None {
@@ -179,7 +180,7 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 			}
 		}
 	} else {
-		codes = growChunks[byte](nil, g.capacity, g.crow)
+		codes, corrs = g.newCodeSlabs()
 		for _, c := range codes {
 			if huge {
 				adviseHuge(c)
@@ -201,8 +202,7 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 			b := int(id&chunkMask) * g.dim
 			copy(vecs[id>>chunkShift][b:b+g.dim], g.vec(old))
 		} else {
-			b := int(id&chunkMask) * g.crow
-			copy(codes[id>>chunkShift][b:b+g.crow], g.code(old))
+			g.copyCode(codes, corrs, id, old)
 		}
 		src := g.block(old, 0)
 		dst := links0[id>>chunkShift][int(id&chunkMask)*g.stride0:]
@@ -219,7 +219,7 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 	}
 	g.vecs, g.vshift, g.viewed = vecs, chunkShift, false
 	if codes != nil {
-		g.codes, g.cshift, g.cviewed = codes, chunkShift, false
+		g.codes, g.corrs, g.cshift, g.cviewed = codes, corrs, chunkShift, false
 	}
 	g.links0, g.upper, g.levels, g.state = links0, upper, levels, state
 	if e := g.entry.Load(); e != noEntry {

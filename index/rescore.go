@@ -3,6 +3,7 @@ package index
 import (
 	"math"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index/quant"
 	"github.com/viterin/vek/vek32"
@@ -67,7 +68,7 @@ func (g *Graph) SearchRescore(dst []Neighbor, q []float32, k, ef int, filter Fil
 		}
 		cands := s.res.drainSorted(s.sorted[:0])
 		s.sorted = cands
-		cands = g.rescore(cands, q, exact)
+		cands, s.rows = g.rescore(cands, q, exact, s.rows)
 		sortNeighbors(cands)
 		dst = append(dst, cands[:min(k, len(cands))]...)
 	}
@@ -76,18 +77,35 @@ func (g *Graph) SearchRescore(dst []Neighbor, q []float32, k, ef int, filter Fil
 }
 
 // rescore replaces the distances of cands by exact ones, in place, and
-// drops candidates without an exact vector.
-func (g *Graph) rescore(cands []Neighbor, q []float32, exact ExactSource) []Neighbor {
+// drops candidates without an exact vector. Two passes, as the search
+// loop does: first fetch every exact row and start loading it (they are
+// cold pages of the mapped file, one or more cache lines each), then
+// compute the distances, so that the loads overlap. rows is scratch,
+// returned for reuse.
+func (g *Graph) rescore(cands []Neighbor, q []float32, exact ExactSource, rows [][]float32) ([]Neighbor, [][]float32) {
+	rows = rows[:0]
 	out := cands[:0]
 	for _, c := range cands {
 		v := exact(c.ID)
 		if len(v) != g.dim {
 			continue
 		}
-		out = append(out, Neighbor{c.ID, exactDistance(g.metric, q, v)})
+		prefetchFloats(v)
+		out = append(out, c)
+		rows = append(rows, v)
+	}
+	for i, v := range rows {
+		out[i].Dist = exactDistance(g.metric, q, v)
 	}
 	g.ndist.Add(uint64(len(cands)))
-	return out
+	clear(rows) // drop the views: the pool must not keep the caller's memory reachable
+	return out, rows[:0]
+}
+
+// prefetchFloats starts loading every cache line v spans.
+func prefetchFloats(v []float32) {
+	a := uintptr(unsafe.Pointer(&v[0]))
+	prefetchVec(&v[0], int((a+uintptr(4*len(v))-1)>>6-a>>6)+1)
 }
 
 // exactDistance is the metric's distance from q to a raw stored vector v:

@@ -3,6 +3,7 @@ package index
 import (
 	"math"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Filter reports whether a node may appear in search results. A nil Filter
@@ -145,9 +146,10 @@ func (g *Graph) searchLayer(s *searcher, q *prepared, ep uint32, epDist float32,
 			g.prefetchRow(nb)
 		}
 		s.batch = batch
-		for _, nb := range batch {
-			d := g.pdist(q, nb)
-			ndist++
+		dists := g.batchDist(s, q, batch)
+		ndist += uint64(len(batch))
+		for i, nb := range batch {
+			d := dists[i]
 			if len(s.res) < ef || d < lower {
 				s.cand.push(Neighbor{nb, d})
 				if filter == nil || filter(nb) {
@@ -159,8 +161,23 @@ func (g *Graph) searchLayer(s *searcher, q *prepared, ep uint32, epDist float32,
 				}
 			}
 		}
+		// The next node to expand is most likely the closest candidate:
+		// start loading its link list now, as hnswlib prefetches
+		// candidate_set.top()'s, so that the next round does not begin
+		// with a cache miss on a list it could have known about.
+		if len(s.cand) > 0 {
+			g.prefetchLinks(s.cand[0].ID, level)
+		}
 	}
 	s.ndist += ndist
+}
+
+// prefetchLinks starts loading node id's link list on level into the
+// cache (every line it spans). Caller holds mu; levels[id] >= level.
+func (g *Graph) prefetchLinks(id uint32, level int) {
+	blk := g.block(id, level)
+	a := uintptr(unsafe.Pointer(&blk[0]))
+	prefetchVec((*float32)(unsafe.Pointer(&blk[0])), int((a+uintptr(4*len(blk))-1)>>6-a>>6)+1)
 }
 
 // Exact returns the k nearest live nodes to q allowed by filter, by brute

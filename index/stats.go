@@ -108,5 +108,8 @@ func (g *Graph) vectorBytes() int64 {
 			n += int64(len(c))
 		}
 	}
+	for _, c := range g.corrs {
+		n += 4 * int64(len(c))
+	}
 	return n
 }

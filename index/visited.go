@@ -55,6 +55,10 @@ type searcher struct {
 	stack    []uint32     // scratch: removed nodes to walk, BFS queue
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	batch    []uint32     // scratch: unvisited neighbours of one node, prefetched
+	rows     [][]float32  // scratch: exact rows of the candidates being re-ranked (rescore), cleared after use
+	dists    []float32    // scratch: distances to the nodes of batch (batchDist)
+	codes    [][]int8     // scratch: INT8 codes of the nodes of batch (batchDist)
+	corrs    []float32    // scratch: their correction terms
 	back     []uint32     // scratch: nodes that reach a proof's target (repair.go)
 	removed  []edge       // level-0 links removed by the current write, to prove reachable (repair.go)
 	qry      prepared     // the query of the current search or insert

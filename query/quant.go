@@ -168,9 +168,10 @@ func storeEncoding(name string, sc store.Config) (quant.Encoding, *quant.Int8, e
 
 // restoreCodes makes the graph being restored hold the collection's codes
 // (an encoded collection): the code rows come from the store's code blocks,
-// as views of the mapped file when keep is true (the load's transaction is
-// pinned: read-only databases), as copies otherwise (the graph then owns
-// every row, and writes change them). It reports whether the collection is
+// FP16 rows as views of the mapped file when keep is true (the load's
+// transaction is pinned: read-only databases), as copies otherwise (the
+// graph then owns every row, and writes change them); INT8 rows are always
+// copied, by Restorer.SetCodes, into the graph's own layout. It reports whether the collection is
 // encoded; then the caller restores links only (store ForEachLoadLinks).
 func restoreCodes(name string, sc *store.Collection, r *index.Restorer, keep bool) (bool, error) {
 	enc, q, err := storeEncoding(name, sc.Config())
@@ -184,7 +185,7 @@ func restoreCodes(name string, sc *store.Collection, r *index.Restorer, keep boo
 	if err != nil {
 		return false, err
 	}
-	if !keep {
+	if !keep && enc != quant.INT8 { // SetCodes copies INT8 rows into the graph's layout anyway
 		for i, ch := range chunks {
 			chunks[i] = append([]byte(nil), ch...)
 		}

@@ -33,3 +33,14 @@ func KernelFuncs(name string) (dotI8 func(a, b []int8) int32, l2I8 func(a, b []i
 	}
 	panic("quant: no kernel set " + name)
 }
+
+// KernelBatchFunc returns the named set's batch int8 dot kernel, without
+// DotInt8Batch's checks.
+func KernelBatchFunc(name string) func(out []int32, q []int8, codes [][]int8) {
+	for _, s := range kernelSets() {
+		if s.name == name {
+			return s.dotI8Batch
+		}
+	}
+	panic("quant: no kernel set " + name)
+}

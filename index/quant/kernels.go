@@ -20,11 +20,14 @@ const KernelsEnv = "VECBOLT_QUANT_KERNELS"
 // kernelSet is one implementation of every kernel. Each function assumes
 // equal, non-zero lengths up to MaxKernelLen (the exported wrappers check).
 type kernelSet struct {
-	name   string // "go", "avx2", "avx512vnni"
-	dotI8  func(a, b []int8) int32
-	l2I8   func(a, b []int8) uint32
-	dotF16 func(q []float32, c []uint16) float32
-	l2F16  func(q []float32, c []uint16) float32
+	name  string // "go", "avx2", "avx512vnni"
+	dotI8 func(a, b []int8) int32
+	l2I8  func(a, b []int8) uint32
+	// dotI8Batch sets out[i] = dotI8(q, codes[i]); every code has len(q)
+	// bytes and out at least len(codes) elements.
+	dotI8Batch func(out []int32, q []int8, codes [][]int8)
+	dotF16     func(q []float32, c []uint16) float32
+	l2F16      func(q []float32, c []uint16) float32
 	// dotHalf and l2Half take two half-precision vectors.
 	dotHalf func(a, b []uint16) float32
 	l2Half  func(a, b []uint16) float32
@@ -32,7 +35,7 @@ type kernelSet struct {
 }
 
 var goKernels = kernelSet{
-	name: "go", dotI8: dotI8Go, l2I8: l2I8Go, dotF16: dotF16Go, l2F16: l2F16Go,
+	name: "go", dotI8: dotI8Go, l2I8: l2I8Go, dotI8Batch: dotI8BatchGo, dotF16: dotF16Go, l2F16: l2F16Go,
 	dotHalf: dotHalfGo, l2Half: l2HalfGo, f16: "go",
 }
 
@@ -76,6 +79,39 @@ func DotInt8(a, b []int8) int32 {
 		return 0
 	}
 	return kern.dotI8(a, b)
+}
+
+// DotInt8Batch sets out[i] = DotInt8(q, codes[i]) for every i <
+// len(codes), in one call: what a graph search does for the neighbours of
+// one node, without a call and a reduction chain per code (the AVX-512
+// VNNI kernel overlaps the codes). Every code must have len(q) elements,
+// at most MaxKernelLen, and out at least len(codes); it panics otherwise.
+// O(len(codes)·len(q)), safe for concurrent use; it allocates nothing.
+func DotInt8Batch(out []int32, q []int8, codes [][]int8) {
+	if len(out) < len(codes) || len(q) > MaxKernelLen {
+		panic("quant: DotInt8Batch: out shorter than codes or query longer than MaxKernelLen")
+	}
+	for _, c := range codes {
+		if len(c) != len(q) {
+			panic("quant: DotInt8Batch: a code's length differs from the query's")
+		}
+	}
+	if len(codes) == 0 {
+		return
+	}
+	if len(q) == 0 {
+		clear(out[:len(codes)])
+		return
+	}
+	kern.dotI8Batch(out, q, codes)
+}
+
+// dotI8BatchGo is the pure-Go reference for DotInt8Batch.
+func dotI8BatchGo(out []int32, q []int8, codes [][]int8) {
+	out = out[:len(codes)]
+	for i, c := range codes {
+		out[i] = dotI8Go(q, c)
+	}
 }
 
 // SquaredL2Int8 returns Σ (a[i]-b[i])² exactly. a and b must have the same

@@ -16,10 +16,10 @@ func kernelSets() []kernelSet {
 	}
 	if c.Supports(cpuid.AVX2) {
 		s := base
-		s.name, s.dotI8, s.l2I8 = "avx2", dotI8AVX2Asm, l2I8AVX2Asm
+		s.name, s.dotI8, s.l2I8, s.dotI8Batch = "avx2", dotI8AVX2Asm, l2I8AVX2Asm, dotI8BatchAVX2
 		sets = append(sets, s)
 		if c.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI) {
-			s.name, s.dotI8 = "avx512vnni", dotI8VNNIAsm
+			s.name, s.dotI8, s.dotI8Batch = "avx512vnni", dotI8VNNIAsm, dotI8BatchVNNIAsm
 			sets = append(sets, s)
 		}
 	} else if f16 {
@@ -37,6 +37,18 @@ func dotI8AVX2Asm(a, b []int8) int32
 
 //go:noescape
 func dotI8VNNIAsm(a, b []int8) int32
+
+//go:noescape
+func dotI8BatchVNNIAsm(out []int32, q []int8, codes [][]int8)
+
+// dotI8BatchAVX2 is the batch dot product on AVX2: one kernel call per
+// code (VNNI has a batch kernel of its own).
+func dotI8BatchAVX2(out []int32, q []int8, codes [][]int8) {
+	out = out[:len(codes)]
+	for i, c := range codes {
+		out[i] = dotI8AVX2Asm(q, c)
+	}
+}
 
 //go:noescape
 func l2I8AVX2Asm(a, b []int8) uint32

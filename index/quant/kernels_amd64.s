@@ -504,3 +504,124 @@ hl2done:
 	VMOVSS     X0, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// A batch of INT8 dot products of one query q with many codes, AVX-512
+// VNNI: out[i] = Σ q·codes[i], every code of len(q) bytes. One call for a
+// node's neighbours saves a call, its argument checks and a dependent
+// reduction per code, and lets the core overlap the rows. The signs are
+// handled the other way round from dotI8VNNIAsm: the code is made
+// unsigned (u = c XOR 0x80 = c+128) and the query stays signed, so
+// Σ q·c = Σ u·q - 128·Σ q, and the second sum is computed once per call
+// instead of once per code. Full 64-byte blocks two at a time, then one,
+// then a zero-masked tail (masked code bytes become 0x80 but multiply
+// masked query bytes of 0).
+//
+// func dotI8BatchVNNIAsm(out []int32, q []int8, codes [][]int8)
+TEXT ·dotI8BatchVNNIAsm(SB), NOSPLIT, $0-72
+	MOVQ         out_base+0(FP), R10
+	MOVQ         q_base+24(FP), SI
+	MOVQ         q_len+32(FP), DX
+	MOVQ         codes_base+48(FP), R8
+	MOVQ         codes_len+56(FP), R9
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z2
+	MOVQ         DX, CX
+	ANDQ         $63, CX
+	MOVQ         $1, AX
+	SHLQ         CX, AX
+	DECQ         AX
+	KMOVQ        AX, K1
+	MOVQ         DX, R11
+	SHRQ         $6, R11
+
+	// R13 = 128·Σ q: VPDPBUSD of the 0x80 bytes with q.
+	VPXORD Z5, Z5, Z5
+	MOVQ   SI, BX
+	MOVQ   R11, R12
+
+bbias:
+	TESTQ      R12, R12
+	JZ         bbiastail
+	VMOVDQU64  (BX), Z4
+	VPDPBUSD   Z4, Z2, Z5
+	ADDQ       $64, BX
+	DECQ       R12
+	JMP        bbias
+
+bbiastail:
+	VMOVDQU8.Z    (BX), K1, Z4
+	VPDPBUSD      Z4, Z2, Z5
+	VEXTRACTI64X4 $1, Z5, Y1
+	VPADDD        Y1, Y5, Y5
+	VEXTRACTI128  $1, Y5, X1
+	VPADDD        X1, X5, X5
+	VPSHUFD       $0x4e, X5, X1
+	VPADDD        X1, X5, X5
+	VPSHUFD       $0xb1, X5, X1
+	VPADDD        X1, X5, X5
+	VMOVD         X5, R13
+
+brow:
+	TESTQ  R9, R9
+	JZ     bdone
+	MOVQ   (R8), DI
+	MOVQ   SI, BX
+	MOVQ   R11, R12
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+bblock2:
+	CMPQ      R12, $2
+	JL        bblock1
+	VMOVDQU64 (DI), Z3
+	VMOVDQU64 64(DI), Z6
+	VMOVDQU64 (BX), Z4
+	VMOVDQU64 64(BX), Z7
+	VPXORD    Z2, Z3, Z3
+	VPXORD    Z2, Z6, Z6
+	VPDPBUSD  Z4, Z3, Z0
+	VPDPBUSD  Z7, Z6, Z1
+	ADDQ      $128, DI
+	ADDQ      $128, BX
+	SUBQ      $2, R12
+	JMP       bblock2
+
+bblock1:
+	TESTQ     R12, R12
+	JZ        btail
+	VMOVDQU64 (DI), Z3
+	VMOVDQU64 (BX), Z4
+	VPXORD    Z2, Z3, Z3
+	VPDPBUSD  Z4, Z3, Z0
+	ADDQ      $64, DI
+	ADDQ      $64, BX
+
+btail:
+	TESTQ      CX, CX
+	JZ         breduce
+	VMOVDQU8.Z (DI), K1, Z3
+	VMOVDQU8.Z (BX), K1, Z4
+	VPXORD     Z2, Z3, Z3
+	VPDPBUSD   Z4, Z3, Z0
+
+breduce:
+	VPADDD        Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD        Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, AX
+	SUBL          R13, AX
+	MOVL          AX, (R10)
+	ADDQ          $4, R10
+	ADDQ          $24, R8
+	DECQ          R9
+	JMP           brow
+
+bdone:
+	VZEROUPPER
+	RET
