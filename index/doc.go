@@ -72,6 +72,12 @@
 // and RepairStats counts it; if even that fails the write returns an error
 // wrapping ErrRepair.
 //
+// AddBulk, for batches that are a sizable part of the graph (bulk loads),
+// skips the proofs and checks the whole graph once instead: one traversal
+// of level 0 on the batch's workers, then the full repair of any node it
+// finds unreachable. On a graph built by it from empty it keeps no in-link
+// index until a write or Check needs one.
+//
 // The in-link index records, for each node and level, which nodes link to
 // it. It is kept in step with every list change under per-stripe locks,
 // rebuilt by Restorer.Finish (it is not stored) and checked by Check. It

@@ -73,9 +73,15 @@ const reconnectRounds = 16
 // level-0 slot. It returns an error wrapping ErrRepair if nodes remain
 // unreachable after reconnectRounds passes. Caller holds mu for writing.
 func (g *Graph) reconnectLocked(s *searcher) error {
+	return g.reconnectWith(s, func() []uint32 { return g.unreachableLocked(s) })
+}
+
+// reconnectWith is reconnectLocked with the traversal that lists the
+// unreachable nodes given. Caller holds mu for writing.
+func (g *Graph) reconnectWith(s *searcher, unreachable func() []uint32) error {
 	var lost []uint32
 	for round := 0; round < reconnectRounds; round++ {
-		lost = g.unreachableLocked(s)
+		lost = unreachable()
 		if len(lost) == 0 {
 			s.removed = s.removed[:0]
 			return nil

@@ -468,40 +468,37 @@ func (g *Graph) certify(s *searcher, fresh, from []uint32) bool {
 
 // repairBulk makes every live node reachable after a bulk insert (AddBulk):
 // one traversal of level 0 under the read lock on workers goroutines, and
-// only if it finds unreachable nodes, the full repair under the write
-// lock. Unlike Reconnect it does not build the in-link index (the full
-// repair does not need it). Caller holds no lock of g. O(n·M) memory
-// reads.
+// only if it finds unreachable nodes, the full repair's rounds under the
+// write lock, each checked by the same parallel traversal. Unlike
+// Reconnect it does not build the in-link index (the full repair does not
+// need it). Caller holds no lock of g. O(n·M) memory reads per traversal.
 func (g *Graph) repairBulk(workers int) error {
 	g.mu.RLock()
-	if g.entry.Load() == noEntry {
-		g.mu.RUnlock()
-		return nil
-	}
-	lost := g.anyUnreachableParallel(workers)
+	lost := g.unreachableParallel(workers)
 	g.mu.RUnlock()
-	if !lost {
+	if len(lost) == 0 {
 		return nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.rep.bulkRepairs.Add(1)
 	s := g.getSearcher()
 	defer g.putSearcher(s)
-	if len(g.unreachableLocked(s)) == 0 {
-		return nil
-	}
-	g.rep.bulkRepairs.Add(1)
-	return g.reconnectLocked(s)
+	return g.reconnectWith(s, func() []uint32 { return g.unreachableParallel(workers) })
 }
 
-// anyUnreachableParallel reports whether a live node is not reachable from
-// the entry point on level 0: a breadth-first traversal whose frontiers
+// unreachableParallel returns the live nodes not reachable from the entry
+// point on level 0, in id order: a breadth-first traversal whose frontiers
 // are shared by workers goroutines (claiming nodes in an atomic bitset),
 // then a scan of the live nodes. Caller holds mu. O(n·M) memory reads,
 // split over the workers.
-func (g *Graph) anyUnreachableParallel(workers int) bool {
+func (g *Graph) unreachableParallel(workers int) []uint32 {
+	e := g.entry.Load()
+	if e == noEntry {
+		return nil
+	}
 	n := g.next.Load()
-	ep, _ := unpackEntry(g.entry.Load())
+	ep, _ := unpackEntry(e)
 	seen := make([]uint32, (n+31)/32)
 	seen[ep>>5] |= 1 << (ep & 31)
 	frontier := []uint32{ep}
@@ -545,12 +542,13 @@ func (g *Graph) anyUnreachableParallel(workers int) bool {
 			frontier = append(frontier, next...)
 		}
 	}
+	var out []uint32
 	for id := uint32(0); id < n; id++ {
 		if seen[id>>5]&(1<<(id&31)) == 0 && atomic.LoadUint32(&g.state[id]) == stateLive {
-			return true
+			out = append(out, id)
 		}
 	}
-	return false
+	return out
 }
 
 // certifySource returns a node from which a path to the new node id proves

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/vecbolt/vecbolt/store"
@@ -230,14 +231,15 @@ func (s *Staged) finish() error {
 	return nil
 }
 
-// graphWriteNodes is how many ids writeGraph covers per transaction:
-// whole blocks of the store (a multiple of its largest block, 65,536 ids),
-// at most about 16 MiB of node bytes at M 16.
-const graphWriteNodes = 1 << 17
+// graphWriteShift: writeGraph covers 1<<graphWriteShift ids per
+// transaction: whole blocks of the store (a multiple of its largest block,
+// 65,536 ids), at most about 16 MiB of node bytes at M 16. A variable so
+// that tests can write in many transactions.
+var graphWriteShift = 17
 
 // writeGraph writes the nodes a staged collection's writes changed (all
 // of them for a new collection) and the graph metadata, in id order,
-// graphWriteNodes ids to a transaction (so that bbolt's dirty pages stay
+// 1<<graphWriteShift ids to a transaction (so that bbolt's dirty pages stay
 // bounded), then stops deferring. O(changed nodes · M). The caller holds
 // wmu; on error the staged collection is to be dropped.
 func (c *Collection) writeGraph(ctx context.Context) error {
@@ -253,7 +255,8 @@ func (c *Collection) writeGraph(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, _ := slices.BinarySearch(dirty, dirty[0]|(graphWriteNodes-1)+1)
+		part := dirty[0] >> graphWriteShift
+		n := sort.Search(len(dirty), func(i int) bool { return dirty[i]>>graphWriteShift != part })
 		chunk, final := dirty[:n], n == len(dirty)
 		dirty = dirty[n:]
 		if err := c.db.st.Update(func(tx *store.Tx) error {

@@ -27,6 +27,10 @@ func stageDeferRecords(prefix string, from, n int) []Record {
 // commit persist their nodes again.
 func TestStageDefersGraph(t *testing.T) {
 	bg := context.Background()
+	// Write the graph 64 ids to a transaction: many transactions, and
+	// blocks written in parts.
+	defer func(old int) { graphWriteShift = old }(graphWriteShift)
+	graphWriteShift = 6
 	for _, copyOld := range []bool{false, true} {
 		t.Run(fmt.Sprintf("copy=%t", copyOld), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "defer.db")

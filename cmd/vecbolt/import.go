@@ -167,10 +167,26 @@ type importSummary struct {
 // 40) the peak RSS was 254 MB with 16 MiB batches, 202 MB with 8 and
 // 205 MB with 4, for 4% more CPU time at 8. Variables so tests can make
 // batches small.
+//
+// Past 8 MiB × importBatchGrowth of vectors, a batch grows to
+// 1/importBatchGrowth of the records imported so far, up to
+// importBatchMaxBytes: each bulk batch ends with one traversal of the
+// whole graph (index.Graph.AddBulk, O(n)), so batches of a fixed size
+// would make those traversals O(n²/batch) in all; growing batches keep
+// their total to about importBatchGrowth traversals of the final graph.
+// A batch's transient memory is a few times its size (its records, the
+// graph's copies of their vectors, its transaction's pages): at 1M × 100d
+// the last batches hold about 48 MiB of vectors, against about 1 GiB for
+// the collection's graph and catalogue.
 var (
-	importBatchBytes = 8 << 20
-	importBatchMin   = 1024
+	importBatchBytes    = 8 << 20
+	importBatchMin      = 1024
+	importBatchMaxBytes = 64 << 20
 )
+
+// importBatchGrowth: a batch holds at least 1/importBatchGrowth of the
+// records imported before it (see importBatchBytes).
+const importBatchGrowth = 8
 
 // importGCPercent is the garbage collector's target during an import
 // (unless GOGC is set): the graph's slabs are long-lived and pointer-free,
@@ -342,10 +358,11 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 		return fmt.Errorf("import: %w", err)
 	}
 	var (
-		batch []query.Record
-		max   int   // records per batch, once the dimension is known
-		n     int   // records read, valid or not
-		last  error // the previous error, to stop on a sticky one
+		batch   []query.Record
+		max     int   // records per batch, once the dimension is known
+		n       int   // records read, valid or not
+		flushed int   // records handed to flush
+		last    error // the previous error, to stop on a sticky one
 	)
 	bad := func(err error) error {
 		if !opts.SkipInvalid {
@@ -406,14 +423,23 @@ func readRecords(ctx context.Context, in io.Reader, f format.Format, opts *impor
 			}
 		}
 		batch = append(batch, qr)
-		if len(batch) >= max {
+		if len(batch) >= batchLimit(max, flushed, cfg.Dim) {
 			if err := flush(batch); err != nil {
 				return err
 			}
+			flushed += len(batch)
 			batch = nil
 		}
 	}
 	return flush(batch)
+}
+
+// batchLimit is the number of records at which import flushes a batch:
+// base (importBatchBytes' worth), or 1/importBatchGrowth of the flushed
+// records so far when that is more, but no more than importBatchMaxBytes
+// of vectors of dim components.
+func batchLimit(base, flushed, dim int) int {
+	return max(base, min(flushed/importBatchGrowth, importBatchMaxBytes/(4*dim)))
 }
 
 func printImportSummary(out io.Writer, opts *importOptions, sum *importSummary) error {

@@ -8,9 +8,9 @@ import (
 
 // smallBatches makes import commit every n records for the test.
 func smallBatches(t *testing.T, n int) {
-	oldBytes, oldMin := importBatchBytes, importBatchMin
-	importBatchBytes, importBatchMin = 1, n
-	t.Cleanup(func() { importBatchBytes, importBatchMin = oldBytes, oldMin })
+	oldBytes, oldMin, oldMax := importBatchBytes, importBatchMin, importBatchMaxBytes
+	importBatchBytes, importBatchMin, importBatchMaxBytes = 1, n, 1
+	t.Cleanup(func() { importBatchBytes, importBatchMin, importBatchMaxBytes = oldBytes, oldMin, oldMax })
 }
 
 // TestImportFailsLate: an invalid record after several batches have been
@@ -46,4 +46,27 @@ func TestImportFailsLate(t *testing.T) {
 	}
 	sameRecords(t, contents(t, db, "default"), recs, true, true)
 	ok(t, "--db", db, "check")
+}
+
+// TestImportBatchGrowth: batches are importBatchBytes of vectors until
+// 1/8 of the records so far is more, and never more than
+// importBatchMaxBytes; the batches of a 1M × 100 import, worked out.
+func TestImportBatchGrowth(t *testing.T) {
+	base := importBatchBytes / 400 // 20,971 records of 100 dims
+	for _, c := range []struct{ flushed, want int }{
+		{0, base}, {100_000, base}, {8 * base, base}, {8*base + 8, base + 1},
+		{400_000, 50_000}, {1_000_000, 125_000}, {2_000_000, (64 << 20) / 400},
+	} {
+		if got := batchLimit(base, c.flushed, 100); got != c.want {
+			t.Errorf("batchLimit(%d, %d, 100) = %d, want %d", base, c.flushed, got, c.want)
+		}
+	}
+	batches, flushed := 0, 0
+	for flushed < 1_000_000 {
+		flushed += min(batchLimit(base, flushed, 100), 1_000_000-flushed)
+		batches++
+	}
+	if batches != 24 {
+		t.Errorf("a 1M import takes %d batches, want 24", batches)
+	}
 }
