@@ -15,17 +15,10 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vecbolt/vecbolt/query"
 )
-
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func main() {
 	ctx := context.Background()
