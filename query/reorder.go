@@ -14,7 +14,8 @@ import (
 // together in memory (index.Graph.Reorder). Keys, Seqs and results are
 // unchanged; only the internal ids move.
 const (
-	// OrderAuto ("") is DefaultOrder for a collection of at least
+	// OrderAuto (""): at a bulk build (StageOptions.Order), OrderNone; in
+	// DB.Reorder (compact), DefaultOrder for a collection of at least
 	// MinReorderLen records, and OrderNone below that.
 	OrderAuto = ""
 	// OrderNone keeps the ids in insertion order.
@@ -52,10 +53,19 @@ func ValidateOrder(order string) error {
 }
 
 // stageOrder is the order a stage renumbers in: opts.Order, except that
-// OrderAuto leaves a copy of an existing collection (an import adding to
-// it) in its order, which DB.Reorder and compact renumber.
+// OrderAuto renumbers nothing at a bulk build. Measured at 1M × 100
+// (docs/benchmarks.md, "Renumbering at the bulk build and at compact"):
+// renumbering at the import's Commit rewrites the records and vectors it
+// has already written, which raised the import's peak RSS from 1.19× to
+// 1.63× hnswlib's build and left a file 1.8× larger, until compact. So
+// the default renumbering happens where the file is rewritten anyway:
+// DB.Reorder, which `vecbolt compact` calls (OrderAuto there is
+// DefaultOrder from MinReorderLen records). An explicit order renumbers
+// a new collection's build here. copied is kept for the callers' intent:
+// a copy of an existing collection is never renumbered by OrderAuto.
 func stageOrder(opts StageOptions, copied bool) string {
-	if opts.Order == OrderAuto && copied {
+	if opts.Order == OrderAuto {
+		_ = copied
 		return OrderNone
 	}
 	return opts.Order

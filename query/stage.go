@@ -48,8 +48,7 @@ type StageOptions struct {
 	// replaces the target wholesale.
 	Copy bool
 	// Order renumbers the graph for locality at Commit (reorder.go):
-	// OrderAuto ("": DefaultOrder for a stage that starts empty and ends
-	// with at least MinReorderLen records, none for a copy), OrderNone,
+	// OrderAuto ("": none; compact renumbers, see stageOrder), OrderNone,
 	// OrderBFS, OrderRCM or OrderGorder.
 	Order string
 }

@@ -109,7 +109,7 @@ listed instead. Words the embedder does not know are counted in the summary.`,
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	fs.StringVar(&opts.Vocab, "vocab", "", "a word2vec counts file (\"word count\" lines); counts go into the metadata as {\"count\": N}")
-	fs.StringVar(&opts.Order, "order", "", "renumber the graph for search speed at the end: none, bfs, rcm or gorder (default: rcm when a new collection gets 50,000 records or more)")
+	fs.StringVar(&opts.Order, "order", "", "renumber the graph for search speed at the end: none, bfs, rcm or gorder (default none: compact renumbers in rcm order from 50,000 records)")
 	opts.importTextFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
