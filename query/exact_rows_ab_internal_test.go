@@ -14,11 +14,11 @@ import (
 	"time"
 )
 
-// TestExactRowsAB measures the read-only open of an encoded collection as
-// it is (exact rows read through the file, level-0 lists packed) against
-// the same with the rows read through the mapping and the lists at their
-// fixed stride (the layout before both), and with each change alone, on a
-// database given in the environment (it skips otherwise):
+// TestExactRowsAB measures the read-only open of an INT8 collection with
+// lean reads (exact rows read through the file, level-0 lists packed)
+// against the default (rows read through the mapping, lists at their
+// fixed stride), and each of the two changes alone, on a database given in
+// the environment (it skips otherwise):
 //
 //	VECBOLT_AB_DB=bench.db VECBOLT_AB_QUERIES=queries.fvecs [VECBOLT_AB_COLLECTION=bench] \
 //	[VECBOLT_AB_EFS=32,64,128] [VECBOLT_AB_ROUNDS=7] go test -run TestExactRowsAB -v ./query
@@ -50,12 +50,26 @@ func TestExactRowsAB(t *testing.T) {
 		name          string
 		mapped, fixed bool
 	}
-	variants := []variant{{"mmap+fixed (before)", true, true}, {"pread+fixed", false, true}, {"mmap+packed", true, false}, {"pread+packed (now)", false, false}}
+	variants := []variant{{"mmap+fixed", true, true}, {"pread+fixed", false, true}, {"mmap+packed", true, false}, {"pread+packed", false, false}}
+	if only := os.Getenv("VECBOLT_AB_VARIANTS"); only != "" { // a comma-separated subset, by name; the first is the baseline
+		var some []variant
+		for _, name := range strings.Split(only, ",") {
+			i := slices.IndexFunc(variants, func(v variant) bool { return v.name == name })
+			if i < 0 {
+				t.Fatalf("VECBOLT_AB_VARIANTS: no variant %q", name)
+			}
+			some = append(some, variants[i])
+		}
+		variants = some
+	}
 	cols := make([]*Collection, len(variants))
 	for i, v := range variants {
-		rowsThroughMapping.Store(v.mapped)
-		fixedLevel0.Store(v.fixed)
-		db, err := Open(path, Options{ReadOnly: true})
+		// LeanReads does both; each alone through the test hooks of
+		// loadView's choice (leanRows, leanPack).
+		leanSplit.Store(true)
+		leanRows.Store(!v.mapped)
+		leanPack.Store(!v.fixed)
+		db, err := Open(path, Options{ReadOnly: true, LeanReads: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,8 +77,7 @@ func TestExactRowsAB(t *testing.T) {
 		if cols[i], err = db.Collection(ctx, name); err != nil {
 			t.Fatal(err)
 		}
-		rowsThroughMapping.Store(false)
-		fixedLevel0.Store(false)
+		leanSplit.Store(false)
 		t.Logf("%-20s heap %+v", v.name, cols[i].g.Memory())
 	}
 	runtime.LockOSThread()

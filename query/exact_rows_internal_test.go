@@ -15,14 +15,14 @@ import (
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// TestReadOnlyInt8ReadsRowsThroughFile: a read-only open of an INT8
-// collection holds its codes and lists and nothing more (no float32 slab,
-// no writers' state, no exact vector in RAM, as the graph and the views
-// report them), reads the exact rows of its re-ranking through the file
-// (positioned reads, not the mapping), and answers with the exact scores:
-// the same results, bit for bit, as the same open reading the rows
-// through the mapping, and the scores of a brute force over the exact
-// vectors written out here.
+// TestReadOnlyInt8ReadsRowsThroughFile: a lean read-only open of an INT8
+// collection (Options.LeanReads) holds its codes and packed lists and
+// nothing more (no float32 slab, no writers' state, no exact vector in
+// RAM, as the graph and the views report them), reads the exact rows of
+// its re-ranking through the file (positioned reads, not the mapping), and
+// answers with the exact scores: the same results, bit for bit, as the
+// default open (rows through the mapping, lists at their fixed stride),
+// and the scores of a brute force over the exact vectors written out here.
 func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 	ctx := context.Background()
 	const n, dim, k = 1500, 16, 10
@@ -56,9 +56,7 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 
 	open := func(mapped bool) *Collection {
 		t.Helper()
-		rowsThroughMapping.Store(mapped)
-		defer rowsThroughMapping.Store(false)
-		db, err := Open(path, Options{ReadOnly: true})
+		db, err := Open(path, Options{ReadOnly: true, LeanReads: !mapped})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,8 +83,11 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 	if info := rc.Encoding(); info.Encoding != "int8" || info.ExactInRAM != 0 {
 		t.Fatalf("Encoding() = %+v, want int8 with no exact vector in RAM", info)
 	}
-	if mc.qx.rf != nil || mc.qx.cur.FileBacked() {
-		t.Fatal("the open through the mapping reads through the file")
+	if mc.qx.rf != nil || mc.qx.cur.FileBacked() || mc.g.Packed() {
+		t.Fatal("the default open reads through the file or packs its lists")
+	}
+	if mm := mc.g.Memory(); mm.Level0 <= mem.Level0 || mm.Vectors != 0 {
+		t.Fatalf("level-0 lists: %d bytes lean, %d by default; float32 slab %d", mem.Level0, mm.Level0, mm.Vectors)
 	}
 
 	for qi, q := range vecs[n:] {
@@ -138,7 +139,7 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 	}
 }
 
-// TestReadOnlyInt8TruncatedFile: a read-only database whose file is cut
+// TestReadOnlyInt8TruncatedFile: a lean read-only database whose file is cut
 // after the open (inside its vector blocks) answers a search with an error
 // naming the row that could not be read, not with a wrong or missing
 // result.
@@ -169,7 +170,7 @@ func TestReadOnlyInt8TruncatedFile(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := Open(path, Options{ReadOnly: true})
+	ro, err := Open(path, Options{ReadOnly: true, LeanReads: true})
 	if err != nil {
 		t.Fatal(err)
 	}

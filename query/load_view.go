@@ -13,10 +13,10 @@ import (
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// fixedLevel0 keeps the level-0 lists of encoded collections loaded while
-// it is set at their fixed stride instead of packed (index.PackLevel0):
-// for tests and the A/B measurement of the two.
-var fixedLevel0 atomic.Bool
+// leanSplit makes a lean open (Options.LeanReads) pack the level-0 lists
+// only if leanPack is set and read rows through the file only if leanRows
+// is: for the A/B measurement of each alone (exact_rows_ab_internal_test.go).
+var leanSplit, leanPack, leanRows atomic.Bool
 
 // loadView is load on a read-only database: it reads the graph's links
 // and nothing else. The vectors are views of the file's mapped vector
@@ -109,12 +109,18 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 			return c.diagnose(ctx, sc, fmt.Errorf("query: collection %q: %w", c.name, err))
 		}
 		if coded {
-			if g.Encoding() == quant.INT8 && !fixedLevel0.Load() {
-				// Searched only: the lists need no room to grow. INT8 only,
-				// where it was measured (docs/benchmarks.md, "RSS after open").
-				g.PackLevel0()
+			var rf *store.RowFile
+			if c.db.lean && g.Encoding() == quant.INT8 {
+				if !leanSplit.Load() || leanPack.Load() {
+					g.PackLevel0() // searched only: the lists need no room to grow
+				}
+				if !leanSplit.Load() || leanRows.Load() {
+					if rf, err = c.db.st.RowFile(); err != nil {
+						return err
+					}
+				}
 			}
-			if qx, err = newExactViews(c.db.st, tx, sc, true); err != nil { // quant_view.go
+			if qx, err = newExactViewsVia(c.db.st, tx, sc, true, rf); err != nil { // quant_view.go
 				return err
 			}
 			tx.ReleaseMapped() // verified: codes and vectors fault back in as searches touch them

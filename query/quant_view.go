@@ -3,7 +3,6 @@ package query
 import (
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/vecbolt/vecbolt/store"
 )
@@ -46,24 +45,20 @@ import (
 // in RAM are the delta rows only, bounded by the fold threshold: n/4 in the
 // worst case, typically far fewer (EncodingInfo.ExactInRAM).
 
-// Rows are read with positioned reads of a second handle on the file
-// (store.VectorRows, DB.RowFile), each into a buffer the search owns, not
-// through the mapping: Linux maps a whole page-cache folio on a read
-// fault, so reading 30 rows of 512 bytes through the mapping made one
-// query of a read-only 200,000 × 128 collection map 8 MiB of the file and
-// a hundred queries the whole vector table, all of it counted in the
-// process's resident set (docs/benchmarks.md, "RSS after open"). The
+// Lean reads (Options.LeanReads, read-only databases): the rows are read
+// with positioned reads of a second handle on the file (store.VectorRows,
+// DB.RowFile), each into a buffer the search owns, instead of through the
+// mapping: Linux maps a whole page-cache folio on a read fault, so reading
+// 30 rows of 512 bytes through the mapping makes one query of a 200,000 ×
+// 128 collection map 8 MiB of the file and a hundred queries the whole
+// vector table, all of it counted in the process's resident set. Each row
+// costs a system call instead (docs/benchmarks.md, "RSS after open"). The
 // delta rows are copies in memory either way.
-
-// rowsThroughMapping makes the exact vectors of collections loaded while
-// it is set views of the mapped file (store.VectorViews) instead of
-// positioned reads: for tests and the A/B measurement of the two.
-var rowsThroughMapping atomic.Bool
 
 // exactViews is an encoded collection's source of exact vectors.
 type exactViews struct {
 	st     *store.DB
-	rf     *store.RowFile // the file rows are read through; nil: views of the mapping
+	rf     *store.RowFile // the file rows are read through (lean reads); nil: views of the mapping
 	pinned bool           // read-only: cur lives as long as the load's transaction
 
 	mu       sync.Mutex // protects cur, txid, base, dirty and inflight; held while remaking cur
@@ -77,14 +72,13 @@ type exactViews struct {
 
 // newExactViews makes the views of sc as of tx (the load's transaction).
 func newExactViews(st *store.DB, tx *store.Tx, sc *store.Collection, pinned bool) (*exactViews, error) {
-	x := &exactViews{st: st, pinned: pinned, shift: store.BlockShift(sc.Config().Dim), dirty: map[uint32]bool{}}
-	if !rowsThroughMapping.Load() {
-		rf, err := st.RowFile()
-		if err != nil {
-			return nil, err
-		}
-		x.rf = rf
-	}
+	return newExactViewsVia(st, tx, sc, pinned, nil)
+}
+
+// newExactViewsVia is newExactViews, reading the rows through rf (lean
+// reads) unless it is nil.
+func newExactViewsVia(st *store.DB, tx *store.Tx, sc *store.Collection, pinned bool, rf *store.RowFile) (*exactViews, error) {
+	x := &exactViews{st: st, rf: rf, pinned: pinned, shift: store.BlockShift(sc.Config().Dim), dirty: map[uint32]bool{}}
 	v, err := x.views(sc, nil, nil)
 	if err != nil {
 		return nil, err

@@ -50,6 +50,7 @@ type benchProbeOptions struct {
 	Queries string // an fvecs file of queries (with At)
 	At      string // comma-separated query counts to measure after
 	Heap    string // write a heap profile here after the last query
+	Lean    bool   // open with query.Options.LeanReads
 	K, Ef   int
 }
 
@@ -70,6 +71,7 @@ func newBenchProbeCommand(g *globalOptions) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&opts.Query, "query", "", "the query vector, comma-separated")
 	fs.StringVar(&opts.Queries, "queries", "", "an fvecs file of queries: measure the memory after the open and after each count of --at queries")
+	fs.BoolVar(&opts.Lean, "lean-reads", false, "open with lean reads (query.Options.LeanReads: exact rows by pread, packed lists)")
 	fs.StringVar(&opts.Heap, "heap-profile", "", "with --queries: write a heap profile (pprof) to this file after the last query")
 	fs.StringVar(&opts.At, "at", "1,100,1000", "with --queries: comma-separated query counts (queries are reused cyclically)")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours")
@@ -91,7 +93,7 @@ func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) 
 		return err
 	}
 	t0 := time.Now()
-	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", opts.DB, err)
 	}
@@ -134,7 +136,7 @@ func runBenchProbeSeries(ctx context.Context, opts *benchProbeOptions, out io.Wr
 		return err
 	}
 	t0 := time.Now()
-	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", opts.DB, err)
 	}
