@@ -32,7 +32,9 @@ type viewBlock struct {
 // Vector returns id's exact vector as stored (not normalised), or nil when
 // id has none. The slice aliases the mapped file or the views' own
 // copies: read it, never write it, and not after the transaction ends.
-// O(1), no allocation.
+// Views made by VectorRows are read with Read instead (Vector would fault
+// the mapping in, and may find no row of a block whose rows are not
+// aligned). O(1), no allocation.
 func (v *VectorViews) Vector(id uint32) []float32 {
 	b := int(id >> v.shift)
 	if b >= len(v.blocks) {
