@@ -81,6 +81,9 @@ type QualityReport struct {
 	// "single-inserts", "churned", in that order. Their QPS ratios are the ones to read on a busy
 	// machine.
 	Interleaved []Row `json:"interleaved,omitempty"`
+	// Paired is the interleaved sweep's QPS of each database against the
+	// fresh build's, as medians of pass-by-pass ratios (Sweep.Paired).
+	Paired []PairedRatio `json:"paired,omitempty"`
 	// Restored counts the base records of Prebuilt whose vectors had been
 	// changed (by MeasureWrites' updates) and were put back first.
 	Restored int `json:"restored,omitempty"`
@@ -212,6 +215,7 @@ func MeasureWriteQuality(ctx context.Context, o QualityOptions) (*QualityReport,
 	if rep.Interleaved, err = sw.Run(ctx, ds, o.Run, logf); err != nil {
 		return nil, fmt.Errorf("bench: write quality: %w", err)
 	}
+	rep.Paired = sw.Paired()
 	return rep, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/vecbolt/vecbolt/query"
@@ -58,6 +59,42 @@ type Sweep struct {
 	paths   []string
 	rows    int
 	dim     int
+	paired  []PairedRatio
+}
+
+// PairedRatio summarises one database's QPS against the first database's
+// (the reference) pass by pass: each pair is the two QPS of the same ef
+// in the same round of Sweep.Run, measured one right after the other, so
+// the machine's drift over the run cancels out of the ratio. On a shared,
+// noisy machine the median of these ratios is steadier than a ratio of
+// the fastest passes (one lucky pass moves the latter). At equal ef the
+// two graphs do the same work only if their distance counts per query
+// agree: read the ratio with them.
+type PairedRatio struct {
+	Label  string  `json:"label"`
+	Pairs  int     `json:"pairs"`  // passes × efs
+	Median float64 `json:"median"` // median of QPS ÷ the reference's QPS
+	Q1     float64 `json:"q1"`     // lower quartile
+	Q3     float64 `json:"q3"`     // upper quartile
+}
+
+// pairedRatio summarises ratios (sorted in place) as a PairedRatio.
+// Quartiles are the nearest-rank ones.
+func pairedRatio(label string, ratios []float64) PairedRatio {
+	p := PairedRatio{Label: label, Pairs: len(ratios)}
+	if len(ratios) == 0 {
+		return p
+	}
+	slices.Sort(ratios)
+	at := func(q float64) float64 { return ratios[min(len(ratios)-1, int(q*float64(len(ratios))))] }
+	n := len(ratios)
+	if n%2 == 1 {
+		p.Median = ratios[n/2]
+	} else {
+		p.Median = (ratios[n/2-1] + ratios[n/2]) / 2
+	}
+	p.Q1, p.Q3 = at(0.25), at(0.75)
+	return p
 }
 
 // OpenSweep opens every file of o.Paths read-only and checks that its
@@ -176,6 +213,9 @@ func (s *Sweep) Run(ctx context.Context, ds Dataset, o RunOptions, logf func(str
 	for i := range best {
 		best[i] = make([]Row, len(o.Efs))
 	}
+	// ratios[i]: database i's QPS over the reference's, per round and ef.
+	ratios := make([][]float64, len(s.systems))
+	qps := make([]float64, len(s.systems))
 	for run := range runs {
 		for j, ef := range o.Efs {
 			// Each pass starts one database later, so that no database
@@ -198,9 +238,19 @@ func (s *Sweep) Run(ctx context.Context, ds Dataset, o RunOptions, logf func(str
 					b.QPSSingle, b.P50Micros, b.P95Micros, b.P99Micros = r.QPSSingle, r.P50Micros, r.P95Micros, r.P99Micros
 				}
 				b.Runs = run + 1
+				qps[i] = r.QPSSingle
 				logf("pass %d/%d ef %d %s: recall %.4f, %.0f QPS, %.0f distances/query", run+1, runs, ef, sys.label, r.Recall, r.QPSSingle, r.DistancesPerQuery)
 			}
+			if qps[0] > 0 {
+				for i := range s.systems {
+					ratios[i] = append(ratios[i], qps[i]/qps[0])
+				}
+			}
 		}
+	}
+	s.paired = s.paired[:0]
+	for i, sys := range s.systems {
+		s.paired = append(s.paired, pairedRatio(sys.label, ratios[i]))
 	}
 	var out []Row
 	for i := range best {
@@ -208,6 +258,11 @@ func (s *Sweep) Run(ctx context.Context, ds Dataset, o RunOptions, logf func(str
 	}
 	return out, nil
 }
+
+// Paired returns, after Run, each database's QPS against the first's as
+// the median and quartiles of the ratios of passes run one right after
+// the other (PairedRatio); the first entry is the reference itself (1).
+func (s *Sweep) Paired() []PairedRatio { return slices.Clone(s.paired) }
 
 // Close closes every database.
 func (s *Sweep) Close() error {

@@ -102,8 +102,22 @@ func TestSweepDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	paired := sw.Paired()
 	if err := sw.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// Paired ratios: one per database, a pair per round and ef; the
+	// reference against itself is exactly 1.
+	if len(paired) != 2 || paired[0].Label != "good" || paired[1].Label != "poor" {
+		t.Fatalf("paired: %+v", paired)
+	}
+	for _, p := range paired {
+		if p.Pairs != 2*len(efs) || !(p.Q1 <= p.Median && p.Median <= p.Q3) || p.Q1 <= 0 {
+			t.Errorf("paired %+v: want %d pairs, 0 < q1 <= median <= q3", p, 2*len(efs))
+		}
+	}
+	if p := paired[0]; p.Median != 1 || p.Q1 != 1 || p.Q3 != 1 {
+		t.Errorf("the reference against itself: %+v, want 1", p)
 	}
 	if len(rows) != len(paths)*len(efs) {
 		t.Fatalf("%d rows, want %d", len(rows), len(paths)*len(efs))

@@ -77,7 +77,10 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 	}
 	if len(rep.Interleaved) > 0 {
 		fmt.Fprintf(out, "\nthe same databases swept again, all open at once, passes interleaved (fastest of %d):\n", max(opts.Runs, 1))
-		return writeCurves(out, rep.Interleaved, "fresh-bulk")
+		if err := writeCurves(out, rep.Interleaved, "fresh-bulk"); err != nil {
+			return err
+		}
+		return writePaired(out, rep.Paired)
 	}
 	return nil
 }
@@ -168,11 +171,12 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 	}
 	if opts.Out != "" {
 		b, err := json.MarshalIndent(struct {
-			Dataset   string        `json:"dataset"`
-			Databases []string      `json:"databases"`
-			Machine   bench.Machine `json:"machine"`
-			Rows      []bench.Row   `json:"rows"`
-		}{name, opts.Sweep, bench.CollectMachine(bench.VCSRevision()), rows}, "", "  ")
+			Dataset   string              `json:"dataset"`
+			Databases []string            `json:"databases"`
+			Machine   bench.Machine       `json:"machine"`
+			Rows      []bench.Row         `json:"rows"`
+			Paired    []bench.PairedRatio `json:"paired"`
+		}{name, opts.Sweep, bench.CollectMachine(bench.VCSRevision()), rows, sw.Paired()}, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -181,6 +185,9 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 		}
 	}
 	if err := writeCurves(out, rows, rows[0].Config); err != nil {
+		return err
+	}
+	if err := writePaired(out, sw.Paired()); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "load average after: %s\n", loadAvg())
@@ -224,6 +231,21 @@ func writeQualityTable(out io.Writer, n, k int, rep *bench.QualityReport) error 
 	}
 	if rep.Restored > 0 {
 		fmt.Fprintf(out, "(%d base records of --db had other vectors, from earlier update runs, and were restored first)\n", rep.Restored)
+	}
+	return nil
+}
+
+// writePaired prints each database's QPS against the first's as the
+// median (and quartiles) of ratios of passes run one after the other.
+func writePaired(out io.Writer, paired []bench.PairedRatio) error {
+	if len(paired) < 2 {
+		return nil
+	}
+	for _, p := range paired[1:] {
+		if _, err := fmt.Fprintf(out, "paired passes: %s QPS %.3f× %s (median of %d same-ef ratios; quartiles %.3f–%.3f)\n",
+			p.Label, p.Median, paired[0].Label, p.Pairs, p.Q1, p.Q3); err != nil {
+			return err
+		}
 	}
 	return nil
 }
