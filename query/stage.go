@@ -28,7 +28,10 @@ import (
 // load grow with n). In exchange, a write to the staged collection that
 // fails in the graph or the file ends the stage, as the file cannot
 // restore the graph: the write returns the error, later writes and Commit
-// fail, and Abort drops the stage.
+// fail, and Abort drops the stage. A stage that starts empty and
+// renumbers its graph at Commit (StageOptions.Order) keeps its records
+// out of the file too, so that they are written once, in the final order
+// (see Spilled builds below).
 type Staged struct {
 	db     *DB
 	c      *Collection
@@ -147,7 +150,9 @@ var errStageDone = errors.New("query: staged load already committed or aborted")
 // stage changed, in blocks, a few blocks per transaction: O(n) for a new
 // collection; a renumbering writes them all), folds the
 // deltas left in the vector blocks (O(size of the blocks that have
-// deltas)), then swaps the staged collection in under the target name in
+// deltas)); a spilled build instead renumbers in memory and writes its
+// records, vectors and graph once (commitSpilled, O(n·(dim+M)) written).
+// Then it swaps the staged collection in under the target name in
 // one transaction, dropping the previous target if there was one (its
 // pages are freed: O(its pages)). After Commit, DB.Collection(target)
 // returns the staged collection, already loaded. If Commit fails, the
