@@ -39,6 +39,8 @@ type Staged struct {
 	hidden string
 	held   *Collection // the loaded target, whose writers wait until the end
 	order  string      // StageOptions.Order (reorder.go)
+	// spilled: the stage started spilling its records (Spilled builds).
+	spilled bool
 
 	mu   sync.Mutex // protects done
 	done bool
@@ -52,7 +54,9 @@ type StageOptions struct {
 	// replaces the target wholesale.
 	Copy bool
 	// Order renumbers the graph for locality at Commit (reorder.go):
-	// OrderAuto ("": none; compact renumbers, see stageOrder), OrderNone,
+	// OrderAuto (""; see stageOrder: from MinReorderLen records,
+	// DefaultOrder for a float32 collection that starts empty and
+	// DefaultOrderINT8 for an int8 one; OrderNone otherwise), OrderNone,
 	// OrderBFS, OrderRCM or OrderGorder.
 	Order string
 }
@@ -126,12 +130,13 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		return nil, err
 	}
 	c.deferGraph = true // no other goroutine has c yet
-	order := stageOrder(opts, opts.Copy && exists)
+	empty := c.count() == 0 && c.g.MaxID() == 0
+	order := stageOrder(opts, empty, c.cfg) // reorder.go
 	// A build that starts empty in a node order spills its records until
-	// Commit (see spillWrite); not under fp16, whose graph holds codes and
-	// whose searches rescore with the vectors in the file.
-	c.spill = order != OrderNone && c.count() == 0 && c.g.MaxID() == 0 && c.g.Encoding() == quant.None
-	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: order}, nil
+	// Commit (see Spilled builds); not under fp16, whose graph holds codes
+	// and whose searches rescore with the vectors in the file.
+	c.spill = order != OrderNone && empty && c.g.Encoding() == quant.None
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: order, spilled: c.spill}, nil
 }
 
 // Collection returns the staged collection: write to it (UpsertBatch,
@@ -177,6 +182,12 @@ func (s *Staged) Commit(ctx context.Context) error {
 		// Renumber in memory, then write records, vectors and graph once.
 		err = s.commitSpilled(ctx)
 	} else {
+		if s.spilled && s.order == OrderAuto {
+			// A write the spill could not take wrote the records: the
+			// default renumbering would write them again (see Spilled
+			// builds); compact renumbers instead.
+			s.order = OrderNone
+		}
 		// The graph is complete here and not yet in the file: renumber it
 		// (which writes it), or write the graph the batches kept in
 		// memory; then fold the deltas the batches left where their
@@ -321,7 +332,8 @@ func (c *Collection) writeGraph(ctx context.Context) error {
 // (a replaced key, a delete, metadata alone, a text) first writes the
 // spilled records under their current ids (unspill), and the stage goes
 // on as one without an order would, renumbering at Commit by a copy
-// (Staged.reorder). Until Commit, a spilled stage holds no records in the
+// (Staged.reorder) when the order was asked for; OrderAuto then renumbers
+// nothing, as the copy would write every record again. Until Commit, a spilled stage holds no records in the
 // file: searches of Staged.Collection return keys and scores, but not
 // stored metadata or vectors, and Get does not find the records.
 
@@ -388,7 +400,7 @@ func (c *Collection) unspill() error {
 func (s *Staged) commitSpilled(ctx context.Context) error {
 	c := s.c
 	c.mu.Lock()
-	o, do, err := resolveOrder(s.order, c.count())
+	o, do, err := resolveOrder(s.order, autoOrder(c.cfg), c.count())
 	if err == nil && do {
 		var perm []uint32
 		if perm, err = c.g.Reorder(o); err == nil {

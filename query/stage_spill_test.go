@@ -269,3 +269,61 @@ func TestStageSpillDiskFull(t *testing.T) {
 	defer db.Close()
 	check(db)
 }
+
+// TestStageDefaultOrder pins OrderAuto at a bulk build: a float32 or
+// int8 collection that starts empty spills (and so will be renumbered
+// from MinReorderLen records); fp16 and a copy of existing records do
+// not. A spilled stage is seen from outside by its records being absent
+// from the file until Commit.
+func TestStageDefaultOrder(t *testing.T) {
+	recs := spillRecords("k", 300, 8, 3, false)
+	for _, x := range []struct {
+		name    string
+		cfg     query.CollectionConfig
+		copy    bool
+		spilled bool
+	}{
+		{"float32", query.CollectionConfig{Dim: 8, Metric: query.L2}, false, true},
+		{"float32 cosine", query.CollectionConfig{Dim: 8, Metric: query.Cosine}, false, true},
+		{"copy of records", query.CollectionConfig{Dim: 8, Metric: query.L2}, true, false},
+		{"int8", query.CollectionConfig{Dim: 8, Metric: query.L2, Quantize: "int8"}, false, true},
+		{"fp16", query.CollectionConfig{Dim: 8, Metric: query.L2, Quantize: "fp16"}, false, false},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			db, _ := openTemp(t)
+			if x.copy {
+				c, err := db.CreateCollection(ctx, "c", x.cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := c.Upsert(ctx, "old", recs[0].Vector, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := db.Stage(ctx, "c", x.cfg, query.StageOptions{Copy: x.copy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Collection().UpsertBatch(ctx, recs, query.BatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Collection().Get(ctx, recs[0].Key)
+			if spilled := errors.Is(err, query.ErrKeyNotFound); spilled != x.spilled || !spilled && err != nil {
+				t.Fatalf("Get before Commit: %v (want spilled %v)", err, x.spilled)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			c, err := db.Collection(ctx, "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r, err := c.Get(ctx, recs[0].Key); err != nil || !reflect.DeepEqual(r.Vector, recs[0].Vector) {
+				t.Fatalf("after Commit: %v, %v", r.Vector, err)
+			}
+			if err := db.Check(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
