@@ -24,6 +24,7 @@
 # opens and upserts measure, the others (v2-ORDER) are measured for the
 # import only (time, peak RSS, file size), each right after the last so
 # that all meet the same load; unset, one import with the import's default.
+# QUANTIZE (environment: fp16 or int8) imports with --quantize.
 # M and EFC (environment, default 16 and 200) set both builds. OPEN_ONLY=1
 # skips the builds and the upserts and measures the opens again on the
 # hnswlib.bin and v2.db of an earlier run in OUT (with this tree's binary).
@@ -57,6 +58,7 @@ import_vecbolt() { # name binary [order]
   [ -n "${3:-}" ] && order=(--order "$3")
   rm -f "$db"
   echo "== $name import ${order[*]}"
+  [ -n "${QUANTIZE:-}" ] && order+=(--quantize "$QUANTIZE")
   /usr/bin/time -v -o "$out/$name.import.time" "$bin" --db "$db" import "$data/base.fvecs" --metric l2 --m "$M" \
     --ef-construction "$EFC" "${order[@]}" > "$out/$name.import.txt"
   cat "$out/$name.import.txt"; grep -h "Maximum resident\|Elapsed\|User time\|System time" "$out/$name.import.time"

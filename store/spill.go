@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -214,29 +215,28 @@ func (db *DB) WriteSpilled(ctx context.Context, name string, keys []string, seqs
 	}); err != nil {
 		return err
 	}
-	// bySeq[seq] is the id under seq, and ids the ids in key order; both
+	// The ids in Seq order and in key order (8 bytes a record); both
 	// check that the caller's tables are one to one.
-	bySeq := make([]uint32, nextSeq)
-	for i := range bySeq {
-		bySeq[i] = ^uint32(0)
-	}
-	ids := make([]uint32, 0, count)
+	bySeq := make([]uint32, 0, count)
 	for id, k := range keys {
 		if k == "" {
 			continue
 		}
-		s := seqs[id]
-		if s == 0 || s >= nextSeq || bySeq[s] != ^uint32(0) {
-			return fmt.Errorf("store: write the records of %q: %w: id %d has Seq %d, outside 1..%d or given twice", name, ErrPermutation, id, s, nextSeq-1)
+		if s := seqs[id]; s == 0 || s >= nextSeq {
+			return fmt.Errorf("store: write the records of %q: %w: id %d has Seq %d, outside 1..%d", name, ErrPermutation, id, s, nextSeq-1)
 		}
-		bySeq[s] = uint32(id)
-		ids = append(ids, uint32(id))
+		bySeq = append(bySeq, uint32(id))
 	}
-	if uint64(len(ids)) != count {
-		return fmt.Errorf("store: write the records of %q: %w: %d keys for %d records", name, ErrPermutation, len(ids), count)
+	if uint64(len(bySeq)) != count {
+		return fmt.Errorf("store: write the records of %q: %w: %d keys for %d records", name, ErrPermutation, len(bySeq), count)
 	}
+	ids := slices.Clone(bySeq)
+	slices.SortFunc(bySeq, func(a, b uint32) int { return cmp.Compare(seqs[a], seqs[b]) })
 	slices.SortFunc(ids, func(a, b uint32) int { return strings.Compare(keys[a], keys[b]) })
 	for i := 1; i < len(ids); i++ {
+		if seqs[bySeq[i]] == seqs[bySeq[i-1]] {
+			return fmt.Errorf("store: write the records of %q: %w: Seq %d given twice", name, ErrPermutation, seqs[bySeq[i]])
+		}
 		if keys[ids[i]] == keys[ids[i-1]] {
 			return fmt.Errorf("store: write the records of %q: %w: key %s given twice", name, ErrPermutation, quoteKey(keys[ids[i]]))
 		}
@@ -247,12 +247,10 @@ func (db *DB) WriteSpilled(ctx context.Context, name string, keys []string, seqs
 	}
 	// order/: seq -> id, in Seq order.
 	var batch [][2][]byte
-	for s := uint64(1); s <= nextSeq; s++ {
-		if s < nextSeq && bySeq[s] != ^uint32(0) {
-			k := seqKey(s)
-			batch = append(batch, [2][]byte{k, seal(k, idKey(bySeq[s]))})
-		}
-		if len(batch) == copyChunk || s == nextSeq && len(batch) > 0 {
+	for i, id := range bySeq {
+		k := seqKey(seqs[id])
+		batch = append(batch, [2][]byte{k, seal(k, idKey(id))})
+		if len(batch) == copyChunk || i == len(bySeq)-1 {
 			if err := db.putSorted(ctx, name, orderBucket, batch); err != nil {
 				return fmt.Errorf("store: write the records of %q: %w", name, err)
 			}
