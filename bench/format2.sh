@@ -19,6 +19,12 @@
 #     default 500 each; wchar of the process: pages, freelist, meta);
 #   - with V1_BINARY (vecbolt built at the last format-1 commit), its import
 #     and open for the format-1 baseline.
+# ORDERS (environment, space-separated, e.g. "rcm none") imports once per
+# node order (`import --order`): the first is the v2 database that the
+# opens and upserts measure, the others (v2-ORDER) are measured for the
+# import only (time, peak RSS, file size), each right after the last so
+# that all meet the same load; unset, one import with the import's default.
+# QUANTIZE (environment: fp16 or int8) imports with --quantize.
 # M and EFC (environment, default 16 and 200) set both builds. OPEN_ONLY=1
 # skips the builds and the upserts and measures the opens again on the
 # hnswlib.bin and v2.db of an earlier run in OUT (with this tree's binary).
@@ -47,15 +53,26 @@ echo "== hnswlib build (2 threads)"
   --index "$out/hnswlib.bin" --out "$out/hnswlib.json" 2> "$out/hnswlib.log"
 grep -h "Maximum resident\|Elapsed\|User time\|System time" "$out/hnswlib.time"
 
-import_vecbolt() { # name binary
-  local name=$1 bin=$2 db="$out/$1.db"
+import_vecbolt() { # name binary [order]
+  local name=$1 bin=$2 db="$out/$1.db" order=()
+  [ -n "${3:-}" ] && order=(--order "$3")
   rm -f "$db"
-  echo "== $name import"
+  echo "== $name import ${order[*]}"
+  [ -n "${QUANTIZE:-}" ] && order+=(--quantize "$QUANTIZE")
   /usr/bin/time -v -o "$out/$name.import.time" "$bin" --db "$db" import "$data/base.fvecs" --metric l2 --m "$M" \
-    --ef-construction "$EFC" > "$out/$name.import.txt"
+    --ef-construction "$EFC" "${order[@]}" > "$out/$name.import.txt"
   cat "$out/$name.import.txt"; grep -h "Maximum resident\|Elapsed\|User time\|System time" "$out/$name.import.time"
+  stat -c '%s' "$db" > "$out/$name.size"; echo "file $(cat "$out/$name.size") bytes"
 }
-import_vecbolt v2 "$out/vecbolt"
+read -r -a orders <<< "${ORDERS:-}"
+rm -f "$out"/v2-*.import.time
+import_vecbolt v2 "$out/vecbolt" "${orders[0]:-}"
+echo "${orders[0]:-default}" > "$out/v2.order"
+for o in "${orders[@]:1}"; do
+  uptime | tee -a "$out/load.txt"
+  import_vecbolt "v2-$o" "$out/vecbolt" "$o"
+  rm -f "$out/v2-$o.db"
+done
 fi
 uptime | tee -a "$out/load.txt"
 
@@ -109,6 +126,18 @@ print('load average:', ' | '.join(l.split('load average:')[-1].strip() for l in 
 print(f"build wall   vecbolt {v['wall']:.1f} s  hnswlib {h['wall']:.1f} s  ratio {v['wall']/h['wall']:.2f}")
 print(f"build CPU    vecbolt {v['cpu']:.1f} s  hnswlib {h['cpu']:.1f} s  ratio {v['cpu']/h['cpu']:.2f}")
 print(f"build peak RSS vecbolt {v['rss_mib']:.0f} MiB  hnswlib {h['rss_mib']:.0f} MiB  ratio {v['rss_mib']/h['rss_mib']:.2f}")
+def size(name):
+    p = f'{out}/{name}.size'
+    return int(open(p).read()) / 2**20 if os.path.exists(p) else float('nan')
+first = open(f'{out}/v2.order').read().strip() if os.path.exists(f'{out}/v2.order') else 'default'
+imports = [(first, 'v2')] + [(os.path.basename(p)[3:-len('.import.time')], os.path.basename(p)[:-len('.import.time')])
+                             for p in sorted(glob.glob(f'{out}/v2-*.import.time'))]
+if len(imports) > 1 or os.path.exists(f'{out}/v2.size'):
+    print('import by order (ratios to hnswlib\'s build):')
+    for order, name in imports:
+        t = timev(f'{out}/{name}.import.time')
+        print(f"  --order {order:8s} wall {t['wall']:.1f} s ({t['wall']/h['wall']:.2f})  CPU {t['cpu']:.1f} s ({t['cpu']/h['cpu']:.2f})"
+              f"  peak RSS {t['rss_mib']:.0f} MiB ({t['rss_mib']/h['rss_mib']:.2f})  file {size(name):.0f} MiB")
 print(f"open+query wall (median of {vo['n']}) vecbolt {vo['wall']:.3f} s  hnswlib {ho['wall']:.3f} s  ratio {vo['wall']/ho['wall']:.2f}")
 print(f"open+query in-process (median) vecbolt {vo['open_s']:.3f} s  hnswlib {ho['open_s']:.3f} s  ratio {vo['open_s']/ho['open_s']:.2f}")
 print(f"open+query CPU (median) vecbolt {vo['cpu']:.3f} s  hnswlib {ho['cpu']:.3f} s  ratio {vo['cpu']/ho['cpu']:.2f}")

@@ -9,8 +9,10 @@
 #
 # In RESULTS/NAME: hnswlib builds on THREADS threads and sweeps ef on one
 # thread (hnswlib-build.json); then `vecbolt bench` once per variant in
-# VARIANTS (ENCODING/ORDER, default none/none,none/rcm,int8/none,int8/rcm),
-# each a build of its own (vecbolt-ENC-ORDER.json); then hnswlib sweeps its
+# VARIANTS (ENCODING/ORDER, default none/none,none/rcm,int8/none,int8/rcm;
+# a variant listed again is built and swept again, vecbolt-ENC-ORDER-2.json,
+# so that repeats interleave with the others), each a build of its own
+# (vecbolt-ENC-ORDER.json); then hnswlib sweeps its
 # saved index again (hnswlib-again.json), and hnswlib.json keeps the faster
 # of its two sweeps per ef (conservative); summary.md: QPS at recall 0.90 /
 # 0.95 / 0.99 as ratios to hnswlib (`vecbolt bench plot --markdown`).
@@ -57,14 +59,19 @@ hnsw=(--base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/t
 echo "== hnswlib build and sweep ($(uptime))"
 bench/hnswlib/runner "${hnsw[@]}" --out "$out/hnswlib-build.json" 2>&1 | tee "$out/hnswlib-build.log"
 files=()
+declare -A seen=()
 for v in ${VARIANTS//,/ }; do
   enc=${v%/*} order=${v#*/}
+  # A variant listed again (to interleave repeats) gets its own files.
+  name="$enc-$order"
+  seen[$name]=$(( ${seen[$name]:-0} + 1 ))
+  [ "${seen[$name]}" -gt 1 ] && name="$name-${seen[$name]}"
   echo "== vecbolt bench --quantize $enc --order $order ($(uptime))"
   "$results/vecbolt" bench --base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/truth.ivecs" \
     --metric l2 --m "$M" --ef-construction "$EFC" --ef "$EFS" -k 10 --threads "$THREADS" --search-threads 1 \
     --runs "$RUNS" --inserts 0 --import=false --quantize "$enc" --order "$order" --commit "$commit" \
-    --work-dir "$out" --out "$out/vecbolt-$enc-$order.json" 2>&1 | tee "$out/vecbolt-$enc-$order.log"
-  files+=("$out/vecbolt-$enc-$order.json")
+    --work-dir "$out" --out "$out/vecbolt-$name.json" 2>&1 | tee "$out/vecbolt-$name.log"
+  files+=("$out/vecbolt-$name.json")
 done
 echo "== hnswlib second sweep ($(uptime))"
 bench/hnswlib/runner "${hnsw[@]}" --from-index --out "$out/hnswlib-again.json" 2>&1 | tee "$out/hnswlib-again.log"

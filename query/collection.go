@@ -63,6 +63,10 @@ type Collection struct {
 	// records and vectors but not its graph, whose dirty nodes
 	// Staged.Commit writes once (writeGraph). Written under wmu.
 	deferGraph bool
+	// spill is set on a staged build in a node order (stage.go): its
+	// records wait in memory and the store's spill until Staged.Commit
+	// writes them under their final ids. Written under wmu.
+	spill bool
 }
 
 // Name returns the collection's name.

@@ -231,6 +231,12 @@ func (c *Collection) commitGroup(group []*writeReq) {
 		}
 		return
 	}
+	if c.spill && !c.spillable(group) { // stage.go
+		if err := c.unspill(); err != nil {
+			c.recover(nil, err, group)
+			return
+		}
+	}
 	c.mu.RLock()
 	gs := &groupState{g: c.g, keys: make(map[string]*pending)}
 	c.mu.RUnlock()
@@ -607,6 +613,9 @@ func (c *Collection) write(sc *store.Collection, gs *groupState, r *writeReq) (b
 		}
 		gs.keys[key].seq = rec.Seq
 		return true, nil
+	}
+	if c.spill {
+		return c.spillWrite(sc, gs, r) // stage.go
 	}
 	wroteText, err := c.writeTexts(sc, r) // doc_text.go
 	if err != nil {

@@ -14,9 +14,11 @@ import (
 // together in memory (index.Graph.Reorder). Keys, Seqs and results are
 // unchanged; only the internal ids move.
 const (
-	// OrderAuto (""): at a bulk build (StageOptions.Order), OrderNone; in
-	// DB.Reorder (compact), DefaultOrder for a collection of at least
-	// MinReorderLen records, and OrderNone below that.
+	// OrderAuto (""): DefaultOrder for a collection of at least
+	// MinReorderLen records, and OrderNone below that, in DB.Reorder
+	// (compact) and at a bulk build of a float32 collection that starts
+	// empty; DefaultOrderINT8 there for an int8 one; OrderNone at other
+	// bulk builds (see stageOrder).
 	OrderAuto = ""
 	// OrderNone keeps the ids in insertion order.
 	OrderNone = "none"
@@ -52,33 +54,60 @@ func ValidateOrder(order string) error {
 	return nil
 }
 
-// stageOrder is the order a stage renumbers in: opts.Order, except that
-// OrderAuto renumbers nothing at a bulk build. Measured at 1M × 100
-// (docs/benchmarks.md, "Renumbering at the bulk build and at compact"):
-// renumbering at the import's Commit rewrites the records and vectors it
-// has already written, which raised the import's peak RSS from 1.19× to
-// 1.63× hnswlib's build and left a file 1.8× larger, until compact. So
-// the default renumbering happens where the file is rewritten anyway:
-// DB.Reorder, which `vecbolt compact` calls (OrderAuto there is
-// DefaultOrder from MinReorderLen records). An explicit order renumbers
-// a new collection's build here. copied is kept for the callers' intent:
-// a copy of an existing collection is never renumbered by OrderAuto.
-func stageOrder(opts StageOptions, copied bool) string {
-	if opts.Order == OrderAuto {
-		_ = copied
+// DefaultOrderINT8 is the order OrderAuto uses at the bulk build of an
+// int8 collection (stageOrder). Gorder: through `vecbolt bench` at
+// 200,000 × 128 (bench/layout.sh, two interleaved rounds, docs/benchmarks.md
+// "Renumbering at the bulk build and at compact"), INT8 search at recall
+// 0.95 was 1.34–1.69× as fast with it as in insertion order, and RCM
+// 1.11–1.12×. Its ordering is O(n·M²): at a 1M × 100 int8 import it
+// added 17 s of CPU time (+8%) and no memory.
+const DefaultOrderINT8 = OrderGorder
+
+// stageOrder is the order a stage renumbers in: opts.Order, and for
+// OrderAuto:
+//
+//   - a float32 or int8 collection that starts empty (a new collection,
+//     an import that replaces one): OrderAuto, which Commit resolves
+//     from MinReorderLen records to DefaultOrder (float32) or
+//     DefaultOrderINT8 (autoOrder, resolveOrder). Such a build spills its
+//     records until Commit and writes them once, in the final order
+//     (stage.go, Spilled builds), so renumbering costs the import little:
+//     at 1M × 100 its peak RSS was 1.07× hnswlib's build with RCM against
+//     1.23× without, its CPU time 1.14× against 1.05×, and the file 558
+//     against 567 MiB (docs/benchmarks.md, "Renumbering at the bulk build
+//     and at compact");
+//   - fp16, whose graph holds codes during the build (no spill: a
+//     renumbering would rewrite the records), and a stage that starts as a
+//     copy of records (it would rewrite the copy): OrderNone. `vecbolt
+//     compact` (DB.Reorder) renumbers those.
+func stageOrder(opts StageOptions, empty bool, cfg CollectionConfig) string {
+	if opts.Order != OrderAuto {
+		return opts.Order
+	}
+	if !empty || cfg.Quantize == store.EncodingFP16 {
 		return OrderNone
 	}
-	return opts.Order
+	return OrderAuto
+}
+
+// autoOrder is the order OrderAuto means at the bulk build of a
+// collection configured cfg (stageOrder).
+func autoOrder(cfg CollectionConfig) string {
+	if cfg.Quantize == store.EncodingINT8 {
+		return DefaultOrderINT8
+	}
+	return DefaultOrder
 }
 
 // resolveOrder is the index order that order means for a collection of n
-// records, and whether there is anything to do.
-func resolveOrder(order string, n int) (index.Order, bool, error) {
+// records, and whether there is anything to do; OrderAuto means auto from
+// MinReorderLen records.
+func resolveOrder(order, auto string, n int) (index.Order, bool, error) {
 	if order == OrderAuto {
 		if n < MinReorderLen {
 			return index.OrderNone, false, nil
 		}
-		order = DefaultOrder
+		order = auto
 	}
 	if err := ValidateOrder(order); err != nil {
 		return 0, false, err
@@ -102,7 +131,7 @@ func (s *Staged) reorder(ctx context.Context) error {
 	c := s.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, do, err := resolveOrder(s.order, c.count())
+	o, do, err := resolveOrder(s.order, autoOrder(c.cfg), c.count())
 	if err != nil || !do {
 		return err
 	}
@@ -202,7 +231,7 @@ func (db *DB) Reorder(ctx context.Context, name, order string) (bool, error) {
 	}); err != nil {
 		return false, err
 	}
-	o, do, err := resolveOrder(order, n)
+	o, do, err := resolveOrder(order, DefaultOrder, n)
 	if err != nil || !do {
 		return false, err
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/vecbolt/vecbolt/index/quant"
 	"github.com/vecbolt/vecbolt/store"
 )
 
@@ -27,7 +28,10 @@ import (
 // load grow with n). In exchange, a write to the staged collection that
 // fails in the graph or the file ends the stage, as the file cannot
 // restore the graph: the write returns the error, later writes and Commit
-// fail, and Abort drops the stage.
+// fail, and Abort drops the stage. A stage that starts empty and
+// renumbers its graph at Commit (StageOptions.Order) keeps its records
+// out of the file too, so that they are written once, in the final order
+// (see Spilled builds below).
 type Staged struct {
 	db     *DB
 	c      *Collection
@@ -35,6 +39,8 @@ type Staged struct {
 	hidden string
 	held   *Collection // the loaded target, whose writers wait until the end
 	order  string      // StageOptions.Order (reorder.go)
+	// spilled: the stage started spilling its records (Spilled builds).
+	spilled bool
 
 	mu   sync.Mutex // protects done
 	done bool
@@ -48,7 +54,9 @@ type StageOptions struct {
 	// replaces the target wholesale.
 	Copy bool
 	// Order renumbers the graph for locality at Commit (reorder.go):
-	// OrderAuto ("": none; compact renumbers, see stageOrder), OrderNone,
+	// OrderAuto (""; see stageOrder: from MinReorderLen records,
+	// DefaultOrder for a float32 collection that starts empty and
+	// DefaultOrderINT8 for an int8 one; OrderNone otherwise), OrderNone,
 	// OrderBFS, OrderRCM or OrderGorder.
 	Order string
 }
@@ -122,7 +130,13 @@ func (db *DB) Stage(ctx context.Context, target string, cfg CollectionConfig, op
 		return nil, err
 	}
 	c.deferGraph = true // no other goroutine has c yet
-	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: stageOrder(opts, opts.Copy && exists)}, nil
+	empty := c.count() == 0 && c.g.MaxID() == 0
+	order := stageOrder(opts, empty, c.cfg) // reorder.go
+	// A build that starts empty in a node order spills its records until
+	// Commit (see Spilled builds); not under fp16, whose graph holds codes
+	// and whose searches rescore with the vectors in the file.
+	c.spill = order != OrderNone && empty && c.g.Encoding() == quant.None
+	return &Staged{db: db, c: c, target: target, hidden: hidden, held: held, order: order, spilled: c.spill}, nil
 }
 
 // Collection returns the staged collection: write to it (UpsertBatch,
@@ -141,7 +155,9 @@ var errStageDone = errors.New("query: staged load already committed or aborted")
 // stage changed, in blocks, a few blocks per transaction: O(n) for a new
 // collection; a renumbering writes them all), folds the
 // deltas left in the vector blocks (O(size of the blocks that have
-// deltas)), then swaps the staged collection in under the target name in
+// deltas)); a spilled build instead renumbers in memory and writes its
+// records, vectors and graph once (commitSpilled, O(n·(dim+M)) written).
+// Then it swaps the staged collection in under the target name in
 // one transaction, dropping the previous target if there was one (its
 // pages are freed: O(its pages)). After Commit, DB.Collection(target)
 // returns the staged collection, already loaded. If Commit fails, the
@@ -161,19 +177,29 @@ func (s *Staged) Commit(ctx context.Context) error {
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
 		return fmt.Errorf("query: commit staged collection %q: an earlier write failed: %w (the collection is as it was)", s.target, ErrClosed)
 	}
-	// The graph is complete here and not yet in the file: renumber it.
-	if err := s.reorder(ctx); err != nil { // reorder.go
-		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
-		c.closed.Store(true)
-		return fmt.Errorf("query: commit staged collection %q: %w (the collection is as it was)", s.target, err)
-	}
-
-	// Write the graph the batches kept in memory, then fold the deltas
-	// the batches left where their vector blocks met, so that the
-	// collection opens from its blocks alone.
-	err := c.writeGraph(ctx)
-	if err == nil {
-		err = s.db.st.FoldDeltas(ctx, s.hidden)
+	var err error
+	if c.spill {
+		// Renumber in memory, then write records, vectors and graph once.
+		err = s.commitSpilled(ctx)
+	} else {
+		if s.spilled && s.order == OrderAuto {
+			// A write the spill could not take wrote the records: the
+			// default renumbering would write them again (see Spilled
+			// builds); compact renumbers instead.
+			s.order = OrderNone
+		}
+		// The graph is complete here and not yet in the file: renumber it
+		// (which writes it), or write the graph the batches kept in
+		// memory; then fold the deltas the batches left where their
+		// vector blocks met, so that the collection opens from its blocks
+		// alone.
+		err = s.reorder(ctx) // reorder.go
+		if err == nil {
+			err = c.writeGraph(ctx)
+		}
+		if err == nil {
+			err = s.db.st.FoldDeltas(ctx, s.hidden)
+		}
 	}
 	if err != nil {
 		_ = s.db.st.Update(func(tx *store.Tx) error { return tx.DropCollection(s.hidden) })
@@ -278,5 +304,118 @@ func (c *Collection) writeGraph(ctx context.Context) error {
 		}
 	}
 	c.deferGraph = false
+	return nil
+}
+
+// Spilled builds
+//
+// A staged collection that starts empty and is built in a node order
+// (StageOptions.Order other than OrderNone) would otherwise write every
+// record and vector twice: once per batch under the ids of the build, once
+// more renumbered at Commit (at 1M × 100 that rewrite took the import's
+// peak RSS from 1.19× to 1.63× hnswlib's build and left the file 1.8×
+// larger). Instead its batches write nothing keyed or valued by id: the
+// keys and Seqs stay in the collection's tables (memory the collection
+// holds anyway), the exact vectors in the graph under dot and l2 (the
+// graph's float32 copy is the vector), and the store's spill, keyed by
+// Seq, takes what memory does not hold: the norm and the exact vector
+// under cosine (the graph holds the unit vector, from which the stored
+// vector cannot be recovered bit for bit), and metadata (store.SpillBatch).
+// Commit renumbers the graph in memory and writes records, vectors,
+// nodes, insertion order and keys once, under the final ids, each bucket
+// in key order (store.DB.WriteSpilled). Under dot and l2 without metadata
+// the spill is empty: the file is the one a build without an order
+// writes, and the import's memory grows by 8 bytes a record at Commit
+// (the Seq and key orders).
+//
+// The spill takes new keys only. The first write that is anything else
+// (a replaced key, a delete, metadata alone, a text) first writes the
+// spilled records under their current ids (unspill), and the stage goes
+// on as one without an order would, renumbering at Commit by a copy
+// (Staged.reorder) when the order was asked for; OrderAuto then renumbers
+// nothing, as the copy would write every record again. Until Commit, a spilled stage holds no records in the
+// file: searches of Staged.Collection return keys and scores, but not
+// stored metadata or vectors, and Get does not find the records.
+
+// spillable reports whether every request of group is an upsert of new
+// keys without texts, which a spilled stage can take. The caller holds
+// wmu.
+func (c *Collection) spillable(group []*writeReq) bool {
+	seen := make(map[string]bool)
+	for _, r := range group {
+		if r.kind != opUpsert || r.texts != nil || r.extra != nil {
+			return false
+		}
+		for i := range r.recs {
+			k := r.recs[i].Key
+			if _, ok := c.ids[k]; ok || seen[k] {
+				return false
+			}
+			seen[k] = true
+		}
+	}
+	return true
+}
+
+// spillWrite writes r's new records to the store's spill (see Spilled
+// builds). The caller holds wmu.
+func (c *Collection) spillWrite(sc *store.Collection, gs *groupState, r *writeReq) (bool, error) {
+	batch := make([]store.Record, len(r.recs))
+	for i := range r.recs {
+		if !r.isNew[i] {
+			return false, fmt.Errorf("query: record %q: a replaced key in a spilled stage", r.recs[i].Key) // spillable prevents it
+		}
+		batch[i] = store.Record{Key: r.recs[i].Key, Vector: r.recs[i].Vector, Metadata: r.recs[i].Metadata}
+	}
+	if err := sc.SpillBatch(batch, c.cfg.Metric == Cosine); err != nil {
+		return false, err
+	}
+	for i := range batch {
+		gs.keys[batch[i].Key].seq = batch[i].Seq
+	}
+	return len(batch) > 0, nil
+}
+
+// unspill writes the records a spilled stage holds under their current ids
+// and ends the spilling: the stage goes on as one without an order. The
+// caller holds wmu. O(n·dim) written.
+func (c *Collection) unspill() error {
+	c.mu.RLock()
+	g, keys, seqs := c.g, c.keys, c.seqs
+	c.mu.RUnlock()
+	if err := c.db.st.WriteSpilled(context.Background(), c.name, keys, seqs, g.Vector, nil, nil); err != nil {
+		return err
+	}
+	c.spill = false
+	return nil
+}
+
+// commitSpilled renumbers a spilled stage's graph in memory in s.order
+// (if the collection is large enough, see resolveOrder), maps the keys
+// and Seqs onto the new ids, and writes records, vectors, graph nodes,
+// insertion order and keys once (store.DB.WriteSpilled). The caller holds
+// wmu; on error the staged collection is to be dropped. Cost: the order
+// (see Staged.reorder) plus O(n·(dim+M)) written and O(n log n) to sort
+// the keys; 8 bytes a record of memory beyond the build's.
+func (s *Staged) commitSpilled(ctx context.Context) error {
+	c := s.c
+	c.mu.Lock()
+	o, do, err := resolveOrder(s.order, autoOrder(c.cfg), c.count())
+	if err == nil && do {
+		var perm []uint32
+		if perm, err = c.g.Reorder(o); err == nil {
+			c.permute(perm) // reorder.go
+		}
+	}
+	g, keys, seqs := c.g, c.keys, c.seqs
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	g.TakeDirty() // every node is written below
+	if err := s.db.st.WriteSpilled(ctx, s.hidden, keys, seqs, g.Vector, g.MarshalNode, g.MarshalMeta()); err != nil {
+		return err
+	}
+	c.spill, c.deferGraph = false, false
 	return nil
 }

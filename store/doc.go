@@ -99,7 +99,10 @@
 //     copy) and swap it in with Tx.CommitStaged. DB.StageRenumbered makes
 //     a staged copy with every record id mapped through a permutation
 //     (the graph renumbered for locality); the caller drops the source,
-//     whose pages stay free in the file until reused or compacted.
+//     whose pages stay free in the file until reused or compacted. A
+//     staged build that will be renumbered writes nothing under its ids
+//     until the end: Collection.SpillBatch per batch, DB.WriteSpilled
+//     once, in the final order (spill.go).
 //
 // # Commit costs
 //
@@ -203,6 +206,9 @@
 //	      terms/      term -> document frequency uint32 BE
 //	      textstats   texts with a token uint64 BE | their tokens uint64 BE
 //	      textcomponent  the embedder's fitted component (opaque here)
+//	      spill/      staged builds in a node order only, until their
+//	                  records are written (spill.go): seq uint64 BE ->
+//	                  norm float32 LE | flags uint8 | vector | metadata
 //
 // (each value above is followed by its 4-byte checksum).
 //

@@ -370,23 +370,7 @@ func (db *DB) copyMapped(ctx context.Context, src, dst string, sub []byte, conv 
 			return nil
 		}
 		slices.SortFunc(batch, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
-		if err := db.Update(func(tx *Tx) error {
-			c, err := tx.Collection(dst)
-			if err != nil {
-				return err
-			}
-			b, err := c.textBucket(sub, true) // creates sub if need be, under any name
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 1.0
-			for _, kv := range batch {
-				if err := b.Put(kv[0], kv[1]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+		if err := db.putSorted(ctx, dst, sub, batch); err != nil { // spill.go
 			return err
 		}
 	}

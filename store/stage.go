@@ -58,13 +58,7 @@ func copyChunked(ctx context.Context, src *bolt.DB, srcOf func(*bolt.Tx) (*bolt.
 			if err != nil {
 				return err
 			}
-			b.FillPercent = 1.0
-			for _, kv := range batch {
-				if err := b.Put(kv[0], kv[1]); err != nil {
-					return err
-				}
-			}
-			return nil
+			return putAll(b, batch) // spill.go
 		}); err != nil {
 			return err
 		}

@@ -64,6 +64,14 @@ free disk space for a second copy while it runs. With --skip-invalid such record
 instead. Existing keys are replaced; a key repeated in the file keeps its
 last record.
 
+--order renumbers the graph's nodes at the end so that nodes searched together
+sit together in memory (faster searches; keys and results unchanged): none,
+bfs, rcm or gorder. By default a new (or replaced) float32 collection of
+50,000 records or more is renumbered in rcm order, at little cost: its records
+are written once, at the end, in that order. int8 and fp16 collections and
+imports into an existing collection keep insertion order (compact renumbers
+them); --order none keeps it everywhere.
+
 --vocab FILE reads a word2vec counts file as gensim's save_word2vec_format
 writes it ("word count" lines) and stores each word's count in its record's
 metadata as {"count": N}; export --vocab writes it back.
@@ -109,7 +117,7 @@ listed instead. Words the embedder does not know are counted in the summary.`,
 	fs.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "skip and count malformed or invalid records instead of stopping")
 	fs.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	fs.StringVar(&opts.Vocab, "vocab", "", "a word2vec counts file (\"word count\" lines); counts go into the metadata as {\"count\": N}")
-	fs.StringVar(&opts.Order, "order", "", "renumber the graph for search speed at the end: none, bfs, rcm or gorder (default none: compact renumbers in rcm order from 50,000 records)")
+	fs.StringVar(&opts.Order, "order", "", "renumber the graph for search speed at the end: none, bfs, rcm or gorder (default: rcm from 50,000 records into a new or replaced float32 collection, else none; compact renumbers the rest)")
 	opts.importTextFlags.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", completeValues(formatNames...))
 	return cmd
