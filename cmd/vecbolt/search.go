@@ -147,8 +147,8 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	if opts.K <= 0 {
 		return usageErr(fmt.Errorf("-k must be positive, got %d", opts.K))
 	}
-	if opts.Oversample < 0 || math.IsNaN(opts.Oversample) || math.IsInf(opts.Oversample, 0) {
-		return usageErr(fmt.Errorf("--oversample is %v, want a positive factor (0: the default)", opts.Oversample))
+	if err := checkOversample(opts.Oversample); err != nil {
+		return err
 	}
 	if opts.Ef < 0 || opts.Restrict < 0 {
 		return usageErr(errors.New("--ef and --restrict must not be negative"))
@@ -225,6 +225,15 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		return writeJSON(out, searchJSON{Collection: opts.Collection, Metric: string(metric), Query: q, Results: resultsJSON(res)})
 	}
 	return writeResults(out, res, scoreName(metric), opts.Metadata)
+}
+
+// checkOversample checks --oversample: 0 (the default) or a positive,
+// finite factor. A server also refuses one beyond api.MaxOversample.
+func checkOversample(x float64) error {
+	if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return usageErr(fmt.Errorf("--oversample is %v, want a positive factor (0: the default)", x))
+	}
+	return nil
 }
 
 // checkModes checks that exactly one query source is given and that the
