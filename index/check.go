@@ -132,8 +132,8 @@ func (g *Graph) Check() error {
 		}
 		level := int(g.levels[id])
 		top = max(top, level)
-		if len(g.upper[id]) != level*g.strideU {
-			c.add(LevelMismatch, id, level, "upper lists hold %d words, want %d", len(g.upper[id]), level*g.strideU)
+		if err := g.checkUpper(id, level); err != "" {
+			c.add(LevelMismatch, id, level, "%s", err)
 			continue
 		}
 		for l := 0; l <= level; l++ {

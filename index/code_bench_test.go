@@ -82,7 +82,7 @@ func encBenchData(b *testing.B, name string, base, queries [][]float32) *encBenc
 	for id, v := range byID {
 		rows[id] = v
 	}
-	s.exact = func(id uint32) []float32 { return rows[id] }
+	s.exact = func(id uint32, _ []float32) []float32 { return rows[id] }
 	encBenches[name] = s
 	return s
 }

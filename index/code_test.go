@@ -69,8 +69,22 @@ func buildEncoded(t testing.TB, c encodedCase, dim int, m index.Metric, opts ind
 	return g, byID
 }
 
+// exactFrom serves the exact vectors of byID as a file reader does: a
+// copy into the buffer the graph passes (so a graph that handed two rows
+// one buffer would re-rank with the wrong vectors); exactViews serves
+// views of byID's slices, as a mapped file does.
 func exactFrom(byID map[uint32][]float32) index.ExactSource {
-	return func(id uint32) []float32 { return byID[id] }
+	return func(id uint32, buf []float32) []float32 {
+		v, ok := byID[id]
+		if !ok {
+			return nil
+		}
+		return buf[:copy(buf, v)]
+	}
+}
+
+func exactViews(byID map[uint32][]float32) index.ExactSource {
+	return func(id uint32, _ []float32) []float32 { return byID[id] }
 }
 
 // TestEncodedRecall: on every metric and encoding, SearchRescore's
@@ -273,9 +287,62 @@ func TestRescoreCosineRawVectors(t *testing.T) {
 		}
 	}
 	// A missing exact vector drops the candidate.
-	none := func(uint32) []float32 { return nil }
+	none := func(uint32, []float32) []float32 { return nil }
 	if got := g.SearchRescore(nil, vecs[n], 10, 64, nil, 2, none); len(got) != 0 {
 		t.Fatalf("%d results without exact vectors", len(got))
+	}
+}
+
+// TestRescoreBuffers: a source that copies each row into the buffer the
+// graph passes (a file reader) and one that returns views of its own
+// memory (a mapped file) give the same results bit for bit, equal to a
+// brute force over the candidates' exact distances; every candidate of a
+// search gets a buffer of its own, of Dim() components.
+func TestRescoreBuffers(t *testing.T) {
+	const n, dim = 1500, 24
+	for _, enc := range []quant.Encoding{quant.INT8, quant.FP16} {
+		vecs := clustered(9, n+20, dim, 8, false)
+		var params *quant.Int8
+		if enc == quant.INT8 {
+			params = trainedParams(t, dim, index.L2, vecs[:n])
+		}
+		g, byID := buildEncoded(t, encodedCase{enc: enc}, dim, index.L2, index.Options{Seed: 3}, vecs[:n], params)
+		for _, os := range []float64{1, 3, 7.5} {
+			for _, q := range vecs[n:] {
+				var mu sync.Mutex
+				seen := map[*float32]uint32{}
+				checked := func(id uint32, buf []float32) []float32 {
+					if len(buf) != dim {
+						t.Errorf("buffer of %d components, want %d", len(buf), dim)
+						return nil
+					}
+					mu.Lock()
+					if prev, ok := seen[&buf[0]]; ok {
+						t.Errorf("rows %d and %d read into one buffer", prev, id)
+					}
+					seen[&buf[0]] = id
+					mu.Unlock()
+					return buf[:copy(buf, byID[id])]
+				}
+				a := g.SearchRescore(nil, q, 10, 40, nil, os, checked)
+				b := g.SearchRescore(nil, q, 10, 40, nil, os, exactViews(byID))
+				if len(a) != 10 || len(b) != 10 {
+					t.Fatalf("%s oversample %v: %d and %d results", enc, os, len(a), len(b))
+				}
+				for i := range a {
+					if a[i] != b[i] {
+						t.Fatalf("%s oversample %v result %d: %v read into buffers, %v from views", enc, os, i, a[i], b[i])
+					}
+					var d float32
+					for j, x := range byID[a[i].ID] {
+						d += (q[j] - x) * (q[j] - x)
+					}
+					if math.Abs(float64(d-a[i].Dist)) > 1e-4*math.Max(1, float64(d)) {
+						t.Fatalf("%s result %d: distance %v, exact %v", enc, i, a[i].Dist, d)
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -443,7 +510,7 @@ func TestEncodedConcurrentWrites(t *testing.T) {
 			// exact vectors by id, guarded: ids are known once Add returns.
 			var mu sync.Mutex
 			byID := map[uint32][]float32{}
-			exact := func(id uint32) []float32 {
+			exact := func(id uint32, _ []float32) []float32 {
 				mu.Lock()
 				defer mu.Unlock()
 				return byID[id]

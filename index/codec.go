@@ -89,9 +89,6 @@ type Restorer struct {
 	top      int
 	restored atomic.Int64 // Node calls that succeeded
 
-	upperMu   sync.Mutex // protects upperSlab
-	upperSlab []uint32   // words not yet handed out as upper-level lists
-
 	vecsOnce sync.Once // allocates the float32 slab for the first copied vector (ownVecs)
 }
 
@@ -153,7 +150,7 @@ func Restore(dim int, metric Metric, opts Options, meta []byte, n uint32) (*Rest
 	}
 	adviseHuge(g.state)
 	adviseHuge(g.levels)
-	adviseHuge(g.upper)
+	adviseHuge(g.up.off)
 	seen := make([]bool, n)
 	adviseHuge(seen)
 	g.next.Store(n)
@@ -278,7 +275,7 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
 	if level > 0 {
-		g.upper[id] = r.upperWords(level * g.strideU)
+		g.up.off[id] = g.up.alloc(level, g.strideU)
 	}
 	atomic.StoreUint32(&g.state[id], stateLive)
 	if r.restored.Load() == 0 {
@@ -297,20 +294,6 @@ func (r *Restorer) Node(id uint32, vec []float32, node []byte) error {
 	}
 	r.seen[id] = true
 	return nil
-}
-
-// upperWords returns n zeroed words for a node's upper-level lists, carved
-// from a shared slab: one allocation per 64Ki words instead of one per
-// node above level 0. Safe for concurrent use.
-func (r *Restorer) upperWords(n int) []uint32 {
-	r.upperMu.Lock()
-	defer r.upperMu.Unlock()
-	if len(r.upperSlab) < n {
-		r.upperSlab = make([]uint32, max(n, 1<<16))
-	}
-	w := r.upperSlab[:n:n]
-	r.upperSlab = r.upperSlab[n:]
-	return w
 }
 
 // Finish checks that every link points at a restored node whose level is

@@ -281,7 +281,7 @@ func (g *Graph) freeLocked(id uint32) {
 	g.rep.levelCount[g.levels[id]].Add(-1)
 	*g.rep.in0At(id) = (*g.rep.in0At(id))[:0]
 	*g.rep.inUAt(id) = (*g.rep.inUAt(id))[:0]
-	g.upper[id] = nil
+	g.dropUpper(id)
 	g.levels[id] = 0
 	g.clearRow(id)
 	atomic.StoreUint32(&g.state[id], stateFree)

@@ -124,7 +124,8 @@
 // return these approximate distances; SearchRescore traverses with beam
 // max(ef, ceil(k·oversample)), keeps the best ceil(k·oversample) by code
 // distance and re-ranks them with exact vectors from an ExactSource (the
-// store's mapped records), so its results and scores are exact. Exact on
+// store's mapped rows, or rows it reads into buffers the search passes
+// it), so its results and scores are exact. Exact on
 // an encoded graph is the brute force over code distances; ExactWith is
 // the brute force over the exact vectors.
 //

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/vecbolt/vecbolt/index/quant"
 )
@@ -48,7 +49,7 @@ type Graph struct {
 	opts    Options // resolved: no zero fields
 	m, m0   int     // link limits on levels > 0 and on level 0
 	stride0 int     // words per node in links0: count + m0 slots
-	strideU int     // words per level in upper[id]: count + m slots
+	strideU int     // words per level of a node's upper lists: count + m slots
 	mL      float64 // level multiplier 1/ln(M)
 
 	// mu protects the slab slice headers and capacity below: Search, Exact,
@@ -59,13 +60,14 @@ type Graph struct {
 	// vecs and links0 are chunked (see chunkShift): growing the graph
 	// allocates new chunks and copies at most the last, partial one, so no
 	// insert copies all vectors.
-	mu       sync.RWMutex // protects vecs, links0, upper, levels, state, nodeMu headers, capacity
+	mu       sync.RWMutex // protects vecs, links0, up.off, levels, state, nodeMu headers, capacity
 	capacity int
 	vecs     [][]float32  // chunks of dim<<vshift; row id written once before the node is published, and by Update/Delete under mu write lock
 	vshift   uint         // log2 of the nodes per chunk of vecs: chunkShift, or the caller's when viewed
 	viewed   bool         // vecs are read-only views of the caller's memory (Restorer.SetVectors), copied before any write
-	links0   [][]uint32   // chunks of stride0*chunkNodes; level-0 lists, accessed with sync/atomic
-	upper    [][]uint32   // per node: nil for level 0, else level*strideU words (levels 1..level), accessed with sync/atomic
+	links0   [][]uint32   // chunks of stride0*chunkNodes; level-0 lists, accessed with sync/atomic; nil while packed
+	packed   *packedLists // the level-0 lists packed for reading (PackLevel0), nil otherwise
+	up       upperLists   // lists of levels 1..level: level*strideU words a node in a shared slab (upper.go), accessed with sync/atomic
 	levels   []uint8      // level of each node; written before the node is published
 	state    []uint32     // stateFree/Live/Deleted, accessed with sync/atomic
 	nodeMu   []sync.Mutex // nodeMu[id] serialises writers of node id's link lists (readers never lock); nil until the first write after a Restore (ensureInLinks)
@@ -164,6 +166,7 @@ func (g *Graph) ensureInLinks() {
 // Restorer.SetVectors) with chunks the graph owns, so that it can write
 // them: O(n·dim), once. Caller holds mu for writing.
 func (g *Graph) unviewLocked() {
+	g.unpackLocked()
 	g.unviewCodesLocked()
 	if !g.viewed {
 		return
@@ -279,13 +282,12 @@ func (g *Graph) growSlabsLocked(n int, rows bool) {
 		}
 	}
 	links0 := growChunks(g.links0, n, g.stride0)
-	upper := make([][]uint32, n)
-	copy(upper, g.upper)
+	g.up.grow(n)
 	levels := make([]uint8, n)
 	copy(levels, g.levels)
 	state := make([]uint32, n)
 	copy(state, g.state)
-	g.vecs, g.codes, g.corrs, g.links0, g.upper, g.levels, g.state = vecs, codes, corrs, links0, upper, levels, state
+	g.vecs, g.codes, g.corrs, g.links0, g.levels, g.state = vecs, codes, corrs, links0, levels, state
 	if g.writers || g.inBuilt.Load() {
 		g.growWriterStateLocked(n)
 	}
@@ -359,12 +361,11 @@ func (g *Graph) initNode(id uint32, vec []float32, level int) {
 	if vec != nil { // nil: already in place (a view, Restorer.SetVectors)
 		g.putRow(id, vec)
 	}
+	g.dropUpper(id) // none: freeLocked dropped them
 	g.levels[id] = uint8(level)
 	atomic.StoreUint32(&g.block(id, 0)[0], 0)
 	if level > 0 {
-		g.upper[id] = make([]uint32, level*g.strideU)
-	} else {
-		g.upper[id] = nil
+		g.up.off[id] = g.up.alloc(level, g.strideU)
 	}
 	atomic.StoreUint32(&g.state[id], stateLive)
 	g.live.Add(1)
@@ -380,11 +381,16 @@ func (g *Graph) vec(id uint32) []float32 {
 // rest are slots. Caller holds mu; levels[id] >= level.
 func (g *Graph) block(id uint32, level int) []uint32 {
 	if level == 0 {
+		if p := g.packed; p != nil {
+			o := p.off[id>>chunkShift]
+			i := id & chunkMask
+			a, b := o[i], o[i+1]
+			return p.flat[id>>chunkShift][a:b:b]
+		}
 		b := int(id&chunkMask) * g.stride0
 		return g.links0[id>>chunkShift][b : b+g.stride0 : b+g.stride0]
 	}
-	b := (level - 1) * g.strideU
-	return g.upper[id][b : b+g.strideU : b+g.strideU]
+	return g.up.words(g.up.off[id]+uint32((level-1)*g.strideU), g.strideU)
 }
 
 // links appends node id's neighbours on level to dst (atomic loads).
@@ -463,4 +469,63 @@ func (g *Graph) stateAt(id uint32) uint32 { return atomic.LoadUint32(&g.state[id
 // degree returns the length of node id's list on level.
 func (g *Graph) degree(id uint32, level int) int {
 	return int(atomic.LoadUint32(&g.block(id, level)[0]))
+}
+
+// Memory is the heap a graph holds, by part, in bytes (allocated capacity
+// included). Rows viewed in the caller's memory (Restorer.SetVectors,
+// SetCodes) are not counted: they are the caller's.
+type Memory struct {
+	Vectors int64 `json:"vectors"`  // the float32 slab the graph owns: 4·dim a slot; 0 for an encoded graph or viewed vectors
+	Codes   int64 `json:"codes"`    // code rows the graph owns (INT8: aligned to cache lines) and INT8 correction terms
+	Level0  int64 `json:"level0"`   // level-0 lists: 4·(2M+1) a slot
+	Upper   int64 `json:"upper"`    // upper-level lists: a 4-byte offset a slot and the slab they live in
+	PerNode int64 `json:"per_node"` // levels and states: 5 bytes a slot
+	Writers int64 `json:"writers"`  // writers' per-node state (node mutexes, in-link list headers, pending bits): 0 until the first write after a Restore; the in-links themselves are not counted
+}
+
+// Total returns the sum of the parts.
+func (m Memory) Total() int64 {
+	return m.Vectors + m.Codes + m.Level0 + m.Upper + m.PerNode + m.Writers
+}
+
+// Memory returns what g holds in memory, by part. Safe for concurrent use.
+// O(chunks).
+func (g *Graph) Memory() Memory {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var m Memory
+	if !g.viewed {
+		for _, c := range g.vecs {
+			m.Vectors += 4 * int64(len(c))
+		}
+	}
+	if !g.cviewed {
+		for _, c := range g.codes {
+			m.Codes += int64(len(c))
+		}
+	}
+	for _, c := range g.corrs {
+		m.Codes += 4 * int64(len(c))
+	}
+	for _, c := range g.links0 {
+		m.Level0 += 4 * int64(len(c))
+	}
+	if p := g.packed; p != nil {
+		for c := range p.flat {
+			m.Level0 += 4 * int64(len(p.flat[c])+len(p.off[c]))
+		}
+	}
+	m.Upper = g.up.upperBytes()
+	m.PerNode = int64(len(g.levels)) + 4*int64(len(g.state))
+	m.Writers = int64(len(g.nodeMu)) * int64(unsafe.Sizeof(sync.Mutex{}))
+	for _, c := range g.rep.in0 {
+		m.Writers += int64(len(c)) * int64(unsafe.Sizeof([]uint32(nil)))
+	}
+	for _, c := range g.rep.inU {
+		m.Writers += int64(len(c)) * int64(unsafe.Sizeof([]uint64(nil)))
+	}
+	for _, c := range g.rep.pending {
+		m.Writers += 4 * int64(len(c))
+	}
+	return m
 }

@@ -169,6 +169,7 @@ func (g *Graph) orderCM(ep, n uint32, live []uint32, byDegree bool) []uint32 {
 // row, so the graph's memory does not double; vectors or codes that are
 // views of the caller's memory are copied into slabs of their own instead.
 func (g *Graph) permuteLocked(order, perm []uint32) {
+	g.unpackLocked() // lists are permuted in place, at their full stride
 	oldNext := g.next.Load()
 	live := make([]bool, oldNext)
 	for _, old := range order {
@@ -206,18 +207,21 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 		}
 	}
 	permuteRows(func(id uint32) []uint32 { return g.block(id, 0) }, perm, live)
-	upper := make([][]uint32, g.capacity)
+	upper := make([]uint32, len(g.up.off))
+	for i := range upper {
+		upper[i] = noUpper
+	}
 	levels := make([]uint8, g.capacity)
 	state := make([]uint32, g.capacity)
 	for nu, old := range order {
 		id := uint32(nu)
 		remapList(g.block(id, 0), g.block(id, 0), perm)
 		levels[id] = g.levels[old]
-		if u := g.upper[old]; u != nil {
+		if u := g.upperOf(old); u != nil {
 			for l := 0; l < len(u); l += g.strideU {
 				remapList(u[l:], u[l:l+g.strideU], perm)
 			}
-			upper[id] = u
+			upper[id] = g.up.off[old]
 		}
 		state[id] = stateLive
 	}
@@ -225,7 +229,7 @@ func (g *Graph) permuteLocked(order, perm []uint32) {
 	for id := uint32(len(order)); id < oldNext; id++ {
 		clear(g.block(id, 0))
 	}
-	g.upper, g.levels, g.state = upper, levels, state
+	g.up.off, g.levels, g.state = upper, levels, state
 	if e := g.entry.Load(); e != noEntry {
 		ep, top := unpackEntry(e)
 		g.entry.Store(packEntry(perm[ep], top))

@@ -17,10 +17,15 @@ import (
 const DefaultOversample = 3.0
 
 // ExactSource returns node id's exact vector as stored by the caller (raw:
-// under Cosine not normalised), or nil if it is unavailable. It must be
-// safe for concurrent use and should not allocate; the graph only reads
-// the returned slice, and only until the call that asked for it returns.
-type ExactSource func(id uint32) []float32
+// under Cosine not normalised), or nil if it is unavailable. buf holds
+// Dim() components that the source may fill and return (a row read from a
+// file), or it may return a view of its own memory (a mapped row) and
+// leave buf alone. Each call gets its own buf, owned by the graph: a
+// search re-ranking c candidates passes c distinct buffers, reused by its
+// next search. It must be safe for concurrent use and should not
+// allocate; the graph only reads the returned slice, and only until the
+// call that asked for it returns.
+type ExactSource func(id uint32, buf []float32) []float32
 
 // SearchRescore returns the k nearest live nodes to q by exact distance,
 // found on the codes: the search traverses the graph with beam
@@ -68,7 +73,7 @@ func (g *Graph) SearchRescore(dst []Neighbor, q []float32, k, ef int, filter Fil
 		}
 		cands := s.res.drainSorted(s.sorted[:0])
 		s.sorted = cands
-		cands, s.rows = g.rescore(cands, q, exact, s.rows)
+		cands = g.rescore(s, cands, q, exact)
 		sortNeighbors(cands)
 		dst = append(dst, cands[:min(k, len(cands))]...)
 	}
@@ -78,15 +83,18 @@ func (g *Graph) SearchRescore(dst []Neighbor, q []float32, k, ef int, filter Fil
 
 // rescore replaces the distances of cands by exact ones, in place, and
 // drops candidates without an exact vector. Two passes, as the search
-// loop does: first fetch every exact row and start loading it (they are
-// cold pages of the mapped file, one or more cache lines each), then
-// compute the distances, so that the loads overlap. rows is scratch,
-// returned for reuse.
-func (g *Graph) rescore(cands []Neighbor, q []float32, exact ExactSource, rows [][]float32) ([]Neighbor, [][]float32) {
-	rows = rows[:0]
+// loop does: first fetch every exact row (into its own slot of s.rowBuf,
+// or a view of the caller's memory) and start loading it (they are cold,
+// one or more cache lines each), then compute the distances, so that the
+// loads overlap. s.rows is cleared after use.
+func (g *Graph) rescore(s *searcher, cands []Neighbor, q []float32, exact ExactSource) []Neighbor {
+	if need := len(cands) * g.dim; cap(s.rowBuf) < need {
+		s.rowBuf = make([]float32, need)
+	}
+	rows := s.rows[:0]
 	out := cands[:0]
-	for _, c := range cands {
-		v := exact(c.ID)
+	for i, c := range cands {
+		v := exact(c.ID, s.rowBuf[i*g.dim:(i+1)*g.dim:(i+1)*g.dim])
 		if len(v) != g.dim {
 			continue
 		}
@@ -99,7 +107,8 @@ func (g *Graph) rescore(cands []Neighbor, q []float32, exact ExactSource, rows [
 	}
 	g.ndist.Add(uint64(len(cands)))
 	clear(rows) // drop the views: the pool must not keep the caller's memory reachable
-	return out, rows[:0]
+	s.rows = rows[:0]
+	return out
 }
 
 // prefetchFloats starts loading every cache line v spans.
@@ -144,12 +153,13 @@ func (g *Graph) ExactWith(q []float32, k int, filter Filter, exact ExactSource) 
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	h := make(maxHeap, 0, k+1)
+	buf := make([]float32, g.dim)
 	n := g.next.Load()
 	for id := uint32(0); id < n; id++ {
 		if atomic.LoadUint32(&g.state[id]) != stateLive || (filter != nil && !filter(id)) {
 			continue
 		}
-		v := exact(id)
+		v := exact(id, buf)
 		if len(v) != g.dim {
 			continue
 		}

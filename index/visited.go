@@ -56,6 +56,7 @@ type searcher struct {
 	levelSel [][]Neighbor // scratch: per level, the neighbours chosen for a node being linked
 	batch    []uint32     // scratch: unvisited neighbours of one node, prefetched
 	rows     [][]float32  // scratch: exact rows of the candidates being re-ranked (rescore), cleared after use
+	rowBuf   []float32    // scratch: buffers the exact rows may be read into (rescore), a row per candidate
 	dists    []float32    // scratch: distances to the nodes of batch (batchDist)
 	codes    [][]int8     // scratch: INT8 codes of the nodes of batch (batchDist)
 	corrs    []float32    // scratch: their correction terms

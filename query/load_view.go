@@ -9,8 +9,14 @@ import (
 	"sync/atomic"
 
 	"github.com/vecbolt/vecbolt/index"
+	"github.com/vecbolt/vecbolt/index/quant"
 	"github.com/vecbolt/vecbolt/store"
 )
+
+// leanSplit makes a lean open (Options.LeanReads) pack the level-0 lists
+// only if leanPack is set and read rows through the file only if leanRows
+// is: for the A/B measurement of each alone (exact_rows_ab_internal_test.go).
+var leanSplit, leanPack, leanRows atomic.Bool
 
 // loadView is load on a read-only database: it reads the graph's links
 // and nothing else. The vectors are views of the file's mapped vector
@@ -103,7 +109,18 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 			return c.diagnose(ctx, sc, fmt.Errorf("query: collection %q: %w", c.name, err))
 		}
 		if coded {
-			if qx, err = newExactViews(c.db.st, tx, sc, true); err != nil { // quant_view.go
+			var rf *store.RowFile
+			if c.db.lean && g.Encoding() == quant.INT8 {
+				if !leanSplit.Load() || leanPack.Load() {
+					g.PackLevel0() // searched only: the lists need no room to grow
+				}
+				if !leanSplit.Load() || leanRows.Load() {
+					if rf, err = c.db.st.RowFile(); err != nil {
+						return err
+					}
+				}
+			}
+			if qx, err = newExactViewsVia(c.db.st, tx, sc, true, rf); err != nil { // quant_view.go
 				return err
 			}
 			tx.ReleaseMapped() // verified: codes and vectors fault back in as searches touch them
@@ -111,6 +128,12 @@ func (c *Collection) loadView(ctx context.Context) (err error) {
 	}
 	if g.Len() != sc.Len() {
 		return c.diagnose(ctx, sc, fmt.Errorf("query: collection %q: %d graph nodes, %d records: %w", c.name, g.Len(), sc.Len(), store.ErrCorrupt))
+	}
+	// As load does: hand the loader's garbage (decode and verification
+	// buffers, the restorer's bookkeeping) back to the OS at once, so that
+	// the open costs its working set; small collections skip the forced GC.
+	if g.MaxID() >= 1<<16 {
+		debug.FreeOSMemory()
 	}
 	c.cfg, c.metric = cfg, metric
 	c.mu.Lock()

@@ -25,15 +25,21 @@ func (c *Collection) searchGraph(g *index.Graph, q []float32, k, ef int, filter 
 		}
 		return g.Search(q, k, ef, filter), nil
 	}
-	exact, release, err := c.exactSource()
+	rows, release, err := c.exactSource()
 	if err != nil {
 		return nil, fmt.Errorf("query: collection %q: exact vectors: %w", c.name, err)
 	}
 	defer release()
+	var res []index.Neighbor
 	if scan {
-		return g.ExactWith(q, k, filter, exact), nil
+		res = g.ExactWith(q, k, filter, rows.source)
+	} else {
+		res = g.SearchRescore(nil, q, k, ef, filter, oversample, rows.source)
 	}
-	return g.SearchRescore(nil, q, k, ef, filter, oversample, exact), nil
+	if err := rows.failed(); err != nil {
+		return nil, fmt.Errorf("query: collection %q: exact vectors: %w", c.name, err)
+	}
+	return res, nil
 }
 
 // graphVector returns a copy of id's vector as the graph compares it: the
@@ -44,15 +50,20 @@ func (c *Collection) graphVector(g *index.Graph, id uint32) ([]float32, error) {
 	if c.qx == nil {
 		return append([]float32(nil), g.Vector(id)...), nil
 	}
-	exact, release, err := c.exactSource()
+	rows, release, err := c.exactSource()
 	if err != nil {
 		return nil, fmt.Errorf("query: collection %q: exact vectors: %w", c.name, err)
 	}
 	defer release()
-	v := append([]float32(nil), exact(id)...)
+	buf := make([]float32, c.cfg.Dim)
+	v, err := rows.v.Read(id, buf)
+	if err != nil {
+		return nil, fmt.Errorf("query: collection %q: exact vectors: %w", c.name, err)
+	}
 	if len(v) == 0 {
 		return nil, nil
 	}
+	v = append(buf[:0], v...) // a copy (Read may return the views' own memory)
 	if c.cfg.Metric == Cosine {
 		normalize(v)
 	}
@@ -62,29 +73,29 @@ func (c *Collection) graphVector(g *index.Graph, id uint32) ([]float32, error) {
 // vectors returns a function giving id's vector as the graph compares it,
 // unit length under cosine, and the function that releases it: for a
 // float32 graph g.Vector (a view of the graph's slab); for an encoded
-// graph the exact stored vector (normalised under cosine into a buffer
-// that the next call reuses: copy what you keep), never the lossy code.
-// nil when id has no vector (or the exact vectors cannot be read: the
-// error goes to the search that needs them). For use by one goroutine;
-// the caller holds c.mu for reading. O(dim) a call.
+// graph the exact stored vector (read, or normalised under cosine, into a
+// buffer that the next call reuses: copy what you keep), never the lossy
+// code. nil when id has no vector (or the exact vectors cannot be read:
+// the error goes to the search that needs them). For use by one
+// goroutine; the caller holds c.mu for reading. O(dim) a call.
 func (c *Collection) vectors(g *index.Graph) (vec func(uint32) []float32, release func()) {
 	if c.qx == nil {
 		return g.Vector, func() {}
 	}
-	exact, release, err := c.exactSource()
+	rows, release, err := c.exactSource()
 	if err != nil {
 		return func(uint32) []float32 { return nil }, func() {}
 	}
-	if c.cfg.Metric != Cosine {
-		return exact, release
-	}
 	buf := make([]float32, c.cfg.Dim)
+	cosine := c.cfg.Metric == Cosine
 	return func(id uint32) []float32 {
-		v := exact(id)
-		if v == nil {
-			return nil
+		v := rows.source(id, buf)
+		if v == nil || !cosine {
+			return v
 		}
-		copy(buf, v)
+		if &v[0] != &buf[0] {
+			copy(buf, v)
+		}
 		normalize(buf)
 		return buf
 	}, release

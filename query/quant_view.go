@@ -45,10 +45,21 @@ import (
 // in RAM are the delta rows only, bounded by the fold threshold: n/4 in the
 // worst case, typically far fewer (EncodingInfo.ExactInRAM).
 
+// Lean reads (Options.LeanReads, read-only databases): the rows are read
+// with positioned reads of a second handle on the file (store.VectorRows,
+// DB.RowFile), each into a buffer the search owns, instead of through the
+// mapping: Linux maps a whole page-cache folio on a read fault, so reading
+// 30 rows of 512 bytes through the mapping makes one query of a 200,000 ×
+// 128 collection map 8 MiB of the file and a hundred queries the whole
+// vector table, all of it counted in the process's resident set. Each row
+// costs a system call instead (docs/benchmarks.md, "RSS after open"). The
+// delta rows are copies in memory either way.
+
 // exactViews is an encoded collection's source of exact vectors.
 type exactViews struct {
 	st     *store.DB
-	pinned bool // read-only: cur lives as long as the load's transaction
+	rf     *store.RowFile // the file rows are read through (lean reads); nil: views of the mapping
+	pinned bool           // read-only: cur lives as long as the load's transaction
 
 	mu       sync.Mutex // protects cur, txid, base, dirty and inflight; held while remaking cur
 	cur      *store.VectorViews
@@ -61,22 +72,69 @@ type exactViews struct {
 
 // newExactViews makes the views of sc as of tx (the load's transaction).
 func newExactViews(st *store.DB, tx *store.Tx, sc *store.Collection, pinned bool) (*exactViews, error) {
-	v, err := sc.VectorViews(nil, nil)
+	return newExactViewsVia(st, tx, sc, pinned, nil)
+}
+
+// newExactViewsVia is newExactViews, reading the rows through rf (lean
+// reads) unless it is nil.
+func newExactViewsVia(st *store.DB, tx *store.Tx, sc *store.Collection, pinned bool, rf *store.RowFile) (*exactViews, error) {
+	x := &exactViews{st: st, rf: rf, pinned: pinned, shift: store.BlockShift(sc.Config().Dim), dirty: map[uint32]bool{}}
+	v, err := x.views(sc, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	txid, base := tx.Generation()
-	return &exactViews{st: st, pinned: pinned, cur: v, txid: txid, base: base, shift: store.BlockShift(sc.Config().Dim), dirty: map[uint32]bool{}}, nil
+	x.cur = v
+	x.txid, x.base = tx.Generation()
+	return x, nil
 }
 
-// acquire returns a function giving each id's exact vector, valid until
-// release is called (and safe for concurrent use until then). name is the
+// views makes the views of sc: read through x.rf, or of the mapping.
+func (x *exactViews) views(sc *store.Collection, prev *store.VectorViews, touched []uint32) (*store.VectorViews, error) {
+	if x.rf != nil {
+		return sc.VectorRows(x.rf, prev, touched)
+	}
+	return sc.VectorViews(prev, touched)
+}
+
+// exactRows is one use of the exact vectors (a search, a scan): a source
+// for the graph that keeps the first read error for the caller.
+type exactRows struct {
+	v   *store.VectorViews
+	mu  sync.Mutex // protects err
+	err error      // the first row that could not be read
+}
+
+// source is the index.ExactSource: id's exact vector, read into buf (or
+// a view of the mapping, or a delta copy); nil when id has none, or when
+// it cannot be read (the error is kept for failed).
+func (r *exactRows) source(id uint32, buf []float32) []float32 {
+	v, err := r.v.Read(id, buf)
+	if err != nil {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+		return nil
+	}
+	return v
+}
+
+// failed returns the first error source met, or nil.
+func (r *exactRows) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// acquire returns the exact vectors as of now, valid until release is
+// called (and safe for concurrent use until then). name is the
 // collection's current name. Cost: O(1) in the common case; a read
 // transaction on a read-write database; a remake after a commit (see
 // above).
-func (x *exactViews) acquire(name string) (exact func(uint32) []float32, release func(), err error) {
+func (x *exactViews) acquire(name string) (rows *exactRows, release func(), err error) {
 	if x.pinned {
-		return x.cur.Vector, func() {}, nil
+		return &exactRows{v: x.cur}, func() {}, nil
 	}
 	for {
 		tx, err := x.st.BeginView()
@@ -101,7 +159,7 @@ func (x *exactViews) acquire(name string) (exact func(uint32) []float32, release
 		}
 		v := x.cur
 		x.mu.Unlock()
-		return v.Vector, func() { _ = tx.End() }, nil
+		return &exactRows{v: v}, func() { _ = tx.End() }, nil
 	}
 }
 
@@ -121,7 +179,7 @@ func (x *exactViews) remakeLocked(tx *store.Tx, name string, txid int, base uint
 	if base != x.base {
 		prev = nil // a new mapping: every block is read and verified again
 	}
-	v, err := sc.VectorViews(prev, touched)
+	v, err := x.views(sc, prev, touched)
 	if err != nil {
 		return err
 	}
@@ -165,10 +223,10 @@ func (x *exactViews) inRAM() int {
 	return x.cur.Deltas()
 }
 
-// exactSource returns the collection's exact-vector source for the graph
-// g it searches (nil for a float32 graph, which needs none) and the
-// function that releases it. The caller holds c.mu for reading.
-func (c *Collection) exactSource() (func(uint32) []float32, func(), error) {
+// exactSource returns the collection's exact vectors (nil for a float32
+// graph, which needs none) and the function that releases them. The
+// caller holds c.mu for reading.
+func (c *Collection) exactSource() (*exactRows, func(), error) {
 	if c.qx == nil {
 		return nil, func() {}, nil
 	}

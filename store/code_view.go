@@ -12,23 +12,29 @@ import "unsafe"
 // (Collection.VectorViews with the previous one reuses what did not
 // change). A VectorViews is immutable: safe for concurrent use.
 type VectorViews struct {
+	name   string // the collection's, for errors
 	shift  uint
 	dim    int
+	file   *RowFile // Read reads rows through it (VectorRows); nil: from the mapping
 	blocks []viewBlock
 }
 
 // viewBlock is one block of a VectorViews.
 type viewBlock struct {
 	raw     []byte               // the sealed block value the views alias (identity for reuse); nil when none
-	present []byte               // the block's presence bits (a view)
+	present []byte               // the block's presence bits (a copy: reading them must not fault the mapping in)
+	n       int                  // the block's rows
 	rows    []float32            // rows × dim, a view of the file (or a copy when unaligned)
+	off     int64                // file offset of row 0 (VectorRows), -1 when rows is a copy
 	deltas  map[uint32][]float32 // id -> exact vector (a copy), nil: deleted
 }
 
 // Vector returns id's exact vector as stored (not normalised), or nil when
 // id has none. The slice aliases the mapped file or the views' own
 // copies: read it, never write it, and not after the transaction ends.
-// O(1), no allocation.
+// Views made by VectorRows are read with Read instead (Vector would fault
+// the mapping in, and may find no row of a block whose rows are not
+// aligned). O(1), no allocation.
 func (v *VectorViews) Vector(id uint32) []float32 {
 	b := int(id >> v.shift)
 	if b >= len(v.blocks) {
@@ -41,7 +47,7 @@ func (v *VectorViews) Vector(id uint32) []float32 {
 		}
 	}
 	r := int(id & (1<<v.shift - 1))
-	if (r+1)*v.dim > len(blk.rows) || blk.present[r>>3]&(1<<(r&7)) == 0 {
+	if r >= blk.n || (r+1)*v.dim > len(blk.rows) || blk.present[r>>3]&(1<<(r&7)) == 0 {
 		return nil
 	}
 	return blk.rows[r*v.dim : (r+1)*v.dim : (r+1)*v.dim]
@@ -68,10 +74,15 @@ func (v *VectorViews) Deltas() int {
 // CRC32C pass over each new or moved block, plus O(dim) per delta of the
 // touched blocks; with prev == nil, one pass over the whole table.
 func (c *Collection) VectorViews(prev *VectorViews, touched []uint32) (*VectorViews, error) {
+	return c.vectorViews(nil, prev, touched)
+}
+
+// vectorViews is VectorViews, or with rf VectorRows.
+func (c *Collection) vectorViews(rf *RowFile, prev *VectorViews, touched []uint32) (*VectorViews, error) {
 	if err := c.flush(); err != nil {
 		return nil, err
 	}
-	if prev != nil && (prev.shift != c.shift || prev.dim != c.cfg.Dim) {
+	if prev != nil && (prev.shift != c.shift || prev.dim != c.cfg.Dim || prev.file != rf) {
 		prev = nil
 	}
 	vbs, err := blockValues(c, c.vblocks, "vblocks")
@@ -111,7 +122,7 @@ func (c *Collection) VectorViews(prev *VectorViews, touched []uint32) (*VectorVi
 	if n > 1<<(32-c.shift) {
 		return nil, corrupt(c.name, "vblocks", "block numbers reach %d", n)
 	}
-	v := &VectorViews{shift: c.shift, dim: c.cfg.Dim, blocks: make([]viewBlock, n)}
+	v := &VectorViews{name: c.name, shift: c.shift, dim: c.cfg.Dim, file: rf, blocks: make([]viewBlock, n)}
 	fresh := map[uint32][]byte{}
 	for b, raw := range vbs {
 		if prev != nil && int(b) < len(prev.blocks) && sameBytes(prev.blocks[b].raw, raw) {
@@ -121,23 +132,21 @@ func (c *Collection) VectorViews(prev *VectorViews, touched []uint32) (*VectorVi
 		}
 		fresh[b] = raw
 	}
-	if err := c.verifySealed(fresh, "vblocks", "vector block"); err != nil {
-		return nil, err
-	}
-	for b, raw := range fresh {
-		vb, err := parseVBlock(c.shift, c.cfg.Dim, raw[:len(raw)-crcLen])
-		if err != nil {
-			return nil, c.blockCorrupt("vblocks", b, "%v", err)
+	if rf != nil {
+		if err := c.rowBlocks(rf, v, fresh); err != nil {
+			return nil, err
 		}
-		blk := viewBlock{raw: raw, present: vb.p[4:vb.crcAt()]}
-		rowsBytes := vb.p[vb.crcAt()+4*vb.rows:]
-		if littleEndian && uintptr(unsafe.Pointer(&rowsBytes[0]))%4 == 0 {
-			blk.rows = unsafe.Slice((*float32)(unsafe.Pointer(&rowsBytes[0])), vb.rows*c.cfg.Dim)
-		} else {
-			blk.rows = make([]float32, vb.rows*c.cfg.Dim)
-			decodeVector(blk.rows, rowsBytes)
+	} else {
+		if err := c.verifySealed(fresh, "vblocks", "vector block"); err != nil {
+			return nil, err
 		}
-		v.blocks[b] = blk
+		for b, raw := range fresh {
+			vb, err := parseVBlock(c.shift, c.cfg.Dim, raw[:len(raw)-crcLen])
+			if err != nil {
+				return nil, c.blockCorrupt("vblocks", b, "%v", err)
+			}
+			v.blocks[b] = c.viewBlock(raw, vb)
+		}
 	}
 	// Deltas: prev's for the blocks not redone, fresh copies for the rest.
 	if prev != nil {
@@ -164,6 +173,23 @@ func (c *Collection) VectorViews(prev *VectorViews, touched []uint32) (*VectorVi
 		}
 	}
 	return v, nil
+}
+
+// viewBlock returns the view of a verified vector block: its value raw
+// in the mapped file and vb, its payload parsed (the mapped bytes, or a
+// copy read through a RowFile). Its rows are a view of raw when aligned on
+// a little-endian host, else a copy; its presence bits a copy.
+func (c *Collection) viewBlock(raw []byte, vb vblock) viewBlock {
+	blk := viewBlock{raw: raw, present: append([]byte(nil), vb.p[4:vb.crcAt()]...), n: vb.rows, off: -1}
+	at := len(raw) - crcLen - 4*vb.rows*c.cfg.Dim // the rows' offset in the value
+	rowsBytes := raw[at : len(raw)-crcLen]
+	if littleEndian && uintptr(unsafe.Pointer(&rowsBytes[0]))%4 == 0 {
+		blk.rows = unsafe.Slice((*float32)(unsafe.Pointer(&rowsBytes[0])), vb.rows*c.cfg.Dim)
+	} else {
+		blk.rows = make([]float32, vb.rows*c.cfg.Dim)
+		decodeVector(blk.rows, vb.p[vb.crcAt()+4*vb.rows:])
+	}
+	return blk
 }
 
 // sameBytes reports whether a and b are the same slice of memory.

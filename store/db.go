@@ -85,6 +85,7 @@ type DB struct {
 	readOnly   bool
 	metaDamage *MetaPageError // a damaged meta page found by a read-only Open
 	unsynced   bool           // read-write with FreelistUnsynced: Close writes the freelist
+	rows       rowFile        // the handle exact rows are read through, opened on demand (view_rows.go)
 }
 
 // allocSize is how far bbolt grows the file beyond its data when it must.
@@ -258,6 +259,7 @@ func (db *DB) Close() error {
 	if db.unsynced {
 		_ = db.syncFreelistOnClose() // on failure the next Open walks the file
 	}
+	db.rows.close()
 	return db.bolt.Close()
 }
 

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -26,12 +28,30 @@ type probeResult struct {
 	RSSFile     int64   `json:"rss_file_bytes"`        // of which pages of mapped files (RssFile): the database's, when the graph views it
 	Heap        int64   `json:"heap_bytes_after_open"` // Go heap in use after a GC, database still open
 	Results     int     `json:"results"`               // neighbours the query returned
+
+	// With --queries: the memory after the open (0 queries) and after
+	// each count of --at queries, the first query included.
+	Points []probePoint `json:"points,omitempty"`
+}
+
+// probePoint is the process's memory after a number of queries.
+type probePoint struct {
+	Queries  int   `json:"queries"`
+	RSS      int64 `json:"rss_bytes"`       // VmRSS
+	RSSAnon  int64 `json:"rss_anon_bytes"`  // RssAnon: the Go heap, stacks, runtime
+	RSSFile  int64 `json:"rss_file_bytes"`  // RssFile: pages of mapped files (the binary's and the database's)
+	DBMapped int64 `json:"db_mapped_bytes"` // of which pages of the database file's mapping (smaps)
+	Heap     int64 `json:"heap_bytes"`      // Go heap in use after a GC
 }
 
 type benchProbeOptions struct {
 	*globalOptions
-	Query string // comma-separated components
-	K, Ef int
+	Query   string // comma-separated components
+	Queries string // an fvecs file of queries (with At)
+	At      string // comma-separated query counts to measure after
+	Heap    string // write a heap profile here after the last query
+	Lean    bool   // open with query.Options.LeanReads
+	K, Ef   int
 }
 
 // newBenchProbeCommand is the hidden helper that vecbolt bench runs in a
@@ -50,6 +70,10 @@ func newBenchProbeCommand(g *globalOptions) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&opts.Query, "query", "", "the query vector, comma-separated")
+	fs.StringVar(&opts.Queries, "queries", "", "an fvecs file of queries: measure the memory after the open and after each count of --at queries")
+	fs.BoolVar(&opts.Lean, "lean-reads", false, "open with lean reads (query.Options.LeanReads: exact rows by pread, packed lists)")
+	fs.StringVar(&opts.Heap, "heap-profile", "", "with --queries: write a heap profile (pprof) to this file after the last query")
+	fs.StringVar(&opts.At, "at", "1,100,1000", "with --queries: comma-separated query counts (queries are reused cyclically)")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours")
 	fs.IntVar(&opts.Ef, "ef", 0, "search ef (0: the collection's)")
 	return cmd
@@ -58,6 +82,9 @@ func newBenchProbeCommand(g *globalOptions) *cobra.Command {
 // runBenchProbe times query.Open (read-only), the load of the collection
 // and one search, then reads the process's memory.
 func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) error {
+	if opts.Queries != "" {
+		return runBenchProbeSeries(ctx, opts, out)
+	}
 	q, err := parseVectorList(opts.Query)
 	if err != nil {
 		return usageErr(fmt.Errorf("--query: %w", err))
@@ -66,7 +93,7 @@ func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) 
 		return err
 	}
 	t0 := time.Now()
-	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout})
+	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", opts.DB, err)
 	}
@@ -83,6 +110,131 @@ func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) 
 	r.Heap = bench.HeapInUse()
 	runtime.KeepAlive(c)
 	return json.NewEncoder(out).Encode(r)
+}
+
+// runBenchProbe with --queries: the memory after the open (before any
+// query) and after each count of --at queries of the file (cycled), in
+// one process. The queries are read before the open, so their copy (4·dim
+// bytes each) is in every point's heap.
+func runBenchProbeSeries(ctx context.Context, opts *benchProbeOptions, out io.Writer) error {
+	qs, err := bench.ReadFvecs(opts.Queries)
+	if err != nil {
+		return fmt.Errorf("--queries: %w", err)
+	}
+	if qs.Rows == 0 {
+		return usageErr(fmt.Errorf("--queries: %s holds no vector", opts.Queries))
+	}
+	var at []int
+	for _, f := range strings.Split(opts.At, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || (len(at) > 0 && n <= at[len(at)-1]) {
+			return usageErr(fmt.Errorf("--at: want increasing counts of at least 1, got %q", opts.At))
+		}
+		at = append(at, n)
+	}
+	if _, err := os.Stat(opts.DB); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", opts.DB, err)
+	}
+	defer db.Close()
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return err
+	}
+	r := probeResult{Points: []probePoint{probeMemory(0, opts.DB)}}
+	done := 0
+	for _, n := range at {
+		for ; done < n; done++ {
+			res, err := c.Search(ctx, qs.Row(done%qs.Rows), opts.K, query.SearchOptions{Ef: opts.Ef})
+			if err != nil {
+				return err
+			}
+			if done == 0 {
+				r.OpenSeconds, r.Results = time.Since(t0).Seconds(), len(res)
+			}
+		}
+		r.Points = append(r.Points, probeMemory(n, opts.DB))
+	}
+	r.RSS, r.RSSFile, r.Heap = r.Points[1].RSS, r.Points[1].RSSFile, r.Points[1].Heap
+	if opts.Heap != "" {
+		if err := writeHeapProfile(opts.Heap); err != nil {
+			return err
+		}
+	}
+	runtime.KeepAlive(c)
+	return json.NewEncoder(out).Encode(r)
+}
+
+// writeHeapProfile writes the heap profile (after a GC) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("--heap-profile: %w", err)
+	}
+	return f.Close()
+}
+
+// probeMemory reads the process's memory after queries queries: the
+// resident set and its parts first, then the Go heap (after a GC).
+func probeMemory(queries int, dbPath string) probePoint {
+	p := probePoint{Queries: queries, RSS: bench.ProcessRSS(), RSSFile: bench.ProcessRSSFile(), DBMapped: mappedRSS(dbPath)}
+	p.RSSAnon = procKB("/proc/self/status", "RssAnon:")
+	p.Heap = bench.HeapInUse()
+	return p
+}
+
+// mappedRSS returns the resident bytes of the mappings of the file path
+// (from /proc/self/smaps), or 0 where there is no such file.
+func mappedRSS(path string) int64 {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return 0
+	}
+	var total int64
+	in := false
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			in = f[len(f)-1] == abs
+			continue
+		}
+		if in && len(f) >= 2 && f[0] == "Rss:" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				total += kb << 10
+			}
+		}
+	}
+	return total
+}
+
+// procKB returns the field name (with its colon) of a /proc status file
+// in bytes, or 0.
+func procKB(file, name string) int64 {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == name {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }
 
 func parseVectorList(s string) ([]float32, error) {

@@ -33,7 +33,7 @@ func encode(v *variant, base *bench.Matrix) error {
 		return err
 	}
 	rowOf := v.rowOf
-	v.exact = func(id uint32) []float32 {
+	v.exact = func(id uint32, _ []float32) []float32 {
 		if int(id) >= len(rowOf) {
 			return nil
 		}
