@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 )
 
@@ -110,7 +111,7 @@ score in keyword mode, the fused score in hybrid mode (RRF's is at most
 	fs.StringVar(&opts.Vector, "vector", "", "search near this vector")
 	fs.IntVarP(&opts.K, "k", "k", 10, "number of results")
 	fs.IntVar(&opts.Ef, "ef", 0, "HNSW search beam width (default: the collection's)")
-	fs.Float64Var(&opts.Oversample, "oversample", 0, "quantized collections: re-rank the best k x this many candidates by exact distance (0: the default, 3)")
+	fs.Float64Var(&opts.Oversample, "oversample", 0, fmt.Sprintf("quantized collections: re-rank the best k x this many candidates by exact distance (0: the default, %g)", index.DefaultOversample))
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
 	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter")
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
