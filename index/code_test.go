@@ -603,16 +603,22 @@ func TestEncodedConcurrentWrites(t *testing.T) {
 // an encoded graph is its code rows: a quarter (INT8, plus 4 bytes a node)
 // or a half (FP16) of the float32 slabs.
 func TestEncodedMemory(t *testing.T) {
-	const n, dim = 5000, 64
+	// The byte counts are exact functions of n and dim, whatever the
+	// graph's quality: a small, cheaply built graph (it took 67 s under
+	// -race at n 5000 with the default M and EfConstruction; 2.6 s here)
+	// shows them as well. n is not a round size, so no slab is exactly
+	// full.
+	const n, dim = 1999, 64
+	opts := index.Options{Seed: 1, M: 4, EfConstruction: 8}
 	vecs := clustered(10, n, dim, 5, true)
 	params := trainedParams(t, dim, index.Cosine, vecs)
-	f, _ := buildEncoded(t, encodedCase{enc: quant.None}, dim, index.Cosine, index.Options{Seed: 1}, vecs, nil)
+	f, _ := buildEncoded(t, encodedCase{enc: quant.None}, dim, index.Cosine, opts, vecs, nil)
 	fb := f.Stats().VectorBytes
 	if fb < 4*dim*n {
 		t.Fatalf("float32 graph holds %d vector bytes for %d nodes", fb, n)
 	}
 	for _, c := range encodedCases {
-		g, _ := buildEncoded(t, c, dim, index.Cosine, index.Options{Seed: 1}, vecs, params)
+		g, _ := buildEncoded(t, c, dim, index.Cosine, opts, vecs, params)
 		st := g.Stats()
 		if st.Encoding != c.enc.String() {
 			t.Errorf("%s: Stats.Encoding %q", c.name, st.Encoding)

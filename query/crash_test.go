@@ -386,10 +386,6 @@ func TestCrashSafety(t *testing.T) {
 	if trials <= 0 {
 		t.Skip("-crash.trials=0")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot re-execute the test binary: %v", err)
-	}
 	path := filepath.Join(crashTempDir(t), "crash.db")
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d (dim %d, L2, M %d)", seed, crashDim, crashConfig.M)
@@ -400,10 +396,9 @@ func TestCrashSafety(t *testing.T) {
 		start := time.Now()
 		stdout := &syncBuffer{}
 		var stderr bytes.Buffer
-		cmd := exec.Command(exe, "-test.run=^TestCrashWriterProcess$", "-test.count=1")
 		// One writer, or up to four at once whose writes share commits.
 		writers := 1 + trial%4
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%d|%d", crashEnv, path, trial, seed, writers))
+		cmd := crashChildCommand(t, "TestCrashWriterProcess", crashEnv, fmt.Sprintf("%s|%d|%d|%d", path, trial, seed, writers))
 		cmd.Stdout, cmd.Stderr = stdout, &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

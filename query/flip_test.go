@@ -2,8 +2,10 @@ package query_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -103,8 +105,9 @@ func dumpFile(path string) (string, error) {
 	return b.String(), err
 }
 
-// TestEveryByteFlip flips each byte of a small database file in turn (every
-// 61st under -short or -race). For every flip, opening, loading and
+// TestEveryByteFlip flips each byte of a small database file that a reader
+// reads, and a seeded eighth of the unused ones, in turn (every 61st byte
+// under -short or -race). For every flip, opening, loading and
 // searching must not panic, and either Check reports the damage or the
 // file's logical content is unchanged: no flip inside a record, a key
 // entry or a graph node goes unnoticed.
@@ -131,13 +134,26 @@ func TestEveryByteFlip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := 1
-	if testing.Short() || raceEnabled {
-		step = 61
+	// Every byte bbolt or the store reads (usedBytes: page headers, meta,
+	// freelist, element arrays, keys and values) is flipped; of the unused
+	// rest (free pages, page tails), which can only be harmless, a seeded
+	// eighth. Under -short or -race, every 61st byte.
+	used := usedBytes(t, orig)
+	rng := rand.New(rand.NewPCG(61, 8))
+	var offs []int
+	for off := range orig {
+		switch {
+		case testing.Short() || raceEnabled:
+			if off%61 == 0 {
+				offs = append(offs, off)
+			}
+		case used[off] || rng.IntN(8) == 0:
+			offs = append(offs, off)
+		}
 	}
 	path := filepath.Join(dir, "flipped.db")
-	detected, harmless := 0, 0
-	for off := 0; off < len(orig); off += step {
+	detected, harmless, unusedDetected := 0, 0, 0
+	for _, off := range offs {
 		damaged := bytes.Clone(orig)
 		damaged[off] ^= 0xff
 		if err := os.WriteFile(path, damaged, 0o600); err != nil {
@@ -145,6 +161,9 @@ func TestEveryByteFlip(t *testing.T) {
 		}
 		if flipDetected(t, path, off) {
 			detected++
+			if !used[off] {
+				unusedDetected++
+			}
 			continue
 		}
 		got, err := dumpFile(path)
@@ -156,7 +175,69 @@ func TestEveryByteFlip(t *testing.T) {
 		}
 		harmless++
 	}
-	t.Logf("%d bytes (%d pages), %d flips: %d detected, %d harmless (unused space)", len(orig), len(orig)/4096, detected+harmless, detected, harmless)
+	nUsed := 0
+	for _, u := range used {
+		if u {
+			nUsed++
+		}
+	}
+	t.Logf("%d bytes (%d pages, %d of them read), %d flips: %d detected (%d outside the bytes read), %d harmless (unused space)", len(orig), len(orig)/4096, nUsed, detected+harmless, detected, unusedDetected, harmless)
+}
+
+// usedBytes marks the bytes of a bbolt file that are read: every page's
+// 16-byte header (id, flags, count, overflow); a meta page's 64 bytes; a
+// freelist's ids; a branch or leaf page's element array and the keys and
+// values it points at (inline buckets included, as values). What is left
+// is space no reader looks at: free pages' stale bytes and the tails of
+// pages. It follows bbolt's page layout (go.etcd.io/bbolt's page.go) and
+// fails the test on a layout it does not recognise.
+func usedBytes(t *testing.T, f []byte) []bool {
+	t.Helper()
+	used := make([]bool, len(f))
+	mark := func(from, n int) {
+		for i := max(from, 0); i < min(from+n, len(f)); i++ {
+			used[i] = true
+		}
+	}
+	const hdr, elem = 16, 16
+	u16 := func(at int) int { return int(binary.LittleEndian.Uint16(f[at:])) }
+	u32 := func(at int) int { return int(binary.LittleEndian.Uint32(f[at:])) }
+	ps := u32(hdr + 8) // meta page 0: magic, version, page size
+	if ps < 1024 || ps > 1<<16 || len(f)%ps != 0 {
+		t.Fatalf("page size %d for a file of %d bytes", ps, len(f))
+	}
+	leaves := 0
+	for p := 0; p*ps < len(f); {
+		at := p * ps
+		flags, count, overflow := u16(at+8), u16(at+10), u32(at+12)
+		mark(at, hdr)
+		switch flags {
+		case 0x04: // meta
+			mark(at+hdr, 64)
+		case 0x10: // freelist
+			n, ids := count, at+hdr
+			if count == 0xffff {
+				n, ids = int(binary.LittleEndian.Uint64(f[at+hdr:])), at+hdr+8
+			}
+			mark(at+hdr, ids-at-hdr+8*n)
+		case 0x01, 0x02: // branch, leaf
+			mark(at+hdr, count*elem)
+			for i := range count {
+				e := at + hdr + i*elem
+				if flags == 0x01 {
+					mark(e+u32(e), u32(e+4)) // pos, ksize, pgid
+				} else {
+					mark(e+u32(e+4), u32(e+8)+u32(e+12)) // flags, pos, ksize, vsize
+					leaves++
+				}
+			}
+		}
+		p += 1 + overflow
+	}
+	if leaves == 0 {
+		t.Fatal("no leaf element found: not bbolt's page layout")
+	}
+	return used
 }
 
 // flipDetected opens path, loads and searches every collection and runs

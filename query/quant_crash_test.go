@@ -1,15 +1,11 @@
 package query_test
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vecbolt/vecbolt/query"
 )
@@ -21,23 +17,7 @@ const quantCrashEnv = "VECBOLT_QUANT_CRASH"
 // TestQuantizeCrashChild is not a test: it is the child process of
 // TestQuantizeSurvivesSIGKILL. It quantizes collection "c" to int8.
 func TestQuantizeCrashChild(t *testing.T) {
-	path := os.Getenv(quantCrashEnv)
-	if path == "" {
-		t.Skip("child process only")
-	}
-	db, err := query.Open(path, query.Options{})
-	if err == nil {
-		fmt.Println("START")
-		if err = db.Quantize(ctx, "c", "int8"); err == nil {
-			fmt.Println("DONE")
-			err = db.Close()
-		}
-	}
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	runCrashChildDB(t, quantCrashEnv, func(db *query.DB) error { return db.Quantize(ctx, "c", "int8") })
 }
 
 // TestQuantizeSurvivesSIGKILL kills a child at random moments of a
@@ -47,10 +27,6 @@ func TestQuantizeCrashChild(t *testing.T) {
 func TestQuantizeSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIGKILL trials are long; run without -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.db")
@@ -71,61 +47,14 @@ func TestQuantizeSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(11, 11))
-	var full time.Duration
+	trials := newKillTrials(t, "TestQuantizeCrashChild", quantCrashEnv, rand.New(rand.NewPCG(11, 11)))
 	seen := map[string]int{}
 	for trial := 0; trial < 10; trial++ {
 		path := filepath.Join(dir, fmt.Sprintf("q-%d.db", trial))
 		if err := os.WriteFile(path, baseBytes, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(exe, "-test.run=^TestQuantizeCrashChild$")
-		cmd.Env = append(os.Environ(), quantCrashEnv+"="+path)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		if !sc.Scan() || sc.Text() != "START" {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("child did not start: %q", sc.Text())
-		}
-		started := time.Now()
-		lines := make(chan string, 4)
-		go func() {
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
-		wait := time.Hour // the first trial runs to completion
-		if trial > 0 {
-			wait = time.Duration(rng.Int64N(int64(full) + 1))
-		}
-		done := false
-		select {
-		case l, ok := <-lines:
-			done = ok && l == "DONE"
-			if ok && !done {
-				t.Fatalf("child: %s", l)
-			}
-		case <-time.After(wait):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-		}
-		_ = cmd.Wait()
-		if l, ok := <-lines; ok && l == "DONE" {
-			done = true
-		}
-		if trial == 0 {
-			if !done {
-				t.Fatal("the first trial did not complete")
-			}
-			full = time.Since(started)
-		}
+		done := trials.Run(path)
 		db, err := query.Open(path, query.Options{}) // read-write: drops a leftover stage
 		if err != nil {
 			t.Fatal(err)
@@ -153,5 +82,5 @@ func TestQuantizeSurvivesSIGKILL(t *testing.T) {
 		}
 		db.Close()
 	}
-	t.Logf("outcomes %v, full run %v", seen, full)
+	t.Logf("outcomes %v, full run %v", seen, trials.Full())
 }

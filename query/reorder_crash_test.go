@@ -1,15 +1,11 @@
 package query_test
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vecbolt/vecbolt/query"
 )
@@ -21,23 +17,10 @@ const reorderCrashEnv = "VECBOLT_REORDER_CRASH"
 // TestReorderCrashChild is not a test: it is the child process of
 // TestReorderSurvivesSIGKILL. It renumbers collection "c" in Gorder.
 func TestReorderCrashChild(t *testing.T) {
-	path := os.Getenv(reorderCrashEnv)
-	if path == "" {
-		t.Skip("child process only")
-	}
-	db, err := query.Open(path, query.Options{})
-	if err == nil {
-		fmt.Println("START")
-		if _, err = db.Reorder(ctx, "c", query.OrderGorder); err == nil {
-			fmt.Println("DONE")
-			err = db.Close()
-		}
-	}
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	runCrashChildDB(t, reorderCrashEnv, func(db *query.DB) error {
+		_, err := db.Reorder(ctx, "c", query.OrderGorder)
+		return err
+	})
 }
 
 // TestReorderSurvivesSIGKILL kills a child at random moments of a
@@ -48,10 +31,6 @@ func TestReorderCrashChild(t *testing.T) {
 func TestReorderSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIGKILL trials are long; run without -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.db")
@@ -76,64 +55,13 @@ func TestReorderSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(13, 13))
-	var full time.Duration
-	completed := 0
+	trials := newKillTrials(t, "TestReorderCrashChild", reorderCrashEnv, rand.New(rand.NewPCG(13, 13)))
 	for trial := 0; trial < 10; trial++ {
 		path := filepath.Join(dir, fmt.Sprintf("r-%d.db", trial))
 		if err := os.WriteFile(path, baseBytes, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(exe, "-test.run=^TestReorderCrashChild$")
-		cmd.Env = append(os.Environ(), reorderCrashEnv+"="+path)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		if !sc.Scan() || sc.Text() != "START" {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("child did not start: %q", sc.Text())
-		}
-		started := time.Now()
-		lines := make(chan string, 4)
-		go func() {
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
-		wait := time.Hour // the first trial runs to completion
-		if trial > 0 {
-			wait = time.Duration(rng.Int64N(int64(full) + 1))
-		}
-		done := false
-		select {
-		case l, ok := <-lines:
-			done = ok && l == "DONE"
-			if ok && !done {
-				t.Fatalf("child: %s", l)
-			}
-		case <-time.After(wait):
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-		}
-		_ = cmd.Wait()
-		if l, ok := <-lines; ok && l == "DONE" {
-			done = true
-		}
-		if trial == 0 {
-			if !done {
-				t.Fatal("the first trial did not complete")
-			}
-			full = time.Since(started)
-		}
-		if done {
-			completed++
-		}
+		done := trials.Run(path)
 		db, err := query.Open(path, query.Options{}) // read-write: drops leftover stages
 		if err != nil {
 			t.Fatal(err)
@@ -147,5 +75,5 @@ func TestReorderSurvivesSIGKILL(t *testing.T) {
 		compareSnapshots(t, fmt.Sprintf("trial %d (done %t)", trial, done), takeSnapshot(t, db, "c", queries), want)
 		db.Close()
 	}
-	t.Logf("%d of 10 runs completed, full run %v", completed, full)
+	t.Logf("%d of 10 runs completed, full run %v", trials.Completed, trials.Full())
 }

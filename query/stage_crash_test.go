@@ -1,18 +1,14 @@
 package query_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vecbolt/vecbolt/query"
 )
@@ -36,25 +32,19 @@ func stageCrashBatches() [][]query.Record {
 // TestStageCrashChild is not a test: it is the child process of
 // TestStageAndUpgradeSurviveSIGKILL.
 func TestStageCrashChild(t *testing.T) {
-	spec := os.Getenv(stageCrashEnv)
-	if spec == "" {
-		t.Skip("child process only")
-	}
-	mode, path, _ := strings.Cut(spec, "|")
-	if err := stageCrashChild(mode, path); err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	runCrashChild(t, stageCrashEnv, func(spec string) error {
+		mode, path, _ := strings.Cut(spec, "|")
+		return stageCrashChild(mode, path)
+	})
 }
 
 func stageCrashChild(mode, path string) error {
 	if mode == "upgrade" {
-		fmt.Println("START")
+		fmt.Println(childStart)
 		if _, err := query.Upgrade(ctx, path, 0); err != nil {
 			return err
 		}
-		fmt.Println("DONE")
+		fmt.Println(childDone)
 		return nil
 	}
 	db, err := query.Open(path, query.Options{})
@@ -62,7 +52,7 @@ func stageCrashChild(mode, path string) error {
 		return err
 	}
 	target := map[string]string{"import": "c", "fresh": "fresh"}[mode]
-	fmt.Println("START")
+	fmt.Println(childStart)
 	s, err := db.Stage(ctx, target, stageCrashCfg, query.StageOptions{Copy: true})
 	if err != nil {
 		return err
@@ -75,7 +65,7 @@ func stageCrashChild(mode, path string) error {
 	if err := s.Commit(ctx); err != nil {
 		return err
 	}
-	fmt.Println("DONE")
+	fmt.Println(childDone)
 	return db.Close()
 }
 
@@ -87,10 +77,6 @@ func stageCrashChild(mode, path string) error {
 func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIGKILL trials are long; run without -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
 	}
 	old := stageRecords("old", 300, 1)
 	var newKeys []string
@@ -124,8 +110,7 @@ func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, mode := range []string{"import", "fresh", "upgrade"} {
 		t.Run(mode, func(t *testing.T) {
-			var full time.Duration // a run to completion, to spread the kills over
-			killed, completed := 0, 0
+			trials := newKillTrials(t, "TestStageCrashChild", stageCrashEnv, rng)
 			for trial := 0; trial < 12; trial++ {
 				path := filepath.Join(dir, fmt.Sprintf("%s-%d.db", mode, trial))
 				data := baseBytes
@@ -135,62 +120,10 @@ func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
 				if err := os.WriteFile(path, data, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				cmd := exec.Command(exe, "-test.run=^TestStageCrashChild$")
-				cmd.Env = append(os.Environ(), stageCrashEnv+"="+mode+"|"+path)
-				out, err := cmd.StdoutPipe()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				sc := bufio.NewScanner(out)
-				if !sc.Scan() || sc.Text() != "START" {
-					_ = cmd.Process.Kill()
-					_ = cmd.Wait()
-					t.Fatalf("child did not start: %q", sc.Text())
-				}
-				started := time.Now()
-				lines := make(chan string, 4)
-				go func() {
-					for sc.Scan() {
-						lines <- sc.Text()
-					}
-					close(lines)
-				}()
-				var wait time.Duration
-				if trial > 0 {
-					wait = time.Duration(rng.Int64N(int64(full) + 1))
-				} else {
-					wait = time.Hour // the first trial runs to completion
-				}
-				done := false
-				select {
-				case l, ok := <-lines:
-					done = ok && l == "DONE"
-					if ok && !done {
-						t.Fatalf("child: %s", l)
-					}
-				case <-time.After(wait):
-					_ = cmd.Process.Signal(syscall.SIGKILL)
-					killed++
-				}
-				_ = cmd.Wait()
-				if l, ok := <-lines; ok && l == "DONE" {
-					done = true
-				}
-				if trial == 0 {
-					if !done {
-						t.Fatalf("the first trial did not complete")
-					}
-					full = time.Since(started)
-				}
-				if done {
-					completed++
-				}
+				done := trials.Run(mode + "|" + path)
 				verifyStageCrash(t, mode, path, done, old, newKeys)
 			}
-			t.Logf("%s: %d killed, %d completed, full run %v", mode, killed, completed, full)
+			t.Logf("%s: %d killed, %d completed, full run %v", mode, trials.Killed, trials.Completed, trials.Full())
 		})
 	}
 }

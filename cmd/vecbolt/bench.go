@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vecbolt/vecbolt/bench"
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/format"
 )
@@ -111,7 +112,7 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	fs.IntVar(&opts.EfConstruction, "ef-construction", 200, "HNSW build beam width")
 	fs.StringVar(&opts.Quantize, "quantize", "none", "vectors in memory: none (float32), fp16 or int8 (searches re-rank with the exact vectors); each encoding is its own curve in 'bench plot'")
 	fs.StringVar(&opts.Order, "order", "", "renumber the built graph for search speed, as import does: none, bfs, rcm or gorder (default: import's: rcm from 50,000 records in float32, else none)")
-	fs.Float64Var(&opts.Oversample, "oversample", 0, "re-rank ceil(k×oversample) candidates on a quantized collection (0: the default, index.DefaultOversample)")
+	fs.Float64Var(&opts.Oversample, "oversample", 0, fmt.Sprintf("re-rank ceil(k×oversample) candidates on a quantized collection (0: the default, %g)", index.DefaultOversample))
 	fs.IntSliceVar(&opts.Efs, "ef", bench.DefaultEfs, "search ef sweep")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours per query and recall depth (at most the truth's depth, 100 when computed)")
 	fs.IntVar(&opts.Threads, "threads", runtime.NumCPU(), "build threads")
@@ -604,7 +605,7 @@ func quantizeNote(opts *benchOptions) string {
 	case "", "none", "fp32":
 		return "none (float32)"
 	}
-	over := "the default oversampling (index.DefaultOversample)"
+	over := fmt.Sprintf("the default oversampling (%g)", index.DefaultOversample)
 	if opts.Oversample > 0 {
 		over = fmt.Sprintf("oversampling %g", opts.Oversample)
 	}

@@ -37,11 +37,13 @@ while the database is locked, so a failure at any point (disk full,
 interrupt) leaves the original as it was. With --output the original is
 left alone and the copy goes to a new file.
 
-In place, compact first retrains the INT8 parameters of every int8
-collection on a sample of its vectors and re-encodes it (as 'quantize --to
-int8' does, through a staged copy swapped in at the end): a collection
-filled one upsert at a time starts from default parameters. With --output
-the parameters are copied as they are.
+Compact retrains the INT8 parameters of every int8 collection on a sample
+of its vectors and re-encodes it (as 'quantize --to int8' does), since a
+collection filled one upsert at a time starts from default parameters. In
+place this happens first, through a staged copy swapped in at the end; with
+--output it happens in a scratch copy beside the output file (compacted
+from the database, retrained, compacted again into the output, removed),
+so the database is only read.
 
 In place, compact also renumbers the graph of every collection of 50,000
 records or more for search speed (nodes searched together get nearby ids,
@@ -84,17 +86,37 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 		return err
 	}
 	defer closeDB(db, &err)
-	retrained, err := retrainInt8(ctx, db, inPlace)
-	if err != nil {
-		return err
-	}
-	reordered, err := reorderAll(ctx, db, inPlace, opts.Order)
-	if err != nil {
-		return err
-	}
 	before, err := db.FileSize()
 	if err != nil {
 		return err
+	}
+	// src is what is compacted into dest: the database itself, or with
+	// --output and int8 collections a retrained scratch copy of it.
+	src, srcPath := db, opts.DB
+	var retrained, reordered string
+	if inPlace {
+		if retrained, err = retrainInt8(ctx, db); err != nil {
+			return err
+		}
+		if reordered, err = reorderAll(ctx, db, opts.Order); err != nil {
+			return err
+		}
+	} else {
+		var scratch string
+		scratch, retrained, err = retrainedScratch(ctx, opts, db, before, output)
+		if scratch != "" {
+			defer os.Remove(scratch)
+		}
+		if err != nil {
+			return err
+		}
+		if scratch != "" {
+			if src, err = query.Open(scratch, query.Options{ReadOnly: true, Timeout: -1}); err != nil {
+				return fmt.Errorf("compact %s: the retrained scratch copy: %w (the database is unchanged)", opts.DB, err)
+			}
+			defer closeDB(src, &err)
+			srcPath = scratch
+		}
 	}
 	dest := output
 	if inPlace {
@@ -105,26 +127,11 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 			_ = os.Remove(dest)
 		}
 	}()
-
-	bar := newBytesBar(opts.progress && before >= largeFile, opts.stderr, before, "compact ")
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		watchGrowth(bar, filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-", stop)
-		close(done)
-	}()
-	err = db.Store().Compact(ctx, dest)
-	close(stop)
-	<-done
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
-		return writeFailure("compact", opts.DB, err, " (the database is unchanged)")
+	if err := compactInto(ctx, opts, src, before, dest, "compact "); err != nil {
+		return err
 	}
-	finishBar(bar)
 	warning := ""
-	if err := verifyCopy(ctx, db, opts.DB, dest); errors.Is(err, errSameProblems) {
+	if err := verifyCopy(ctx, src, srcPath, dest); errors.Is(err, errSameProblems) {
 		warning = fmt.Sprintf("; the database fails its check and the copy keeps the same problems: run 'vecbolt --db %s check'", opts.DB)
 	} else if err != nil {
 		if !inPlace {
@@ -147,16 +154,35 @@ func runCompact(ctx context.Context, opts *compactOptions, out io.Writer) (err e
 	return nil
 }
 
-// retrainInt8 retrains and re-encodes every int8 collection of db (in
-// place only: the database is open read-write) and describes what it did
-// for compact's report ("" when nothing).
-func retrainInt8(ctx context.Context, db *query.DB, inPlace bool) (string, error) {
-	if !inPlace {
-		return "", nil
+// compactInto writes the compacted copy of db to dest (bbolt's
+// compaction, a new file renamed into place), with a progress bar on a
+// terminal for a database of size bytes. O(size of the live data).
+func compactInto(ctx context.Context, opts *compactOptions, db *query.DB, size int64, dest, label string) error {
+	bar := newBytesBar(opts.progress && size >= largeFile, opts.stderr, size, label)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		watchGrowth(bar, filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-", stop)
+		close(done)
+	}()
+	err := db.Store().Compact(ctx, dest)
+	close(stop)
+	<-done
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return writeFailure("compact", opts.DB, err, " (the database is unchanged)")
 	}
+	finishBar(bar)
+	return nil
+}
+
+// int8Collections returns the names of db's int8 collections, sorted.
+func int8Collections(db *query.DB) ([]string, error) {
 	encs, err := db.Encodings()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var names []string
 	for name, enc := range encs {
@@ -165,23 +191,60 @@ func retrainInt8(ctx context.Context, db *query.DB, inPlace bool) (string, error
 		}
 	}
 	sort.Strings(names)
+	return names, nil
+}
+
+// retrainInt8 retrains and re-encodes every int8 collection of db (open
+// read-write) and describes what it did for compact's report ("" when
+// nothing).
+func retrainInt8(ctx context.Context, db *query.DB) (string, error) {
+	names, err := int8Collections(db)
+	if err != nil || len(names) == 0 {
+		return "", err
+	}
 	for _, name := range names {
 		if err := db.Quantize(ctx, name, "int8"); err != nil {
 			return "", err
 		}
 	}
-	if len(names) == 0 {
-		return "", nil
-	}
 	return fmt.Sprintf(", int8 parameters retrained (%s)", strings.Join(names, ", ")), nil
 }
 
-// reorderAll renumbers the graphs of db's collections in order (in place
-// only) and describes what it did for compact's report ("" when nothing).
-func reorderAll(ctx context.Context, db *query.DB, inPlace bool, order string) (string, error) {
-	if !inPlace {
-		return "", nil
+// retrainedScratch serves compact --output of a database with int8
+// collections. The database is open read-only and stays as it is, so the
+// parameters are retrained in a scratch copy: db (of size bytes) is
+// compacted into a file beside output, which is opened read-write and
+// retrained as in place (retrainInt8). It returns the scratch file's path
+// for the caller to compact into output and remove ("" when db has no int8
+// collection: nothing to retrain), and retrainInt8's report. On error the
+// path, when not "", is still the caller's to remove.
+func retrainedScratch(ctx context.Context, opts *compactOptions, db *query.DB, size int64, output string) (scratch, report string, err error) {
+	names, err := int8Collections(db)
+	if err != nil || len(names) == 0 {
+		return "", "", err
 	}
+	scratch = tempBeside(output, "retrain")
+	if err := compactInto(ctx, opts, db, size, scratch, "copy for retraining "); err != nil {
+		return scratch, "", err
+	}
+	w, err := query.Open(scratch, query.Options{NoSync: true, Timeout: -1}) // the final compaction syncs
+	if err != nil {
+		return scratch, "", err
+	}
+	report, err = retrainInt8(ctx, w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return scratch, "", fmt.Errorf("compact %s: retraining the int8 parameters in a scratch copy: %w (the database is unchanged)", opts.DB, err)
+	}
+	return scratch, report, nil
+}
+
+// reorderAll renumbers the graphs of db's collections in order (in place
+// only: db is open read-write) and describes what it did for compact's
+// report ("" when nothing).
+func reorderAll(ctx context.Context, db *query.DB, order string) (string, error) {
 	names, err := db.ReorderAll(ctx, order)
 	if err != nil || len(names) == 0 {
 		return "", err

@@ -26,14 +26,14 @@ func (r *remote) searchOptionsOf() *searchOptions {
 		Key:           f.str("key"), Vector: f.str("vector"), K: f.num("k"), Ef: f.num("ef"), Exact: f.on("exact"),
 		Filter: f.str("filter"), Restrict: f.num("restrict"), Metadata: f.on("metadata"), JSON: f.on("json"),
 		Threshold: f.f32("threshold"), Limit: f.num("limit"), Batch: f.str("batch"), BatchFormat: f.str("batch-format"),
-		Expr: f.str("expr"), WithVectors: f.on("with-vectors"), Offset: f.num("offset"),
+		Expr: f.str("expr"), WithVectors: f.on("with-vectors"), Offset: f.num("offset"), Oversample: must(f.fs.GetFloat64("oversample")),
 		thresholdSet: f.changed("threshold"), kSet: f.changed("k"),
 	}
 }
 
 func remoteSearch(ctx context.Context, r *remote, _ []string, out io.Writer) (err error) {
-	if r.flag.changed("oversample") { // the HTTP API has no oversampling field yet
-		return usageErr(errors.New("--oversample does not run against a server (--server): the HTTP API uses the default oversampling"))
+	if err := checkOversample(must(r.flag.fs.GetFloat64("oversample"))); err != nil {
+		return err
 	}
 	if text, ok := r.flag.optStr("text"); ok && text != "" {
 		return remoteSearchText(ctx, r, text, out)
@@ -79,7 +79,7 @@ func remoteSearch(ctx context.Context, r *remote, _ []string, out io.Writer) (er
 		return err
 	}
 	so := query.SearchOptions{
-		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter,
+		Exact: opts.Exact, Ef: opts.Ef, Restrict: opts.Restrict, Filter: filter, Oversample: opts.Oversample,
 		WithMetadata: opts.Metadata || opts.JSON,
 		WithVectors:  opts.WithVectors, Offset: opts.Offset,
 	}
@@ -404,7 +404,8 @@ func remoteSearchText(ctx context.Context, r *remote, text string, out io.Writer
 	fusion, _ := f.optStr("fusion")
 	asJSON, withMeta := f.on("json"), f.on("metadata")
 	opts := query.TextSearchOptions{Mode: mode, SearchOptions: query.SearchOptions{
-		Exact: f.on("exact"), Ef: ef, Restrict: restrict, Offset: offset, WithMetadata: withMeta || asJSON, WithText: true}}
+		Exact: f.on("exact"), Ef: ef, Restrict: restrict, Offset: offset, WithMetadata: withMeta || asJSON, WithText: true,
+		Oversample: must(f.fs.GetFloat64("oversample"))}}
 	if f.fs.Lookup("chunks") != nil {
 		opts.Chunks = f.on("chunks")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 )
 
@@ -110,7 +111,7 @@ score in keyword mode, the fused score in hybrid mode (RRF's is at most
 	fs.StringVar(&opts.Vector, "vector", "", "search near this vector")
 	fs.IntVarP(&opts.K, "k", "k", 10, "number of results")
 	fs.IntVar(&opts.Ef, "ef", 0, "HNSW search beam width (default: the collection's)")
-	fs.Float64Var(&opts.Oversample, "oversample", 0, "quantized collections: re-rank the best k x this many candidates by exact distance (0: the default, 3)")
+	fs.Float64Var(&opts.Oversample, "oversample", 0, fmt.Sprintf("quantized collections: re-rank the best k x this many candidates by exact distance (0: the default, %g)", index.DefaultOversample))
 	fs.BoolVar(&opts.Exact, "exact", false, "scan every record instead of searching the graph")
 	fs.StringVar(&opts.Filter, "filter", "", "answer only from records whose metadata matches this filter")
 	fs.IntVar(&opts.Restrict, "restrict", 0, "answer only from the first N records (0: all)")
@@ -147,8 +148,8 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 	if opts.K <= 0 {
 		return usageErr(fmt.Errorf("-k must be positive, got %d", opts.K))
 	}
-	if opts.Oversample < 0 || math.IsNaN(opts.Oversample) || math.IsInf(opts.Oversample, 0) {
-		return usageErr(fmt.Errorf("--oversample is %v, want a positive factor (0: the default)", opts.Oversample))
+	if err := checkOversample(opts.Oversample); err != nil {
+		return err
 	}
 	if opts.Ef < 0 || opts.Restrict < 0 {
 		return usageErr(errors.New("--ef and --restrict must not be negative"))
@@ -225,6 +226,15 @@ func runSearch(ctx context.Context, opts *searchOptions, out io.Writer) (err err
 		return writeJSON(out, searchJSON{Collection: opts.Collection, Metric: string(metric), Query: q, Results: resultsJSON(res)})
 	}
 	return writeResults(out, res, scoreName(metric), opts.Metadata)
+}
+
+// checkOversample checks --oversample: 0 (the default) or a positive,
+// finite factor. A server also refuses one beyond api.MaxOversample.
+func checkOversample(x float64) error {
+	if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return usageErr(fmt.Errorf("--oversample is %v, want a positive factor (0: the default)", x))
+	}
+	return nil
 }
 
 // checkModes checks that exactly one query source is given and that the

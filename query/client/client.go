@@ -311,7 +311,7 @@ func (cl *Collection) DeleteRequest(ctx context.Context, req api.DeleteRequest) 
 
 func searchRequest(k int, o query.SearchOptions) api.SearchRequest {
 	req := api.SearchRequest{K: k, Exact: o.Exact, Ef: o.Ef, Restrict: o.Restrict, WithMetadata: o.WithMetadata,
-		WithVectors: o.WithVectors, Offset: o.Offset, WithText: o.WithText}
+		WithVectors: o.WithVectors, Offset: o.Offset, WithText: o.WithText, Oversample: o.Oversample}
 	if !o.Filter.IsZero() {
 		req.Filter = o.Filter.String()
 	}
@@ -390,13 +390,13 @@ func (cl *Collection) SearchKeyWithin(ctx context.Context, key string, threshold
 // its own answer.
 func (cl *Collection) SearchKeyBatch(ctx context.Context, keys []string, k int, opts query.SearchOptions) ([][]query.Result, error) {
 	s := searchRequest(k, opts)
-	return cl.searchBatch(ctx, api.BatchSearchRequest{Keys: keys, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, WithMetadata: s.WithMetadata})
+	return cl.searchBatch(ctx, api.BatchSearchRequest{Keys: keys, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, Oversample: s.Oversample, WithMetadata: s.WithMetadata})
 }
 
 // SearchBatch runs one k-nearest search per vector.
 func (cl *Collection) SearchBatch(ctx context.Context, vecs [][]float32, k int, opts query.SearchOptions) ([][]query.Result, error) {
 	s := searchRequest(k, opts)
-	return cl.searchBatch(ctx, api.BatchSearchRequest{Vectors: vecs, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, WithMetadata: s.WithMetadata})
+	return cl.searchBatch(ctx, api.BatchSearchRequest{Vectors: vecs, K: k, Exact: s.Exact, Ef: s.Ef, Restrict: s.Restrict, Filter: s.Filter, Oversample: s.Oversample, WithMetadata: s.WithMetadata})
 }
 
 func (cl *Collection) searchBatch(ctx context.Context, req api.BatchSearchRequest) ([][]query.Result, error) {

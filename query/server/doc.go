@@ -16,8 +16,9 @@
 // metadata-only write, delete (batch with missing_ok, by filter, and
 // single; a chunked document's key deletes its chunks) and key pages
 // (prefix, after, limit, filter); search by vector, key, expression or
-// text with filter, threshold, exact, ef, restrict, offset and stored
-// vectors or texts, and batch search; analogy; doesnt_match (with the
+// text with filter, threshold, exact, ef, restrict, offset, oversample
+// (fp16 and int8 collections) and stored vectors or texts, and batch
+// search; analogy; doesnt_match (with the
 // centrality ranking); gensim's similar (most_similar, cosmul, by vector,
 // to given) and similarity (single and n_similarity); eval of analogies
 // and word-pair similarity on a body the client uploads; check of a

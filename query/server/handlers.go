@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 
+	"github.com/vecbolt/vecbolt/index"
 	"github.com/vecbolt/vecbolt/query"
 	"github.com/vecbolt/vecbolt/query/server/api"
 )
@@ -141,9 +143,16 @@ func (s *Server) dropCollection(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// searchOptions builds query.SearchOptions, parsing the filter.
-func (s *Server) searchOptions(exact bool, ef, restrict int, filter string, withMeta bool) (query.SearchOptions, error) {
-	so := query.SearchOptions{Exact: exact, Ef: ef, Restrict: restrict, WithMetadata: withMeta}
+// searchOptions builds query.SearchOptions, parsing the filter and
+// checking oversample (0, the default, up to api.MaxOversample).
+func (s *Server) searchOptions(exact bool, ef, restrict int, filter string, withMeta bool, oversample float64) (query.SearchOptions, error) {
+	so := query.SearchOptions{Exact: exact, Ef: ef, Restrict: restrict, WithMetadata: withMeta, Oversample: oversample}
+	switch {
+	case oversample < 0 || math.IsNaN(oversample):
+		return so, fmt.Errorf("%w: oversample is %v, it must be in [0, %d] (0 means the default, %g)", api.ErrBadRequest, oversample, api.MaxOversample, index.DefaultOversample)
+	case oversample > api.MaxOversample:
+		return so, fmt.Errorf("%w: oversample is %v, it must be in [0, %d] (0 means the default, %g)", api.ErrLimit, oversample, api.MaxOversample, index.DefaultOversample)
+	}
 	if filter == "" {
 		return so, nil
 	}
@@ -181,7 +190,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata)
+	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata, req.Oversample)
 	if err != nil {
 		return err
 	}
@@ -278,7 +287,7 @@ func (s *Server) searchBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata)
+	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata, req.Oversample)
 	if err != nil {
 		return err
 	}
@@ -342,7 +351,7 @@ func (s *Server) analogy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
-	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata)
+	so, err := s.searchOptions(req.Exact, req.Ef, req.Restrict, req.Filter, req.WithMetadata, 0)
 	if err != nil {
 		return err
 	}

@@ -207,7 +207,7 @@ func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request) error {
 	if req.Keys != nil || req.MissingOK {
 		return fmt.Errorf("%w: give keys (and missing_ok) or a filter, not both", api.ErrBadRequest)
 	}
-	so, err := s.searchOptions(false, 0, 0, req.Filter, false)
+	so, err := s.searchOptions(false, 0, 0, req.Filter, false, 0)
 	if err != nil {
 		return err
 	}

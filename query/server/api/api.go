@@ -182,7 +182,13 @@ type KeysResponse struct {
 // query is query.Collection.SearchText: Mode, Fusion, Weight, Candidates
 // and Chunks apply to it only, Threshold filters its K results, and
 // vector and hybrid modes need a collection with an embedder (422
-// no_embedder otherwise).
+// no_embedder otherwise). Oversample is query.SearchOptions.Oversample for
+// a collection that holds its vectors as codes (fp16, int8): the search
+// re-ranks its best ceil(k·Oversample) candidates by exact distance; 0
+// means the default (index.DefaultOversample), values below 1 count as 1,
+// and the largest allowed is MaxOversample. Vector, key, threshold and
+// text searches use it; an expr search (an analogy) re-ranks with the
+// default, as query.Collection.Analogy does.
 type SearchRequest struct {
 	Vector       []float32 `json:"vector,omitempty"`
 	Key          string    `json:"key,omitempty"`
@@ -204,7 +210,14 @@ type SearchRequest struct {
 	Weight       float64   `json:"weight,omitempty"`       // text, hybrid: the vector ranking's weight in [0, 1]; 0 means 0.5
 	Candidates   int       `json:"candidates,omitempty"`   // text: depth of each ranking before fusion; 0: max(4(k+offset), 50)
 	Chunks       bool      `json:"chunks,omitempty"`       // text: chunk records instead of documents
+	Oversample   float64   `json:"oversample,omitempty"`   // fp16/int8 collections: re-rank ceil(k·oversample) candidates exactly
 }
+
+// MaxOversample is the largest oversample a search request may ask for:
+// a search re-ranks up to ceil(k·oversample) candidates with exact reads
+// and traverses with a beam at least that wide, so the factor bounds the
+// work one request can cost (index.DefaultOversample is 3).
+const MaxOversample = 100
 
 // SearchResponse answers a search.
 type SearchResponse struct {
@@ -221,6 +234,7 @@ type BatchSearchRequest struct {
 	Ef           int         `json:"ef,omitempty"`
 	Restrict     int         `json:"restrict,omitempty"`
 	Filter       string      `json:"filter,omitempty"`
+	Oversample   float64     `json:"oversample,omitempty"` // as SearchRequest.Oversample
 	WithMetadata bool        `json:"with_metadata,omitempty"`
 }
 
