@@ -111,7 +111,7 @@ package bench, and a table to standard output. See docs/benchmarks.md.`,
 	fs.IntVar(&opts.M, "m", 16, "HNSW links per node (M)")
 	fs.IntVar(&opts.EfConstruction, "ef-construction", 200, "HNSW build beam width")
 	fs.StringVar(&opts.Quantize, "quantize", "none", "vectors in memory: none (float32), fp16 or int8 (searches re-rank with the exact vectors); each encoding is its own curve in 'bench plot'")
-	fs.StringVar(&opts.Order, "order", "", "renumber the built graph for search speed, as import does: none, bfs, rcm or gorder (default: import's: rcm from 50,000 records in float32, else none)")
+	fs.StringVar(&opts.Order, "order", "", "renumber the built graph for search speed, as import does: none, bfs, rcm or gorder (default: import's: from 50,000 records rcm in float32, gorder in int8, else none)")
 	fs.Float64Var(&opts.Oversample, "oversample", 0, fmt.Sprintf("re-rank ceil(k×oversample) candidates on a quantized collection (0: the default, %g)", index.DefaultOversample))
 	fs.IntSliceVar(&opts.Efs, "ef", bench.DefaultEfs, "search ef sweep")
 	fs.IntVarP(&opts.K, "k", "k", 10, "neighbours per query and recall depth (at most the truth's depth, 100 when computed)")
