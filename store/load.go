@@ -24,6 +24,9 @@ func (c *Collection) MaxNodeID() (uint32, error) {
 	if top, logged, err := c.maxNodeIDLogged(); logged || err != nil { // nodelog.go
 		return top, err
 	}
+	if err := c.checkEdges(); err != nil { // edge.go
+		return 0, err
+	}
 	var top uint32
 	cur := c.graph.Cursor()
 	for k, v := cur.Last(); k != nil; k, v = cur.Prev() {

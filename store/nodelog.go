@@ -286,6 +286,9 @@ func (c *Collection) maxNodeIDLogged() (top uint32, logged bool, err error) {
 	if c.nlog == nil {
 		return 0, false, nil
 	}
+	if err := c.checkEdges(); err != nil { // edge.go
+		return 0, true, err
+	}
 	if k, _ := c.nlog.Cursor().First(); k == nil {
 		return 0, false, nil
 	}
