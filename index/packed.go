@@ -16,12 +16,13 @@ import (
 // list through its offset and gets the same list: the same results. The
 // offset is one more load, and it comes first: expanding a node whose
 // offset is not in the cache waits for two misses in a row (the offset,
-// then the list) where the fixed stride waits for one, which cost 3–15%
-// of the QPS at 200,000 × 128. So prefetchRow, which starts loading a
+// then the list) where the fixed stride waits for one, which cost up to
+// 16% of the QPS at 200,000 × 128. So prefetchRow, which starts loading a
 // node's code when the search scores it (before it can become a candidate
 // to expand), also starts loading its offset (prefetchOffset): with it the
-// packed lists search as fast as the fixed stride, within the noise of an
-// interleaved A/B (docs/benchmarks.md, "RSS after open"). The first write
+// packed lists search as fast as the fixed stride on a Gorder-ordered
+// graph and within a few per cent in insertion order, in interleaved A/B
+// runs (docs/benchmarks.md, "RSS after open"). The first write
 // (unviewLocked, Reorder) puts the lists back at their fixed stride.
 
 // packedLists holds a graph's level-0 lists packed, chunk by chunk like

@@ -117,7 +117,7 @@
 // transaction and valid only while one that sees the same pages lives.
 // On a read-only database the level-0 lists of an INT8 collection are
 // packed (index.Graph.PackLevel0): about 85 bytes a node instead of
-// 132 at M 16, at the same search speed. On a read-only database the
+// 132 at M 16, at about the same search speed. On a read-only database the
 // load's transaction lives until Close and serves every search. On a read-write database no transaction
 // is pinned across commits: bbolt remaps the file when a commit grows it
 // past its mapping and the remap waits for every read transaction, so a

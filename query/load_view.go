@@ -24,7 +24,7 @@ var fixedLists atomic.Bool
 // records are not read (the catalogue is lazy: catalog.go), and the read
 // transaction stays open until DB.Close (c.pin) so that the views and the
 // key lookups stay valid. The level-0 lists of an INT8 graph are packed
-// (index.Graph.PackLevel0: 35% fewer bytes, the same search speed), and
+// (index.Graph.PackLevel0: 35% fewer bytes, about the same speed), and
 // with Options.LeanReads its exact rows are read through a second handle
 // on the file instead of the mapping (quant_view.go). Cost: the checksums
 // of the vector and graph blocks and one pass over the links, on every
