@@ -45,3 +45,7 @@ func (e *FormatError) Error() string {
 }
 
 func (e *FormatError) Unwrap() error { return e.Err }
+
+// errNoThreadClock is what Run returns for RunOptions.ThreadClock on a
+// system without a per-thread CPU clock.
+var errNoThreadClock = fmt.Errorf("%w: no per-thread CPU clock on this system (Linux only)", ErrBadArgument)

@@ -28,7 +28,10 @@
 # overrides both), THREADS=2 (build), RUNS=3, EFS=16,24,32,48,64,96,128,192,256,384,
 # VARIANTS (see bench/cmd/quant: ENCODING[/ORDER][@OVERSAMPLE], comma-separated)
 # default none,none/bfs,fp16@1,int8,int8/bfs,int8/bfs@3, RSS=0,
-# RSS_ENCODINGS="none int8", DATA=bench/out, QUANT (a bench/cmd/quant
+# RSS_ENCODINGS="none int8", CLOCK=wall (or thread: hnswlib's and vecbolt's
+# single-thread passes both timed by the sweeping thread's CPU time, so that
+# time spent waiting for a core other processes hold is not counted: for a
+# loaded machine), DATA=bench/out, QUANT (a bench/cmd/quant
 # binary to use instead of building one from this tree, e.g. with a patch
 # under test). Needs Go, g++ and
 # libhnswlib-dev (apt-get install -y libhnswlib-dev g++).
@@ -47,7 +50,7 @@ export GOFLAGS=${GOFLAGS:--buildvcs=false}
 M=${M:-16} THREADS=${THREADS:-2} RUNS=${RUNS:-3}
 EFS=${EFS:-16,24,32,48,64,96,128,192,256,384}
 VARIANTS=${VARIANTS:-none,none/bfs,fp16@1,int8,int8/bfs,int8/bfs@3}
-RSS=${RSS:-0} RSS_ENCODINGS=${RSS_ENCODINGS:-none int8}
+RSS=${RSS:-0} RSS_ENCODINGS=${RSS_ENCODINGS:-none int8} CLOCK=${CLOCK:-wall}
 DATA=${DATA:-bench/out}
 
 commit=$(git rev-parse HEAD 2>/dev/null || echo "")
@@ -75,12 +78,12 @@ run_set() {
   dataset=$(sed -n 's/.*"dataset": "\(.*\)".*/\1/p' "$data/meta.json")
   local hnsw=(--base "$data/base.fvecs" --queries "$data/queries.fvecs" --truth "$data/truth.ivecs" --metric l2
     --M "$M" --efc "$efc" --k 10 --efs "$EFS" --build-threads "$THREADS" --search-threads 0 --runs "$RUNS"
-    --dataset "$dataset" --commit "$commit" --index "$out/hnswlib.index")
+    --dataset "$dataset" --commit "$commit" --index "$out/hnswlib.index" --clock "$CLOCK")
   echo "== $name: hnswlib build and sweep (load $(cut -d' ' -f1-3 /proc/loadavg))"
   bench/hnswlib/runner "${hnsw[@]}" --out "$out/hnswlib-build.json" 2>&1 | tee "$out/hnswlib-build.log"
   echo "== $name: vecbolt graph variants $VARIANTS (load $(cut -d' ' -f1-3 /proc/loadavg))"
   "$results/quant" -data "$data" -variants "$VARIANTS" -M "$M" -efc "$efc" -threads "$THREADS" -runs "$RUNS" \
-    -efs "$EFS" -commit "$commit" -o "$out/vecbolt.json" 2>&1 | tee "$out/vecbolt.log"
+    -clock "$CLOCK" -efs "$EFS" -commit "$commit" -o "$out/vecbolt.json" 2>&1 | tee "$out/vecbolt.log"
   echo "== $name: hnswlib second sweep (load $(cut -d' ' -f1-3 /proc/loadavg))"
   bench/hnswlib/runner "${hnsw[@]}" --from-index --out "$out/hnswlib-again.json" 2>&1 | tee "$out/hnswlib-again.log"
   "$results/quant" -best-of -o "$out/hnswlib.json" "$out/hnswlib-build.json" "$out/hnswlib-again.json"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,14 @@ type RunOptions struct {
 	// AfterEf, if set, is called on Run's goroutine with each row as soon
 	// as its ef is measured (for progress displays).
 	AfterEf func(r Row)
+	// ThreadClock times the single-thread passes (QPSSingle and the
+	// latencies) by the CPU time of the OS thread they run on, locked for
+	// the pass (CLOCK_THREAD_CPUTIME_ID, Linux only; ErrBadArgument
+	// elsewhere), instead of the wall clock: time spent waiting for a core
+	// that other processes hold is then not counted. For comparisons on a
+	// loaded machine, only with figures timed the same way (the hnswlib
+	// runner's --clock thread). The multi-thread pass stays on the wall clock.
+	ThreadClock bool
 }
 
 // DefaultEfs is the ef sweep used when RunOptions.Efs is nil.
@@ -110,6 +119,15 @@ func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, erro
 		br.ReportBuild(&base)
 	}
 	dc, counts := sys.(DistanceCounter)
+	now := func() int64 { return time.Now().UnixNano() }
+	if o.ThreadClock {
+		if _, ok := threadCPU(); !ok {
+			return nil, errNoThreadClock
+		}
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		now = func() int64 { t, _ := threadCPU(); return t }
+	}
 
 	var rows []Row
 	nq := ds.Queries.Rows
@@ -127,11 +145,11 @@ func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, erro
 			if counts {
 				before = dc.DistanceComputations()
 			}
-			t0 := time.Now()
+			t0 := now()
 			for q := 0; q < nq; q++ {
-				s := time.Now()
+				s := now()
 				res, err := sys.Search(ds.Queries.Row(q), o.K, ef)
-				lat[q] = float64(time.Since(s).Nanoseconds()) / 1e3
+				lat[q] = float64(now()-s) / 1e3
 				if err != nil {
 					return rows, fmt.Errorf("bench: search query %d ef %d: %w", q, ef, err)
 				}
@@ -139,7 +157,7 @@ func Run(ctx context.Context, sys System, ds Dataset, o RunOptions) ([]Row, erro
 					results[q] = res
 				}
 			}
-			total := time.Since(t0).Seconds()
+			total := float64(now()-t0) / 1e9
 			if run == 0 {
 				if counts {
 					row.DistancesPerQuery = float64(dc.DistanceComputations()-before) / float64(nq)

@@ -3,7 +3,9 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/vecbolt/vecbolt/bench"
 )
@@ -78,5 +80,62 @@ func TestPercentile(t *testing.T) {
 	}
 	if bench.Percentile(nil, 50) != 0 {
 		t.Error("empty")
+	}
+}
+
+// sleepySystem answers exactly but sleeps first: time that costs the wall
+// clock and no CPU.
+type sleepySystem struct {
+	*bench.BruteForce
+	nap time.Duration
+}
+
+func (s sleepySystem) Search(q []float32, k, ef int) ([]int, error) {
+	time.Sleep(s.nap)
+	return s.BruteForce.Search(q, k, ef)
+}
+
+// TestRunThreadClock checks that RunOptions.ThreadClock times passes by
+// the thread's CPU time: a search that sleeps 3 ms costs at least 3 ms of
+// wall clock (at most 333 QPS), but little CPU, so the thread clock counts
+// it far faster, with the same recall.
+func TestRunThreadClock(t *testing.T) {
+	ctx := context.Background()
+	data, _ := bench.Synthetic(bench.SynthOptions{N: 200, Dim: 8, Seed: 3})
+	split, err := bench.HoldOut(data, 20, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bench.GroundTruth(ctx, split.Base, split.Queries, bench.L2, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := bench.Dataset{Name: "synthetic", Metric: bench.L2, Base: split.Base, Queries: split.Queries, Truth: tr}
+	sys := sleepySystem{bench.NewBruteForce(bench.L2), 3 * time.Millisecond}
+	defer sys.Close()
+	wall, err := bench.Run(ctx, sys, ds, bench.RunOptions{K: 10, Efs: []int{10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	thread, err := bench.Run(ctx, sys, ds, bench.RunOptions{K: 10, Efs: []int{10}, ThreadClock: true})
+	if runtime.GOOS != "linux" {
+		if !errors.Is(err, bench.ErrBadArgument) {
+			t.Fatalf("thread clock on %s: %v, want ErrBadArgument", runtime.GOOS, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall[0].QPSSingle > 1000/3.0 {
+		t.Errorf("wall clock: %.0f QPS for searches sleeping 3 ms each", wall[0].QPSSingle)
+	}
+	// A 3 ms nap costs the thread microseconds of CPU (the timer
+	// syscall); even 100x slower than that is still 10x the wall QPS.
+	if thread[0].QPSSingle < 10*wall[0].QPSSingle {
+		t.Errorf("thread clock: %.0f QPS against %.0f on the wall clock: sleep was counted", thread[0].QPSSingle, wall[0].QPSSingle)
+	}
+	if thread[0].Recall != 1 || wall[0].Recall != 1 || thread[0].P50Micros > thread[0].P99Micros {
+		t.Errorf("rows: %+v / %+v", wall[0], thread[0])
 	}
 }

@@ -43,7 +43,8 @@
 # times single-writer durable inserts alone (--phases insert) at 10k, 100k
 # and 1M, the three sizes interleaved in ROUNDS rounds so that the
 # machine's drift hits them alike, each round on a fresh copy of the
-# imported file (DIR/s<size>-<round>.json); compare the medians. SIZES
+# imported file (DIR/s<size>-<round>.json), synced to disk before the run;
+# compare the medians. OPS sets the inserts per run (default 200). SIZES
 # limits the sizes (default "10000:10k 100000:100k 1000000:1m").
 set -eu
 VB=${VB:-vecbolt}
@@ -75,8 +76,12 @@ scaling)
 			n=${spec%%:*}
 			s=${spec##*:}
 			cp "$DIR/i$s.db" "$DIR/c$s.db"
+			# The copy's dirty pages must reach the disk first: otherwise
+			# the first fsync of the run writes them (up to the whole
+			# 700 MB file at 1M) and the run times the copy.
+			sync
 			echo "round $r $s: $(uptime)"
-			"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops 200 --budget 20s --phases insert \
+			"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops "${OPS:-200}" --budget 20s --phases insert \
 				--out "$DIR/s$s-$r.json" | grep -E "raw-bbolt|insert"
 			rm -f "$DIR/c$s.db"
 		done

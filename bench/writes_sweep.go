@@ -223,7 +223,7 @@ func (s *Sweep) Run(ctx context.Context, ds Dataset, o RunOptions, logf func(str
 			for k := range s.systems {
 				i := (k + run) % len(s.systems)
 				sys := s.systems[i]
-				ro := RunOptions{K: o.K, Efs: []int{ef}, Runs: 1, Template: o.Template}
+				ro := RunOptions{K: o.K, Efs: []int{ef}, Runs: 1, Template: o.Template, ThreadClock: o.ThreadClock}
 				ro.Template.Config = sys.label
 				rows, err := Run(ctx, sys, ds, ro)
 				if err != nil {

@@ -45,6 +45,7 @@ type benchWritesOptions struct {
 	collectionSet     bool     // --collection was given: the collection --sweep reads (else "bench")
 	Efs               []int
 	Runs              int
+	Clock             string // --clock wall|thread for the quality mode's and --sweep's passes
 	Phases            []string
 }
 
@@ -107,6 +108,7 @@ them alike: recall@10, QPS and distance computations per ef, and at recall
 	fs.IntVar(&opts.Controls, "controls", 0, "with --quality: also bulk-build the same rows this many more times with other seeds (--seed+1, ...), swept with the others: how far two fresh graphs differ")
 	fs.IntSliceVar(&opts.Efs, "ef", []int{10, 16, 24, 32, 48, 64, 96, 128, 192}, "with --quality or --sweep: search ef sweep")
 	fs.IntVar(&opts.Runs, "runs", 3, "with --quality or --sweep: timed passes per ef (the fastest is kept)")
+	fs.StringVar(&opts.Clock, "clock", "wall", "with --quality or --sweep: what a search pass's time is: wall, or thread (the searching thread's CPU time, Linux: time spent waiting for a core other processes hold is not counted; for ratios on a loaded machine)")
 	fs.StringSliceVar(&opts.Phases, "phases", nil, "time only these phases: insert, update, metadata, noop, delete, group-insert (default all; the raw bbolt ceiling always runs)")
 	cmd.MarkFlagsMutuallyExclusive("synthetic", "dataset")
 	return cmd
@@ -126,6 +128,8 @@ func runBenchWrites(ctx context.Context, opts *benchWritesOptions, out io.Writer
 		return usageErr(fmt.Errorf("--quality must not be negative, got %d", opts.Quality))
 	case opts.M <= 0 || opts.EfConstruction <= 0:
 		return usageErr(fmt.Errorf("--m and --ef-construction must be positive, got %d and %d", opts.M, opts.EfConstruction))
+	case opts.Clock != "wall" && opts.Clock != "thread":
+		return usageErr(fmt.Errorf("--clock: want wall or thread, got %q", opts.Clock))
 	}
 	for _, p := range opts.Phases {
 		if !slices.Contains(bench.WritePhases, p) {

@@ -53,7 +53,8 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 	rep, err := bench.MeasureWriteQuality(ctx, bench.QualityOptions{
 		Prebuilt: prebuilt, Dir: dir, Metric: metric, M: opts.M, EfConstruction: opts.EfConstruction, Seed: int64(opts.Seed),
 		All: all, N: n, Queries: queries, Truth: truth, Writers: opts.Writers, Churn: opts.Churn, Keep: opts.Keep, Controls: opts.Controls,
-		Run:          bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, Template: bench.Row{System: "vecbolt", M: opts.M, EfConstruction: opts.EfConstruction}},
+		Run: bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, ThreadClock: opts.Clock == "thread",
+			Template: bench.Row{System: "vecbolt", M: opts.M, EfConstruction: opts.EfConstruction}},
 		BuildThreads: opts.Threads, Logf: logf,
 	})
 	if err != nil {
@@ -76,7 +77,7 @@ func runBenchWritesQuality(ctx context.Context, opts *benchWritesOptions, metric
 		return err
 	}
 	if len(rep.Interleaved) > 0 {
-		fmt.Fprintf(out, "\nthe same databases swept again, all open at once, passes interleaved (fastest of %d):\n", max(opts.Runs, 1))
+		fmt.Fprintf(out, "\nthe same databases swept again, all open at once, passes interleaved (fastest of %d%s):\n", max(opts.Runs, 1), clockNote(opts))
 		if err := writeCurves(out, rep.Interleaved, "fresh-bulk"); err != nil {
 			return err
 		}
@@ -163,9 +164,9 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 		return err
 	}
 	name := qualityName(d.n, d.dim, opts)
-	fmt.Fprintf(out, "%s: %d databases, all open at once, passes interleaved (fastest of %d); load average %s\n", name, len(opts.Sweep), max(opts.Runs, 1), loadAvg())
+	fmt.Fprintf(out, "%s: %d databases, all open at once, passes interleaved (fastest of %d%s); load average %s\n", name, len(opts.Sweep), max(opts.Runs, 1), clockNote(opts), loadAvg())
 	rows, err := sw.Run(ctx, bench.Dataset{Name: name, Metric: metric, Base: d.all, Queries: d.queries, Truth: d.truth},
-		bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, Template: bench.Row{System: "vecbolt"}}, d.logf)
+		bench.RunOptions{K: 10, Efs: opts.Efs, Runs: opts.Runs, ThreadClock: opts.Clock == "thread", Template: bench.Row{System: "vecbolt"}}, d.logf)
 	if err != nil {
 		return err
 	}
@@ -173,10 +174,11 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 		b, err := json.MarshalIndent(struct {
 			Dataset   string              `json:"dataset"`
 			Databases []string            `json:"databases"`
+			Clock     string              `json:"clock"`
 			Machine   bench.Machine       `json:"machine"`
 			Rows      []bench.Row         `json:"rows"`
 			Paired    []bench.PairedRatio `json:"paired"`
-		}{name, opts.Sweep, bench.CollectMachine(bench.VCSRevision()), rows, sw.Paired()}, "", "  ")
+		}{name, opts.Sweep, opts.Clock, bench.CollectMachine(bench.VCSRevision()), rows, sw.Paired()}, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -192,6 +194,15 @@ func runBenchWritesSweep(ctx context.Context, opts *benchWritesOptions, metric b
 	}
 	_, err = fmt.Fprintf(out, "load average after: %s\n", loadAvg())
 	return err
+}
+
+// clockNote says, for a run under --clock thread, that its QPS are the
+// searching thread's CPU time; "" on the wall clock.
+func clockNote(opts *benchWritesOptions) string {
+	if opts.Clock == "thread" {
+		return ", QPS from the searching thread's CPU time"
+	}
+	return ""
 }
 
 // loadAvg returns the first three fields of /proc/loadavg, or "?".

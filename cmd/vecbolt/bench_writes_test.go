@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,7 @@ func TestBenchWrites(t *testing.T) {
 		t.Errorf("after --phases insert the collection is not back to 300 records:\n%s", got)
 	}
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--phases", "insert,upsert"}, `unknown phase "upsert"`)
+	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--clock", "cpu"}, `--clock: want wall or thread, got "cpu"`)
 
 	fails(t, exitUsage, []string{"bench", "writes"}, "give one input")
 	fails(t, exitUsage, []string{"bench", "writes", "--synthetic", "300,4", "--ops", "0"}, "--ops")
@@ -95,6 +97,21 @@ func TestBenchWrites(t *testing.T) {
 	}
 	if len(sweep.Rows) != 8 || sweep.Rows[0].Config != "quality-fresh.db" || sweep.Rows[7].Config != "quality-incremental.db" || sweep.Rows[7].Ef != 20 || sweep.Rows[7].Runs != 2 {
 		t.Errorf("sweep report: %+v", sweep)
+	}
+	if runtime.GOOS == "linux" {
+		// --clock thread: the same sweep timed by the thread's CPU time, said
+		// in the output and the report.
+		text = ok(t, "bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "40", "--queries", "200", "--ef", "10", "--runs", "1",
+			"--sweep", kept[0]+","+kept[2], "--out", sweepOut, "--clock", "thread")
+		var clocked struct {
+			Clock string `json:"clock"`
+		}
+		if b, err = os.ReadFile(sweepOut); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &clocked); err != nil || clocked.Clock != "thread" || !strings.Contains(text, "searching thread's CPU time") {
+			t.Errorf("--clock thread: report clock %q (%v), output:\n%s", clocked.Clock, err, text)
+		}
 	}
 	missing := filepath.Join(dir, "nope.db")
 	fails(t, exitNotFound, []string{"bench", "writes", "--synthetic", "300,4", "--metric", "l2", "--quality", "40", "--sweep", kept[0] + "," + missing}, missing)

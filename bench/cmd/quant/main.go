@@ -372,7 +372,7 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	if c.clock == "thread" {
-		doc.Notes = append(doc.Notes, "qps_single and latencies from the sweeping thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall clock: for comparing variants on a loaded machine, not with other systems")
+		doc.Notes = append(doc.Notes, "qps_single and latencies from the sweeping thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall clock: for comparisons on a loaded machine, only with results timed the same way")
 	}
 	if c.out != "" {
 		if err := doc.WriteFile(c.out); err != nil {
