@@ -334,8 +334,10 @@ func (g *Graph) decodeRow(dst []float32, id uint32) {
 // prefetchRow starts loading node id's stored row (vector or code) into
 // the cache: every line it touches, counted from its address (a row that
 // does not start on a line boundary spans one more line than its size
-// suggests). Caller holds mu.
+// suggests), and, when the level-0 lists are packed, the line of its
+// list's offset (see PackLevel0). Caller holds mu.
 func (g *Graph) prefetchRow(id uint32) {
+	g.prefetchOffset(id) // packed.go
 	var p unsafe.Pointer
 	var size uintptr
 	if g.enc == quant.None {

@@ -32,15 +32,17 @@ type Options struct {
 	// embedder is ollama or openai (doc_embedder.go).
 	Embedder EmbedderOptions
 	// LeanReads, with ReadOnly, keeps the resident set of an INT8
-	// collection to its graph: its re-ranking reads each exact row with a
-	// positioned read of the file (pread) into a buffer instead of through
-	// the mapping, whose pages Linux maps a folio at a time and counts in
-	// the process's resident set, and its level-0 lists are packed
-	// (index.Graph.PackLevel0). At 200,000 × 128 the process holds 68 MiB
-	// after one query and 77 MiB after a hundred, against 77 and 180
-	// without; it costs a system call per re-ranked row (k·oversample a
-	// query): 0.55–0.65× the QPS on a VM where a call costs 1.2 µs
-	// (docs/benchmarks.md, "RSS after open"). Ignored without ReadOnly.
+	// collection near its graph: its re-ranking reads each exact row with
+	// a positioned read of the file (pread) into a buffer instead of
+	// through the mapping, whose pages Linux maps a folio (up to about 1
+	// MiB) at a time and counts in the process's resident set. At 200,000
+	// × 128 the process holds 68–71 MiB after one query and 78–89 MiB
+	// after a hundred, against 71–87 and 156–173 without (hnswlib: 151);
+	// it costs a system call per re-ranked row (k·oversample a query):
+	// 0.51–0.78× the QPS on a VM where a call costs 1.2 µs
+	// (docs/benchmarks.md, "RSS after open"). Every read-only open of an
+	// INT8 collection packs its level-0 lists (index.Graph.PackLevel0),
+	// with or without it. Ignored without ReadOnly.
 	LeanReads bool
 }
 

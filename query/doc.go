@@ -102,21 +102,23 @@
 // for fp16, ±1e15 for int8, under dot and l2) are refused at write time,
 // before they reach parameters or codes.
 //
-// Where the exact vectors come from (quant_view.go): store.VectorRows
-// gives any id's exact vector without a B-tree lookup: a positioned read
-// (pread) of its row, at an offset known from the vector block, through a
-// second read-only handle on the file (store.DB.RowFile), into a buffer
-// the search owns, plus copies of the delta rows (single writes not yet
-// folded into their block: at most a quarter of each block). Rows are not
-// read through the mapping, whose pages would count in the process's
-// resident set (Linux maps a whole page-cache folio on a read fault: one
-// query's 30 rows mapped 8 MiB at 200,000 × 128, a hundred queries the
-// whole vector table). The offsets and blocks are those of a read
+// Where the exact vectors come from (quant_view.go): store.VectorViews
+// gives any id's exact vector without a B-tree lookup: a view of its row
+// in the mapped vector block, plus copies of the delta rows (single
+// writes not yet folded into their block: at most a quarter of each
+// block). With Options.LeanReads (read-only) store.VectorRows reads the
+// row instead with a positioned read (pread), at an offset known from the
+// vector block, through a second read-only handle on the file
+// (store.DB.RowFile), into a buffer the search owns: the mapping's pages
+// count in the process's resident set (Linux maps a whole page-cache
+// folio on a read fault: one query's 30 rows map 5–19 MiB at 200,000 ×
+// 128, a hundred queries most of the vector table), a read does not, but
+// costs a system call. The offsets and blocks are those of a read
 // transaction and valid only while one that sees the same pages lives.
 // On a read-only database the level-0 lists of an INT8 collection are
-// also packed (index.Graph.PackLevel0): about 85 bytes a node instead of
-// 132 at M 16. On a read-only database the load's transaction lives until
-// Close and serves every search. On a read-write database no transaction
+// packed (index.Graph.PackLevel0): about 85 bytes a node instead of
+// 132 at M 16, at about the same search speed. On a read-only database the
+// load's transaction lives until Close and serves every search. On a read-write database no transaction
 // is pinned across commits: bbolt remaps the file when a commit grows it
 // past its mapping and the remap waits for every read transaction, so a
 // pinned one would block such a commit for ever (a large

@@ -15,10 +15,10 @@ import (
 )
 
 // TestExactRowsAB measures the read-only open of an INT8 collection with
-// lean reads (exact rows read through the file, level-0 lists packed)
-// against the default (rows read through the mapping, lists at their
-// fixed stride), and each of the two changes alone, on a database given in
-// the environment (it skips otherwise):
+// its exact rows read through the mapping or the file (lean reads), and
+// its level-0 lists packed or at their fixed stride (the default is
+// mmap+packed), on a database given in the environment (it skips
+// otherwise):
 //
 //	VECBOLT_AB_DB=bench.db VECBOLT_AB_QUERIES=queries.fvecs [VECBOLT_AB_COLLECTION=bench] \
 //	[VECBOLT_AB_EFS=32,64,128] [VECBOLT_AB_ROUNDS=7] go test -run TestExactRowsAB -v ./query
@@ -64,12 +64,10 @@ func TestExactRowsAB(t *testing.T) {
 	}
 	cols := make([]*Collection, len(variants))
 	for i, v := range variants {
-		// LeanReads does both; each alone through the test hooks of
-		// loadView's choice (leanRows, leanPack).
-		leanSplit.Store(true)
-		leanRows.Store(!v.mapped)
-		leanPack.Store(!v.fixed)
-		db, err := Open(path, Options{ReadOnly: true, LeanReads: true})
+		// LeanReads reads the rows through the file; fixedLists leaves
+		// the lists at their fixed stride.
+		fixedLists.Store(v.fixed)
+		db, err := Open(path, Options{ReadOnly: true, LeanReads: !v.mapped})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +75,7 @@ func TestExactRowsAB(t *testing.T) {
 		if cols[i], err = db.Collection(ctx, name); err != nil {
 			t.Fatal(err)
 		}
-		leanSplit.Store(false)
+		fixedLists.Store(false)
 		t.Logf("%-20s heap %+v", v.name, cols[i].g.Memory())
 	}
 	runtime.LockOSThread()

@@ -15,14 +15,15 @@ import (
 	"github.com/vecbolt/vecbolt/store"
 )
 
-// TestReadOnlyInt8ReadsRowsThroughFile: a lean read-only open of an INT8
-// collection (Options.LeanReads) holds its codes and packed lists and
-// nothing more (no float32 slab, no writers' state, no exact vector in
-// RAM, as the graph and the views report them), reads the exact rows of
-// its re-ranking through the file (positioned reads, not the mapping), and
-// answers with the exact scores: the same results, bit for bit, as the
-// default open (rows through the mapping, lists at their fixed stride),
-// and the scores of a brute force over the exact vectors written out here.
+// TestReadOnlyInt8ReadsRowsThroughFile: a read-only open of an INT8
+// collection holds its codes and packed level-0 lists and nothing more
+// (no float32 slab, no writers' state, no exact vector in RAM, as the
+// graph and the views report them; the lists' bytes as computed here from
+// the layout); with Options.LeanReads it reads the exact rows of its
+// re-ranking through the file (positioned reads, not the mapping). Both
+// answer with the exact scores: the same results, bit for bit, as an open
+// that leaves the lists at their fixed stride (fixedLists), and the
+// scores of a brute force over the exact vectors written out here.
 func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 	ctx := context.Background()
 	const n, dim, k = 1500, 16, 10
@@ -54,28 +55,30 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	open := func(mapped bool) *Collection {
+	open := func(lean, fixed bool) *Collection {
 		t.Helper()
-		db, err := Open(path, Options{ReadOnly: true, LeanReads: !mapped})
+		db, err := Open(path, Options{ReadOnly: true, LeanReads: lean})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
+		fixedLists.Store(fixed)
+		defer fixedLists.Store(false)
 		c, err := db.Collection(ctx, "c")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	rc, mc := open(false), open(true)
+	rc, mc, fc := open(true, false), open(false, false), open(false, true)
 	rc.mu.RLock()
 	mem, fileBacked, viaFile := rc.g.Memory(), rc.qx.cur.FileBacked(), rc.qx.rf != nil
 	rc.mu.RUnlock()
 	if !fileBacked || !viaFile {
-		t.Fatalf("read-only INT8 open: rows read through the file %t/%t, want true", fileBacked, viaFile)
+		t.Fatalf("lean read-only INT8 open: rows read through the file %t/%t, want true", fileBacked, viaFile)
 	}
-	if !rc.g.Packed() {
-		t.Fatal("read-only INT8 open: level-0 lists not packed")
+	if !rc.g.Packed() || !mc.g.Packed() || fc.g.Packed() {
+		t.Fatalf("level-0 lists packed: lean %t, default %t, fixed %t; want true, true, false", rc.g.Packed(), mc.g.Packed(), fc.g.Packed())
 	}
 	if mem.Vectors != 0 || mem.Writers != 0 || mem.Codes == 0 {
 		t.Fatalf("read-only INT8 open holds %+v: want codes, no float32 slab, no writers' state", mem)
@@ -83,11 +86,21 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 	if info := rc.Encoding(); info.Encoding != "int8" || info.ExactInRAM != 0 {
 		t.Fatalf("Encoding() = %+v, want int8 with no exact vector in RAM", info)
 	}
-	if mc.qx.rf != nil || mc.qx.cur.FileBacked() || mc.g.Packed() {
-		t.Fatal("the default open reads through the file or packs its lists")
+	if mc.qx.rf != nil || mc.qx.cur.FileBacked() || fc.qx.rf != nil {
+		t.Fatal("an open without LeanReads reads its rows through the file")
 	}
-	if mm := mc.g.Memory(); mm.Level0 <= mem.Level0 || mm.Vectors != 0 {
-		t.Fatalf("level-0 lists: %d bytes lean, %d by default; float32 slab %d", mem.Level0, mm.Level0, mm.Vectors)
+	// The lists' bytes from the layout: packed, a count and the links of
+	// every slot and an offset a slot and one more; fixed, 2M+1 words a
+	// slot (M 8).
+	st := fc.g.Stats()
+	slots, links := int64(st.Capacity), int64(st.Levels[0].Links)
+	for name, c := range map[string]*Collection{"lean": rc, "default": mc} {
+		if got, want := c.g.Memory().Level0, 4*(slots+links+slots+1); got != want {
+			t.Errorf("%s open: level-0 lists take %d bytes, want %d (packed)", name, got, want)
+		}
+	}
+	if got, want := fc.g.Memory().Level0, 4*(2*8+1)*slots; got != want || fc.g.Memory().Vectors != 0 {
+		t.Errorf("fixed lists: %d bytes, want %d; float32 slab %d", got, want, fc.g.Memory().Vectors)
 	}
 
 	for qi, q := range vecs[n:] {
@@ -96,16 +109,21 @@ func TestReadOnlyInt8ReadsRowsThroughFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			viaMap, err := mc.Search(ctx, q, k, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != k || len(viaMap) != k {
-				t.Fatalf("query %d %+v: %d and %d results", qi, opts, len(got), len(viaMap))
-			}
-			for i := range got {
-				if got[i].Key != viaMap[i].Key || math.Float32bits(got[i].Score) != math.Float32bits(viaMap[i].Score) {
-					t.Fatalf("query %d %+v result %d: %v through the file, %v through the mapping", qi, opts, i, got[i], viaMap[i])
+			for _, other := range []struct {
+				name string
+				c    *Collection
+			}{{"through the mapping, packed", mc}, {"through the mapping, fixed stride", fc}} {
+				res, err := other.c.Search(ctx, q, k, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != k || len(res) != k {
+					t.Fatalf("query %d %+v: %d and %d results", qi, opts, len(got), len(res))
+				}
+				for i := range got {
+					if got[i].Key != res[i].Key || math.Float32bits(got[i].Score) != math.Float32bits(res[i].Score) {
+						t.Fatalf("query %d %+v result %d: %v lean, %v %s", qi, opts, i, got[i], res[i], other.name)
+					}
 				}
 			}
 			// Brute force over the exact vectors, in float64.

@@ -48,10 +48,14 @@ import (
 // Lean reads (Options.LeanReads, read-only databases): the rows are read
 // with positioned reads of a second handle on the file (store.VectorRows,
 // DB.RowFile), each into a buffer the search owns, instead of through the
-// mapping: Linux maps a whole page-cache folio on a read fault, so reading
-// 30 rows of 512 bytes through the mapping makes one query of a 200,000 ×
-// 128 collection map 8 MiB of the file and a hundred queries the whole
-// vector table, all of it counted in the process's resident set. Each row
+// mapping. Linux (6.18) maps a whole page-cache folio on a read fault,
+// and bbolt's MADV_RANDOM does not change that: reading one 512-byte row
+// through the mapping maps 4 KiB of the file if its page was read cold,
+// 128 KiB if the file was copied in, up to 1 MiB if it was written by a
+// bulk build (its vector blocks, written whole). So one query's 30 rows of
+// a 200,000 × 128 collection map 5–19 MiB and a hundred queries nearly the
+// whole vector table, all of it counted in the process's resident set
+// (clean page cache that the kernel may reclaim, but counted). Each row
 // costs a system call instead (docs/benchmarks.md, "RSS after open"). The
 // delta rows are copies in memory either way.
 

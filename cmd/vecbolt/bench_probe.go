@@ -37,11 +37,12 @@ type probeResult struct {
 // probePoint is the process's memory after a number of queries.
 type probePoint struct {
 	Queries  int   `json:"queries"`
-	RSS      int64 `json:"rss_bytes"`       // VmRSS
-	RSSAnon  int64 `json:"rss_anon_bytes"`  // RssAnon: the Go heap, stacks, runtime
-	RSSFile  int64 `json:"rss_file_bytes"`  // RssFile: pages of mapped files (the binary's and the database's)
-	DBMapped int64 `json:"db_mapped_bytes"` // of which pages of the database file's mapping (smaps)
-	Heap     int64 `json:"heap_bytes"`      // Go heap in use after a GC
+	RSS      int64 `json:"rss_bytes"`        // VmRSS
+	RSSAnon  int64 `json:"rss_anon_bytes"`   // RssAnon: the Go heap, stacks, runtime
+	RSSFile  int64 `json:"rss_file_bytes"`   // RssFile: pages of mapped files (the binary's and the database's)
+	DBMapped int64 `json:"db_mapped_bytes"`  // of which pages of the database file's mapping (smaps)
+	Exe      int64 `json:"exe_mapped_bytes"` // of which pages of this executable's mappings (smaps)
+	Heap     int64 `json:"heap_bytes"`       // Go heap in use after a GC
 }
 
 type benchProbeOptions struct {
@@ -80,7 +81,8 @@ func newBenchProbeCommand(g *globalOptions) *cobra.Command {
 }
 
 // runBenchProbe times query.Open (read-only), the load of the collection
-// and one search, then reads the process's memory.
+// and one search, then reads the process's memory. With --queries it
+// measures a series instead (runBenchProbeSeries).
 func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) error {
 	if opts.Queries != "" {
 		return runBenchProbeSeries(ctx, opts, out)
@@ -89,26 +91,11 @@ func runBenchProbe(ctx context.Context, opts *benchProbeOptions, out io.Writer) 
 	if err != nil {
 		return usageErr(fmt.Errorf("--query: %w", err))
 	}
-	if _, err := os.Stat(opts.DB); err != nil {
-		return err
-	}
-	t0 := time.Now()
-	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
-	if err != nil {
-		return fmt.Errorf("open %s: %w", opts.DB, err)
-	}
-	defer db.Close()
-	c, err := opts.collection(ctx, db)
+	r, err := probeQueries(ctx, opts, func(int) []float32 { return q }, []int{1})
 	if err != nil {
 		return err
 	}
-	res, err := c.Search(ctx, q, opts.K, query.SearchOptions{Ef: opts.Ef})
-	if err != nil {
-		return err
-	}
-	r := probeResult{OpenSeconds: time.Since(t0).Seconds(), RSS: bench.ProcessRSS(), RSSFile: bench.ProcessRSSFile(), Results: len(res)}
-	r.Heap = bench.HeapInUse()
-	runtime.KeepAlive(c)
+	r.Points = nil // one query: the figures are the top-level fields
 	return json.NewEncoder(out).Encode(r)
 }
 
@@ -132,41 +119,58 @@ func runBenchProbeSeries(ctx context.Context, opts *benchProbeOptions, out io.Wr
 		}
 		at = append(at, n)
 	}
-	if _, err := os.Stat(opts.DB); err != nil {
-		return err
-	}
-	t0 := time.Now()
-	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
-	if err != nil {
-		return fmt.Errorf("open %s: %w", opts.DB, err)
-	}
-	defer db.Close()
-	c, err := opts.collection(ctx, db)
+	r, err := probeQueries(ctx, opts, func(i int) []float32 { return qs.Row(i % qs.Rows) }, at)
 	if err != nil {
 		return err
 	}
-	r := probeResult{Points: []probePoint{probeMemory(0, opts.DB)}}
-	done := 0
-	for _, n := range at {
-		for ; done < n; done++ {
-			res, err := c.Search(ctx, qs.Row(done%qs.Rows), opts.K, query.SearchOptions{Ef: opts.Ef})
-			if err != nil {
-				return err
-			}
-			if done == 0 {
-				r.OpenSeconds, r.Results = time.Since(t0).Seconds(), len(res)
-			}
-		}
-		r.Points = append(r.Points, probeMemory(n, opts.DB))
-	}
-	r.RSS, r.RSSFile, r.Heap = r.Points[1].RSS, r.Points[1].RSSFile, r.Points[1].Heap
 	if opts.Heap != "" {
 		if err := writeHeapProfile(opts.Heap); err != nil {
 			return err
 		}
 	}
-	runtime.KeepAlive(c)
 	return json.NewEncoder(out).Encode(r)
+}
+
+// probeQueries opens the database read-only, loads the collection, and
+// answers next(0), next(1), ... up to the last count of at, reading
+// the process's memory after the open and after each count (Points; the
+// top-level figures are those after the first query). OpenSeconds is the
+// open, the load and the first query, without the measurement between
+// them.
+func probeQueries(ctx context.Context, opts *benchProbeOptions, next func(int) []float32, at []int) (probeResult, error) {
+	var r probeResult
+	if _, err := os.Stat(opts.DB); err != nil {
+		return r, err
+	}
+	t0 := time.Now()
+	db, err := query.Open(opts.DB, query.Options{ReadOnly: true, Timeout: opts.LockTimeout, LeanReads: opts.Lean})
+	if err != nil {
+		return r, fmt.Errorf("open %s: %w", opts.DB, err)
+	}
+	defer db.Close()
+	c, err := opts.collection(ctx, db)
+	if err != nil {
+		return r, err
+	}
+	opened := time.Since(t0)
+	r.Points = []probePoint{probeMemory(0, opts.DB)}
+	done := 0
+	for _, n := range at {
+		for ; done < n; done++ {
+			t1 := time.Now()
+			res, err := c.Search(ctx, next(done), opts.K, query.SearchOptions{Ef: opts.Ef})
+			if err != nil {
+				return r, err
+			}
+			if done == 0 {
+				r.OpenSeconds, r.Results = (opened + time.Since(t1)).Seconds(), len(res)
+			}
+		}
+		r.Points = append(r.Points, probeMemory(n, opts.DB))
+	}
+	r.RSS, r.RSSFile, r.Heap = r.Points[1].RSS, r.Points[1].RSSFile, r.Points[1].Heap
+	runtime.KeepAlive(c)
+	return r, nil
 }
 
 // writeHeapProfile writes the heap profile (after a GC) to path.
@@ -187,6 +191,9 @@ func writeHeapProfile(path string) error {
 // resident set and its parts first, then the Go heap (after a GC).
 func probeMemory(queries int, dbPath string) probePoint {
 	p := probePoint{Queries: queries, RSS: bench.ProcessRSS(), RSSFile: bench.ProcessRSSFile(), DBMapped: mappedRSS(dbPath)}
+	if exe, err := os.Executable(); err == nil {
+		p.Exe = mappedRSS(exe)
+	}
 	p.RSSAnon = procKB("/proc/self/status", "RssAnon:")
 	p.Heap = bench.HeapInUse()
 	return p

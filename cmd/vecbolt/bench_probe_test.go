@@ -59,7 +59,7 @@ func TestBenchProbeSeries(t *testing.T) {
 			if p.Queries != want || p.Heap <= 0 {
 				t.Errorf("%s: point %d: %+v, want %d queries", lean, i, p, want)
 			}
-			if runtime.GOOS == "linux" && (p.RSS <= 0 || p.RSSAnon <= 0 || p.RSSFile <= 0 || p.DBMapped > p.RSSFile || p.RSSAnon+p.RSSFile > p.RSS+p.RSS/8) {
+			if runtime.GOOS == "linux" && (p.RSS <= 0 || p.RSSAnon <= 0 || p.RSSFile <= 0 || p.Exe <= 0 || p.DBMapped+p.Exe > p.RSSFile+1<<20 || p.RSSAnon+p.RSSFile > p.RSS+p.RSS/8) {
 				t.Errorf("%s: point %d: %+v: RSS parts that do not add up", lean, i, p)
 			}
 		}
