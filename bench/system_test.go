@@ -25,18 +25,26 @@ func (h halfSystem) Search(q []float32, k, ef int) ([]int, error) {
 	return out, err
 }
 
+// heldOutDataset is a synthetic data set of n rows of dim components
+// (seed), q of them held out as queries, with their exact top-10 truth
+// under metric.
+func heldOutDataset(t *testing.T, n, dim int, seed uint64, q int, metric bench.Metric) bench.Dataset {
+	t.Helper()
+	data, _ := bench.Synthetic(bench.SynthOptions{N: n, Dim: dim, Seed: seed})
+	split, err := bench.HoldOut(data, q, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bench.GroundTruth(context.Background(), split.Base, split.Queries, metric, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bench.Dataset{Name: "synthetic", Metric: metric, Base: split.Base, Queries: split.Queries, Truth: tr}
+}
+
 func TestRun(t *testing.T) {
 	ctx := context.Background()
-	data, _ := bench.Synthetic(bench.SynthOptions{N: 800, Dim: 12, Seed: 5})
-	split, err := bench.HoldOut(data, 40, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := bench.GroundTruth(ctx, split.Base, split.Queries, bench.Cosine, 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := bench.Dataset{Name: "synthetic", Metric: bench.Cosine, Base: split.Base, Queries: split.Queries, Truth: tr}
+	ds := heldOutDataset(t, 800, 12, 5, 40, bench.Cosine)
 
 	bf := bench.NewBruteForce(bench.Cosine)
 	defer bf.Close()
@@ -101,16 +109,7 @@ func (s sleepySystem) Search(q []float32, k, ef int) ([]int, error) {
 // it far faster, with the same recall.
 func TestRunThreadClock(t *testing.T) {
 	ctx := context.Background()
-	data, _ := bench.Synthetic(bench.SynthOptions{N: 200, Dim: 8, Seed: 3})
-	split, err := bench.HoldOut(data, 20, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := bench.GroundTruth(ctx, split.Base, split.Queries, bench.L2, 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := bench.Dataset{Name: "synthetic", Metric: bench.L2, Base: split.Base, Queries: split.Queries, Truth: tr}
+	ds := heldOutDataset(t, 200, 8, 3, 20, bench.L2)
 	sys := sleepySystem{bench.NewBruteForce(bench.L2), 3 * time.Millisecond}
 	defer sys.Close()
 	wall, err := bench.Run(ctx, sys, ds, bench.RunOptions{K: 10, Efs: []int{10}})

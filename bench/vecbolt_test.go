@@ -14,16 +14,7 @@ import (
 
 func TestVecboltSystem(t *testing.T) {
 	ctx := context.Background()
-	data, _ := bench.Synthetic(bench.SynthOptions{N: 1040, Dim: 16, Seed: 9})
-	split, err := bench.HoldOut(data, 40, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := bench.GroundTruth(ctx, split.Base, split.Queries, bench.L2, 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := bench.Dataset{Name: "synthetic", Metric: bench.L2, Base: split.Base, Queries: split.Queries, Truth: tr}
+	ds := heldOutDataset(t, 1040, 16, 9, 40, bench.L2)
 	path := filepath.Join(t.TempDir(), "bench.db")
 	sys := bench.NewVecbolt(bench.VecboltOptions{Path: path, Metric: bench.L2, M: 8, EfConstruction: 64})
 	defer sys.Close()
@@ -49,7 +40,7 @@ func TestVecboltSystem(t *testing.T) {
 	if rows[1].Recall < 0.95 {
 		t.Errorf("recall@10 at ef 128: %.3f", rows[1].Recall)
 	}
-	rate, err := sys.MeasureInserts(ctx, split.Queries, 5, time.Minute)
+	rate, err := sys.MeasureInserts(ctx, ds.Queries, 5, time.Minute)
 	if err != nil || rate <= 0 {
 		t.Fatalf("MeasureInserts: %v %v", rate, err)
 	}
@@ -71,7 +62,7 @@ func TestVecboltSystem(t *testing.T) {
 
 	// Build never overwrites a file.
 	again := bench.NewVecbolt(bench.VecboltOptions{Path: path})
-	if err := again.Build(ctx, split.Base, 1); !errors.Is(err, bench.ErrBadArgument) {
+	if err := again.Build(ctx, ds.Base, 1); !errors.Is(err, bench.ErrBadArgument) {
 		t.Errorf("build over an existing file: %v", err)
 	}
 }
