@@ -86,18 +86,25 @@ func runCrashChildDB(t *testing.T, env string, op func(db *query.DB) error) {
 // process. The first trial runs to completion and is timed; each later one
 // is killed with SIGKILL after a random wait in [0, that time] (when it has
 // not finished by then), so the kills spread over the whole operation.
-// The caller checks the file after each trial. Not safe for concurrent
-// use.
+// With Mark set, the child prints that line between two phases of the
+// operation, and RunPhase aims a kill at one of them. The caller checks
+// the file after each trial. Not safe for concurrent use.
 type killTrials struct {
-	t     *testing.T
-	child string     // the child test's name
-	env   string     // the environment variable that selects the child mode
-	rng   *rand.Rand // draws the waits
-	full  time.Duration
-	trial int // trials run so far
+	t      *testing.T
+	child  string     // the child test's name
+	env    string     // the environment variable that selects the child mode
+	rng    *rand.Rand // draws the waits
+	full   time.Duration
+	markAt time.Duration // from childStart to Mark, in the first trial
+	trial  int           // trials run so far
 
-	Killed    int // trials ended by SIGKILL
-	Completed int // trials whose child printed childDone
+	// Mark, when not empty, is a line the child prints, alone, between
+	// the two phases of the operation (before the first trial).
+	Mark string
+
+	Killed          int // trials ended by SIGKILL before the child printed childDone
+	KilledAfterMark int // of those, the ones killed after the child printed Mark
+	Completed       int // trials whose child printed childDone
 }
 
 // newKillTrials prepares trials of the child test named child, whose mode
@@ -110,11 +117,32 @@ func newKillTrials(t *testing.T, child, env string, rng *rand.Rand) *killTrials 
 // Full is how long the first, complete trial took (0 before it).
 func (k *killTrials) Full() time.Duration { return k.full }
 
-// Run runs the next trial: the child with env=value. It returns whether
-// the child acknowledged the operation (printed childDone), which a kill
-// may race with. It fails the test when the child does not start, reports
-// an error, or the first trial does not complete.
+// MarkAt is how long the first trial took from childStart to Mark.
+func (k *killTrials) MarkAt() time.Duration { return k.markAt }
+
+// Run runs the next trial: the child with env=value, killed (after the
+// first trial) at a random moment of the whole operation. It returns
+// whether the child acknowledged the operation (printed childDone), which
+// a kill may race with. It fails the test when the child does not start,
+// reports an error, or ends without childDone unless killed.
 func (k *killTrials) Run(value string) (done bool) {
+	k.t.Helper()
+	return k.run(value, -1)
+}
+
+// RunPhase is Run with the kill aimed at one phase of the operation:
+// phase 0 from childStart to Mark, phase 1 from Mark to the end, each
+// timed by the first trial. It needs Mark.
+func (k *killTrials) RunPhase(value string, phase int) (done bool) {
+	k.t.Helper()
+	if k.Mark == "" {
+		k.t.Fatal("killTrials.RunPhase without a Mark")
+	}
+	return k.run(value, phase)
+}
+
+// run runs a trial; phase is -1 (the whole operation), 0 or 1.
+func (k *killTrials) run(value string, phase int) (done bool) {
 	t := k.t
 	t.Helper()
 	trial := k.trial
@@ -141,27 +169,60 @@ func (k *killTrials) Run(value string) (done bool) {
 		}
 		close(lines)
 	}()
-	wait := time.Hour // the first trial runs to completion
-	if trial > 0 {
-		wait = time.Duration(k.rng.Int64N(int64(k.full) + 1))
+	// The first trial runs to completion (a nil channel never fires).
+	draw := func(d time.Duration) <-chan time.Time {
+		return time.After(time.Duration(k.rng.Int64N(int64(d) + 1)))
 	}
-	select {
-	case l, ok := <-lines:
-		done = ok && l == childDone
-		if ok && !done {
-			t.Fatalf("child: %s", l)
+	var deadline <-chan time.Time
+	switch {
+	case trial == 0:
+	case phase < 0:
+		deadline = draw(k.full)
+	case phase == 0:
+		deadline = draw(k.markAt)
+	}
+	marked, killed := false, false
+loop:
+	for {
+		select {
+		case l, ok := <-lines:
+			switch {
+			case !ok:
+				break loop
+			case l == childDone:
+				done = true
+			case k.Mark != "" && l == k.Mark:
+				marked = true
+				if trial == 0 {
+					k.markAt = time.Since(started)
+				} else if phase == 1 {
+					deadline = draw(k.full - k.markAt)
+				}
+			default:
+				t.Fatalf("child: %s", l)
+			}
+		case <-deadline:
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			for l := range lines {
+				done = done || l == childDone
+			}
+			if !done {
+				k.Killed++
+				if marked {
+					k.KilledAfterMark++
+				}
+			}
+			break loop
 		}
-	case <-time.After(wait):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		k.Killed++
 	}
-	_ = cmd.Wait()
-	if l, ok := <-lines; ok && l == childDone {
-		done = true
+	werr := cmd.Wait()
+	if !done && !killed {
+		t.Fatalf("child exited without printing %s: %v", childDone, werr)
 	}
 	if trial == 0 {
-		if !done {
-			t.Fatal("the first trial did not complete")
+		if k.Mark != "" && !marked {
+			t.Fatalf("the first trial did not print %q", k.Mark)
 		}
 		k.full = time.Since(started)
 	}

@@ -63,6 +63,38 @@ func flipFixture(t *testing.T, path string) {
 	}
 }
 
+// compactedFlipFixture returns the bytes of flipFixture's database
+// compacted (compactedDB). The small collection's sub-buckets are inline
+// in it.
+func compactedFlipFixture(t *testing.T) []byte {
+	t.Helper()
+	return compactedDB(t, flipFixture)
+}
+
+// compactedDB returns the bytes of the database build writes at path,
+// compacted: the smallest file holding the data, without bbolt's
+// preallocated tail, so that a sweep over its bytes is short.
+func compactedDB(t *testing.T, build func(t *testing.T, path string)) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	built := filepath.Join(dir, "built.db")
+	build(t, built)
+	compacted := filepath.Join(dir, "compacted.db")
+	st, err := store.Open(built, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Compact(ctx, compacted); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(compacted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // dumpFile is the logical content of a database as the store hands it
 // out: names, configs, every record and every graph node.
 func dumpFile(path string) (string, error) {
@@ -107,27 +139,15 @@ func dumpFile(path string) (string, error) {
 
 // TestEveryByteFlip flips each byte of a small database file that a reader
 // reads, and a seeded eighth of the unused ones, in turn (every 61st byte
-// under -short or -race). For every flip, opening, loading and
-// searching must not panic, and either Check reports the damage or the
-// file's logical content is unchanged: no flip inside a record, a key
-// entry or a graph node goes unnoticed.
+// under -short or -race). For every flip, opening, loading, searching,
+// getting every key and visiting every record must not panic, and either
+// Check reports the damage or the file's logical content is unchanged: no
+// flip inside a record, a key entry or a graph node goes unnoticed.
 func TestEveryByteFlip(t *testing.T) {
 	dir := t.TempDir()
-	built := filepath.Join(dir, "built.db")
-	flipFixture(t, built)
-	// Compact: the smallest file holding the data, without bbolt's
-	// preallocated tail, so that the sweep is short.
+	orig := compactedFlipFixture(t)
 	healthy := filepath.Join(dir, "healthy.db")
-	st, err := store.Open(built, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Compact(ctx, healthy); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	orig, err := os.ReadFile(healthy)
-	if err != nil {
+	if err := os.WriteFile(healthy, orig, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	want, err := dumpFile(healthy)
@@ -240,9 +260,9 @@ func usedBytes(t *testing.T, f []byte) []bool {
 	return used
 }
 
-// flipDetected opens path, loads and searches every collection and runs
-// Check, failing the test on a panic; it reports whether any step
-// returned an error.
+// flipDetected opens path, loads and searches every collection, gets
+// every key, visits every record and runs Check, failing the test on a
+// panic; it reports whether any step returned an error.
 func flipDetected(t *testing.T, path string, off int) (found bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -272,6 +292,17 @@ func flipDetected(t *testing.T, path string, off int) (found bool) {
 		q := make([]float32, c.Config().Dim)
 		q[0] = 1
 		if _, err := c.Search(ctx, q, 3, query.SearchOptions{}); err != nil {
+			found = true
+		}
+	}
+	// Reads that go below what the load reads: every key, every record.
+	for _, name := range []string{"c", "d"} {
+		for _, k := range flipFixtureKeys[name] { // flip_inline_test.go
+			if _, err := db.Get(ctx, name, k); err != nil {
+				found = true
+			}
+		}
+		if err := db.ForEach(ctx, name, func(query.Record) error { return nil }); err != nil {
 			found = true
 		}
 	}

@@ -29,6 +29,35 @@ func stageCrashBatches() [][]query.Record {
 	return bs
 }
 
+// stageCrashOld is the collection c every trial starts from.
+func stageCrashOld() []query.Record { return stageRecords("old", 300, 1) }
+
+// stageCrashBase returns the bytes of a database holding collection c
+// (stageCrashCfg) with the records old: the file every trial starts from.
+func stageCrashBase(t *testing.T, old []query.Record) []byte {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), "base.db")
+	db, err := query.Open(base, query.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CreateCollection(ctx, "c", stageCrashCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestStageCrashChild is not a test: it is the child process of
 // TestStageAndUpgradeSurviveSIGKILL.
 func TestStageCrashChild(t *testing.T) {
@@ -78,7 +107,7 @@ func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIGKILL trials are long; run without -short")
 	}
-	old := stageRecords("old", 300, 1)
+	old := stageCrashOld()
 	var newKeys []string
 	for _, b := range stageCrashBatches() {
 		newKeys = append(newKeys, keysOf(b)...)
@@ -88,25 +117,7 @@ func TestStageAndUpgradeSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	base := filepath.Join(dir, "base.db")
-	{
-		db, err := query.Open(base, query.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := db.CreateCollection(ctx, "c", stageCrashCfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
-	baseBytes, err := os.ReadFile(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	baseBytes := stageCrashBase(t, old)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, mode := range []string{"import", "fresh", "upgrade"} {
 		t.Run(mode, func(t *testing.T) {

@@ -16,26 +16,14 @@ import (
 // database stays as it was: the collection holds exactly its old records,
 // no staged collection is listed, the file passes Check, and it reopens.
 func TestStageDiskFull(t *testing.T) {
-	dir := mountSmallFS(t, "2m")
-	path := filepath.Join(dir, "full.db")
-	db, err := query.Open(path, query.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const dim = 32
 	cfg := query.CollectionConfig{Dim: dim, Metric: query.L2, M: 8, EfConstruction: 32, Seed: 1}
-	c, err := db.CreateCollection(ctx, "c", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var old []query.Record
 	for i := 0; i < 200; i++ {
 		k := fmt.Sprintf("old%d", i)
 		old = append(old, query.Record{Key: k, Vector: soakVectorDim(k, 1, dim)})
 	}
-	if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := fullDiskDB(t, cfg, old)
 	s, err := db.Stage(ctx, "c", cfg, query.StageOptions{Copy: true})
 	if err != nil {
 		t.Fatal(err)
@@ -55,13 +43,42 @@ func TestStageDiskFull(t *testing.T) {
 	if err := s.Abort(); err != nil {
 		t.Logf("Abort on a full disk: %v", err)
 	}
+	checkStageFailed(t, db, path, old)
+}
+
+// fullDiskDB opens a database on a 2 MiB tmpfs (mountSmallFS) holding
+// collection c (cfg) with the records old, for a staged build to fill.
+func fullDiskDB(t *testing.T, cfg query.CollectionConfig, old []query.Record) (*query.DB, string) {
+	t.Helper()
+	path := filepath.Join(mountSmallFS(t, "2m"), "full.db")
+	db, err := query.Open(path, query.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := db.CreateCollection(ctx, "c", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+// checkStageFailed verifies a database after a staged build failed:
+// collection c holds exactly the records old (their keys, in order), no
+// other collection is listed, and Check passes; then it closes db, reopens
+// the file read-write and verifies it again.
+func checkStageFailed(t *testing.T, db *query.DB, path string, old []query.Record) {
+	t.Helper()
 	check := func(db *query.DB) {
 		t.Helper()
-		if got := collectionKeys(t, db, "c"); !reflect.DeepEqual(got, keysOf(old)) {
-			t.Fatalf("collection c has %d keys after a failed staged import, want the old %d", len(got), len(old))
-		}
 		if names, _ := db.Collections(); !reflect.DeepEqual(names, []string{"c"}) {
-			t.Fatalf("collections %q", names)
+			t.Fatalf("collections %q after a failed staged build", names)
+		}
+		if got := collectionKeys(t, db, "c"); !reflect.DeepEqual(got, keysOf(old)) {
+			t.Fatalf("collection c has %d keys after a failed staged build, want the old %d", len(got), len(old))
 		}
 		if err := db.Check(ctx); err != nil {
 			t.Fatal(err)
@@ -71,7 +88,7 @@ func TestStageDiskFull(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = query.Open(path, query.Options{})
+	db, err := query.Open(path, query.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -216,22 +215,10 @@ func TestStageSpillEachWriteFallsBack(t *testing.T) {
 // ENOSPC, and the database stays as it was: no new collection, the old
 // one intact, Check passes, before and after reopening.
 func TestStageSpillDiskFull(t *testing.T) {
-	dir := mountSmallFS(t, "2m")
-	path := filepath.Join(dir, "full.db")
-	db, err := query.Open(path, query.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const dim = 32
 	cfg := query.CollectionConfig{Dim: dim, Metric: query.L2, M: 8, EfConstruction: 16, Seed: 1}
-	c, err := db.CreateCollection(ctx, "c", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old := spillRecords("old", 200, dim, 1, true)
-	if err := c.UpsertBatch(ctx, old, query.BatchOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := fullDiskDB(t, cfg, old)
 	s, err := db.Stage(ctx, "fresh", cfg, query.StageOptions{Order: query.OrderRCM})
 	if err != nil {
 		t.Fatal(err)
@@ -246,28 +233,7 @@ func TestStageSpillDiskFull(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
 		t.Fatalf("Commit of a spilled build on a full disk: %v, want ENOSPC", err)
 	}
-	check := func(db *query.DB) {
-		t.Helper()
-		if names, _ := db.Collections(); !reflect.DeepEqual(names, []string{"c"}) {
-			t.Fatalf("collections %q", names)
-		}
-		if got := collectionKeys(t, db, "c"); !reflect.DeepEqual(got, keysOf(old)) {
-			t.Fatalf("collection c has %d keys, want the old %d", len(got), len(old))
-		}
-		if err := db.Check(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check(db)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = query.Open(path, query.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	check(db)
+	checkStageFailed(t, db, path, old)
 }
 
 // TestStageDefaultOrder pins OrderAuto at a bulk build: a float32 or

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -590,26 +589,8 @@ func (db *DB) stageCopyCodes(ctx context.Context, name, hidden string) error {
 	}); err != nil {
 		return err
 	}
-	sub := func(n string) func(*Tx) (*bolt.Bucket, error) {
-		return func(tx *Tx) (*bolt.Bucket, error) {
-			c, err := tx.Collection(n)
-			if err != nil {
-				return nil, err
-			}
-			return c.b.Bucket(cblocksBucket), nil
-		}
-	}
-	return copyChunked(ctx, db.bolt, func(btx *bolt.Tx) (*bolt.Bucket, error) {
-		tx, err := newTx(db, btx)
-		if err != nil {
-			return nil, err
-		}
-		return sub(name)(tx)
-	}, db, sub(hidden), func(k, v []byte) ([]byte, error) {
-		if _, ok := unseal(k, v); !ok {
-			return nil, corrupt(name, "cblocks", "entry %x fails its checksum", k)
-		}
-		return bytes.Clone(v), nil
+	return db.copySealed(ctx, name, hidden, cblocksBucket, func(c *Collection) (*bolt.Bucket, error) { // stage.go
+		return c.b.Bucket(cblocksBucket), nil
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -369,17 +370,36 @@ func (c *Collection) vector(id uint32, dst []float32) error {
 
 // Get returns the record stored under key, or an error wrapping
 // ErrKeyNotFound. The returned Record and its slices belong to the caller.
-func (c *Collection) Get(key string) (Record, error) {
+// A damaged page on the way is a CorruptError naming the bucket
+// (guard_check.go).
+func (c *Collection) Get(key string) (r Record, err error) {
+	at := "keys"
+	defer faultsPanic()()
+	defer c.readGuard(&at, &err) // guard_check.go
 	id, ok := c.ID(key)
 	if !ok {
 		return Record{}, fmt.Errorf("%w: %s in collection %q", ErrKeyNotFound, quoteKey(key), c.name)
 	}
-	return c.GetByID(id)
+	r, err = c.getByID(id, &at)
+	if errors.Is(err, ErrKeyNotFound) { // the key index names it: damage, not absence
+		return Record{}, corruptID(c.name, "records", id, "key %s maps to id %d, which has no record", quoteKey(key), id)
+	}
+	return r, err
 }
 
 // GetByID returns the record with the given id, or an error wrapping
 // ErrKeyNotFound. The returned Record and its slices belong to the caller.
-func (c *Collection) GetByID(id uint32) (Record, error) {
+// A damaged page on the way is a CorruptError naming the bucket.
+func (c *Collection) GetByID(id uint32) (r Record, err error) {
+	var at string
+	defer faultsPanic()()
+	defer c.readGuard(&at, &err) // guard_check.go
+	return c.getByID(id, &at)
+}
+
+// getByID is GetByID; it sets *at to the bucket it reads.
+func (c *Collection) getByID(id uint32, at *string) (Record, error) {
+	*at = "records"
 	d, err := c.record(id)
 	if err != nil {
 		return Record{}, err
@@ -388,6 +408,7 @@ func (c *Collection) GetByID(id uint32) (Record, error) {
 	if d.meta != nil {
 		r.Metadata = bytes.Clone(d.meta)
 	}
+	*at = "vectors"
 	if err := c.vector(id, r.Vector); err != nil {
 		return Record{}, err
 	}
@@ -449,11 +470,15 @@ func (c *Collection) Delete(key string) (uint32, error) {
 // ForEach calls fn for every record in insertion order (ascending Seq),
 // stopping at and returning the first error fn returns. r and its slices
 // (Vector, Metadata) are reused and valid only during the call: copy what
-// you keep. fn must not modify the collection.
-func (c *Collection) ForEach(fn func(r *Record) error) error {
+// you keep. fn must not modify the collection. A damaged page on the way
+// is a CorruptError naming the bucket (guard_check.go).
+func (c *Collection) ForEach(fn func(r *Record) error) (err error) {
 	if err := c.flush(); err != nil {
 		return err
 	}
+	at := "order"
+	defer faultsPanic()()
+	defer c.readGuard(&at, &err)
 	r := &Record{Vector: make([]float32, c.cfg.Dim)}
 	cur := c.order.Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
@@ -462,20 +487,27 @@ func (c *Collection) ForEach(fn func(r *Record) error) error {
 			return corrupt(c.name, "order", "entry %x fails its checksum or has %d/%d bytes, want 8/4", k, len(k), len(v))
 		}
 		seq, id := binary.BigEndian.Uint64(k), binary.BigEndian.Uint32(v)
+		at = "records"
 		d, err := c.record(id)
+		if errors.Is(err, ErrKeyNotFound) { // the order names it: damage, not absence
+			return corruptID(c.name, "records", id, "order entry %d names id %d, which has no record", seq, id)
+		}
 		if err != nil {
 			return fmt.Errorf("store: order entry %d: %w", seq, err)
 		}
 		if d.seq != seq {
 			return corruptID(c.name, "order", id, "order entry %d, record has seq %d", seq, d.seq)
 		}
+		at = "vectors"
 		if err := c.vector(id, r.Vector); err != nil {
 			return err
 		}
 		r.ID, r.Key, r.Norm, r.Seq, r.Metadata = id, string(d.key), d.norm, d.seq, d.meta
+		at = "" // fn's panics are its own
 		if err := fn(r); err != nil {
 			return err
 		}
+		at = "order" // cur.Next
 	}
 	return nil
 }

@@ -78,14 +78,16 @@ const (
 // DB is an open vecbolt database file. All methods are safe for concurrent
 // use; any number of View transactions may run alongside one Update.
 type DB struct {
-	// All fields are set by Open and never change, so DB needs no lock of
-	// its own; bbolt serialises writers and guards its mmap.
+	// All fields are set by Open and never change (rows and checked lock
+	// themselves), so DB needs no lock of its own; bbolt serialises
+	// writers and guards its mmap.
 	bolt       *bolt.DB
 	path       string
 	readOnly   bool
 	metaDamage *MetaPageError // a damaged meta page found by a read-only Open
 	unsynced   bool           // read-write with FreelistUnsynced: Close writes the freelist
 	rows       rowFile        // the handle exact rows are read through, opened on demand (view_rows.go)
+	checked    bucketChecks   // collection buckets verified before bbolt reads them (bucket_check.go)
 }
 
 // allocSize is how far bbolt grows the file beyond its data when it must.

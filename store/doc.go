@@ -66,9 +66,13 @@
 //   - Delete does not touch the graph bucket; the caller deletes or rewrites
 //     nodes in the same transaction.
 //   - Open refuses garbage, empty and truncated files with an error, and
-//     Check verifies every page, but bbolt trusts the pages it reads: a file
-//     damaged inside a page after Open can still make bbolt panic. Run Check
-//     on files of unknown provenance.
+//     Check verifies every page, but bbolt trusts the pages it reads. Read
+//     transactions verify the root buckets and each collection's bucket and
+//     sub-bucket root pages before bbolt reads them (bucket_check.go), and
+//     Get, GetByID and ForEach turn a fault below into a CorruptError
+//     (guard_check.go); a page id that points back up its own tree can
+//     still send bbolt's descent round for ever, and writes trust the
+//     pages. Run Check on files of unknown provenance.
 //   - bbolt keeps two meta pages and silently uses the other one when one
 //     is damaged, hiding the commits after it. Open checks both: a
 //     read-write Open refuses such a file with a *MetaPageError, a

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,7 +19,8 @@ import (
 // say branch loops forever. Otherwise each page on the path must lie
 // inside the file, name itself, be a branch or leaf page with room for
 // its elements, and the path be no deeper than maxWalkDepth. Cost:
-// O(depth) pages read from the file (ReadAt, as pagewalk.go reads them).
+// O(depth) pages read from the file (ReadAt, as pagewalk.go reads them,
+// through the DB's RowFile handle).
 func (c *Collection) checkEdge(b *bolt.Bucket, what string, last bool) error {
 	if b == nil {
 		return nil
@@ -36,14 +36,13 @@ func (c *Collection) checkEdge(b *bolt.Bucket, what string, last bool) error {
 		}
 		return nil
 	}
-	f, err := os.Open(c.tx.db.path)
+	rf, err := c.tx.db.RowFile() // view_rows.go: the DB's second handle, opened once
 	if err != nil {
 		return fmt.Errorf("store: collection %q: %w", c.name, err)
 	}
-	defer f.Close()
 	var why string
 	ps := c.tx.db.bolt.Info().PageSize
-	w := &pageWalker{f: f, pageSize: ps, hwm: uint64(c.tx.btx.Size()) / uint64(ps), report: func(format string, args ...any) {
+	w := &pageWalker{f: rf.f, pageSize: ps, hwm: uint64(c.tx.btx.Size()) / uint64(ps), report: func(format string, args ...any) {
 		if why == "" {
 			why = fmt.Sprintf(format, args...)
 		}
@@ -54,6 +53,11 @@ func (c *Collection) checkEdge(b *bolt.Bucket, what string, last bool) error {
 			return corrupt(c.name, what, "tree deeper than %d pages", maxWalkDepth)
 		}
 		p, ok := w.page(id, what) // pagewalk.go: inside the file, names itself, overflow inside
+		if w.readErr != nil {
+			// Not damage: the file could not be read (or the DB is
+			// closing).
+			return fmt.Errorf("store: collection %q: reading bucket %s: %w", c.name, what, w.readErr)
+		}
 		if !ok {
 			return corrupt(c.name, what, "%s", why)
 		}

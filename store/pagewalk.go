@@ -85,6 +85,7 @@ type pageWalker struct {
 	hwm      uint64 // pages at or above are not part of the file
 	seen     map[uint64]bool
 	report   func(format string, args ...any)
+	readErr  error // the first error ReadAt returned, also reported
 }
 
 // page reads page id and its overflow pages, or reports why it cannot.
@@ -95,6 +96,7 @@ func (w *pageWalker) page(id uint64, what string) ([]byte, bool) {
 	}
 	hdr := make([]byte, pageHeaderSize)
 	if _, err := w.f.ReadAt(hdr, int64(id)*int64(w.pageSize)); err != nil {
+		w.readFailed(err)
 		w.report("%s: page %d: %v", what, id, err)
 		return nil, false
 	}
@@ -109,10 +111,18 @@ func (w *pageWalker) page(id uint64, what string) ([]byte, bool) {
 	}
 	p := make([]byte, (overflow+1)*uint64(w.pageSize))
 	if _, err := w.f.ReadAt(p, int64(id)*int64(w.pageSize)); err != nil {
+		w.readFailed(err)
 		w.report("%s: page %d: %v", what, id, err)
 		return nil, false
 	}
 	return p, true
+}
+
+// readFailed keeps the first read error.
+func (w *pageWalker) readFailed(err error) {
+	if w.readErr == nil {
+		w.readErr = err
+	}
 }
 
 func (w *pageWalker) walk(id uint64, depth int, what string) {

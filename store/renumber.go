@@ -71,18 +71,15 @@ func (db *DB) StageRenumbered(ctx context.Context, name string, perm []uint32, g
 		rest := strings.TrimPrefix(name, stagedPrefix)
 		target = rest[strings.IndexByte(rest, 0)+1:]
 	}
-	if err := db.Update(func(tx *Tx) error {
-		hidden, _, err = tx.CreateStaged(target, cfg)
-		return err
-	}); err != nil {
+	if hidden, err = db.createStaged(target, cfg); err != nil { // stage.go
 		return "", err
 	}
 	defer func() {
 		if err != nil {
-			_ = db.Update(func(tx *Tx) error { return tx.DropCollection(hidden) })
 			err = fmt.Errorf("store: renumber collection %q: %w", name, err)
 		}
 	}()
+	defer db.dropIfFailed(hidden, &err)
 	if err := db.renumberRows(ctx, name, hidden, inv, shift, hasTexts, node); err != nil {
 		return hidden, err
 	}
@@ -343,14 +340,7 @@ func (db *DB) copyMapped(ctx context.Context, src, dst string, sub []byte, conv 
 			if sb == nil {
 				return nil
 			}
-			cur := sb.Cursor()
-			k, v := cur.First()
-			if after != nil {
-				if k, v = cur.Seek(after); bytes.Equal(k, after) {
-					k, v = cur.Next()
-				}
-			}
-			for ; k != nil && len(batch) < copyChunk; k, v = cur.Next() {
+			return chunkAfter(sb, after, func(k, v []byte) error { // stage.go
 				p, ok := unseal(k, v)
 				if v == nil || !ok {
 					return corrupt(src, string(sub), "entry %x fails its checksum", k)
@@ -361,8 +351,8 @@ func (db *DB) copyMapped(ctx context.Context, src, dst string, sub []byte, conv 
 				}
 				batch = append(batch, [2][]byte{bytes.Clone(nk), sealCopy(nk, np)})
 				after = bytes.Clone(k)
-			}
-			return nil
+				return nil
+			})
 		}); err != nil {
 			return err
 		}

@@ -28,14 +28,7 @@ func copyChunked(ctx context.Context, src *bolt.DB, srcOf func(*bolt.Tx) (*bolt.
 			if err != nil {
 				return err
 			}
-			cur := sb.Cursor()
-			k, v := cur.First()
-			if after != nil {
-				if k, v = cur.Seek(after); bytes.Equal(k, after) {
-					k, v = cur.Next()
-				}
-			}
-			for ; k != nil && len(batch) < copyChunk; k, v = cur.Next() {
+			return chunkAfter(sb, after, func(k, v []byte) error {
 				if v == nil {
 					return fmt.Errorf("%w: nested bucket %q", ErrCorrupt, k)
 				}
@@ -44,8 +37,8 @@ func copyChunked(ctx context.Context, src *bolt.DB, srcOf func(*bolt.Tx) (*bolt.
 					return err
 				}
 				batch = append(batch, [2][]byte{bytes.Clone(k), cv})
-			}
-			return nil
+				return nil
+			})
 		}); err != nil {
 			return err
 		}
@@ -63,6 +56,75 @@ func copyChunked(ctx context.Context, src *bolt.DB, srcOf func(*bolt.Tx) (*bolt.
 			return err
 		}
 	}
+}
+
+// chunkAfter calls fn on the entries of b that follow key after in key
+// order (from the first when after is nil), copyChunk of them at most: one
+// transaction's share of a chunked copy. fn sees a nested bucket's value
+// as nil. Cost: O(log n + copyChunk).
+func chunkAfter(b *bolt.Bucket, after []byte, fn func(k, v []byte) error) error {
+	cur := b.Cursor()
+	k, v := cur.First()
+	if after != nil {
+		if k, v = cur.Seek(after); bytes.Equal(k, after) {
+			k, v = cur.Next()
+		}
+	}
+	for n := 0; k != nil && n < copyChunk; k, v = cur.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+		n++
+	}
+	return nil
+}
+
+// createStaged creates a staged collection for target (Tx.CreateStaged)
+// in a transaction of its own and returns its hidden name.
+func (db *DB) createStaged(target string, cfg Config) (hidden string, err error) {
+	err = db.Update(func(tx *Tx) error {
+		hidden, _, err = tx.CreateStaged(target, cfg)
+		return err
+	})
+	return hidden, err
+}
+
+// dropIfFailed drops the staged collection hidden when *err is not nil:
+// deferred by a staged copy, so that a failed one leaves nothing behind.
+func (db *DB) dropIfFailed(hidden string, err *error) {
+	if *err != nil {
+		_ = db.Update(func(tx *Tx) error { return tx.DropCollection(hidden) })
+	}
+}
+
+// copySealed copies sub-bucket sub of collection name into the staged
+// collection hidden, in chunked transactions (copyChunked), verifying
+// every entry's checksum: keys are the same in the copy, so sealed values
+// copy as they are, and a bad one is not carried over. dstOf returns
+// hidden's bucket to write into. Cost: O(size of the bucket).
+func (db *DB) copySealed(ctx context.Context, name, hidden string, sub []byte, dstOf func(*Collection) (*bolt.Bucket, error)) error {
+	return copyChunked(ctx, db.bolt, func(btx *bolt.Tx) (*bolt.Bucket, error) {
+		tx, err := newTx(db, btx)
+		if err != nil {
+			return nil, err
+		}
+		c, err := tx.Collection(name)
+		if err != nil {
+			return nil, err
+		}
+		return c.b.Bucket(sub), nil
+	}, db, func(tx *Tx) (*bolt.Bucket, error) {
+		c, err := tx.Collection(hidden)
+		if err != nil {
+			return nil, err
+		}
+		return dstOf(c)
+	}, func(k, v []byte) ([]byte, error) {
+		if _, ok := unseal(k, v); !ok {
+			return nil, corrupt(name, string(sub), "entry %x fails its checksum", k)
+		}
+		return bytes.Clone(v), nil
+	})
 }
 
 // StageCopy creates a staged collection (see Tx.CreateStaged) holding a
@@ -96,41 +158,13 @@ func (db *DB) StageCopy(ctx context.Context, name string) (hidden string, err er
 	}); err != nil {
 		return "", err
 	}
-	if err := db.Update(func(tx *Tx) error {
-		hidden, _, err = tx.CreateStaged(name, cfg)
-		return err
-	}); err != nil {
+	if hidden, err = db.createStaged(name, cfg); err != nil {
 		return "", err
 	}
-	defer func() {
-		if err != nil {
-			_ = db.Update(func(tx *Tx) error { return tx.DropCollection(hidden) })
-		}
-	}()
+	defer db.dropIfFailed(hidden, &err)
 	for _, sub := range dataBuckets {
-		err := copyChunked(ctx, db.bolt, func(btx *bolt.Tx) (*bolt.Bucket, error) {
-			tx, err := newTx(db, btx)
-			if err != nil {
-				return nil, err
-			}
-			c, err := tx.Collection(name)
-			if err != nil {
-				return nil, err
-			}
+		err := db.copySealed(ctx, name, hidden, sub, func(c *Collection) (*bolt.Bucket, error) {
 			return c.b.Bucket(sub), nil
-		}, db, func(tx *Tx) (*bolt.Bucket, error) {
-			c, err := tx.Collection(hidden)
-			if err != nil {
-				return nil, err
-			}
-			return c.b.Bucket(sub), nil
-		}, func(k, v []byte) ([]byte, error) {
-			// Keys are the same in the copy, so sealed values copy as
-			// they are; a bad one is not carried over.
-			if _, ok := unseal(k, v); !ok {
-				return nil, corrupt(name, string(sub), "entry %x fails its checksum", k)
-			}
-			return bytes.Clone(v), nil
 		})
 		if err != nil {
 			return hidden, fmt.Errorf("store: stage a copy of collection %q: %w", name, err)

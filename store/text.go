@@ -873,27 +873,8 @@ func (db *DB) stageCopyText(ctx context.Context, name, hidden string) error {
 		return err
 	}
 	for _, sub := range subs {
-		err := copyChunked(ctx, db.bolt, func(btx *bolt.Tx) (*bolt.Bucket, error) {
-			tx, err := newTx(db, btx)
-			if err != nil {
-				return nil, err
-			}
-			c, err := tx.Collection(name)
-			if err != nil {
-				return nil, err
-			}
-			return c.b.Bucket(sub), nil
-		}, db, func(tx *Tx) (*bolt.Bucket, error) {
-			c, err := tx.Collection(hidden)
-			if err != nil {
-				return nil, err
-			}
+		err := db.copySealed(ctx, name, hidden, sub, func(c *Collection) (*bolt.Bucket, error) { // stage.go
 			return c.textBucket(sub, true)
-		}, func(k, v []byte) ([]byte, error) {
-			if _, ok := unseal(k, v); !ok {
-				return nil, corrupt(name, string(sub), "entry %x fails its checksum", k)
-			}
-			return bytes.Clone(v), nil
 		})
 		if err != nil {
 			return err

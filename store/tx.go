@@ -50,6 +50,9 @@ type Tx struct {
 }
 
 func newTx(db *DB, btx *bolt.Tx) (*Tx, error) {
+	if err := checkRootBuckets(db, btx); err != nil { // bucket_check.go
+		return nil, err
+	}
 	root := btx.Bucket(rootBucket)
 	var cols, names *bolt.Bucket
 	if root != nil {
@@ -188,6 +191,9 @@ func (tx *Tx) Collection(name string) (*Collection, error) {
 	b := tx.cols.Bucket(idKey(id))
 	if b == nil {
 		return nil, corrupt(name, "collections", "names table points at id %d, which has no bucket", id)
+	}
+	if err := tx.checkCollectionBucket(name, b); err != nil { // bucket_check.go
+		return nil, err
 	}
 	c, err := openCollection(tx, name, id, b)
 	if err != nil {
