@@ -44,8 +44,9 @@
 # and 1M, the three sizes interleaved in ROUNDS rounds so that the
 # machine's drift hits them alike, each round on a fresh copy of the
 # imported file (DIR/s<size>-<round>.json), synced to disk before the run;
-# compare the medians. OPS sets the inserts per run (default 200). SIZES
-# limits the sizes (default "10000:10k 100000:100k 1000000:1m").
+# compare the medians. OPS sets the writes per phase (default 200), PHASES
+# the phases (default insert; e.g. insert,update,delete,metadata,noop,group-insert).
+# SIZES limits the sizes (default "10000:10k 100000:100k 1000000:1m").
 set -eu
 VB=${VB:-vecbolt}
 DIR=${1:?usage: bench/writes.sh DIR [reimport|quality|sweep|scaling]}
@@ -81,26 +82,33 @@ scaling)
 			# 700 MB file at 1M) and the run times the copy.
 			sync
 			echo "round $r $s: $(uptime)"
-			"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops "${OPS:-200}" --budget 20s --phases insert \
-				--out "$DIR/s$s-$r.json" | grep -E "raw-bbolt|insert"
+			"$VB" bench writes --synthetic "$n",100 --db "$DIR/c$s.db" --ops "${OPS:-200}" --budget 20s --phases "${PHASES:-insert}" \
+				--out "$DIR/s$s-$r.json" | grep -vE "^bench writes:|^synthetic"
 			rm -f "$DIR/c$s.db"
 		done
 	done
 	for spec in $SIZES; do rm -f "$DIR/i${spec##*:}.db"; done
 	echo "load after: $(uptime)"
-	# Medians over the rounds, and each size against the first.
+	# Medians over the rounds, and each size against the first, per phase.
 	python3 - "$DIR" "${ROUNDS:-3}" $SIZES <<'PY'
 import json, statistics, sys
 d, rounds, sizes = sys.argv[1], int(sys.argv[2]), [s.split(":")[1] for s in sys.argv[3:]]
-first = None
+rate = {}  # (size, phase) -> per-round writes/s
 for s in sizes:
-    ins, raw = [], []
     for r in range(1, rounds + 1):
-        ph = {p["name"]: p["per_second"] for p in json.load(open(f"{d}/s{s}-{r}.json"))["report"]["phases"]}
-        ins.append(ph["insert"]); raw.append(ph["raw-bbolt"])
-    m = statistics.median(ins)
-    first = first or m
-    print(f"{s}: inserts/s {' '.join(f'{x:.0f}' for x in ins)}, median {m:.0f} ({m / first:.2f}x {sizes[0]}); raw bbolt median {statistics.median(raw):.0f}")
+        for p in json.load(open(f"{d}/s{s}-{r}.json"))["report"]["phases"]:
+            rate.setdefault((s, p["name"]), []).append(p["per_second"])
+phases = [p for (s, p) in rate if s == sizes[0]]
+for p in phases:
+    first = statistics.median(rate[(sizes[0], p)])
+    for s in sizes:
+        xs = rate[(s, p)]
+        m = statistics.median(xs)
+        line = f"{p} {s}: writes/s {' '.join(f'{x:.0f}' for x in xs)}, median {m:.0f} ({m / first:.2f}x {sizes[0]})"
+        if p == "group-insert":
+            one, raw = statistics.median(rate[(s, "insert")]), statistics.median(rate[(s, "raw-bbolt")])
+            line += f", {m / one:.1f}x one writer, {m / raw:.2f}x raw bbolt"
+        print(line)
 PY
 	exit 0
 	;;
