@@ -8,7 +8,8 @@
 #   VB=/tmp/vecbolt bench/writes.sh /tmp/w1m
 #
 # DIR keeps w10k.db, w100k.db and w1m.db between runs: a missing one is
-# built first (the 1M one takes an hour or more on a busy 2-core machine).
+# built first (the 1M one: 5 minutes on an idle 2-core machine, over an hour
+# on a busy one).
 # Each run measures a copy that has been through an import of 1,000 of its
 # own records into the collection, the state an application's file is in
 # after `vecbolt import` into an existing collection (the staged import
