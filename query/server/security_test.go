@@ -175,26 +175,32 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
-// blockingRequest starts a POST whose body never ends until release is
-// called, so the request holds its concurrency slot inside the handler.
-func blockingRequest(t *testing.T, c *http.Client, url, key string) (release func() (int, string)) {
+// heldRequest is a POST whose body never ends until release is called,
+// so that, once in its handler, it holds its key's concurrency slot.
+type heldRequest struct {
+	pw   *io.PipeWriter
+	done chan heldAnswer
+}
+
+type heldAnswer struct {
+	st  int
+	raw string
+}
+
+func startHeldRequest(t *testing.T, c *http.Client, url, key string) *heldRequest {
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("POST", url, pr)
 	req.Header.Set("Authorization", "Bearer "+key)
-	type answer struct {
-		st  int
-		raw string
-	}
-	done := make(chan answer, 1)
+	h := &heldRequest{pw: pw, done: make(chan heldAnswer, 1)}
 	go func() {
 		resp, err := c.Do(req)
 		if err != nil {
-			done <- answer{0, err.Error()}
+			h.done <- heldAnswer{0, err.Error()}
 			return
 		}
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		done <- answer{resp.StatusCode, string(raw)}
+		h.done <- heldAnswer{resp.StatusCode, string(raw)}
 	}()
 	// However the test ends, the held request's body is closed, so that
 	// the server's Close (which waits for active connections) cannot hang.
@@ -202,24 +208,30 @@ func blockingRequest(t *testing.T, c *http.Client, url, key string) (release fun
 	if _, err := pw.Write([]byte(`{"keys":["k001"`)); err != nil {
 		t.Fatal(err)
 	}
-	return func() (int, string) {
-		_, _ = pw.Write([]byte(`]}`))
-		_ = pw.Close()
-		a := <-done
-		return a.st, a.raw
-	}
+	return h
 }
 
-// waitFor429 sends requests until one is refused with 429, proving a slot
-// is held; bounded by a generous deadline, as a loaded machine may take
-// seconds to deliver the held request to its handler.
-func waitFor429(t *testing.T, ts interface {
-	Client() *http.Client
-}, base, key string) {
+// holdSlot starts a held request with key and returns once the server
+// refuses another request of the same key with 429, proving that the held
+// one holds the key's only slot; release ends the held request's body and
+// returns its answer. A probe can reach the handler before the held
+// request does and take the slot for a moment, so that the held request
+// is the one refused: then it is started again. Bounded by a generous
+// deadline, as a loaded machine may take seconds to deliver a request.
+func holdSlot(t *testing.T, c *http.Client, base, url, key string) (release func() (int, string)) {
+	h := startHeldRequest(t, c, url, key)
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		select {
+		case a := <-h.done: // answered while its body is open: refused, or the connection failed
+			if a.st != 429 && a.st != 0 {
+				t.Fatalf("held request answered %d %s before its body ended", a.st, a.raw)
+			}
+			h = startHeldRequest(t, c, url, key)
+		default:
+		}
 		req, _ := http.NewRequest("GET", base+"/v1/collections", nil)
 		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := ts.Client().Do(req)
+		resp, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,18 +241,23 @@ func waitFor429(t *testing.T, ts interface {
 			if errCode(raw) != "too_many_requests" {
 				t.Fatalf("429 body %s", raw)
 			}
-			return
+			return func() (int, string) {
+				_, _ = h.pw.Write([]byte(`]}`))
+				_ = h.pw.Close()
+				a := <-h.done
+				return a.st, a.raw
+			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("no 429 while a request held the only slot")
+	return nil
 }
 
 func TestConcurrencyLimit(t *testing.T) {
 	ts, _ := newTestServer(t, server.Options{Keys: testKeys(t), Limits: server.Limits{MaxConcurrent: 1}})
 	setup(t, ts, rwKey, 5)
-	release := blockingRequest(t, ts.Client(), ts.URL+"/v1/collections/c/records/get", roKey)
-	waitFor429(t, ts, ts.URL, roKey)
+	release := holdSlot(t, ts.Client(), ts.URL, ts.URL+"/v1/collections/c/records/get", roKey)
 	// Another key has its own slots.
 	if st, raw := call(t, ts, rwKey, "GET", "/v1/collections", nil, nil); st != 200 {
 		t.Fatalf("other key: %d %s", st, raw)
@@ -318,7 +335,6 @@ func TestDrain(t *testing.T) {
 	keys := testKeys(t)
 	base, db, stop := startServer(t, server.Options{Keys: keys, Limits: server.Limits{MaxConcurrent: 1}}, server.Config{})
 	c := &http.Client{}
-	ts := clientOnly{c}
 	{
 		req, _ := http.NewRequest("POST", base+"/v1/collections", strings.NewReader(`{"name":"c","config":{"dim":2}}`))
 		req.Header.Set("Authorization", "Bearer "+rwKey)
@@ -328,8 +344,7 @@ func TestDrain(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	release := blockingRequest(t, c, base+"/v1/collections/c/records/get", roKey)
-	waitFor429(t, ts, base, roKey)
+	release := holdSlot(t, c, base, base+"/v1/collections/c/records/get", roKey)
 	errc := make(chan error, 1)
 	go func() { errc <- stop() }()
 	// Serve does not return while the request is in flight.
@@ -351,10 +366,6 @@ func TestDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-type clientOnly struct{ c *http.Client }
-
-func (c clientOnly) Client() *http.Client { return c.c }
 
 func TestListenRefusesPublicWithoutKeys(t *testing.T) {
 	db, err := query.Open(filepath.Join(t.TempDir(), "t.db"), query.Options{NoSync: true})
