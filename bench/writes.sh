@@ -107,8 +107,9 @@ for p in phases:
         m = statistics.median(xs)
         line = f"{p} {s}: writes/s {' '.join(f'{x:.0f}' for x in xs)}, median {m:.0f} ({m / first:.2f}x {sizes[0]})"
         if p == "group-insert":
-            one, raw = statistics.median(rate[(s, "insert")]), statistics.median(rate[(s, "raw-bbolt")])
-            line += f", {m / one:.1f}x one writer, {m / raw:.2f}x raw bbolt"
+            if (s, "insert") in rate:
+                line += f", {m / statistics.median(rate[(s, 'insert')]):.1f}x one writer"
+            line += f", {m / statistics.median(rate[(s, 'raw-bbolt')]):.2f}x raw bbolt"
         print(line)
 PY
 	exit 0
